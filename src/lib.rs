@@ -1,0 +1,24 @@
+//! `fv-partner-app`: the reference "Login with Filevine" partner web app.
+//!
+//! The modules, in the order a request meets them:
+//! - [`config`]: typed settings from `config.json`, `.env`, the environment and flags, validated
+//!   once at start-up so a wrong value fails loudly instead of at the first login.
+//! - [`startup`]: [`startup::Application`] builds the router, binds (port 0 in tests) and serves.
+//! - [`web`]: thin handlers, one per page, rendering askama templates.
+//! - [`auth`]: the confidential OpenID Connect client (login, callback, logout), the typed
+//!   session and the token vault that keeps tokens encrypted server-side.
+//! - [`filevine`]: the API gateway client.
+//! - [`fake`]: the loopback-only stand-in for Filevine Identity and the gateway, used by the demo
+//!   mode and the tests. It is never reachable from outside the machine.
+//! - [`crypto`]: AES-256-GCM for tokens and secrets at rest.
+
+pub mod auth;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod fake;
+pub mod filevine;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,3 @@
+fn main() {
+    println!("fv-partner-app: under construction");
+}
