@@ -22,11 +22,16 @@ pub enum TlsMode {
 
 /// The 32-byte key that encrypts tokens and PATs at rest.
 #[derive(Clone)]
-pub struct SecretKey(pub(crate) secrecy::SecretBox<[u8; 32]>);
+pub struct SecretKey(pub(crate) std::sync::Arc<secrecy::SecretBox<[u8; 32]>>);
 
 impl SecretKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(secrecy::SecretBox::new(Box::new(bytes)))
+        Self(std::sync::Arc::new(secrecy::SecretBox::new(Box::new(bytes))))
+    }
+    /// The raw key, for the cipher.
+    pub fn expose(&self) -> &[u8; 32] {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret()
     }
     /// A throwaway key for demo mode.
     pub fn random() -> Self {
