@@ -1,1 +1,142 @@
-//! (being written)
+//! AES-256-GCM for secrets at rest (tokens in session records, PATs in the database).
+//!
+//! A database dump or a backup of the session table must not hand out working Filevine
+//! tokens, so everything token-shaped is sealed with `FV_SECRET_KEY` before it is stored.
+//! Each value gets a fresh random 96-bit nonce; the output is `base64url(nonce || ciphertext)`.
+//! The `purpose` string is bound as associated data, so a sealed PAT cannot be replayed as a
+//! sealed token set.
+
+use aes_gcm::{
+    aead::{Aead, KeyInit, Payload},
+    Aes256Gcm, Nonce,
+};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use rand::RngCore;
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::config::SecretKey;
+
+/// Seals and opens values with the app's at-rest key.
+#[derive(Clone)]
+pub struct Cipher {
+    aead: Aes256Gcm,
+}
+
+/// Why a sealed value could not be opened: wrong key, tampering, or not ours at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    #[error("sealed value is malformed")]
+    Malformed,
+    #[error("sealed value failed authentication (wrong FV_SECRET_KEY or tampered data)")]
+    Authentication,
+    #[error("sealed value is not the expected shape: {0}")]
+    Decode(#[from] serde_json::Error),
+}
+
+impl Cipher {
+    /// A cipher keyed with the configured secret key.
+    pub fn new(key: &SecretKey) -> Self {
+        let aead = Aes256Gcm::new_from_slice(key.expose()).expect("AES-256 key is 32 bytes");
+        Self { aead }
+    }
+
+    /// Encrypts `plain`, binding `purpose` as associated data.
+    pub fn seal_bytes(&self, purpose: &str, plain: &[u8]) -> String {
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let sealed = self
+            .aead
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: plain,
+                    aad: purpose.as_bytes(),
+                },
+            )
+            .expect("AES-GCM encryption of an in-memory buffer cannot fail");
+        let mut out = Vec::with_capacity(12 + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        URL_SAFE_NO_PAD.encode(out)
+    }
+
+    /// Decrypts what [`Cipher::seal_bytes`] produced for the same `purpose`.
+    pub fn open_bytes(&self, purpose: &str, sealed: &str) -> Result<Vec<u8>, CryptoError> {
+        let raw = URL_SAFE_NO_PAD
+            .decode(sealed)
+            .map_err(|_| CryptoError::Malformed)?;
+        if raw.len() < 12 + 16 {
+            return Err(CryptoError::Malformed);
+        }
+        let (nonce, body) = raw.split_at(12);
+        self.aead
+            .decrypt(
+                &Nonce::from(<[u8; 12]>::try_from(nonce).map_err(|_| CryptoError::Malformed)?),
+                Payload {
+                    msg: body,
+                    aad: purpose.as_bytes(),
+                },
+            )
+            .map_err(|_| CryptoError::Authentication)
+    }
+
+    /// Serializes `value` as JSON and seals it.
+    pub fn seal_json<T: Serialize>(&self, purpose: &str, value: &T) -> String {
+        let json = serde_json::to_vec(value).expect("serializing plain data to JSON cannot fail");
+        self.seal_bytes(purpose, &json)
+    }
+
+    /// Opens and deserializes what [`Cipher::seal_json`] produced.
+    pub fn open_json<T: DeserializeOwned>(
+        &self,
+        purpose: &str,
+        sealed: &str,
+    ) -> Result<T, CryptoError> {
+        let bytes = self.open_bytes(purpose, sealed)?;
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_binds_purpose() {
+        let c = Cipher::new(&SecretKey::from_bytes([7; 32]));
+        let sealed = c.seal_bytes("tokens", b"refresh-token-value");
+        assert!(!sealed.contains("refresh"));
+        assert_eq!(
+            c.open_bytes("tokens", &sealed).unwrap(),
+            b"refresh-token-value"
+        );
+        assert!(matches!(
+            c.open_bytes("pat", &sealed),
+            Err(CryptoError::Authentication)
+        ));
+    }
+
+    #[test]
+    fn wrong_key_and_tampering_are_refused() {
+        let c = Cipher::new(&SecretKey::from_bytes([7; 32]));
+        let other = Cipher::new(&SecretKey::from_bytes([8; 32]));
+        let sealed = c.seal_bytes("tokens", b"abc");
+        assert!(other.open_bytes("tokens", &sealed).is_err());
+        let mut raw = URL_SAFE_NO_PAD.decode(&sealed).unwrap();
+        let last = raw.len() - 1;
+        raw[last] ^= 1;
+        assert!(c
+            .open_bytes("tokens", &URL_SAFE_NO_PAD.encode(raw))
+            .is_err());
+        assert!(matches!(
+            c.open_bytes("tokens", "short"),
+            Err(CryptoError::Malformed)
+        ));
+    }
+
+    #[test]
+    fn same_plaintext_seals_differently() {
+        let c = Cipher::new(&SecretKey::from_bytes([1; 32]));
+        assert_ne!(c.seal_bytes("p", b"x"), c.seal_bytes("p", b"x"));
+    }
+}

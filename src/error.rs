@@ -1,1 +1,142 @@
-//! (being written)
+//! The web layer's one error type. Every failure becomes a friendly page that says what
+//! happened and what to do; the details (never a secret) go to the log with a reference the
+//! user can quote.
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+
+use crate::{
+    auth::{LoginError, ReturnTo, VaultError},
+    filevine::GatewayError,
+    web::templates::{Chrome, ErrorPage},
+};
+
+/// A failed request, by what the user should do next.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The login flow failed; the user can start again.
+    #[error(transparent)]
+    Login(#[from] LoginError),
+    /// A gateway call failed.
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+    /// The session's tokens are gone or the refresh token was refused: sign in again and come
+    /// back to `return_to`.
+    #[error("session ended: {reason}")]
+    SignInAgain { return_to: ReturnTo, reason: String },
+    /// The provider could not refresh tokens right now; the session is kept.
+    #[error("provider unavailable: {0}")]
+    ProviderUnavailable(String),
+    /// A POST without the session's CSRF token.
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// Maps a vault failure: a refused refresh ends the session, an outage does not.
+    pub fn from_vault(e: VaultError, return_to: ReturnTo) -> Self {
+        match e {
+            VaultError::Refresh(r) if !r.ends_session() => {
+                AppError::ProviderUnavailable(r.to_string())
+            }
+            VaultError::Refresh(r) => AppError::SignInAgain {
+                return_to,
+                reason: r.to_string(),
+            },
+            VaultError::Missing => AppError::SignInAgain {
+                return_to,
+                reason: "no tokens".into(),
+            },
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            AppError::Login(LoginError::Session(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Login(LoginError::Gateway(_)) => StatusCode::BAD_GATEWAY,
+            AppError::Login(_) => StatusCode::BAD_REQUEST,
+            AppError::Gateway(GatewayError::Unauthorized) => StatusCode::UNAUTHORIZED,
+            AppError::Gateway(GatewayError::Forbidden(_)) => StatusCode::FORBIDDEN,
+            AppError::Gateway(GatewayError::NotFound) | AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Gateway(GatewayError::RateLimited { .. }) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Gateway(_) => StatusCode::BAD_GATEWAY,
+            AppError::SignInAgain { .. } => StatusCode::SEE_OTHER,
+            AppError::ProviderUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+        match &self {
+            AppError::Login(e) => {
+                tracing::warn!(reference, reason = e.reason(), error = %e, "login failed")
+            }
+            AppError::NotFound => {}
+            e if status.is_server_error() => {
+                tracing::error!(reference, error = %e, "request failed")
+            }
+            e => tracing::warn!(reference, error = %e, "request refused"),
+        }
+        let try_again = Some(("/auth/login".to_owned(), "Try again".to_owned()));
+        let (title, message, action): (&str, String, Option<(String, String)>) = match &self {
+            AppError::SignInAgain { return_to, .. } => {
+                let target = format!(
+                    "/auth/login?return_to={}",
+                    url::form_urlencoded::byte_serialize(return_to.as_str().as_bytes())
+                        .collect::<String>()
+                );
+                return Redirect::to(&target).into_response();
+            }
+            AppError::Login(e) => {
+                let (t, m) = e.user_message();
+                (t, m, try_again)
+            }
+            AppError::Gateway(e) => {
+                let (t, m) = e.user_message();
+                let action = matches!(e, GatewayError::Unauthorized).then(|| try_again.clone().unwrap());
+                (t, m, action.or(Some(("".to_owned(), "Try again".to_owned()))))
+            }
+            AppError::ProviderUnavailable(_) => (
+                "Filevine is not answering right now",
+                "We could not renew your Filevine sign-in because the identity service did not answer. You are still signed in; try again in a moment.".into(),
+                Some(("".to_owned(), "Try again".to_owned())),
+            ),
+            AppError::Csrf => (
+                "This form has expired",
+                "The page you submitted from is out of date or came from another site. Go back, reload the page and try again.".into(),
+                None,
+            ),
+            AppError::NotFound => ("Page not found", "There is nothing at this address.".into(), None),
+            AppError::BadRequest(m) => ("That request did not make sense", (*m).to_owned(), None),
+            AppError::Internal(_) => (
+                "Something went wrong on our side",
+                "The app hit an unexpected problem. Try again; if it persists, give the reference below to your administrator.".into(),
+                None,
+            ),
+        };
+        // An empty href is a same-document reference: the link reloads the page that failed.
+        let page = ErrorPage {
+            chrome: Chrome::anonymous(),
+            title: title.to_owned(),
+            message,
+            action,
+            reference: (status != StatusCode::NOT_FOUND).then_some(reference),
+        };
+        (status, page).into_response()
+    }
+}

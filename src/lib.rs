@@ -20,5 +20,6 @@ pub mod fake;
 pub mod filevine;
 pub mod startup;
 pub mod state;
+pub mod store;
 pub mod telemetry;
 pub mod web;

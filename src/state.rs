@@ -1,1 +1,40 @@
-//! (being written)
+//! Shared application state, built once by [`crate::startup`] and cloned into every handler.
+
+use std::{ops::Deref, sync::Arc};
+
+use crate::{
+    auth::{OidcProvider, TokenVault},
+    config::Settings,
+    crypto::Cipher,
+    filevine::Gateway,
+    store::Db,
+};
+
+/// Everything a handler may need. Cloning is an `Arc` bump.
+#[derive(Clone)]
+pub struct AppState(Arc<AppInner>);
+
+/// The parts of [`AppState`].
+pub struct AppInner {
+    pub settings: Settings,
+    pub oidc: Arc<OidcProvider>,
+    pub vault: TokenVault,
+    pub gateway: Arc<dyn Gateway>,
+    pub cipher: Cipher,
+    pub db: Db,
+    /// The browser-facing site is https (cookies get `Secure` and the `__Host-` prefix).
+    pub https: bool,
+}
+
+impl AppState {
+    pub fn new(inner: AppInner) -> Self {
+        Self(Arc::new(inner))
+    }
+}
+
+impl Deref for AppState {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}

@@ -1,1 +1,16 @@
-//! (being written)
+//! Login with Filevine: the OpenID Connect client, the typed session and the token vault.
+
+pub mod error;
+pub mod flow;
+pub mod oidc;
+pub mod return_to;
+pub mod session;
+pub mod tokens;
+pub mod vault;
+
+pub use error::{LoginError, RefreshError};
+pub use oidc::{Identity, OidcProvider};
+pub use return_to::ReturnTo;
+pub use session::{OrgRef, SessionUser};
+pub use tokens::TokenSet;
+pub use vault::{TokenVault, VaultError};

@@ -1,1 +1,80 @@
-//! (being written)
+//! The web layer: routes, thin handlers, templates and the security headers.
+
+pub mod assets;
+pub mod auth_pages;
+pub mod extract;
+pub mod gateway_call;
+pub mod pages;
+pub mod security;
+pub mod templates;
+
+use axum::{
+    middleware,
+    routing::{get, post},
+    Router,
+};
+use tower_http::trace::TraceLayer;
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+
+use crate::{error::AppError, state::AppState, store::AnyStore};
+
+/// Name of the session cookie; `__Host-` under https so it cannot be set by a sibling domain.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-fv_session"
+    } else {
+        "fv_session"
+    }
+}
+
+/// Builds the router. The callback and post-logout routes follow the configured URIs, so a
+/// client registered for the samples' `/signin-oidc` works unchanged.
+pub fn router(state: AppState, store: AnyStore) -> Router {
+    let settings = &state.settings;
+    let idle = time::Duration::seconds(settings.session_idle_timeout.as_secs() as i64);
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(session_cookie_name(state.https))
+        .with_secure(state.https)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle));
+
+    let mut provider_origins = vec![settings.authority.origin().ascii_serialization()];
+    if let Some(end) = state.oidc.summary().end_session_endpoint.as_deref() {
+        if let Ok(u) = url::Url::parse(end) {
+            provider_origins.push(u.origin().ascii_serialization());
+        }
+    }
+    provider_origins.dedup();
+    let headers = security::SecurityHeaders::new(&provider_origins, state.https);
+
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/auth/login", get(auth_pages::login))
+        .route(settings.redirect_uri.path(), get(auth_pages::callback))
+        .route("/auth/logout", post(auth_pages::logout))
+        .route(
+            settings.post_logout_redirect_uri.path(),
+            get(auth_pages::signed_out),
+        )
+        .route("/profile", get(pages::profile))
+        .route("/userinfo", get(pages::profile))
+        .route("/org", get(pages::choose_org).post(pages::set_org))
+        .route("/static/app.css", get(assets::app_css))
+        .route("/static/favicon.svg", get(assets::favicon))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(|| async { AppError::NotFound })
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(
+            headers,
+            security::add_security_headers,
+        ))
+        // The span names the path only: the callback's query holds the authorization code.
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |req: &axum::extract::Request| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            },
+        ))
+        .with_state(state)
+}

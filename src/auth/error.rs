@@ -1,0 +1,118 @@
+//! Errors of the login layer. Their `Display` is for the log; what the browser sees is the
+//! short, secret-free [`LoginError::user_message`].
+
+use openidconnect::ClaimsVerificationError;
+
+/// Why a login (the callback leg) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("provider returned error={code}")]
+    Provider {
+        code: String,
+        description: Option<String>,
+    },
+    #[error("callback without a code")]
+    MissingCode,
+    #[error("callback without a state")]
+    MissingState,
+    #[error("state is unknown to this browser (replayed, from another browser, or expired)")]
+    UnknownState,
+    #[error("login attempt expired")]
+    Expired,
+    #[error("authorization response iss differs from the issuer (RFC 9207)")]
+    IssuerMismatch,
+    #[error("authorization response lacks iss although the provider advertises it (RFC 9207)")]
+    IssuerMissing,
+    #[error("code exchange failed: {0}")]
+    TokenExchange(String),
+    #[error("token response has no id_token")]
+    NoIdToken,
+    #[error("ID token rejected: {0}")]
+    IdToken(ClaimsVerificationError),
+    #[error("session store: {0}")]
+    Session(String),
+    #[error("gateway: {0}")]
+    Gateway(String),
+}
+
+impl LoginError {
+    /// A label for logs and metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            LoginError::Provider { .. } => "provider_error",
+            LoginError::MissingCode => "missing_code",
+            LoginError::MissingState => "missing_state",
+            LoginError::UnknownState => "unknown_state",
+            LoginError::Expired => "expired",
+            LoginError::IssuerMismatch | LoginError::IssuerMissing => "iss_parameter",
+            LoginError::TokenExchange(_) => "token_exchange",
+            LoginError::NoIdToken => "no_id_token",
+            LoginError::IdToken(_) => "id_token",
+            LoginError::Session(_) => "session",
+            LoginError::Gateway(_) => "gateway",
+        }
+    }
+
+    /// What the person at the browser is told: what happened and what to do, nothing secret.
+    pub fn user_message(&self) -> (&'static str, String) {
+        match self {
+            LoginError::Provider { code, .. } if code == "access_denied" => (
+                "Sign-in was cancelled",
+                "You cancelled signing in with Filevine, or did not allow this app. Nothing was changed.".into(),
+            ),
+            LoginError::Provider { code, .. } => (
+                "Filevine could not sign you in",
+                format!("Filevine answered “{}”. Try again; if it keeps happening, ask your Filevine administrator to check this app's client registration.", sanitize(code)),
+            ),
+            LoginError::UnknownState | LoginError::MissingState | LoginError::Expired => (
+                "This sign-in link has expired",
+                "The sign-in was started in another browser or tab, took too long, or was already used. Start again from this browser.".into(),
+            ),
+            LoginError::Session(_) => (
+                "We could not save your session",
+                "The app's session store is not answering. Try again in a moment.".into(),
+            ),
+            LoginError::Gateway(_) => (
+                "Signed in, but Filevine's API did not answer",
+                "Your sign-in worked but we could not load your organizations. Try again in a moment.".into(),
+            ),
+            _ => (
+                "Sign-in could not be completed",
+                "The answer from the identity provider did not pass our security checks, so you were not signed in. Try again; the details are in the app's log.".into(),
+            ),
+        }
+    }
+}
+
+/// Why a refresh failed. `InvalidGrant` and `IdentityChanged` end the session;
+/// `Unavailable` keeps it (the provider may be back in a moment).
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    #[error("the session has no refresh token (offline_access not granted)")]
+    NoRefreshToken,
+    #[error("refresh token rejected (invalid_grant: revoked, expired or reused)")]
+    InvalidGrant,
+    #[error("refresh rejected: {0}")]
+    Rejected(String),
+    #[error("provider unavailable during refresh: {0}")]
+    Unavailable(String),
+    #[error("refreshed ID token rejected: {0}")]
+    IdToken(ClaimsVerificationError),
+    #[error("refreshed ID token names another issuer or subject")]
+    IdentityChanged,
+}
+
+impl RefreshError {
+    /// Whether the session must end (the user signs in again).
+    pub fn ends_session(&self) -> bool {
+        !matches!(self, RefreshError::Unavailable(_))
+    }
+}
+
+/// Error codes come from the network; keep only what is safe to echo.
+fn sanitize(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(64)
+        .collect()
+}

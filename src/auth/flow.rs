@@ -1,0 +1,165 @@
+//! The login and logout flows, as services the handlers call: one function per step, each
+//! taking exactly what it needs.
+
+use serde::Deserialize;
+use tower_sessions::Session;
+use url::Url;
+
+use super::{
+    error::LoginError,
+    oidc::{now_unix, OidcProvider},
+    return_to::ReturnTo,
+    session::{self, OrgRef, SessionUser},
+    vault::TokenVault,
+};
+use crate::{crypto::Cipher, filevine::Gateway};
+
+/// The callback's query string. Every field is optional so that a malformed callback reaches
+/// our friendly error page rather than axum's plain-text rejection.
+#[derive(Debug, Default, Deserialize)]
+pub struct CallbackQuery {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub iss: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// Starts a login: remembers PKCE verifier, `state`, `nonce` and `return_to` in this browser's
+/// session and returns the provider URL to send the browser to.
+pub async fn start_login(
+    oidc: &OidcProvider,
+    session: &Session,
+    cipher: &Cipher,
+    return_to: ReturnTo,
+) -> Result<Url, LoginError> {
+    let (url, pending) = oidc.begin_login(return_to);
+    session::push_pending(session, cipher, &pending).await?;
+    Ok(url)
+}
+
+/// What the app needs besides the provider to finish a login.
+pub struct FinishDeps<'a> {
+    pub oidc: &'a OidcProvider,
+    pub vault: &'a TokenVault,
+    pub gateway: &'a dyn Gateway,
+    pub cipher: &'a Cipher,
+}
+
+/// Finishes a login at the callback and returns where to send the browser (with `code` and
+/// `state` gone from the address bar).
+pub async fn finish_login(
+    deps: FinishDeps<'_>,
+    session: &Session,
+    query: CallbackQuery,
+) -> Result<String, LoginError> {
+    if let Some(code) = query.error {
+        // The attempt is over either way: spend its state so it cannot be replayed.
+        if let Some(state) = &query.state {
+            let _ = session::take_pending(session, deps.cipher, state).await;
+        }
+        return Err(LoginError::Provider {
+            code,
+            description: query.error_description,
+        });
+    }
+    let state = query
+        .state
+        .filter(|s| !s.is_empty())
+        .ok_or(LoginError::MissingState)?;
+    let pending = session::take_pending(session, deps.cipher, &state).await?;
+    deps.oidc.check_response_issuer(query.iss.as_deref())?;
+    let code = query
+        .code
+        .filter(|c| !c.is_empty())
+        .ok_or(LoginError::MissingCode)?;
+    let outcome = deps.oidc.complete_login(&pending, code).await?;
+
+    let mut user = SessionUser {
+        identity: outcome.identity,
+        vault_id: session::random_token(),
+        login_at: now_unix(),
+        csrf: session::random_token(),
+        fv_user_id: None,
+        first_name: None,
+        last_name: None,
+        user_type: None,
+        orgs: Vec::new(),
+        current_org: None,
+    };
+    // Who this is in Filevine, and in which orgs. A gateway hiccup does not undo a good login:
+    // the profile page asks again.
+    match deps.gateway.user_orgs(&outcome.tokens.access_token).await {
+        Ok(info) => apply_user_orgs(&mut user, info),
+        Err(e) => tracing::warn!(error = %e, "GetUserOrgsWithToken failed at login"),
+    }
+    deps.vault
+        .store(&user.vault_id, &outcome.tokens)
+        .await
+        .map_err(|e| LoginError::Session(e.to_string()))?;
+    session::sign_in(session, &user).await?;
+    tracing::info!(sub = %user.identity.subject, orgs = user.orgs.len(), "signed in");
+
+    if user.orgs.len() > 1 && user.current_org.is_none() {
+        let rt: String =
+            url::form_urlencoded::byte_serialize(pending.return_to.as_str().as_bytes()).collect();
+        return Ok(format!("/org?return_to={rt}"));
+    }
+    Ok(pending.return_to.as_str().to_owned())
+}
+
+/// Copies GetUserOrgsWithToken into the session user; a single org is chosen for them, several
+/// are left for the user to pick.
+pub fn apply_user_orgs(user: &mut SessionUser, info: crate::filevine::models::UserOrgs) {
+    user.fv_user_id = Some(info.user.user_id.native);
+    user.first_name = info.user.first_name;
+    user.last_name = info.user.last_name;
+    user.user_type = info.user.user_type;
+    user.orgs = info
+        .orgs
+        .into_iter()
+        .map(|o| OrgRef {
+            name: o
+                .name
+                .unwrap_or_else(|| format!("Organization {}", o.org_id)),
+            id: o.org_id,
+        })
+        .collect();
+    if user
+        .current_org
+        .is_none_or(|id| !user.orgs.iter().any(|o| o.id == id))
+    {
+        user.current_org = (user.orgs.len() == 1).then(|| user.orgs[0].id);
+    }
+}
+
+/// Ends the local session first (so nothing is left behind if the provider is down), then
+/// returns the provider's end-session URL with `id_token_hint`, `post_logout_redirect_uri` and
+/// `state`, or the local signed-out page when the provider has no end-session endpoint.
+pub async fn logout(
+    oidc: &OidcProvider,
+    vault: &TokenVault,
+    session: &Session,
+    post_logout: &Url,
+) -> Result<String, LoginError> {
+    let mut id_token = None;
+    if let Some(user) = session::current_user(session).await? {
+        match vault.load(&user.vault_id).await {
+            Ok(Some(tokens)) => id_token = Some(tokens.id_token),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not read tokens at logout"),
+        }
+        if let Err(e) = vault.remove(&user.vault_id).await {
+            tracing::warn!(error = %e, "could not delete tokens at logout");
+        }
+        tracing::info!(sub = %user.identity.subject, "signed out");
+    }
+    session::end(session).await?;
+    let state = session::random_token();
+    Ok(
+        match oidc.logout_url(id_token.as_deref(), post_logout, &state) {
+            Some(url) => url.to_string(),
+            None => post_logout.path().to_owned(),
+        },
+    )
+}

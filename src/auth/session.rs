@@ -1,0 +1,177 @@
+//! What a session holds, typed: pending logins before the callback, the signed-in user after.
+//!
+//! The tower-sessions record holds no token: tokens live sealed in the vault table (see
+//! [`crate::store`]), and the record only names the vault entry. Pending logins hold the PKCE
+//! verifier and nonce, so they are sealed too.
+
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+use tower_sessions::Session;
+
+use super::{
+    error::LoginError,
+    oidc::{now_unix, Identity, PendingLogin, PENDING_LOGIN_TTL},
+};
+use crate::crypto::Cipher;
+
+const PENDING_KEY: &str = "fv.pending";
+const USER_KEY: &str = "fv.user";
+/// Several tabs may start a login at once; keep the newest few.
+const MAX_PENDING: usize = 5;
+const PENDING_PURPOSE: &str = "pending-login";
+
+/// An organization the user belongs to, from GetUserOrgsWithToken.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OrgRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The signed-in user as the session remembers them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub identity: Identity,
+    /// Key of this session's row in the token vault.
+    pub vault_id: String,
+    /// Unix seconds of sign-in, for the absolute session lifetime.
+    pub login_at: i64,
+    /// Per-session CSRF token for POST forms.
+    pub csrf: String,
+    /// The Filevine user id (`userId.native`), sent as `x-fv-userid`.
+    pub fv_user_id: Option<i64>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub user_type: Option<i64>,
+    pub orgs: Vec<OrgRef>,
+    /// Chosen org (sent as `x-fv-orgid`); `None` until a multi-org user picks one.
+    pub current_org: Option<i64>,
+}
+
+impl SessionUser {
+    /// The name to greet the user with.
+    pub fn display_name(&self) -> String {
+        match (&self.first_name, &self.last_name) {
+            (Some(f), Some(l)) => format!("{f} {l}"),
+            (Some(f), None) => f.clone(),
+            _ => self
+                .identity
+                .name
+                .clone()
+                .or_else(|| self.identity.email.clone())
+                .unwrap_or_else(|| self.identity.subject.clone()),
+        }
+    }
+
+    /// The chosen organization.
+    pub fn current_org(&self) -> Option<&OrgRef> {
+        let id = self.current_org?;
+        self.orgs.iter().find(|o| o.id == id)
+    }
+
+    /// Whether `token` is this session's CSRF token (constant-time).
+    pub fn csrf_matches(&self, token: &str) -> bool {
+        !token.is_empty() && bool::from(self.csrf.as_bytes().ct_eq(token.as_bytes()))
+    }
+}
+
+/// Session errors carry no data worth showing; they are logged.
+fn session_err(e: tower_sessions::session::Error) -> LoginError {
+    LoginError::Session(e.to_string())
+}
+
+/// Remembers a login in flight (newest last, at most [`MAX_PENDING`]).
+pub async fn push_pending(
+    session: &Session,
+    cipher: &Cipher,
+    pending: &PendingLogin,
+) -> Result<(), LoginError> {
+    let mut list: Vec<String> = session
+        .get(PENDING_KEY)
+        .await
+        .map_err(session_err)?
+        .unwrap_or_default();
+    list.push(cipher.seal_json(PENDING_PURPOSE, pending));
+    if list.len() > MAX_PENDING {
+        let drop = list.len() - MAX_PENDING;
+        list.drain(..drop);
+    }
+    session.insert(PENDING_KEY, list).await.map_err(session_err)
+}
+
+/// Finds and removes the pending login for `state`: single use, bound to this browser's
+/// session, compared in constant time, refused when older than [`PENDING_LOGIN_TTL`].
+pub async fn take_pending(
+    session: &Session,
+    cipher: &Cipher,
+    state: &str,
+) -> Result<PendingLogin, LoginError> {
+    let list: Vec<String> = session
+        .get(PENDING_KEY)
+        .await
+        .map_err(session_err)?
+        .unwrap_or_default();
+    let mut found = None;
+    let mut keep = Vec::with_capacity(list.len());
+    for sealed in list {
+        match cipher.open_json::<PendingLogin>(PENDING_PURPOSE, &sealed) {
+            Ok(p) if found.is_none() && bool::from(p.state.as_bytes().ct_eq(state.as_bytes())) => {
+                found = Some(p)
+            }
+            Ok(p) if now_unix() - p.created_at <= PENDING_LOGIN_TTL.as_secs() as i64 => {
+                keep.push(sealed)
+            }
+            _ => {}
+        }
+    }
+    if keep.is_empty() {
+        session
+            .remove::<Vec<String>>(PENDING_KEY)
+            .await
+            .map_err(session_err)?;
+    } else {
+        session
+            .insert(PENDING_KEY, keep)
+            .await
+            .map_err(session_err)?;
+    }
+    let pending = found.ok_or(LoginError::UnknownState)?;
+    if now_unix() - pending.created_at > PENDING_LOGIN_TTL.as_secs() as i64 {
+        return Err(LoginError::Expired);
+    }
+    Ok(pending)
+}
+
+/// Makes the session a signed-in one. The session id is cycled first, so an id planted
+/// before login (session fixation) is worthless after it.
+pub async fn sign_in(session: &Session, user: &SessionUser) -> Result<(), LoginError> {
+    session.cycle_id().await.map_err(session_err)?;
+    session
+        .remove::<Vec<String>>(PENDING_KEY)
+        .await
+        .map_err(session_err)?;
+    session.insert(USER_KEY, user).await.map_err(session_err)
+}
+
+/// The signed-in user, if any.
+pub async fn current_user(session: &Session) -> Result<Option<SessionUser>, LoginError> {
+    session.get(USER_KEY).await.map_err(session_err)
+}
+
+/// Saves changes to the signed-in user (e.g. the chosen org).
+pub async fn update_user(session: &Session, user: &SessionUser) -> Result<(), LoginError> {
+    session.insert(USER_KEY, user).await.map_err(session_err)
+}
+
+/// Ends the session: the record is deleted and the cookie cleared.
+pub async fn end(session: &Session) -> Result<(), LoginError> {
+    session.flush().await.map_err(session_err)
+}
+
+/// A fresh random token (CSRF, vault ids, logout state).
+pub fn random_token() -> String {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}

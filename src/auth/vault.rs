@@ -1,0 +1,158 @@
+//! The token vault service: stores sealed token sets and hands out a fresh access token.
+//!
+//! Refresh happens before the access token expires (within `FV_REFRESH_MARGIN_SECONDS`) and
+//! once after a gateway 401. Only one refresh runs per session at a time: concurrent callers
+//! wait on a per-session lock and then re-read the vault, finding the new token instead of
+//! spending the (rotating) refresh token a second time.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex as StdMutex, Weak},
+    time::Duration,
+};
+
+use tokio::sync::Mutex;
+
+use super::{
+    error::RefreshError,
+    oidc::{now_unix, OidcProvider},
+    session::SessionUser,
+    tokens::TokenSet,
+};
+use crate::{
+    crypto::{Cipher, CryptoError},
+    store::{Db, DbError},
+};
+
+const PURPOSE: &str = "token-set";
+
+/// Why no access token could be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("no tokens stored for this session")]
+    Missing,
+    #[error(transparent)]
+    Refresh(#[from] RefreshError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("stored tokens unreadable: {0}")]
+    Crypto(#[from] CryptoError),
+}
+
+/// Sealed token storage plus refresh.
+pub struct TokenVault {
+    db: Db,
+    cipher: Cipher,
+    oidc: Arc<OidcProvider>,
+    margin: Duration,
+    /// How long a vault entry may outlive its last write (the absolute session lifetime).
+    retention: Duration,
+    locks: StdMutex<HashMap<String, Weak<Mutex<()>>>>,
+}
+
+impl TokenVault {
+    /// A vault over `db`, refreshing through `oidc` when tokens come within `margin` of expiry.
+    pub fn new(
+        db: Db,
+        cipher: Cipher,
+        oidc: Arc<OidcProvider>,
+        margin: Duration,
+        retention: Duration,
+    ) -> Self {
+        Self {
+            db,
+            cipher,
+            oidc,
+            margin,
+            retention,
+            locks: StdMutex::new(HashMap::new()),
+        }
+    }
+
+    /// Stores (or replaces) the token set of a session.
+    pub async fn store(&self, vault_id: &str, tokens: &TokenSet) -> Result<(), VaultError> {
+        let sealed = self.cipher.seal_json(PURPOSE, tokens);
+        let purge_after = now_unix() + self.retention.as_secs() as i64;
+        self.db.vault_put(vault_id, &sealed, purge_after).await?;
+        Ok(())
+    }
+
+    /// The token set of a session, if any.
+    pub async fn load(&self, vault_id: &str) -> Result<Option<TokenSet>, VaultError> {
+        match self.db.vault_get(vault_id).await? {
+            Some(row) => Ok(Some(self.cipher.open_json(PURPOSE, &row.sealed)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Forgets a session's tokens.
+    pub async fn remove(&self, vault_id: &str) -> Result<(), VaultError> {
+        self.db.vault_delete(vault_id).await?;
+        Ok(())
+    }
+
+    /// An access token good for at least the refresh margin, refreshing first if needed.
+    pub async fn access_token(&self, user: &SessionUser) -> Result<String, VaultError> {
+        let tokens = self
+            .load(&user.vault_id)
+            .await?
+            .ok_or(VaultError::Missing)?;
+        if !tokens.expires_within(now_unix(), self.margin) {
+            return Ok(tokens.access_token);
+        }
+        self.refresh_if(user, |t| t.expires_within(now_unix(), self.margin))
+            .await
+    }
+
+    /// After the gateway refused `rejected` with 401: refresh once, unless another request
+    /// already replaced that token.
+    pub async fn refresh_after_401(
+        &self,
+        user: &SessionUser,
+        rejected: &str,
+    ) -> Result<String, VaultError> {
+        self.refresh_if(user, |t| t.access_token == rejected).await
+    }
+
+    /// Takes the session's refresh lock, re-reads, and refreshes only if `needed` still holds.
+    async fn refresh_if(
+        &self,
+        user: &SessionUser,
+        needed: impl Fn(&TokenSet) -> bool,
+    ) -> Result<String, VaultError> {
+        let lock = self.lock_for(&user.vault_id);
+        let _guard = lock.lock().await;
+        let tokens = self
+            .load(&user.vault_id)
+            .await?
+            .ok_or(VaultError::Missing)?;
+        if !needed(&tokens) {
+            return Ok(tokens.access_token);
+        }
+        match self.oidc.refresh(&tokens, &user.identity).await {
+            Ok(fresh) => {
+                self.store(&user.vault_id, &fresh).await?;
+                tracing::info!(sub = %user.identity.subject, expires_at = fresh.expires_at, "refreshed access token");
+                Ok(fresh.access_token)
+            }
+            Err(e) => {
+                tracing::warn!(sub = %user.identity.subject, error = %e, "token refresh failed");
+                if e.ends_session() {
+                    self.remove(&user.vault_id).await?;
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    fn lock_for(&self, vault_id: &str) -> Arc<Mutex<()>> {
+        let mut map = self.locks.lock().expect("vault lock map poisoned");
+        if let Some(existing) = map.get(vault_id).and_then(Weak::upgrade) {
+            return existing;
+        }
+        map.retain(|_, weak| weak.strong_count() > 0);
+        let lock = Arc::new(Mutex::new(()));
+        map.insert(vault_id.to_owned(), Arc::downgrade(&lock));
+        lock
+    }
+}

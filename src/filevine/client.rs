@@ -1,0 +1,164 @@
+//! The gateway client: a trait (so handlers can be tested against anything) and the reqwest
+//! implementation sharing the app's one connection-pooled HTTP client.
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use reqwest::{header, Method, StatusCode};
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::{
+    error::GatewayError,
+    models::{camel_case_keys, OrgUser, UserOrgs},
+};
+
+/// Which org and user a call acts for: the `x-fv-orgid` / `x-fv-userid` headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrgContext {
+    pub org_id: i64,
+    pub user_id: i64,
+}
+
+/// The Filevine API gateway.
+#[async_trait]
+pub trait Gateway: Send + Sync + 'static {
+    /// `POST /fv-app/v2/utils/GetUserOrgsWithToken`: who the token is, and their orgs.
+    async fn user_orgs(&self, token: &str) -> Result<UserOrgs, GatewayError>;
+    /// `GET /fv-app/v2/Users/Me` in an org.
+    async fn me(&self, token: &str, ctx: OrgContext) -> Result<OrgUser, GatewayError>;
+}
+
+/// [`Gateway`] over HTTP.
+pub struct HttpGateway {
+    http: reqwest::Client,
+    base: Url,
+    in_flight: Arc<Semaphore>,
+}
+
+impl HttpGateway {
+    /// A client for the gateway at `base`, with at most `concurrency` calls in flight.
+    pub fn new(http: reqwest::Client, base: Url, concurrency: usize) -> Self {
+        let mut base = base;
+        if !base.path().ends_with('/') {
+            let p = format!("{}/", base.path());
+            base.set_path(&p);
+        }
+        Self {
+            http,
+            base,
+            in_flight: Arc::new(Semaphore::new(concurrency.clamp(1, 25))),
+        }
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        ctx: Option<OrgContext>,
+        query: &[(&str, String)],
+    ) -> Result<T, GatewayError> {
+        let url = self
+            .base
+            .join(path)
+            .map_err(|e| GatewayError::Network(e.to_string()))?;
+        let mut req = self
+            .http
+            .request(method, url)
+            .bearer_auth(token)
+            .header(header::ACCEPT, "application/json")
+            .query(query);
+        if let Some(ctx) = ctx {
+            req = req
+                .header("x-fv-orgid", ctx.org_id)
+                .header("x-fv-userid", ctx.user_id);
+        }
+        let _permit = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| GatewayError::Network("client shut down".into()))?;
+        let started = std::time::Instant::now();
+        let response = req.send().await.map_err(|e| {
+            if e.is_timeout() {
+                GatewayError::Timeout
+            } else {
+                GatewayError::Network(crate::auth::oidc::error_chain(&e))
+            }
+        })?;
+        let status = response.status();
+        tracing::debug!(
+            path,
+            status = status.as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "gateway call"
+        );
+        if status.is_success() {
+            let value: serde_json::Value = response
+                .json()
+                .await
+                .map_err(|e| GatewayError::Decode(e.to_string()))?;
+            return serde_json::from_value(camel_case_keys(value))
+                .map_err(|e| GatewayError::Decode(e.to_string()));
+        }
+        Err(error_from(status, response).await)
+    }
+}
+
+async fn error_from(status: StatusCode, response: reqwest::Response) -> GatewayError {
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = response.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| {
+            let v = camel_case_keys(v);
+            v.get("message")
+                .or_else(|| v.get("error"))
+                .and_then(|m| m.as_str().map(str::to_owned))
+        })
+        .unwrap_or_else(|| body.chars().take(200).collect());
+    match status {
+        StatusCode::UNAUTHORIZED => GatewayError::Unauthorized,
+        StatusCode::FORBIDDEN => GatewayError::Forbidden(if message.is_empty() {
+            "not permitted".into()
+        } else {
+            message
+        }),
+        StatusCode::NOT_FOUND => GatewayError::NotFound,
+        StatusCode::TOO_MANY_REQUESTS => GatewayError::RateLimited { retry_after },
+        s if s.is_server_error() => GatewayError::Server {
+            status: s.as_u16(),
+            message,
+        },
+        s => GatewayError::Status {
+            status: s.as_u16(),
+            message,
+        },
+    }
+}
+
+#[async_trait]
+impl Gateway for HttpGateway {
+    async fn user_orgs(&self, token: &str) -> Result<UserOrgs, GatewayError> {
+        self.call(
+            Method::POST,
+            "fv-app/v2/utils/GetUserOrgsWithToken",
+            token,
+            None,
+            &[],
+        )
+        .await
+    }
+
+    async fn me(&self, token: &str, ctx: OrgContext) -> Result<OrgUser, GatewayError> {
+        self.call(Method::GET, "fv-app/v2/Users/Me", token, Some(ctx), &[])
+            .await
+    }
+}

@@ -1,0 +1,126 @@
+//! Gateway response shapes. The OpenAPI export is PascalCase, the samples read camelCase:
+//! responses are normalised to camelCase keys first (see [`camel_case_keys`]) and then parsed.
+
+use serde::{Deserialize, Serialize};
+
+/// The `{native, partner}` id shape the gateway uses everywhere.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct FvId {
+    pub native: i64,
+    #[serde(default)]
+    pub partner: Option<String>,
+}
+
+/// `userType` from GetUserOrgsWithToken.
+pub fn user_type_name(t: i64) -> &'static str {
+    match t {
+        0 => "Customer",
+        1 => "Federated customer",
+        2 => "Partner",
+        3 => "Employee",
+        4 => "Service account",
+        _ => "Unknown",
+    }
+}
+
+/// The user part of GetUserOrgsWithToken.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FvUser {
+    pub user_id: FvId,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub user_type: Option<i64>,
+}
+
+/// One organization from GetUserOrgsWithToken.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FvOrg {
+    pub org_id: i64,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// `POST /fv-app/v2/utils/GetUserOrgsWithToken`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserOrgs {
+    pub user: FvUser,
+    #[serde(default)]
+    pub orgs: Vec<FvOrg>,
+}
+
+/// The nested user of `Users/Me`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeUser {
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+}
+
+/// `GET /fv-app/v2/Users/Me`: the org user.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgUser {
+    #[serde(default)]
+    pub org_user_id: Option<i64>,
+    #[serde(default)]
+    pub user_name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub user: Option<MeUser>,
+}
+
+/// Rewrites every object key's first letter to lower case, recursively, so PascalCase and
+/// camelCase payloads parse into the same structs.
+pub fn camel_case_keys(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let mut chars = k.chars();
+                    let key = match chars.next() {
+                        Some(first) if first.is_ascii_uppercase() => {
+                            first.to_ascii_lowercase().to_string() + chars.as_str()
+                        }
+                        _ => k,
+                    };
+                    (key, camel_case_keys(v))
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(camel_case_keys).collect()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pascal_and_camel_parse_alike() {
+        let camel = serde_json::json!({"user": {"userId": {"native": 7}, "firstName": "Ada", "userType": 4}, "orgs": [{"orgId": 5, "name": "X"}]});
+        let pascal = serde_json::json!({"User": {"UserId": {"Native": 7}, "FirstName": "Ada", "UserType": 4}, "Orgs": [{"OrgId": 5, "Name": "X"}]});
+        let a: UserOrgs = serde_json::from_value(camel_case_keys(camel)).unwrap();
+        let b: UserOrgs = serde_json::from_value(camel_case_keys(pascal)).unwrap();
+        assert_eq!(a.user.user_id.native, 7);
+        assert_eq!(b.user.user_id.native, 7);
+        assert_eq!(b.user.first_name.as_deref(), Some("Ada"));
+        assert_eq!(b.orgs[0].org_id, 5);
+        assert_eq!(user_type_name(b.user.user_type.unwrap()), "Service account");
+    }
+}

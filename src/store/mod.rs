@@ -1,0 +1,129 @@
+//! The database: SQLite by default (one file, nothing to install), PostgreSQL when several
+//! replicas share logins. It holds the tower-sessions records, the token vault and, later,
+//! the service-account connection and reporting snapshots.
+//!
+//! Two backends, one small API: each query is written once per dialect next to its twin,
+//! which keeps them honest without an ORM.
+
+mod sessions;
+mod vault;
+
+use std::{str::FromStr, time::Duration};
+
+pub use sessions::AnyStore;
+use tower_sessions_sqlx_store::sqlx::{
+    self,
+    postgres::{PgPool, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions},
+};
+pub use vault::VaultRow;
+
+/// A pool of either backend.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Database failures, with the URL's password never included.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("DATABASE_URL must start with sqlite:// or postgres://")]
+    UnsupportedUrl,
+    #[error("could not open the database ({backend}): {source}")]
+    Connect {
+        backend: &'static str,
+        source: sqlx::Error,
+    },
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+impl Db {
+    /// Opens the pool and creates the schema when missing.
+    pub async fn connect(url: &str) -> Result<Self, DbError> {
+        let db = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|source| DbError::Connect {
+                    backend: "sqlite",
+                    source,
+                })?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(5));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await
+                .map_err(|source| DbError::Connect {
+                    backend: "sqlite",
+                    source,
+                })?;
+            Db::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect(url)
+                .await
+                .map_err(|source| DbError::Connect {
+                    backend: "postgres",
+                    source,
+                })?;
+            Db::Postgres(pool)
+        } else {
+            return Err(DbError::UnsupportedUrl);
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Creates the tables. Idempotent, so every replica may run it at start-up.
+    async fn migrate(&self) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(pool) => {
+                sqlx::query(vault::SQLITE_SCHEMA).execute(pool).await?;
+            }
+            Db::Postgres(pool) => {
+                // Replicas starting together race on CREATE ... IF NOT EXISTS; an advisory
+                // lock makes the schema step one at a time.
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(7059001)")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(vault::POSTGRES_SCHEMA)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+        }
+        self.session_store().migrate().await?;
+        Ok(())
+    }
+
+    /// The tower-sessions store on this database.
+    pub fn session_store(&self) -> AnyStore {
+        AnyStore::new(self)
+    }
+
+    /// A cheap round trip, for readiness.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(p) => {
+                sqlx::query("SELECT 1").execute(p).await?;
+            }
+            Db::Postgres(p) => {
+                sqlx::query("SELECT 1").execute(p).await?;
+            }
+        };
+        Ok(())
+    }
+
+    /// Which backend, for logs.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The token vault table: one sealed token set per signed-in session.
+//!
+//! Tokens live here rather than inside the tower-sessions record because that record is
+//! written back whole at the end of every request that touched it: two concurrent requests
+//! would race, and a stale copy could overwrite a freshly rotated refresh token. Here every
+//! write is a single-row update with a version, and the `lease_*` columns let replicas take
+//! turns refreshing.
+
+use tower_sessions_sqlx_store::sqlx::{self, Row};
+
+use super::{Db, DbError};
+
+pub(super) const SQLITE_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_token_vault (
+    id TEXT PRIMARY KEY NOT NULL,
+    sealed TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    lease_owner TEXT,
+    lease_until INTEGER
+)";
+
+pub(super) const POSTGRES_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_token_vault (
+    id TEXT PRIMARY KEY NOT NULL,
+    sealed TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    lease_owner TEXT,
+    lease_until BIGINT
+)";
+
+/// A stored, sealed token set.
+#[derive(Debug, Clone)]
+pub struct VaultRow {
+    pub sealed: String,
+    pub version: i64,
+}
+
+impl Db {
+    /// Reads one vault entry.
+    pub async fn vault_get(&self, id: &str) -> Result<Option<VaultRow>, DbError> {
+        const SQL_LITE: &str = "SELECT sealed, version FROM fv_token_vault WHERE id = ?";
+        const SQL_PG: &str = "SELECT sealed, version FROM fv_token_vault WHERE id = $1";
+        let row = match self {
+            Db::Sqlite(p) => sqlx::query(SQL_LITE)
+                .bind(id)
+                .fetch_optional(p)
+                .await?
+                .map(|r| VaultRow {
+                    sealed: r.get(0),
+                    version: r.get(1),
+                }),
+            Db::Postgres(p) => sqlx::query(SQL_PG)
+                .bind(id)
+                .fetch_optional(p)
+                .await?
+                .map(|r| VaultRow {
+                    sealed: r.get(0),
+                    version: r.get(1),
+                }),
+        };
+        Ok(row)
+    }
+
+    /// Creates or replaces an entry; `expires_at` (unix seconds) is when it may be purged.
+    pub async fn vault_put(&self, id: &str, sealed: &str, expires_at: i64) -> Result<(), DbError> {
+        const SQL_LITE: &str = "INSERT INTO fv_token_vault (id, sealed, version, expires_at)
+            VALUES (?, ?, 1, ?)
+            ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed,
+                version = fv_token_vault.version + 1, expires_at = excluded.expires_at";
+        const SQL_PG: &str = "INSERT INTO fv_token_vault (id, sealed, version, expires_at)
+            VALUES ($1, $2, 1, $3)
+            ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed,
+                version = fv_token_vault.version + 1, expires_at = excluded.expires_at";
+        match self {
+            Db::Sqlite(p) => {
+                sqlx::query(SQL_LITE)
+                    .bind(id)
+                    .bind(sealed)
+                    .bind(expires_at)
+                    .execute(p)
+                    .await?;
+            }
+            Db::Postgres(p) => {
+                sqlx::query(SQL_PG)
+                    .bind(id)
+                    .bind(sealed)
+                    .bind(expires_at)
+                    .execute(p)
+                    .await?;
+            }
+        };
+        Ok(())
+    }
+
+    /// Removes an entry (logout, failed refresh).
+    pub async fn vault_delete(&self, id: &str) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(p) => {
+                sqlx::query("DELETE FROM fv_token_vault WHERE id = ?")
+                    .bind(id)
+                    .execute(p)
+                    .await?;
+            }
+            Db::Postgres(p) => {
+                sqlx::query("DELETE FROM fv_token_vault WHERE id = $1")
+                    .bind(id)
+                    .execute(p)
+                    .await?;
+            }
+        };
+        Ok(())
+    }
+
+    /// Purges entries whose session can no longer exist.
+    pub async fn vault_delete_expired(&self, now: i64) -> Result<u64, DbError> {
+        let done = match self {
+            Db::Sqlite(p) => sqlx::query("DELETE FROM fv_token_vault WHERE expires_at < ?")
+                .bind(now)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Db::Postgres(p) => sqlx::query("DELETE FROM fv_token_vault WHERE expires_at < $1")
+                .bind(now)
+                .execute(p)
+                .await?
+                .rows_affected(),
+        };
+        Ok(done)
+    }
+}

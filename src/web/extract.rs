@@ -1,0 +1,83 @@
+//! Extractors: the signed-in user (or a redirect to login) and the optional user.
+
+use axum::{
+    extract::{FromRequestParts, OptionalFromRequestParts},
+    http::{request::Parts, Method},
+    response::{IntoResponse, Redirect, Response},
+};
+use tower_sessions::Session;
+
+use crate::{
+    auth::{oidc::now_unix, session, ReturnTo, SessionUser},
+    error::AppError,
+    state::AppState,
+};
+
+/// A signed-in user. Requests without one are sent to login, remembering where they were
+/// going; sessions past their absolute lifetime are ended first.
+pub struct SignedIn {
+    pub session: Session,
+    pub user: SessionUser,
+}
+
+impl SignedIn {
+    /// Saves changes made to `self.user`.
+    pub async fn save(&self) -> Result<(), AppError> {
+        Ok(session::update_user(&self.session, &self.user).await?)
+    }
+}
+
+/// Where the current request was going, if it is safe to come back to.
+pub fn here(parts: &Parts) -> ReturnTo {
+    let target = parts
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .filter(|_| parts.method == Method::GET);
+    ReturnTo::parse_or_root(target)
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, msg)| AppError::Internal(msg.to_owned()).into_response())?;
+        let user = session::current_user(&session)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
+        let to_login = |rt: ReturnTo| {
+            let q: String = url::form_urlencoded::byte_serialize(rt.as_str().as_bytes()).collect();
+            Redirect::to(&format!("/auth/login?return_to={q}")).into_response()
+        };
+        match user {
+            None => Err(to_login(here(parts))),
+            Some(user)
+                if now_unix() - user.login_at
+                    > state.settings.session_absolute_timeout.as_secs() as i64 =>
+            {
+                tracing::info!(sub = %user.identity.subject, "session reached its absolute lifetime");
+                let _ = state.vault.remove(&user.vault_id).await;
+                let _ = session::end(&session).await;
+                Err(to_login(here(parts)))
+            }
+            Some(user) => Ok(SignedIn { session, user }),
+        }
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Response> {
+        match <SignedIn as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(s) => Ok(Some(s)),
+            Err(r) if r.status().is_redirection() => Ok(None),
+            Err(r) => Err(r),
+        }
+    }
+}

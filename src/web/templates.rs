@@ -1,0 +1,107 @@
+//! Page structs, one per template. askama escapes every value, so nothing from Filevine or
+//! the URL can inject markup.
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use crate::auth::{OrgRef, SessionUser};
+
+/// The parts of the layout every page shares: the demo banner and the header's user menu.
+pub struct Chrome {
+    pub demo: bool,
+    pub user: Option<ChromeUser>,
+}
+
+/// The signed-in user as the header shows them.
+pub struct ChromeUser {
+    pub name: String,
+    pub csrf: String,
+    pub orgs: Vec<OrgRef>,
+    pub current_org: Option<i64>,
+}
+
+impl ChromeUser {
+    /// Whether `org` is the current organization (for the switcher's `selected`).
+    pub fn is_current(&self, org: &OrgRef) -> bool {
+        self.current_org == Some(org.id)
+    }
+}
+
+impl Chrome {
+    /// Layout for a page with no known user (error pages).
+    pub fn anonymous() -> Self {
+        Self {
+            demo: false,
+            user: None,
+        }
+    }
+
+    /// Layout for a page seen by `user` (or nobody).
+    pub fn new(demo: bool, user: Option<&SessionUser>) -> Self {
+        Self {
+            demo,
+            user: user.map(|u| ChromeUser {
+                name: u.display_name(),
+                csrf: u.csrf.clone(),
+                orgs: u.orgs.clone(),
+                current_org: u.current_org,
+            }),
+        }
+    }
+}
+
+/// `GET /`.
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub chrome: Chrome,
+    pub org_name: Option<String>,
+}
+
+/// `GET /profile`.
+#[derive(Template, WebTemplate)]
+#[template(path = "profile.html")]
+pub struct ProfilePage {
+    pub chrome: Chrome,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub user_id: Option<i64>,
+    pub user_type: Option<String>,
+    pub current_org: Option<OrgRef>,
+    pub org_user_id: Option<i64>,
+    pub other_orgs: Vec<OrgRef>,
+    pub claims: Vec<(String, String)>,
+    pub token_expires: String,
+    pub has_refresh: bool,
+    pub gateway_warning: Option<String>,
+}
+
+/// `GET /org`: pick one of several organizations.
+#[derive(Template, WebTemplate)]
+#[template(path = "choose_org.html")]
+pub struct ChooseOrgPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub return_to: String,
+    pub orgs: Vec<OrgRef>,
+}
+
+/// The post-logout landing.
+#[derive(Template, WebTemplate)]
+#[template(path = "signed_out.html")]
+pub struct SignedOutPage {
+    pub chrome: Chrome,
+}
+
+/// Every failure.
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub chrome: Chrome,
+    pub title: String,
+    pub message: String,
+    /// `(href, label)` of the button that helps (an empty href reloads the page).
+    pub action: Option<(String, String)>,
+    pub reference: Option<String>,
+}
