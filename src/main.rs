@@ -1,3 +1,210 @@
-fn main() {
-    println!("fv-partner-app: under construction");
+//! The `fv-partner-app` command: serve (default), `check`, `fake-filevine`.
+
+use std::{net::SocketAddr, process::ExitCode, time::Duration};
+
+use clap::{Parser, Subcommand};
+use fv_partner_app::{
+    config::{self, Overrides, Settings},
+    fake::{self, FakeClient, FakeOptions},
+    startup::Application,
+    telemetry,
+};
+
+/// Reference "Login with Filevine" partner app. With nothing configured it runs a demo against
+/// a built-in stand-in for Filevine on this machine.
+#[derive(Parser, Debug)]
+#[command(name = "fv-partner-app", version, about)]
+struct Cli {
+    #[command(flatten)]
+    overrides: Overrides,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the app (the default).
+    Serve,
+    /// Print the resolved settings (secrets masked) and what the provider's discovery says.
+    Check,
+    /// Run the stand-in for Filevine Identity and the gateway alone, on loopback.
+    FakeFilevine(FakeArgs),
+}
+
+/// Options of the stand-in.
+#[derive(clap::Args, Debug)]
+struct FakeArgs {
+    /// Loopback address to listen on.
+    #[arg(long = "fake-listen", default_value = "127.0.0.1:7060")]
+    listen: SocketAddr,
+    /// Client id to register.
+    #[arg(long = "fake-client-id", default_value = "fv-partner-app-demo")]
+    client_id: String,
+    /// Client secret to register.
+    #[arg(long = "fake-client-secret", env = "FV_FAKE_CLIENT_SECRET", default_value = "demo-secret-change-me")]
+    client_secret: String,
+    /// Registered redirect URIs (repeatable).
+    #[arg(long = "fake-redirect-uri", default_values_t = ["http://localhost:7059/auth/callback".to_string(), "https://localhost:7059/signin-oidc".to_string()])]
+    redirect_uris: Vec<String>,
+    /// Registered post-logout redirect URIs (repeatable).
+    #[arg(long = "fake-post-logout-redirect-uri", default_values_t = ["http://localhost:7059/auth/logout/callback".to_string(), "https://localhost:7059/signout-callback-oidc".to_string()])]
+    post_logout_uris: Vec<String>,
+    /// Access token lifetime in seconds.
+    #[arg(long = "fake-token-ttl", default_value_t = 1200)]
+    token_ttl: u64,
+    /// Added latency of every gateway call, in milliseconds.
+    #[arg(long = "fake-latency-ms", default_value_t = 0)]
+    latency_ms: u64,
+    /// Projects per organization.
+    #[arg(long = "fake-projects", default_value_t = 1250)]
+    projects: usize,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.overrides).await,
+        Command::Check => check(&cli.overrides).await,
+        Command::FakeFilevine(args) => run_fake(args).await,
+    }
+}
+
+fn load_settings(overrides: &Overrides) -> Result<Settings, ExitCode> {
+    match config::load(overrides) {
+        Ok(settings) => {
+            for warning in &settings.warnings {
+                eprintln!("warning: {warning}");
+            }
+            Ok(settings)
+        }
+        Err(errors) => {
+            eprintln!("fv-partner-app cannot start: the configuration has problems.\n{errors}");
+            eprintln!("See .env.example and the README's configuration table.");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+async fn serve(overrides: &Overrides) -> ExitCode {
+    let settings = match load_settings(overrides) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let app = match Application::build(settings).await {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("fv-partner-app cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print_banner(&app);
+    match app.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("server error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_banner(app: &Application) {
+    let url = app.public_url();
+    println!();
+    println!("  fv-partner-app is running: open {url}");
+    if let Some(fake) = app.fake() {
+        println!();
+        println!("  ┌─ DEMO MODE ─────────────────────────────────────────────────────────────┐");
+        println!("  │ Signing in uses a built-in STAND-IN for Filevine on this machine:       │");
+        println!("  │ {:<71} │", fake.issuer());
+        println!("  │ It is not Filevine. Pick any demo user on its sign-in page.             │");
+        println!("  │ For real Filevine set FV_CLIENT_ID, FV_CLIENT_SECRET, FV_SECRET_KEY.    │");
+        println!("  └─────────────────────────────────────────────────────────────────────────┘");
+    } else {
+        println!("  Filevine identity: {}", app.settings().authority);
+        println!("  Filevine gateway:  {}", app.settings().gateway_url);
+    }
+    println!();
+}
+
+async fn check(overrides: &Overrides) -> ExitCode {
+    let mut settings = match load_settings(overrides) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    println!("Resolved settings:");
+    for (key, value) in settings.describe() {
+        println!("  {key:<32} {value}");
+    }
+    // Build on a throwaway port: this fetches discovery and opens the database exactly as
+    // serving would.
+    settings.listen = ([127, 0, 0, 1], 0).into();
+    let listener = match std::net::TcpListener::bind(settings.listen) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot bind a loopback port: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let app = match Application::build_with_listener(settings, listener).await {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("\nProblem: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if app.fake().is_some() {
+        println!("\nDemo mode: checked against the built-in stand-in (not Filevine).");
+    }
+    let s = app.oidc_summary();
+    println!("\nProvider discovery ({}):", s.issuer);
+    println!("  authorization endpoint           {}", s.authorization_endpoint);
+    println!("  token endpoint                   {}", s.token_endpoint);
+    println!("  end-session endpoint             {}", s.end_session_endpoint.as_deref().unwrap_or("none (logout stays local)"));
+    println!("  revocation endpoint              {}", s.revocation_endpoint.as_deref().unwrap_or("none"));
+    println!("  PKCE methods                     {}", s.pkce_methods.join(" "));
+    println!("  ID token algorithms              {}", s.signing_algs.join(" "));
+    println!("  client authentication            {}", s.auth_methods.join(" "));
+    println!("  grant types                      {}", s.grant_types_supported.join(" "));
+    println!("  RFC 9207 iss parameter           {}", if s.iss_parameter { "yes" } else { "no" });
+    let requested = &app.settings().scopes;
+    let missing: Vec<&String> = requested
+        .iter()
+        .filter(|sc| !s.scopes_supported.is_empty() && !s.scopes_supported.contains(sc) && !sc.ends_with('*'))
+        .collect();
+    if missing.is_empty() {
+        println!("  scopes                           all requested scopes are advertised");
+    } else {
+        println!("  scopes                           not advertised: {}", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "));
+    }
+    if !s.pkce_methods.is_empty() && !s.pkce_methods.iter().any(|m| m == "S256") {
+        println!("\nProblem: the provider does not advertise PKCE S256, which this app always uses.");
+        return ExitCode::FAILURE;
+    }
+    println!("\nOK");
+    ExitCode::SUCCESS
+}
+
+async fn run_fake(args: FakeArgs) -> ExitCode {
+    let options = FakeOptions {
+        listen: args.listen,
+        clients: vec![FakeClient {
+            client_id: args.client_id,
+            client_secret: args.client_secret,
+            redirect_uris: args.redirect_uris,
+            post_logout_redirect_uris: args.post_logout_uris,
+        }],
+        access_token_ttl: Duration::from_secs(args.token_ttl),
+        gateway_latency: Duration::from_millis(args.latency_ms),
+        projects_per_org: args.projects,
+        ..FakeOptions::default()
+    };
+    match fake::run_standalone(options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fake-filevine: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -155,6 +155,16 @@ impl Application {
         &self.state.settings
     }
 
+    /// What the provider's discovery said.
+    pub fn oidc_summary(&self) -> &crate::auth::oidc::ProviderSummary {
+        self.state.oidc.summary()
+    }
+
+    /// The shared state (tests reach the vault and database through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
     /// The embedded stand-in, in demo mode.
     pub fn fake(&self) -> Option<&FakeFilevine> {
         self.fake.as_ref()

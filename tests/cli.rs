@@ -1,0 +1,104 @@
+//! The command line: configuration errors at start-up, `check`, and the demo start.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+fn bin(dir: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fv-partner-app"));
+    c.current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("FV_") || k == "DATABASE_URL" || k == "CLIENT_ID" || k == "CLIENT_SECRET" {
+            c.env_remove(k);
+        }
+    }
+    c.env("RUST_LOG", "warn");
+    c
+}
+
+#[test]
+fn partial_configuration_fails_naming_each_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin(dir.path())
+        .env("FV_CLIENT_ID", "abc")
+        .env("FV_CONCURRENCY", "99")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("FV_CLIENT_SECRET"), "{err}");
+    assert!(err.contains("FV_CONCURRENCY"), "{err}");
+    assert!(err.contains("FV_SECRET_KEY"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn node_sample_config_json_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.json"),
+        r#"{"port": 7059, "sessionSecret": "x", "fvApiGateway": {"Url": "https://api.filevineapp.com",
+           "Authority": "http://evil.example", "ClientId": "id", "ClientSecret": "super-secret-value",
+           "RedirectUri": "https://localhost:7059/signin-oidc", "PostLogoutRedirectUri": "https://localhost:7059/signout-callback-oidc",
+           "ClockSkewSeconds": 30, "Scopes": ["openid", "email"]}}"#,
+    )
+    .unwrap();
+    let out = bin(dir.path()).arg("check").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    // A plain-http authority that is not loopback is refused, naming the key.
+    assert!(err.contains("FV_AUTHORITY") || err.contains("Authority"), "{err}");
+    assert!(!err.contains("super-secret-value"), "secret leaked: {err}");
+}
+
+#[test]
+fn check_in_demo_mode_reports_discovery_and_masks_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin(dir.path())
+        .env("DATABASE_URL", format!("sqlite://{}/check.db", dir.path().display()))
+        .arg("check")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("Provider discovery"), "{stdout}");
+    assert!(stdout.contains("S256"), "{stdout}");
+    assert!(stdout.contains("Demo mode"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("OK"));
+}
+
+#[test]
+fn cargo_run_with_nothing_configured_starts_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin(dir.path())
+        .env("FV_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    let mut url = None;
+    while Instant::now() < deadline && !(url.is_some() && seen.iter().any(|l: &String| l.contains("DEMO MODE"))) {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            if let Some(rest) = line.split("open ").nth(1) {
+                url = Some(rest.trim().to_owned());
+            }
+            seen.push(line);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let url = url.unwrap_or_else(|| panic!("no URL printed: {seen:?}"));
+    assert!(url.starts_with("http://localhost:"), "{url}");
+    assert!(seen.iter().any(|l| l.contains("not Filevine")), "{seen:?}");
+}

@@ -1,0 +1,291 @@
+//! Black-box test harness: the app on port 0 against the stand-in, and a browser-like client
+//! (cookie jar, redirects off) that walks the login.
+#![allow(dead_code)]
+
+use std::{net::TcpListener, sync::Arc, time::Duration};
+
+use fv_partner_app::{
+    config::{self, Settings, Sources},
+    fake::{FakeClient, FakeControl, FakeFilevine, FakeOptions},
+    startup::Application,
+};
+use reqwest::{header, StatusCode};
+use url::Url;
+
+pub const CLIENT_ID: &str = "test-client";
+pub const CLIENT_SECRET: &str = "test-client-secret-0123456789";
+pub const SECRET_KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+/// What to vary per test.
+pub struct TestOptions {
+    pub callback_path: &'static str,
+    pub post_logout_path: &'static str,
+    pub access_token_ttl: Duration,
+    pub refresh_margin_secs: u64,
+    pub database_url: Option<String>,
+    pub extra_env: Vec<(String, String)>,
+    pub fake: FakeOptions,
+}
+
+impl Default for TestOptions {
+    fn default() -> Self {
+        Self {
+            callback_path: "/auth/callback",
+            post_logout_path: "/auth/logout/callback",
+            access_token_ttl: Duration::from_secs(1200),
+            refresh_margin_secs: 60,
+            database_url: None,
+            extra_env: Vec::new(),
+            fake: FakeOptions::default(),
+        }
+    }
+}
+
+/// A running app plus its stand-in.
+pub struct TestApp {
+    pub base: Url,
+    pub port: u16,
+    pub fake: Arc<FakeFilevine>,
+    pub settings: Settings,
+    pub db_dir: Arc<tempfile::TempDir>,
+    pub db_path: std::path::PathBuf,
+    pub state: fv_partner_app::state::AppState,
+}
+
+impl TestApp {
+    pub fn control(&self) -> FakeControl {
+        self.fake.control()
+    }
+
+    /// A fresh browser: its own cookie jar, no redirects followed.
+    pub fn browser(&self) -> Browser {
+        Browser::new()
+    }
+
+    pub fn url(&self, path: &str) -> Url {
+        self.base.join(path).unwrap()
+    }
+}
+
+/// Settings for an app on `port` against `fake`, through the real configuration resolver.
+pub fn settings_for(fake: &FakeFilevine, port: u16, opts: &TestOptions, db_url: &str) -> Settings {
+    let mut env: Vec<(String, String)> = vec![
+        ("FV_AUTHORITY".into(), fake.issuer()),
+        ("FV_GATEWAY_URL".into(), fake.gateway_url().to_string()),
+        ("FV_CLIENT_ID".into(), CLIENT_ID.into()),
+        ("FV_CLIENT_SECRET".into(), CLIENT_SECRET.into()),
+        ("FV_SECRET_KEY".into(), SECRET_KEY_HEX.into()),
+        (
+            "FV_REDIRECT_URI".into(),
+            format!("http://localhost:{port}{}", opts.callback_path),
+        ),
+        (
+            "FV_POST_LOGOUT_REDIRECT_URI".into(),
+            format!("http://localhost:{port}{}", opts.post_logout_path),
+        ),
+        ("FV_LISTEN".into(), format!("127.0.0.1:{port}")),
+        ("DATABASE_URL".into(), db_url.to_owned()),
+        (
+            "FV_REFRESH_MARGIN_SECONDS".into(),
+            opts.refresh_margin_secs.to_string(),
+        ),
+    ];
+    env.extend(opts.extra_env.iter().cloned());
+    config::resolve(Sources {
+        env,
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("test settings invalid:\n{e}"))
+}
+
+/// Starts a stand-in and the app against it.
+pub async fn spawn_app(opts: TestOptions) -> TestApp {
+    spawn_replicas(1, opts).await.pop().unwrap()
+}
+
+/// Starts one stand-in and `n` app processes (replicas) sharing its client registration and
+/// the database.
+pub async fn spawn_replicas(n: usize, mut opts: TestOptions) -> Vec<TestApp> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_test_writer()
+        .try_init();
+    let listeners: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    let ports: Vec<u16> = listeners.iter().map(|l| l.local_addr().unwrap().port()).collect();
+    let mut fake_opts = std::mem::take(&mut opts.fake);
+    fake_opts.access_token_ttl = opts.access_token_ttl;
+    fake_opts.clients = vec![FakeClient {
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+        redirect_uris: ports
+            .iter()
+            .map(|p| format!("http://localhost:{p}{}", opts.callback_path))
+            .collect(),
+        post_logout_redirect_uris: ports
+            .iter()
+            .map(|p| format!("http://localhost:{p}{}", opts.post_logout_path))
+            .collect(),
+    }];
+    let fake = Arc::new(FakeFilevine::start(fake_opts).await.expect("fake starts"));
+    let db_dir = Arc::new(tempfile::tempdir().unwrap());
+    let db_path = db_dir.path().join("app.db");
+    let db_url = opts
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", db_path.display()));
+    let mut apps = Vec::new();
+    for (listener, port) in listeners.into_iter().zip(ports) {
+        let settings = settings_for(&fake, port, &opts, &db_url);
+        let app = Application::build_with_listener(settings.clone(), listener)
+            .await
+            .expect("app builds");
+        let state = app.state().clone();
+        tokio::spawn(app.run_until(std::future::pending()));
+        apps.push(TestApp {
+            base: Url::parse(&format!("http://localhost:{port}/")).unwrap(),
+            port,
+            fake: fake.clone(),
+            settings,
+            db_dir: db_dir.clone(),
+            db_path: db_path.clone(),
+            state,
+        });
+    }
+    apps
+}
+
+/// The PostgreSQL URL the test script provides.
+pub fn postgres_url() -> String {
+    std::env::var("FV_TEST_DATABASE_URL").expect(
+        "FV_TEST_DATABASE_URL is not set: run the tests with ./scripts/test.sh, which starts PostgreSQL",
+    )
+}
+
+/// A cookie-keeping client that does not follow redirects, like a browser we drive by hand.
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub jar: Arc<reqwest::cookie::Jar>,
+}
+
+impl Browser {
+    pub fn new() -> Self {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar.clone())
+            .user_agent("fv-partner-app-tests")
+            .build()
+            .unwrap();
+        Self { http, jar }
+    }
+
+    pub async fn get(&self, url: &Url) -> reqwest::Response {
+        self.http.get(url.clone()).send().await.unwrap()
+    }
+
+    pub async fn post_form(&self, url: &Url, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http.post(url.clone()).form(form).send().await.unwrap()
+    }
+
+    /// The session cookie's value, if any.
+    pub fn session_cookie(&self, app: &TestApp) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let header = self.jar.cookies(&app.base)?;
+        header
+            .to_str()
+            .unwrap()
+            .split("; ")
+            .find_map(|c| c.strip_prefix("fv_session=").map(str::to_owned))
+    }
+
+    /// Starts a login and returns the provider URL the app sent us to.
+    pub async fn start_login(&self, app: &TestApp, return_to: Option<&str>) -> Url {
+        let mut url = app.url("/auth/login");
+        if let Some(rt) = return_to {
+            url.query_pairs_mut().append_pair("return_to", rt);
+        }
+        let r = self.get(&url).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login should redirect");
+        location(&r)
+    }
+
+    /// On the stand-in's sign-in page, presses the button for `user_sub` (or Cancel) and
+    /// returns the redirect back to the app.
+    pub async fn provider_choose(&self, authorize: &Url, choice: Choice<'_>) -> Url {
+        let page = self.get(authorize).await;
+        assert_eq!(page.status(), StatusCode::OK, "authorize page");
+        let base = authorize.clone();
+        let html = page.text().await.unwrap();
+        let mut fields = hidden_inputs(&html);
+        match choice {
+            Choice::User(sub) => fields.push(("user".into(), sub.into())),
+            Choice::Cancel => fields.push(("action".into(), "cancel".into())),
+        }
+        let action = base.join("/connect/authorize").unwrap();
+        let r = self.http.post(action).form(&fields).send().await.unwrap();
+        assert!(r.status().is_redirection(), "provider should redirect back, got {}", r.status());
+        location(&r)
+    }
+
+    /// The whole login as `user_sub`; returns the app's final redirect target after the
+    /// callback (e.g. `/` or `/org?...`).
+    pub async fn login(&self, app: &TestApp, user_sub: &str, return_to: Option<&str>) -> String {
+        let authorize = self.start_login(app, return_to).await;
+        let callback = self.provider_choose(&authorize, Choice::User(user_sub)).await;
+        let r = self.get(&callback).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "callback: {}", r.text().await.unwrap());
+        r.headers()[header::LOCATION].to_str().unwrap().to_owned()
+    }
+}
+
+/// What to press on the stand-in's sign-in page.
+pub enum Choice<'a> {
+    User(&'a str),
+    Cancel,
+}
+
+/// The `Location` header as an absolute URL.
+pub fn location(r: &reqwest::Response) -> Url {
+    let loc = r.headers()[header::LOCATION].to_str().unwrap();
+    r.url().join(loc).unwrap()
+}
+
+/// `name`/`value` of every hidden input in `html` (just enough HTML for the stand-in's form).
+pub fn hidden_inputs(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for tag in html.split("<input").skip(1) {
+        let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+        if !tag.contains("type=\"hidden\"") {
+            continue;
+        }
+        let attr = |name: &str| {
+            let key = format!("{name}=\"");
+            let start = tag.find(&key)? + key.len();
+            let end = start + tag[start..].find('"')?;
+            Some(unescape(&tag[start..end]))
+        };
+        if let (Some(n), Some(v)) = (attr("name"), attr("value")) {
+            out.push((n, v));
+        }
+    }
+    out
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The `csrf` hidden field of a page.
+pub fn csrf_of(html: &str) -> String {
+    hidden_inputs(html)
+        .into_iter()
+        .find(|(n, _)| n == "csrf")
+        .map(|(_, v)| v)
+        .expect("page has a csrf field")
+}

@@ -1,0 +1,97 @@
+//! Tokens that stay fresh: proactive refresh, refresh after a 401, one refresh at a time, and
+//! what a refused refresh or a provider outage does to the session.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use reqwest::{header, StatusCode};
+
+const ADA: &str = "fv-user-1001";
+
+fn short_tokens() -> TestOptions {
+    TestOptions {
+        access_token_ttl: Duration::from_secs(5),
+        refresh_margin_secs: 2,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn page_opened_after_expiry_refreshes_once_and_succeeds() {
+    let app = spawn_app(short_tokens()).await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
+    assert_eq!(app.control().token_calls("refresh_token"), 0);
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
+    assert_eq!(app.control().token_calls("refresh_token"), 1);
+    // The rotated refresh token was stored: a second expiry refreshes again, successfully.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
+    assert_eq!(app.control().token_calls("refresh_token"), 2);
+}
+
+#[tokio::test]
+async fn concurrent_requests_on_one_expiring_session_refresh_once() {
+    let app = spawn_app(short_tokens()).await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let url = app.url("/profile");
+    let requests = (0..100).map(|_| {
+        let http = b.http.clone();
+        let url = url.clone();
+        async move { http.get(url).send().await.unwrap().status() }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+    assert_eq!(app.control().token_calls("refresh_token"), 1);
+}
+
+#[tokio::test]
+async fn gateway_401_with_valid_looking_token_refreshes_once_and_retries() {
+    let app = spawn_app(TestOptions::default()).await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    app.control().expire_access_tokens();
+    assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
+    assert_eq!(app.control().token_calls("refresh_token"), 1);
+}
+
+#[tokio::test]
+async fn refused_refresh_token_ends_session_cleanly() {
+    let app = spawn_app(short_tokens()).await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    app.control().revoke_refresh_tokens();
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let r = b.get(&app.url("/profile?x=1")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "no 500");
+    assert_eq!(
+        r.headers()[header::LOCATION],
+        "/auth/login?return_to=%2Fprofile%3Fx%3D1",
+        "page remembered"
+    );
+    // The tokens are gone; signing in again works.
+    let to = b.login(&app, ADA, Some("/profile?x=1")).await;
+    assert_eq!(to, "/profile?x=1");
+    assert_eq!(b.get(&app.url(&to)).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn provider_outage_during_refresh_keeps_the_session() {
+    let app = spawn_app(short_tokens()).await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    app.control().set_token_endpoint_down(true);
+    let r = b.get(&app.url("/profile")).await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Try again"), "{html}");
+    app.control().set_token_endpoint_down(false);
+    assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
+}
