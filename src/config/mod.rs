@@ -48,8 +48,8 @@ use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration}
 use secrecy::SecretString;
 use url::Url;
 
-pub use sources::{Origin, Sources};
 pub use error::{ConfigError, ConfigErrors};
+pub use sources::{Origin, Sources};
 pub use validate::{resolve, DEFAULT_SCOPES};
 
 /// Filevine region; picks the preset authority and gateway URLs.

@@ -172,7 +172,9 @@ pub(super) fn parse_database_url(text: &str) -> Result<String, Bad> {
 /// 32 bytes as 64 hex characters, or base64 / base64url with or without padding.
 pub(super) fn parse_key(text: &str) -> Result<SecretKey, Bad> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-    let decoded = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    // Hex first: every hex digit is also a base64 character, but a random base64 key made only
+    // of hex digits is vanishingly unlikely.
+    let decoded = if text.bytes().all(|b| b.is_ascii_hexdigit()) {
         hex::decode(text).ok()
     } else {
         [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
@@ -200,7 +202,8 @@ pub(super) fn parse_key(text: &str) -> Result<SecretKey, Bad> {
 
 pub(super) fn parse_email(text: &str) -> Result<String, Bad> {
     let (local, domain) = text.split_once('@').unwrap_or(("", ""));
-    if local.is_empty() || domain.is_empty() || text.contains(char::is_whitespace) {
+    let odd = |c: char| c.is_whitespace() || "@;,<>()\"".contains(c);
+    if local.is_empty() || domain.is_empty() || local.contains(odd) || domain.contains(odd) {
         return Err(bad(
             format!("'{text}' is not an email address"),
             "use an address such as name@firm.com",
@@ -240,4 +243,3 @@ pub(super) fn mask_database_url(text: &str) -> String {
         Err(_) => text.to_owned(),
     }
 }
-

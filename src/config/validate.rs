@@ -15,9 +15,7 @@ use super::parse::{
     DISCOVERY_SUFFIX, KEY_FIX,
 };
 use super::sources::Raw;
-use super::{
-    ConfigError, ConfigErrors, Origin, Region, SecretKey, Settings, Sources, TlsMode,
-};
+use super::{ConfigError, ConfigErrors, Origin, Region, SecretKey, Settings, Sources, TlsMode};
 
 /// The scopes the Filevine samples request: `offline_access` for refresh tokens, the gateway
 /// scopes for API calls.
