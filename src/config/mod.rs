@@ -1,7 +1,7 @@
 //! Settings: every knob the app runs with, resolved once at start-up and validated, so a wrong
 //! value fails loudly with a fix instead of at the first login.
 //!
-//! Sources, later wins (see [`sources`] for the exact precedence rules):
+//! Sources, later wins ([`Sources`] is the in-memory form [`resolve`] takes):
 //! 1. built-in defaults (and the region's presets for authority and gateway);
 //! 2. `config.json` in the Node sample's shape, so a sample's config works unchanged
 //!    (`--config <path>`; `config.json` in the working directory when it exists);
@@ -10,6 +10,10 @@
 //!    `SCOPES`, `GATEWAY_URL`) are accepted as aliases;
 //! 4. the process environment;
 //! 5. command-line flags ([`Overrides`]). Secrets have no flag: a command line is visible in `ps`.
+//!
+//! One exception to "later wins": a Python-sample alias never beats an `FV_*` name, wherever
+//! each was set, so a stray `CLIENT_ID` in the shell cannot override `FV_CLIENT_ID` from `.env`.
+//! Empty values count as unset. Every value's origin is kept in [`Settings::origins`].
 //!
 //! | variable | meaning | default |
 //! |---|---|---|

@@ -69,7 +69,7 @@ impl Origin {
 
     /// Whether an operator set this value (as opposed to a default, preset or placeholder).
     pub fn is_explicit(self) -> bool {
-        self.rank("") > 0
+        !matches!(self, Origin::Default | Origin::Preset(_) | Origin::Demo)
     }
 }
 
@@ -116,7 +116,7 @@ pub(super) const KEYS: &[&str] = &[
 
 /// The Python sample's `.env` names and the canonical names they stand for. `AUTH_CONFIG` is a
 /// discovery URL; the authority parser trims `/.well-known/openid-configuration`.
-const ALIASES: &[(&str, &str)] = &[
+pub(super) const ALIASES: &[(&str, &str)] = &[
     ("CLIENT_ID", "FV_CLIENT_ID"),
     ("CLIENT_SECRET", "FV_CLIENT_SECRET"),
     ("AUTH_CONFIG", "FV_AUTHORITY"),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 use secrecy::ExposeSecret;
 
-use super::sources::KEYS;
+use super::sources::{ALIASES, KEYS};
 use super::validate::{BUILT_IN_URLS, EXAMPLE_VALUES};
 use super::*;
 
@@ -648,43 +648,20 @@ fn load_reads_files_without_echoing_their_lines() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Every name `resolve` reads, aliases and the ignored `SECRET_KEY` included.
-const NAMES: &[&str] = &[
-    "FV_DEMO",
-    "FV_REGION",
-    "FV_AUTHORITY",
-    "FV_GATEWAY_URL",
-    "FV_CLIENT_ID",
-    "FV_CLIENT_SECRET",
-    "FV_REDIRECT_URI",
-    "FV_POST_LOGOUT_REDIRECT_URI",
-    "FV_SCOPES",
-    "FV_CLOCK_SKEW_SECONDS",
-    "FV_LISTEN",
-    "DATABASE_URL",
-    "FV_SECRET_KEY",
-    "FV_PAT",
-    "FV_SERVICE_ACCOUNT_EMAIL",
-    "FV_ADMIN_EMAILS",
-    "FV_CONCURRENCY",
-    "FV_TLS_CERT",
-    "FV_TLS_KEY",
-    "FV_TLS_SELF_SIGNED",
-    "FV_REFRESH_MARGIN_SECONDS",
-    "FV_SESSION_IDLE_MINUTES",
-    "FV_SESSION_ABSOLUTE_HOURS",
-    "CLIENT_ID",
-    "CLIENT_SECRET",
-    "AUTH_CONFIG",
-    "SCOPES",
-    "GATEWAY_URL",
-    "SECRET_KEY",
-];
+/// Every name `resolve` reads: canonical names, aliases and the ignored `SECRET_KEY`.
+fn names() -> Vec<&'static str> {
+    let aliases = ALIASES.iter().map(|(alias, _)| *alias);
+    KEYS.iter()
+        .copied()
+        .chain(aliases)
+        .chain(["SECRET_KEY"])
+        .collect()
+}
 
 fn vars() -> impl Strategy<Value = Vec<(String, String)>> {
     proptest::collection::vec(
         (
-            proptest::sample::select(NAMES).prop_map(str::to_owned),
+            proptest::sample::select(names()).prop_map(str::to_owned),
             prop_oneof![
                 ".*",
                 "[a-z0-9:/.@, _-]{0,40}",

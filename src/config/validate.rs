@@ -44,11 +44,10 @@ pub fn resolve(sources: Sources) -> Result<Settings, ConfigErrors> {
     };
 
     let demo_setting = r.optional("FV_DEMO", Origin::Default, parse_bool);
-    let configured: Vec<&'static str> = ["FV_CLIENT_ID", "FV_CLIENT_SECRET", "FV_AUTHORITY"]
+    let configured = ["FV_CLIENT_ID", "FV_CLIENT_SECRET", "FV_AUTHORITY"]
         .into_iter()
-        .filter(|key| r.raw.get(key).is_some())
-        .collect();
-    let demo = demo_setting.unwrap_or(configured.is_empty());
+        .any(|key| r.raw.get(key).is_some());
+    let demo = demo_setting.unwrap_or(!configured);
     let region = r.value("FV_REGION", Region::Us, parse_region);
     let (authority, gateway_url, client_id, client_secret) = if demo {
         r.demo_client()
