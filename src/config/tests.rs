@@ -701,3 +701,30 @@ proptest! {
         prop_assert!(!shown.contains(&secret), "{} leaked: {}", which, shown);
     }
 }
+
+#[test]
+fn overrides_flatten_into_a_clap_command() {
+    use clap::{CommandFactory, Parser};
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        overrides: Overrides,
+    }
+    Cli::command().debug_assert();
+    let cli = Cli::try_parse_from([
+        "fv-partner-app",
+        "--listen",
+        "0.0.0.0:9000",
+        "--demo",
+        "--tls-self-signed",
+        "--post-logout-redirect-uri",
+        "http://localhost:9000/bye",
+        "--env-file",
+        "other.env",
+    ])
+    .expect("flags parse");
+    assert_eq!(cli.overrides.listen.as_deref(), Some("0.0.0.0:9000"));
+    assert!(cli.overrides.demo && cli.overrides.tls_self_signed);
+    assert_eq!(cli.overrides.env_file, Some(PathBuf::from("other.env")));
+    assert!(Cli::try_parse_from(["fv-partner-app", "--client-secret", "x"]).is_err());
+}
