@@ -234,58 +234,52 @@ impl Resolver {
             .optional("FV_GATEWAY_URL", preset, parse_provider_url)
             .unwrap_or_else(|| fixed_url(region.gateway_url()));
 
-        let why = |r: &Self, missing: &str| {
-            let set = ["FV_CLIENT_ID", "FV_CLIENT_SECRET", "FV_AUTHORITY"]
-                .into_iter()
-                .filter(|k| *k != missing)
-                .find_map(|k| r.raw.get(k).map(|(_, o)| set_by(k, o)));
-            match (set, demo_setting) {
-                (Some(set), _) => format!("missing ({set})"),
-                (None, Some(false)) => "missing (FV_DEMO is false)".to_owned(),
-                (None, _) => "missing".to_owned(),
+        let client_id = self.credential(
+            "FV_CLIENT_ID",
+            EXAMPLE_CLIENT_ID,
+            "set FV_CLIENT_ID to the client id Filevine issued for this app",
+            demo_setting,
+        );
+        let client_secret = SecretString::from(self.credential(
+            "FV_CLIENT_SECRET",
+            EXAMPLE_CLIENT_SECRET,
+            "set FV_CLIENT_SECRET to the secret Filevine issued with your client id",
+            demo_setting,
+        ));
+        (authority, gateway, client_id, client_secret)
+    }
+
+    /// A required client credential. Missing, it names what else is set (so the operator sees
+    /// why this is not the demo); still the example's placeholder, it is refused too.
+    fn credential(
+        &mut self,
+        key: &'static str,
+        placeholder: &str,
+        fix: &str,
+        demo_setting: Option<bool>,
+    ) -> String {
+        match self.text(key, Origin::Default) {
+            Some((value, origin)) => {
+                if value == placeholder {
+                    let problem = format!("still the example placeholder (from {origin})");
+                    self.error(key, problem, fix);
+                }
+                value
             }
-        };
-        let client_id = match self.text("FV_CLIENT_ID", Origin::Default) {
-            Some((id, origin)) if id == EXAMPLE_CLIENT_ID => {
-                self.error(
-                    "FV_CLIENT_ID",
-                    format!("still the example placeholder (from {origin})"),
-                    "set FV_CLIENT_ID to the client id Filevine issued for this app",
-                );
-                id
-            }
-            Some((id, _)) => id,
             None => {
-                let problem = why(self, "FV_CLIENT_ID");
-                self.error(
-                    "FV_CLIENT_ID",
-                    problem,
-                    "set FV_CLIENT_ID to the client id Filevine issued for this app",
-                );
+                let set = ["FV_CLIENT_ID", "FV_CLIENT_SECRET", "FV_AUTHORITY"]
+                    .into_iter()
+                    .filter(|k| *k != key)
+                    .find_map(|k| self.raw.get(k).map(|(_, o)| set_by(k, o)));
+                let problem = match (set, demo_setting) {
+                    (Some(set), _) => format!("missing ({set})"),
+                    (None, Some(false)) => "missing (FV_DEMO is false)".to_owned(),
+                    (None, _) => "missing".to_owned(),
+                };
+                self.error(key, problem, fix);
                 String::new()
             }
-        };
-        let client_secret = match self.text("FV_CLIENT_SECRET", Origin::Default) {
-            Some((secret, origin)) if secret == EXAMPLE_CLIENT_SECRET => {
-                self.error(
-                    "FV_CLIENT_SECRET",
-                    format!("still the example placeholder (from {origin})"),
-                    "set FV_CLIENT_SECRET to the secret Filevine issued with your client id",
-                );
-                SecretString::from(secret)
-            }
-            Some((secret, _)) => SecretString::from(secret),
-            None => {
-                let problem = why(self, "FV_CLIENT_SECRET");
-                self.error(
-                    "FV_CLIENT_SECRET",
-                    problem,
-                    "set FV_CLIENT_SECRET to the secret Filevine issued with your client id",
-                );
-                SecretString::from(String::new())
-            }
-        };
-        (authority, gateway, client_id, client_secret)
+        }
     }
 
     /// The at-rest key: required outside demo, random in demo when unset.
