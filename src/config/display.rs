@@ -1,0 +1,177 @@
+//! How settings are shown: `check`'s table and `Debug`, both with every secret masked.
+
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::parse::mask_database_url;
+use super::{Origin, Settings, TlsMode};
+
+impl Settings {
+    /// Every resolved setting as `(name, value (origin))`, for `fv-partner-app check`. Secrets
+    /// are masked: the client secret and PAT show at most their last 4 characters, the key only
+    /// its length, a database password not at all.
+    pub fn describe(&self) -> Vec<(String, String)> {
+        let mut rows = Vec::new();
+        let mut row = |name: &str, value: String, key: &str| {
+            let origin = self.origins.get(key).copied().unwrap_or(Origin::Default);
+            rows.push((name.to_owned(), format!("{value} ({origin})")));
+        };
+        let mode = if self.demo {
+            "demo: the built-in stand-in plays Filevine".to_owned()
+        } else {
+            "Filevine".to_owned()
+        };
+        row("mode", mode, "FV_DEMO");
+        row("FV_REGION", self.region.as_str().to_owned(), "FV_REGION");
+        let placeholder = "filled in at start-up by the demo stand-in";
+        let demo_or = |value: String| {
+            if self.demo {
+                placeholder.to_owned()
+            } else {
+                value
+            }
+        };
+        row(
+            "FV_AUTHORITY",
+            demo_or(self.authority.to_string()),
+            "FV_AUTHORITY",
+        );
+        row(
+            "FV_GATEWAY_URL",
+            demo_or(self.gateway_url.to_string()),
+            "FV_GATEWAY_URL",
+        );
+        row(
+            "FV_CLIENT_ID",
+            demo_or(self.client_id.clone()),
+            "FV_CLIENT_ID",
+        );
+        row(
+            "FV_CLIENT_SECRET",
+            demo_or(mask_tail(&self.client_secret)),
+            "FV_CLIENT_SECRET",
+        );
+        row(
+            "FV_REDIRECT_URI",
+            self.redirect_uri.to_string(),
+            "FV_REDIRECT_URI",
+        );
+        row(
+            "FV_POST_LOGOUT_REDIRECT_URI",
+            self.post_logout_redirect_uri.to_string(),
+            "FV_POST_LOGOUT_REDIRECT_URI",
+        );
+        row("FV_SCOPES", self.scopes.join(" "), "FV_SCOPES");
+        row(
+            "FV_CLOCK_SKEW_SECONDS",
+            self.clock_skew.as_secs().to_string(),
+            "FV_CLOCK_SKEW_SECONDS",
+        );
+        row("FV_LISTEN", self.listen.to_string(), "FV_LISTEN");
+        row(
+            "DATABASE_URL",
+            mask_database_url(&self.database_url),
+            "DATABASE_URL",
+        );
+        let key = match self.origins.get("FV_SECRET_KEY") {
+            Some(origin) if origin.is_explicit() => "set (32 bytes)",
+            _ => "random (not kept across restarts)",
+        };
+        row("FV_SECRET_KEY", key.to_owned(), "FV_SECRET_KEY");
+        let pat = self.pat.as_ref().map_or("not set".to_owned(), mask_tail);
+        row("FV_PAT", pat, "FV_PAT");
+        row(
+            "FV_SERVICE_ACCOUNT_EMAIL",
+            self.service_account_email
+                .clone()
+                .unwrap_or_else(|| "not set".to_owned()),
+            "FV_SERVICE_ACCOUNT_EMAIL",
+        );
+        let admins = if self.admin_emails.is_empty() {
+            "none".to_owned()
+        } else {
+            self.admin_emails.join(", ")
+        };
+        row("FV_ADMIN_EMAILS", admins, "FV_ADMIN_EMAILS");
+        row(
+            "FV_CONCURRENCY",
+            self.concurrency.to_string(),
+            "FV_CONCURRENCY",
+        );
+        let (tls, tls_key) = match &self.tls {
+            TlsMode::Off => ("off".to_owned(), "FV_TLS_SELF_SIGNED"),
+            TlsMode::SelfSigned => (
+                "self-signed certificate for localhost".to_owned(),
+                "FV_TLS_SELF_SIGNED",
+            ),
+            TlsMode::Files { cert, key } => (
+                format!("certificate {}, key {}", cert.display(), key.display()),
+                "FV_TLS_CERT",
+            ),
+        };
+        row("TLS", tls, tls_key);
+        row(
+            "FV_REFRESH_MARGIN_SECONDS",
+            self.refresh_margin.as_secs().to_string(),
+            "FV_REFRESH_MARGIN_SECONDS",
+        );
+        row(
+            "FV_SESSION_IDLE_MINUTES",
+            (self.session_idle_timeout.as_secs() / 60).to_string(),
+            "FV_SESSION_IDLE_MINUTES",
+        );
+        row(
+            "FV_SESSION_ABSOLUTE_HOURS",
+            (self.session_absolute_timeout.as_secs() / 3600).to_string(),
+            "FV_SESSION_ABSOLUTE_HOURS",
+        );
+        rows
+    }
+}
+
+/// `****` plus the last 4 characters, enough to tell two secrets apart; only `****` when the
+/// secret is too short for 4 characters to be a small part of it.
+fn mask_tail(secret: &SecretString) -> String {
+    let chars: Vec<char> = secret.expose_secret().chars().collect();
+    if chars.len() < 16 {
+        return "****".to_owned();
+    }
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("****{tail}")
+}
+
+/// Hand-written so a password inside `database_url` is masked too (the secret fields mask
+/// themselves). Keep it in step with the struct's fields.
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("demo", &self.demo)
+            .field("region", &self.region)
+            .field("authority", &self.authority.as_str())
+            .field("gateway_url", &self.gateway_url.as_str())
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("redirect_uri", &self.redirect_uri.as_str())
+            .field(
+                "post_logout_redirect_uri",
+                &self.post_logout_redirect_uri.as_str(),
+            )
+            .field("scopes", &self.scopes)
+            .field("clock_skew", &self.clock_skew)
+            .field("listen", &self.listen)
+            .field("database_url", &mask_database_url(&self.database_url))
+            .field("secret_key", &self.secret_key)
+            .field("pat", &self.pat)
+            .field("service_account_email", &self.service_account_email)
+            .field("admin_emails", &self.admin_emails)
+            .field("concurrency", &self.concurrency)
+            .field("tls", &self.tls)
+            .field("refresh_margin", &self.refresh_margin)
+            .field("session_idle_timeout", &self.session_idle_timeout)
+            .field("session_absolute_timeout", &self.session_absolute_timeout)
+            .field("warnings", &self.warnings)
+            .field("origins", &self.origins)
+            .finish()
+    }
+}

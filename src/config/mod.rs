@@ -1,0 +1,275 @@
+//! Settings: every knob the app runs with, resolved once at start-up and validated, so a wrong
+//! value fails loudly with a fix instead of at the first login.
+//!
+//! Sources, later wins ([`Sources`] is the in-memory form [`resolve`] takes):
+//! 1. built-in defaults (and the region's presets for authority and gateway);
+//! 2. `config.json` in the Node sample's shape, so a sample's config works unchanged
+//!    (`--config <path>`; `config.json` in the working directory when it exists);
+//! 3. `.env` (`--env-file <path>`; `.env` when it exists), read without touching the process
+//!    environment; the Python sample's names (`CLIENT_ID`, `CLIENT_SECRET`, `AUTH_CONFIG`,
+//!    `SCOPES`, `GATEWAY_URL`) are accepted as aliases;
+//! 4. the process environment;
+//! 5. command-line flags ([`Overrides`]). Secrets have no flag: a command line is visible in `ps`.
+//!
+//! One exception to "later wins": a Python-sample alias never beats an `FV_*` name, wherever
+//! each was set, so a stray `CLIENT_ID` in the shell cannot override `FV_CLIENT_ID` from `.env`.
+//! Empty values count as unset. Every value's origin is kept in [`Settings::origins`].
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `FV_DEMO` | run the built-in stand-in for Filevine (`true`/`false`/`1`/`0`) | on when no client id, client secret or authority is configured anywhere |
+//! | `FV_REGION` | `us` or `ca`: presets for authority and gateway | `us` |
+//! | `FV_AUTHORITY` | OIDC issuer URL (a discovery URL is accepted and trimmed) | region preset |
+//! | `FV_GATEWAY_URL` | API gateway base URL | region preset |
+//! | `FV_CLIENT_ID`, `FV_CLIENT_SECRET` | the confidential client | none (required outside demo) |
+//! | `FV_REDIRECT_URI` | registered callback | `http://localhost:7059/auth/callback` |
+//! | `FV_POST_LOGOUT_REDIRECT_URI` | registered post-logout landing | `http://localhost:7059/auth/logout/callback` |
+//! | `FV_SCOPES` | space-separated scopes | [`DEFAULT_SCOPES`] |
+//! | `FV_CLOCK_SKEW_SECONDS` | leeway on token times, 0 to 600 | `60` |
+//! | `FV_LISTEN` | bind address | `127.0.0.1:7059` |
+//! | `DATABASE_URL` | `sqlite:...` or `postgres://...` | `sqlite://fv-partner-app.db` |
+//! | `FV_SECRET_KEY` | 32 bytes as 64 hex chars or base64/base64url | required outside demo |
+//! | `FV_PAT`, `FV_SERVICE_ACCOUNT_EMAIL` | service-account credentials | none |
+//! | `FV_ADMIN_EMAILS` | comma-separated emails allowed to manage the PAT connection | none |
+//! | `FV_CONCURRENCY` | concurrent gateway calls per connection, 1 to 25 | `8` |
+//! | `FV_TLS_CERT`, `FV_TLS_KEY` | PEM files to serve https (both or neither) | off |
+//! | `FV_TLS_SELF_SIGNED` / `--tls-self-signed` | serve https with a certificate made at start-up | off |
+//! | `FV_REFRESH_MARGIN_SECONDS` | refresh access tokens this long before they expire, 0 to 900 | `60` |
+//! | `FV_SESSION_IDLE_MINUTES` | sign out after this long without a request, 1 to 10080 | `120` |
+//! | `FV_SESSION_ABSOLUTE_HOURS` | sign out this long after login whatever happens, 1 to 720 | `24` |
+
+mod display;
+mod error;
+mod parse;
+mod sources;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration};
+
+use secrecy::SecretString;
+use url::Url;
+
+pub use error::{ConfigError, ConfigErrors};
+pub use sources::{Origin, Sources};
+pub use validate::{resolve, DEFAULT_SCOPES};
+
+/// Filevine region; picks the preset authority and gateway URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Region {
+    /// Production US: `identity.filevine.com`, `api.filevineapp.com`.
+    Us,
+    /// Production Canada. The identity host is not confirmed by a public Filevine source
+    /// (`identity.filevine.ca` and `identity.filevineapp.ca` both appear): if discovery fails,
+    /// set `FV_AUTHORITY` to the issuer Filevine gave you.
+    Ca,
+}
+
+impl Region {
+    /// The region's preset OIDC issuer; `FV_AUTHORITY` overrides it.
+    pub fn authority(self) -> &'static str {
+        match self {
+            Region::Us => "https://identity.filevine.com",
+            Region::Ca => "https://identity.filevine.ca",
+        }
+    }
+
+    /// The region's preset API gateway; `FV_GATEWAY_URL` overrides it.
+    pub fn gateway_url(self) -> &'static str {
+        match self {
+            Region::Us => "https://api.filevineapp.com",
+            Region::Ca => "https://api.filevineapp.ca",
+        }
+    }
+
+    /// The name used in `FV_REGION`, for messages and `check`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Region::Us => "us",
+            Region::Ca => "ca",
+        }
+    }
+}
+
+/// How the server speaks TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Plain http (a proxy in front terminates TLS, or local development on http://localhost).
+    Off,
+    /// A certificate for `localhost` made at start-up.
+    SelfSigned,
+    /// PEM certificate chain and private key from files (`FV_TLS_CERT`, `FV_TLS_KEY`).
+    Files {
+        /// The certificate chain, PEM.
+        cert: PathBuf,
+        /// The private key, PEM.
+        key: PathBuf,
+    },
+}
+
+/// The 32-byte key that encrypts tokens and PATs at rest.
+#[derive(Clone)]
+pub struct SecretKey(pub(crate) std::sync::Arc<secrecy::SecretBox<[u8; 32]>>);
+
+impl SecretKey {
+    /// Wraps raw key bytes so they are zeroed on drop and never printed.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(std::sync::Arc::new(secrecy::SecretBox::new(Box::new(
+            bytes,
+        ))))
+    }
+    /// The raw key, for the cipher.
+    pub fn expose(&self) -> &[u8; 32] {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret()
+    }
+    /// A throwaway key for demo mode.
+    pub fn random() -> Self {
+        use rand::RngCore;
+        let mut b = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut b);
+        Self::from_bytes(b)
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(****)")
+    }
+}
+
+/// Every setting the app runs with, resolved and validated.
+///
+/// Made by [`load`] (files, environment, flags) or [`resolve`] (in-memory sources, for tests:
+/// `resolve(Sources::default())` gives demo settings). `Debug` masks every secret, including a
+/// password inside `database_url`.
+#[derive(Clone)]
+pub struct Settings {
+    /// Run the embedded stand-in for Filevine; authority, gateway and client are filled in
+    /// by start-up from the stand-in.
+    pub demo: bool,
+    /// The region whose presets filled authority and gateway when they were not set.
+    pub region: Region,
+    /// The OIDC issuer. A placeholder in demo mode. Note that `Url` serialises a bare host with
+    /// a trailing `/`: compare it with discovery's `issuer` with that in mind.
+    pub authority: Url,
+    /// The API gateway base URL. A placeholder in demo mode.
+    pub gateway_url: Url,
+    /// The confidential client's id. A placeholder in demo mode.
+    pub client_id: String,
+    /// The confidential client's secret. A placeholder in demo mode.
+    pub client_secret: SecretString,
+    /// The registered callback; its path is where the callback route is mounted.
+    pub redirect_uri: Url,
+    /// The registered post-logout landing; its path is where that route is mounted.
+    pub post_logout_redirect_uri: Url,
+    /// Scopes requested at login; always contains `openid`.
+    pub scopes: Vec<String>,
+    /// Leeway on token times (`exp`, `iat`, `nbf`).
+    pub clock_skew: Duration,
+    /// Where the server binds.
+    pub listen: SocketAddr,
+    /// `sqlite:...` or `postgres://...`; may hold a password, so never log it raw.
+    pub database_url: String,
+    /// Encrypts tokens and PATs at rest. Random in demo mode unless `FV_SECRET_KEY` is set.
+    pub secret_key: SecretKey,
+    /// A service account's personal access token, if configured by the operator.
+    pub pat: Option<SecretString>,
+    /// The service account's email, shown next to the PAT connection.
+    pub service_account_email: Option<String>,
+    /// Lowercased emails of users who may manage the service-account connection.
+    pub admin_emails: Vec<String>,
+    /// Concurrent gateway calls per connection (exports), 1 to 25.
+    pub concurrency: usize,
+    /// Whether and how the server speaks TLS.
+    pub tls: TlsMode,
+    /// Refresh the access token when it expires within this margin.
+    pub refresh_margin: Duration,
+    /// Sign a session out after this long without a request.
+    pub session_idle_timeout: Duration,
+    /// Sign a session out this long after login, however active it is.
+    pub session_absolute_timeout: Duration,
+    /// Things that work but are probably not what the operator meant (no `offline_access`, a
+    /// localhost redirect URI on another port, ...): start-up logs them, `check` prints them.
+    pub warnings: Vec<String>,
+    /// Where each setting's value came from, keyed by its environment name (`FV_LISTEN`, ...),
+    /// for `check` and for error messages.
+    pub origins: BTreeMap<&'static str, Origin>,
+}
+
+/// What the command line sets. Flags mirror the environment names and win over every other
+/// source. There is deliberately no `--client-secret`: a command line leaks into `ps` and shell
+/// history, so secrets come from `config.json`, `.env` or the environment only.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct Overrides {
+    /// Node-sample-shaped config file [default: config.json, when it exists]
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// dotenv file, read without changing the process environment [default: .env, when it exists]
+    #[arg(long, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+    /// Bind address, e.g. 127.0.0.1:7059 (FV_LISTEN)
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Filevine region: us or ca (FV_REGION)
+    #[arg(long, value_name = "us|ca")]
+    pub region: Option<String>,
+    /// OIDC issuer URL (FV_AUTHORITY)
+    #[arg(long, value_name = "URL")]
+    pub authority: Option<String>,
+    /// API gateway base URL (FV_GATEWAY_URL)
+    #[arg(long, value_name = "URL")]
+    pub gateway_url: Option<String>,
+    /// OAuth client id (FV_CLIENT_ID); the secret comes from file or environment only
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Registered callback URL (FV_REDIRECT_URI)
+    #[arg(long, value_name = "URL")]
+    pub redirect_uri: Option<String>,
+    /// Registered post-logout landing URL (FV_POST_LOGOUT_REDIRECT_URI)
+    #[arg(long, value_name = "URL")]
+    pub post_logout_redirect_uri: Option<String>,
+    /// Space-separated scopes (FV_SCOPES)
+    #[arg(long, value_name = "SCOPES")]
+    pub scopes: Option<String>,
+    /// sqlite:... or postgres://... (DATABASE_URL); prefer the environment when it holds a password
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Run the built-in stand-in for Filevine (FV_DEMO)
+    #[arg(long)]
+    pub demo: bool,
+    /// Serve https with a certificate for localhost made at start-up (FV_TLS_SELF_SIGNED)
+    #[arg(long)]
+    pub tls_self_signed: bool,
+    /// PEM certificate chain to serve https (FV_TLS_CERT); needs --tls-key
+    #[arg(long, value_name = "PATH")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key to serve https (FV_TLS_KEY); needs --tls-cert
+    #[arg(long, value_name = "PATH")]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// Reads every source (config file, dotenv file, process environment, flags) and resolves them
+/// with [`resolve`]. Reading files and the environment is all it adds: the rules live in
+/// `resolve`, which tests call with in-memory sources. The process environment is never changed.
+pub fn load(overrides: &Overrides) -> Result<Settings, ConfigErrors> {
+    let mut errors = Vec::new();
+    let json = sources::read_config_file(overrides.config.as_deref(), &mut errors);
+    let dotenv = sources::read_dotenv_file(overrides.env_file.as_deref(), &mut errors);
+    let env = sources::read_process_env(&mut errors);
+    let resolved = resolve(Sources {
+        json,
+        dotenv,
+        env,
+        overrides: overrides.clone(),
+    });
+    if errors.is_empty() {
+        return resolved;
+    }
+    if let Err(ConfigErrors(more)) = resolved {
+        errors.extend(more);
+    }
+    Err(ConfigErrors(errors))
+}
