@@ -25,6 +25,12 @@ use crate::{
 };
 
 const PURPOSE: &str = "token-set";
+/// How long a refresh lease lasts if its holder never releases it (it died, or hung).
+const LEASE_SECS: i64 = 30;
+/// How long a request waits for another replica's refresh before giving up with a retry page.
+const LEASE_WAIT: Duration = Duration::from_secs(35);
+/// How often a waiting replica re-reads the vault row.
+const LEASE_POLL: Duration = Duration::from_millis(50);
 
 /// Why no access token could be produced.
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +121,11 @@ impl TokenVault {
     }
 
     /// Takes the session's refresh lock, re-reads, and refreshes only if `needed` still holds.
+    ///
+    /// In-process, callers queue on a per-session mutex. Across replicas, the vault row's lease
+    /// decides: the holder refreshes and writes the new tokens while releasing; the others poll
+    /// the row until the tokens no longer need refreshing (or the lease expires and they may
+    /// take it themselves).
     async fn refresh_if(
         &self,
         user: &SessionUser,
@@ -122,23 +133,63 @@ impl TokenVault {
     ) -> Result<String, VaultError> {
         let lock = self.lock_for(&user.vault_id);
         let _guard = lock.lock().await;
-        let tokens = self
-            .load(&user.vault_id)
-            .await?
-            .ok_or(VaultError::Missing)?;
+        let deadline = tokio::time::Instant::now() + LEASE_WAIT;
+        loop {
+            let tokens = self.load(&user.vault_id).await?.ok_or(VaultError::Missing)?;
+            if !needed(&tokens) {
+                return Ok(tokens.access_token);
+            }
+            let owner = super::session::random_token();
+            let now = now_unix();
+            if self
+                .db
+                .vault_try_lease(&user.vault_id, &owner, now, now + LEASE_SECS)
+                .await?
+            {
+                let lease = Lease {
+                    db: self.db.clone(),
+                    id: user.vault_id.clone(),
+                    owner,
+                    held: true,
+                };
+                return self.refresh_holding(user, lease, &needed).await;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(RefreshError::Unavailable(
+                    "another replica is still refreshing this session".into(),
+                )
+                .into());
+            }
+            tokio::time::sleep(LEASE_POLL).await;
+        }
+    }
+
+    async fn refresh_holding(
+        &self,
+        user: &SessionUser,
+        mut lease: Lease,
+        needed: &impl Fn(&TokenSet) -> bool,
+    ) -> Result<String, VaultError> {
+        // Re-read under the lease: another replica may have written just before we took it.
+        let tokens = self.load(&user.vault_id).await?.ok_or(VaultError::Missing)?;
         if !needed(&tokens) {
+            lease.release(None).await?;
             return Ok(tokens.access_token);
         }
         match self.oidc.refresh(&tokens, &user.identity).await {
             Ok(fresh) => {
-                self.store(&user.vault_id, &fresh).await?;
+                let sealed = self.cipher.seal_json(PURPOSE, &fresh);
+                lease.release(Some(&sealed)).await?;
                 tracing::info!(sub = %user.identity.subject, expires_at = fresh.expires_at, "refreshed access token");
                 Ok(fresh.access_token)
             }
             Err(e) => {
                 tracing::warn!(sub = %user.identity.subject, error = %e, "token refresh failed");
                 if e.ends_session() {
+                    lease.held = false;
                     self.remove(&user.vault_id).await?;
+                } else {
+                    lease.release(None).await?;
                 }
                 Err(e.into())
             }
@@ -154,5 +205,34 @@ impl TokenVault {
         let lock = Arc::new(Mutex::new(()));
         map.insert(vault_id.to_owned(), Arc::downgrade(&lock));
         lock
+    }
+}
+
+/// A held refresh lease. Released explicitly on every normal path; if the request is cancelled
+/// mid-refresh (client went away), `Drop` releases it in the background.
+struct Lease {
+    db: Db,
+    id: String,
+    owner: String,
+    held: bool,
+}
+
+impl Lease {
+    async fn release(&mut self, sealed: Option<&str>) -> Result<(), DbError> {
+        self.held = false;
+        self.db.vault_release(&self.id, &self.owner, sealed).await
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if self.held {
+            let (db, id, owner) = (self.db.clone(), self.id.clone(), self.owner.clone());
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(async move {
+                    let _ = db.vault_release(&id, &owner, None).await;
+                });
+            }
+        }
     }
 }

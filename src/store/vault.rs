@@ -128,3 +128,77 @@ impl Db {
         Ok(done)
     }
 }
+
+impl Db {
+    /// Takes the refresh lease on a vault entry for `owner` until `until` (unix seconds), if
+    /// nobody holds an unexpired one. Returns whether it was taken. A lease always expires, so a
+    /// replica that dies mid-refresh blocks the others for at most the lease time.
+    pub async fn vault_try_lease(
+        &self,
+        id: &str,
+        owner: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, DbError> {
+        const SQL_LITE: &str = "UPDATE fv_token_vault SET lease_owner = ?, lease_until = ?
+            WHERE id = ? AND (lease_owner IS NULL OR lease_until < ?)";
+        const SQL_PG: &str = "UPDATE fv_token_vault SET lease_owner = $1, lease_until = $2
+            WHERE id = $3 AND (lease_owner IS NULL OR lease_until < $4)";
+        let n = match self {
+            Db::Sqlite(p) => sqlx::query(SQL_LITE)
+                .bind(owner)
+                .bind(until)
+                .bind(id)
+                .bind(now)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Db::Postgres(p) => sqlx::query(SQL_PG)
+                .bind(owner)
+                .bind(until)
+                .bind(id)
+                .bind(now)
+                .execute(p)
+                .await?
+                .rows_affected(),
+        };
+        Ok(n == 1)
+    }
+
+    /// Releases `owner`'s lease, optionally writing new sealed tokens in the same statement.
+    pub async fn vault_release(
+        &self,
+        id: &str,
+        owner: &str,
+        sealed: Option<&str>,
+    ) -> Result<(), DbError> {
+        const SQL_LITE: &str = "UPDATE fv_token_vault SET lease_owner = NULL, lease_until = NULL,
+            sealed = COALESCE(?, sealed),
+            version = version + (CASE WHEN ? IS NULL THEN 0 ELSE 1 END)
+            WHERE id = ? AND lease_owner = ?";
+        const SQL_PG: &str = "UPDATE fv_token_vault SET lease_owner = NULL, lease_until = NULL,
+            sealed = COALESCE($1, sealed),
+            version = version + (CASE WHEN $1::text IS NULL THEN 0 ELSE 1 END)
+            WHERE id = $2 AND lease_owner = $3";
+        match self {
+            Db::Sqlite(p) => {
+                sqlx::query(SQL_LITE)
+                    .bind(sealed)
+                    .bind(sealed)
+                    .bind(id)
+                    .bind(owner)
+                    .execute(p)
+                    .await?;
+            }
+            Db::Postgres(p) => {
+                sqlx::query(SQL_PG)
+                    .bind(sealed)
+                    .bind(id)
+                    .bind(owner)
+                    .execute(p)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
