@@ -17,7 +17,10 @@ pub enum TlsMode {
     Off,
     /// A certificate for `localhost` made at start-up.
     SelfSigned,
-    Files { cert: PathBuf, key: PathBuf },
+    Files {
+        cert: PathBuf,
+        key: PathBuf,
+    },
 }
 
 /// The 32-byte key that encrypts tokens and PATs at rest.
@@ -26,7 +29,9 @@ pub struct SecretKey(pub(crate) std::sync::Arc<secrecy::SecretBox<[u8; 32]>>);
 
 impl SecretKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(std::sync::Arc::new(secrecy::SecretBox::new(Box::new(bytes))))
+        Self(std::sync::Arc::new(secrecy::SecretBox::new(Box::new(
+            bytes,
+        ))))
     }
     /// The raw key, for the cipher.
     pub fn expose(&self) -> &[u8; 32] {
