@@ -404,3 +404,47 @@ pub fn generate_projects(org_id: i64, count: usize) -> Vec<Project> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generation_is_deterministic_and_ids_unique() {
+        let a = generate_projects(5001, 1200);
+        let b = generate_projects(5001, 1200);
+        assert_eq!(a.len(), 1200);
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.project_id, y.project_id);
+            assert_eq!(x.project_name, y.project_name);
+            assert_eq!(x.created_date, y.created_date);
+        }
+        assert!(a.windows(2).all(|w| w[0].project_id < w[1].project_id));
+        let other = generate_projects(5002, 1200);
+        assert!(
+            other[0].project_id > a[a.len() - 1].project_id,
+            "ids never collide across orgs"
+        );
+    }
+
+    #[test]
+    fn phases_are_uneven_and_dates_consistent() {
+        let ps = generate_projects(5001, 2000);
+        let count = |name: &str| ps.iter().filter(|p| p.phase_name == name).count();
+        assert!(count("Treatment") > 2 * count("Closed"));
+        for p in &ps {
+            assert!(p.incident_date <= p.created_date);
+            assert!(p.created_date <= p.phase_date && p.phase_date <= p.last_activity);
+            assert!(p.last_activity <= anchor());
+        }
+    }
+
+    #[test]
+    fn tricky_names_are_placed() {
+        let ps = generate_projects(5002, 1000);
+        for (i, name, client) in TRICKY_PROJECTS {
+            assert_eq!(ps[i].project_name, name);
+            assert_eq!(ps[i].client_name, client);
+        }
+    }
+}
