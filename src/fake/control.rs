@@ -1,0 +1,245 @@
+//! Test and demo controls: counters, injected faults and lifetimes, in-process
+//! ([`FakeControl`]) and over HTTP (`GET /_fake/stats`, `POST /_fake/control`).
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::data::Project;
+use super::state::{lock, FailPlan, Shared};
+
+/// One gateway request as the stand-in saw it.
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    /// Decoded query pairs, in order (repeated keys kept).
+    pub query: Vec<(String, String)>,
+    /// The `x-fv-orgid` header, verbatim.
+    pub org_id: Option<String>,
+    /// The `x-fv-userid` header, verbatim.
+    pub user_id: Option<String>,
+}
+
+/// The subset of the gateway's Projects filters tests compare exports with.
+#[derive(Clone, Debug, Default)]
+pub struct ProjectFilter {
+    /// Case-insensitive substring of projectName, clientName or number.
+    pub search_term: Option<String>,
+    /// Exact phase name.
+    pub phase_name: Option<String>,
+    /// Leave out archived projects.
+    pub exclude_archived: bool,
+}
+
+impl ProjectFilter {
+    /// Whether the gateway would list `p` under these filters.
+    pub(crate) fn matches(&self, p: &Project) -> bool {
+        if self.exclude_archived && p.is_archived {
+            return false;
+        }
+        if let Some(phase) = &self.phase_name {
+            if p.phase_name != phase {
+                return false;
+            }
+        }
+        if let Some(term) = &self.search_term {
+            let term = term.to_lowercase();
+            if !term.is_empty()
+                && !p.project_name.to_lowercase().contains(&term)
+                && !p.client_name.to_lowercase().contains(&term)
+                && !p.number.to_lowercase().contains(&term)
+            {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// A cheap handle (an `Arc` inside) to observe and steer a running stand-in.
+#[derive(Clone)]
+pub struct FakeControl {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl FakeControl {
+    /// Token endpoint calls (successful and failed) with this `grant_type`.
+    pub fn token_calls(&self, grant_type: &str) -> usize {
+        lock(&self.shared.token_calls)
+            .get(grant_type)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Lifetime of access tokens issued from now on.
+    pub fn set_access_token_ttl(&self, ttl: Duration) {
+        *lock(&self.shared.access_ttl) = ttl;
+    }
+
+    /// Expire every access token issued so far (the gateway and userinfo answer 401).
+    pub fn expire_access_tokens(&self) {
+        let past = Instant::now()
+            .checked_sub(Duration::from_secs(1))
+            .unwrap_or_else(Instant::now);
+        for g in lock(&self.shared.grants).access.values_mut() {
+            g.expires_at = past;
+        }
+    }
+
+    /// Invalidate every refresh token issued so far (refresh answers `invalid_grant`).
+    pub fn revoke_refresh_tokens(&self) {
+        lock(&self.shared.grants).refresh.clear();
+    }
+
+    /// Simulate a provider outage: the token endpoint answers 503.
+    pub fn set_token_endpoint_down(&self, down: bool) {
+        self.shared.token_down.store(down, Ordering::SeqCst);
+    }
+
+    /// The next `count` gateway calls answer `status` before any check (429 carries
+    /// `Retry-After: retry_after_secs` when given).
+    pub fn fail_next_gateway_calls(
+        &self,
+        status: u16,
+        count: usize,
+        retry_after_secs: Option<u64>,
+    ) {
+        *lock(&self.shared.fail_next) = (count > 0).then_some(FailPlan {
+            status,
+            remaining: count,
+            retry_after: retry_after_secs,
+        });
+    }
+
+    /// Delay added to every gateway call from now on.
+    pub fn set_gateway_latency(&self, d: Duration) {
+        *lock(&self.shared.gateway_latency) = d;
+    }
+
+    /// The most gateway requests in flight at once since the last reset.
+    pub fn gateway_max_in_flight(&self) -> usize {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Forget recorded gateway requests and the in-flight maximum.
+    pub fn reset_gateway_stats(&self) {
+        let now = self.shared.in_flight.load(Ordering::SeqCst);
+        self.shared.max_in_flight.store(now, Ordering::SeqCst);
+        lock(&self.shared.requests).clear();
+    }
+
+    /// Every gateway request since the last reset, in arrival order.
+    pub fn gateway_requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// Every code, token, client secret and PAT the stand-in issued or was configured with
+    /// (leak tests search logs and pages for these).
+    pub fn issued_secrets(&self) -> Vec<String> {
+        lock(&self.shared.secrets).0.clone()
+    }
+
+    /// How many projects the gateway would list in total for `org_id` under `filter`.
+    pub fn project_count(&self, org_id: i64, filter: &ProjectFilter) -> usize {
+        self.shared
+            .projects(org_id)
+            .iter()
+            .filter(|p| filter.matches(p))
+            .count()
+    }
+
+    /// The query pairs of every end_session request.
+    pub fn end_session_calls(&self) -> Vec<Vec<(String, String)>> {
+        lock(&self.shared.end_sessions).clone()
+    }
+}
+
+/// `GET /_fake/stats`.
+pub(crate) async fn stats(State(shared): State<Arc<Shared>>) -> Response {
+    let token_calls = lock(&shared.token_calls).clone();
+    let gateway_requests = lock(&shared.requests).len();
+    let end_session_calls = lock(&shared.end_sessions).len();
+    let ttl = lock(&shared.access_ttl).as_secs();
+    let latency = lock(&shared.gateway_latency).as_millis() as u64;
+    Json(json!({
+        "token_calls": token_calls,
+        "gateway_requests": gateway_requests,
+        "gateway_in_flight": shared.in_flight.load(Ordering::SeqCst),
+        "gateway_max_in_flight": shared.max_in_flight.load(Ordering::SeqCst),
+        "gateway_latency_ms": latency,
+        "end_session_calls": end_session_calls,
+        "access_token_ttl_secs": ttl,
+        "token_endpoint_down": shared.token_down.load(Ordering::SeqCst),
+    }))
+    .into_response()
+}
+
+/// `fail_next` in a control request.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FailNext {
+    status: u16,
+    count: usize,
+    retry_after: Option<u64>,
+}
+
+/// The body of `POST /_fake/control`: any combination of these.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ControlRequest {
+    access_token_ttl_secs: Option<u64>,
+    fail_next: Option<FailNext>,
+    token_endpoint_down: Option<bool>,
+    revoke_refresh_tokens: Option<bool>,
+    expire_access_tokens: Option<bool>,
+    gateway_latency_ms: Option<u64>,
+    reset_gateway_stats: Option<bool>,
+}
+
+/// `POST /_fake/control`.
+pub(crate) async fn control(
+    State(shared): State<Arc<Shared>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let req: ControlRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": format!("bad control request: {e}") })),
+            )
+                .into_response()
+        }
+    };
+    let c = FakeControl { shared };
+    if let Some(s) = req.access_token_ttl_secs {
+        c.set_access_token_ttl(Duration::from_secs(s));
+    }
+    if let Some(f) = req.fail_next {
+        c.fail_next_gateway_calls(f.status, f.count, f.retry_after);
+    }
+    if let Some(d) = req.token_endpoint_down {
+        c.set_token_endpoint_down(d);
+    }
+    if req.revoke_refresh_tokens == Some(true) {
+        c.revoke_refresh_tokens();
+    }
+    if req.expire_access_tokens == Some(true) {
+        c.expire_access_tokens();
+    }
+    if let Some(ms) = req.gateway_latency_ms {
+        c.set_gateway_latency(Duration::from_millis(ms));
+    }
+    if req.reset_gateway_stats == Some(true) {
+        c.reset_gateway_stats();
+    }
+    stats(State(c.shared)).await
+}

@@ -1,0 +1,574 @@
+//! The API gateway half: `/fv-app/v2/...` with the real gateway's checks (bearer token,
+//! User-Agent, scope, org and user headers), injected failures, latency and request recording.
+
+// Early returns carry a ready `Response` as the error: it is big, but these paths are not hot
+// and boxing would only add noise.
+#![allow(clippy::result_large_err)]
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Map, Value};
+use time::{Date, Month, OffsetDateTime};
+
+use super::control::{ProjectFilter, RecordedRequest};
+use super::data::{DemoUser, Project};
+use super::provider::bearer;
+use super::state::{lock, InFlight, Shared};
+
+/// The scope every gateway call needs.
+pub const GATEWAY_SCOPE: &str = "fv.api.gateway.access";
+
+/// The `sortBy` values the Projects list accepts.
+pub const SORT_FIELDS: [&str; 13] = [
+    "projectOrClientName",
+    "projectName",
+    "clientName",
+    "phaseName",
+    "phaseDate",
+    "phaseId",
+    "lastActivity",
+    "createdDate",
+    "projectId",
+    "projectTypeId",
+    "clientId",
+    "firstPrimaryName",
+    "firstPrimaryUsername",
+];
+
+/// Largest `limit` of one Projects page.
+pub const MAX_LIMIT: i64 = 1000;
+
+fn gw_error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "message": message.into() }))).into_response()
+}
+
+/// Who is calling, once the checks passed.
+struct Caller {
+    user: &'static DemoUser,
+    org_id: i64,
+    _in_flight: InFlight,
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Record, count, delay, inject failures, then check the call like the real gateway does.
+/// `needs_org`: every call but GetUserOrgsWithToken needs `x-fv-orgid` and `x-fv-userid`.
+async fn admit(
+    shared: &Arc<Shared>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    needs_org: bool,
+) -> Result<Caller, Response> {
+    lock(&shared.requests).push(RecordedRequest {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+        query: url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect(),
+        org_id: header_str(headers, "x-fv-orgid").map(str::to_owned),
+        user_id: header_str(headers, "x-fv-userid").map(str::to_owned),
+    });
+    let in_flight = shared.enter_gateway();
+    let latency = *lock(&shared.gateway_latency);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let injected = {
+        let mut plan = lock(&shared.fail_next);
+        match plan.as_mut() {
+            Some(p) if p.remaining > 0 => {
+                p.remaining -= 1;
+                let out = (p.status, p.retry_after);
+                if p.remaining == 0 {
+                    *plan = None;
+                }
+                Some(out)
+            }
+            _ => None,
+        }
+    };
+    if let Some((status, retry_after)) = injected {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let msg = if status == StatusCode::TOO_MANY_REQUESTS {
+            "Too many calls in a minute (injected by the stand-in)".to_owned()
+        } else {
+            format!("Injected failure {} (stand-in)", status.as_u16())
+        };
+        let mut resp = gw_error(status, msg);
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        return Err(resp);
+    }
+    if header_str(headers, "user-agent").is_none_or(|ua| ua.trim().is_empty()) {
+        return Err(gw_error(
+            StatusCode::FORBIDDEN,
+            "Forbidden: requests must carry a User-Agent header",
+        ));
+    }
+    let Some(token) = bearer(headers) else {
+        let mut r = gw_error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized: Bearer token required",
+        );
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return Err(r);
+    };
+    let Some((user, scope)) = shared.live_access(token) else {
+        let mut r = gw_error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized: the access token is invalid or expired",
+        );
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+        return Err(r);
+    };
+    if !scope.split(' ').any(|s| s == GATEWAY_SCOPE) {
+        return Err(gw_error(
+            StatusCode::FORBIDDEN,
+            format!("Forbidden: the access token lacks the {GATEWAY_SCOPE} scope"),
+        ));
+    }
+    if !needs_org {
+        let org_id = user.orgs.first().map(|o| o.org_id).unwrap_or_default();
+        return Ok(Caller {
+            user,
+            org_id,
+            _in_flight: in_flight,
+        });
+    }
+    let int_header = |name: &str| -> Result<i64, Response> {
+        let v = header_str(headers, name).ok_or_else(|| {
+            gw_error(
+                StatusCode::BAD_REQUEST,
+                format!("The {name} header is required"),
+            )
+        })?;
+        v.trim().parse::<i64>().map_err(|_| {
+            gw_error(
+                StatusCode::BAD_REQUEST,
+                format!("The {name} header must be an integer"),
+            )
+        })
+    };
+    let org_id = int_header("x-fv-orgid")?;
+    let user_id = int_header("x-fv-userid")?;
+    if !user.in_org(org_id) {
+        return Err(gw_error(
+            StatusCode::FORBIDDEN,
+            format!(
+                "Forbidden: user {} is not a member of org {org_id}",
+                user.user_id
+            ),
+        ));
+    }
+    if user_id != user.user_id {
+        return Err(gw_error(
+            StatusCode::FORBIDDEN,
+            format!("Forbidden: x-fv-userid {user_id} is not the user of the access token"),
+        ));
+    }
+    Ok(Caller {
+        user,
+        org_id,
+        _in_flight: in_flight,
+    })
+}
+
+fn id(native: i64) -> Value {
+    json!({ "native": native, "partner": null })
+}
+
+/// `POST /fv-app/v2/utils/GetUserOrgsWithToken`.
+pub(crate) async fn user_orgs(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let caller = match admit(&shared, &method, &uri, &headers, false).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let u = caller.user;
+    let orgs: Vec<Value> = u
+        .orgs
+        .iter()
+        .enumerate()
+        .map(|(i, o)| json!({ "orgId": o.org_id, "name": o.name, "isPrimary": i == 0 }))
+        .collect();
+    Json(json!({
+        "user": {
+            "userId": id(u.user_id),
+            "firstName": u.first_name,
+            "lastName": u.last_name,
+            "email": u.email,
+            "username": u.username,
+            "userType": u.user_type,
+        },
+        "orgs": orgs,
+    }))
+    .into_response()
+}
+
+/// `GET /fv-app/v2/Users/Me`.
+pub(crate) async fn users_me(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let caller = match admit(&shared, &method, &uri, &headers, true).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let u = caller.user;
+    Json(json!({
+        "orgUserId": u.org_user_id(caller.org_id),
+        "orgId": caller.org_id,
+        "userName": u.username,
+        "email": u.email,
+        "user": {
+            "userId": id(u.user_id),
+            "firstName": u.first_name,
+            "lastName": u.last_name,
+        },
+    }))
+    .into_response()
+}
+
+/// Parse `mm/dd/yyyy`, `mm-dd-yyyy` or `yyyy-mm-dd`.
+fn parse_date(s: &str) -> Option<Date> {
+    let parts: Vec<&str> = s.trim().split(['/', '-']).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return None;
+    };
+    let (y, m, d) = if a.len() == 4 { (a, b, c) } else { (c, a, b) };
+    let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+}
+
+fn day_start(d: Date) -> OffsetDateTime {
+    d.midnight().assume_utc()
+}
+
+/// Everything the Projects list filters on.
+#[derive(Default)]
+struct Filters {
+    base: ProjectFilter,
+    name: Option<String>,
+    number: Option<String>,
+    project_id: Option<i64>,
+    created_since: Option<OffsetDateTime>,
+    activity_since: Option<OffsetDateTime>,
+    activity_before: Option<OffsetDateTime>,
+    incident_date: Option<Date>,
+    hashtags: Vec<String>,
+}
+
+impl Filters {
+    fn matches(&self, p: &Project) -> bool {
+        self.base.matches(p)
+            && self
+                .name
+                .as_ref()
+                .is_none_or(|n| p.project_name.to_lowercase().contains(&n.to_lowercase()))
+            && self
+                .number
+                .as_ref()
+                .is_none_or(|n| p.number.eq_ignore_ascii_case(n))
+            && self.project_id.is_none_or(|id| p.project_id == id)
+            && self.created_since.is_none_or(|t| p.created_date >= t)
+            && self.activity_since.is_none_or(|t| p.last_activity >= t)
+            && self.activity_before.is_none_or(|t| p.last_activity < t)
+            && self
+                .incident_date
+                .is_none_or(|d| p.incident_date.date() == d)
+            && self.hashtags.iter().all(|h| {
+                p.hashtags.iter().any(|t| {
+                    t.trim_start_matches('#')
+                        .eq_ignore_ascii_case(h.trim_start_matches('#'))
+                })
+            })
+    }
+}
+
+fn ci_cmp(a: &str, b: &str) -> Ordering {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .cmp(b.chars().flat_map(char::to_lowercase))
+}
+
+fn compare(field: &str, a: &Project, b: &Project) -> Ordering {
+    match field {
+        "projectOrClientName" | "projectName" => ci_cmp(&a.project_name, &b.project_name),
+        "clientName" => ci_cmp(&a.client_name, &b.client_name),
+        "phaseName" => ci_cmp(a.phase_name, b.phase_name),
+        "phaseDate" => a.phase_date.cmp(&b.phase_date),
+        "phaseId" => a.phase_id.cmp(&b.phase_id),
+        "lastActivity" => a.last_activity.cmp(&b.last_activity),
+        "createdDate" => a.created_date.cmp(&b.created_date),
+        "projectTypeId" => a.project_type_id.cmp(&b.project_type_id),
+        "clientId" => a.client_id.cmp(&b.client_id),
+        "firstPrimaryName" => ci_cmp(&a.first_primary_name, &b.first_primary_name),
+        "firstPrimaryUsername" => ci_cmp(&a.first_primary_username, &b.first_primary_username),
+        _ => Ordering::Equal,
+    }
+    .then(a.project_id.cmp(&b.project_id))
+}
+
+/// `requestedFields`: `*` or a comma list of top-level fields (projectId is always kept).
+fn select(p: &Project, fields: &Option<Vec<String>>) -> Value {
+    let all = p.to_json();
+    match fields {
+        None => Value::Object(all),
+        Some(wanted) => {
+            let mut m = Map::new();
+            for (k, v) in all {
+                if k == "projectId" || wanted.iter().any(|w| w.eq_ignore_ascii_case(&k)) {
+                    m.insert(k, v);
+                }
+            }
+            Value::Object(m)
+        }
+    }
+}
+
+fn parse_fields(raw: &str) -> Option<Vec<String>> {
+    let fields: Vec<String> = raw
+        .split(',')
+        .map(|f| f.trim().to_owned())
+        .filter(|f| !f.is_empty())
+        .collect();
+    (!fields.is_empty() && !fields.iter().any(|f| f == "*")).then_some(fields)
+}
+
+/// The listing parameters of a Projects request.
+struct ListQuery {
+    limit: i64,
+    offset: i64,
+    fields_raw: String,
+    fields: Option<Vec<String>>,
+    sort_by: String,
+    descending: bool,
+    filters: Filters,
+}
+
+fn bad(msg: impl Into<String>) -> Response {
+    gw_error(StatusCode::BAD_REQUEST, msg)
+}
+
+fn parse_list_query(pairs: &[(String, String)]) -> Result<ListQuery, Response> {
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    };
+    let int = |name: &str, default: i64| -> Result<i64, Response> {
+        get(name).map_or(Ok(default), |v| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| bad(format!("{name} must be an integer")))
+        })
+    };
+    let date = |name: &str| -> Result<Option<Date>, Response> {
+        get(name)
+            .map(|v| {
+                parse_date(v).ok_or_else(|| {
+                    bad(format!(
+                        "{name} must be a date as mm/dd/yyyy, mm-dd-yyyy or yyyy-mm-dd"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let limit = int("limit", 50)?;
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(bad(format!("limit must be between 1 and {MAX_LIMIT}")));
+    }
+    let offset = int("offset", 0)?;
+    if offset < 0 {
+        return Err(bad("offset must not be negative"));
+    }
+    let sort_by = match get("sortBy") {
+        None => None,
+        Some(s) => Some(
+            SORT_FIELDS
+                .iter()
+                .find(|f| f.eq_ignore_ascii_case(s))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "sortBy {s} is not supported; use one of {}",
+                        SORT_FIELDS.join(", ")
+                    ))
+                })?
+                .to_string(),
+        ),
+    };
+    let descending = match get("orderBy").map(str::to_ascii_lowercase).as_deref() {
+        None => sort_by.is_none(),
+        Some("asc") => false,
+        Some("desc") => true,
+        Some(other) => {
+            return Err(bad(format!(
+                "orderBy {other} is not supported; use asc or desc"
+            )))
+        }
+    };
+    let exclude_archived = match get("excludeArchived")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(bad("excludeArchived must be true or false")),
+    };
+    let project_id = get("projectID")
+        .map(|v| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| bad("projectID must be an integer"))
+        })
+        .transpose()?;
+    let fields_raw = get("requestedFields").unwrap_or("*").to_owned();
+    Ok(ListQuery {
+        limit,
+        offset,
+        fields: parse_fields(&fields_raw),
+        fields_raw,
+        sort_by: sort_by.unwrap_or_else(|| "projectId".to_owned()),
+        descending,
+        filters: Filters {
+            base: ProjectFilter {
+                search_term: get("searchTerm").map(str::to_owned),
+                phase_name: get("phaseName").map(str::to_owned),
+                exclude_archived,
+            },
+            name: get("name").map(str::to_owned),
+            number: get("number").map(str::to_owned),
+            project_id,
+            created_since: date("createdSince")?.map(day_start),
+            activity_since: date("latestActivitySince")?.map(day_start),
+            activity_before: date("latestActivityBefore")?.map(day_start),
+            incident_date: date("incidentDate")?,
+            hashtags: pairs
+                .iter()
+                .filter(|(k, v)| k.eq_ignore_ascii_case("hashtags") && !v.is_empty())
+                .map(|(_, v)| v.clone())
+                .collect(),
+        },
+    })
+}
+
+/// `path?<pairs without offset/limit>&offset=..&limit=..`.
+fn page_link(path: &str, pairs: &[(String, String)], offset: i64, limit: i64) -> String {
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if !k.eq_ignore_ascii_case("offset") && !k.eq_ignore_ascii_case("limit") {
+            ser.append_pair(k, v);
+        }
+    }
+    ser.append_pair("offset", &offset.to_string());
+    ser.append_pair("limit", &limit.to_string());
+    format!("{path}?{}", ser.finish())
+}
+
+/// `GET /fv-app/v2/Projects`.
+pub(crate) async fn projects(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let caller = match admit(&shared, &method, &uri, &headers, true).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let q = match parse_list_query(&pairs) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let all = shared.projects(caller.org_id);
+    let mut matching: Vec<&Project> = all.iter().filter(|p| q.filters.matches(p)).collect();
+    matching.sort_by(|a, b| {
+        let o = compare(&q.sort_by, a, b);
+        if q.descending {
+            o.reverse()
+        } else {
+            o
+        }
+    });
+    let total = matching.len() as i64;
+    let start = q.offset.min(total) as usize;
+    let end = (q.offset.saturating_add(q.limit)).min(total) as usize;
+    let page = &matching[start..end];
+    let has_more = (end as i64) < total;
+    let items: Vec<Value> = page.iter().map(|p| select(p, &q.fields)).collect();
+    let path = uri.path();
+    Json(json!({
+        "items": items,
+        "count": items.len(),
+        "offset": q.offset,
+        "limit": q.limit,
+        "hasMore": has_more,
+        "lastID": page.last().map(|p| p.project_id),
+        "requestedFields": q.fields_raw,
+        "links": {
+            "self": page_link(path, &pairs, q.offset, q.limit),
+            "next": has_more.then(|| page_link(path, &pairs, end as i64, q.limit)),
+        },
+    }))
+    .into_response()
+}
+
+/// `GET /fv-app/v2/Projects/{projectId}`.
+pub(crate) async fn project(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(project_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let caller = match admit(&shared, &method, &uri, &headers, true).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Ok(project_id) = project_id.trim().parse::<i64>() else {
+        return bad("projectId must be an integer");
+    };
+    let fields = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k.eq_ignore_ascii_case("requestedFields"))
+        .and_then(|(_, v)| parse_fields(&v));
+    let all = shared.projects(caller.org_id);
+    match all.iter().find(|p| p.project_id == project_id) {
+        Some(p) => Json(select(p, &fields)).into_response(),
+        None => gw_error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "Project {project_id} was not found in org {}",
+                caller.org_id
+            ),
+        ),
+    }
+}

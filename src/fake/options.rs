@@ -1,0 +1,114 @@
+//! What a [`super::FakeFilevine`] is configured with: clients, PATs, lifetimes and latency.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+/// The personal access token of the demo service account ([`super::data::REPORTING_BOT`]).
+/// It is public on purpose: the stand-in only ever listens on loopback.
+pub const DEMO_PAT: &str = "fvpat_demo_reporting_bot_0123456789abcdef";
+
+/// Client id of the demo confidential client registered by [`FakeClient::demo`].
+pub const DEMO_CLIENT_ID: &str = "fv-demo-client";
+
+/// Client secret of the demo confidential client registered by [`FakeClient::demo`].
+pub const DEMO_CLIENT_SECRET: &str = "fv-demo-secret-not-a-real-secret";
+
+/// How the stand-in behaves. Every field has a demo-friendly default, so
+/// `FakeOptions::default()` gives a working provider with the demo client and the demo PAT.
+#[derive(Clone, Debug)]
+pub struct FakeOptions {
+    /// Where to listen. Must be a loopback address: `start` refuses anything else.
+    pub listen: SocketAddr,
+    /// The registered confidential clients.
+    pub clients: Vec<FakeClient>,
+    /// Lifetime of access tokens issued (changeable later through the control handle).
+    pub access_token_ttl: Duration,
+    /// Whether a refresh token is single-use (a new one is returned on every refresh).
+    pub refresh_token_rotation: bool,
+    /// Signing algorithm of ID tokens: RS256, RS384 or RS512.
+    pub id_token_alg: jsonwebtoken::Algorithm,
+    /// Delay added to every gateway call (changeable later through the control handle).
+    pub gateway_latency: Duration,
+    /// How many projects each org has (at least 1000 are recommended so paging is exercised).
+    pub projects_per_org: usize,
+    /// Personal access tokens the token endpoint accepts.
+    pub pats: Vec<FakePat>,
+}
+
+impl Default for FakeOptions {
+    fn default() -> Self {
+        FakeOptions {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            clients: vec![FakeClient::demo()],
+            access_token_ttl: Duration::from_secs(1200),
+            refresh_token_rotation: true,
+            id_token_alg: jsonwebtoken::Algorithm::RS256,
+            gateway_latency: Duration::ZERO,
+            projects_per_org: 1250,
+            pats: vec![FakePat::demo()],
+        }
+    }
+}
+
+/// A confidential client as Filevine provisions it: id, secret and the exact redirect URIs.
+#[derive(Clone, Debug)]
+pub struct FakeClient {
+    pub client_id: String,
+    pub client_secret: String,
+    /// Compared character for character with the `redirect_uri` of a request.
+    pub redirect_uris: Vec<String>,
+    /// Compared character for character with `post_logout_redirect_uri` at end_session.
+    pub post_logout_redirect_uris: Vec<String>,
+}
+
+impl FakeClient {
+    /// The demo client ([`DEMO_CLIENT_ID`], [`DEMO_CLIENT_SECRET`]) registered for the app's
+    /// default callback and logout landing on port 7059, for both `localhost` and `127.0.0.1`.
+    pub fn demo() -> Self {
+        let hosts = ["localhost", "127.0.0.1"];
+        FakeClient {
+            client_id: DEMO_CLIENT_ID.to_owned(),
+            client_secret: DEMO_CLIENT_SECRET.to_owned(),
+            redirect_uris: hosts
+                .iter()
+                .map(|h| format!("http://{h}:7059/auth/callback"))
+                .collect(),
+            post_logout_redirect_uris: hosts
+                .iter()
+                .map(|h| format!("http://{h}:7059/auth/logout/callback"))
+                .collect(),
+        }
+    }
+
+    /// The demo client id and secret registered for the given callback and logout landing
+    /// (handy when the app listens on a port chosen at run time).
+    pub fn demo_for(
+        redirect_uri: impl Into<String>,
+        post_logout_redirect_uri: impl Into<String>,
+    ) -> Self {
+        FakeClient {
+            client_id: DEMO_CLIENT_ID.to_owned(),
+            client_secret: DEMO_CLIENT_SECRET.to_owned(),
+            redirect_uris: vec![redirect_uri.into()],
+            post_logout_redirect_uris: vec![post_logout_redirect_uri.into()],
+        }
+    }
+}
+
+/// A personal access token and the demo user (by email) it belongs to.
+#[derive(Clone, Debug)]
+pub struct FakePat {
+    pub token: String,
+    /// Must be the email of one of [`super::data::DEMO_USERS`].
+    pub user_email: String,
+}
+
+impl FakePat {
+    /// [`DEMO_PAT`] of the reporting bot service account.
+    pub fn demo() -> Self {
+        FakePat {
+            token: DEMO_PAT.to_owned(),
+            user_email: super::data::REPORTING_BOT.email.to_owned(),
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The stand-in's memory: issued codes and tokens, counters and injected faults.
+//! One `Arc<Shared>` is shared by the HTTP handlers and every [`super::FakeControl`].
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use rand::RngCore;
+
+use super::data::{self, DemoUser, Project};
+use super::keys::SigningKeys;
+use super::options::{FakeClient, FakePat};
+use super::RecordedRequest;
+
+/// Lock a mutex, ignoring poisoning (a panicking test must not wedge the stand-in).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// `prefix` + 32 random bytes, base64url.
+pub(crate) fn random_token(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A single-use authorization code and everything it is bound to.
+pub(crate) struct CodeGrant {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) code_challenge: String,
+    pub(crate) nonce: Option<String>,
+    pub(crate) scope: String,
+    pub(crate) user: &'static DemoUser,
+    pub(crate) auth_time: u64,
+    pub(crate) expires_at: Instant,
+}
+
+/// An issued access token.
+pub(crate) struct AccessGrant {
+    pub(crate) client_id: String,
+    pub(crate) user: &'static DemoUser,
+    pub(crate) scope: String,
+    pub(crate) expires_at: Instant,
+}
+
+/// An issued refresh token.
+pub(crate) struct RefreshGrant {
+    pub(crate) client_id: String,
+    pub(crate) user: &'static DemoUser,
+    pub(crate) scope: String,
+    pub(crate) auth_time: u64,
+}
+
+/// Issued codes and tokens.
+#[derive(Default)]
+pub(crate) struct Grants {
+    pub(crate) codes: HashMap<String, CodeGrant>,
+    pub(crate) access: HashMap<String, AccessGrant>,
+    pub(crate) refresh: HashMap<String, RefreshGrant>,
+}
+
+/// The next gateway calls that should fail.
+pub(crate) struct FailPlan {
+    pub(crate) status: u16,
+    pub(crate) remaining: usize,
+    pub(crate) retry_after: Option<u64>,
+}
+
+/// Everything the handlers and the control handle share.
+pub(crate) struct Shared {
+    pub(crate) issuer: String,
+    pub(crate) clients: Vec<FakeClient>,
+    pub(crate) pats: Vec<(FakePat, &'static DemoUser)>,
+    pub(crate) rotation: bool,
+    pub(crate) projects_per_org: usize,
+    pub(crate) keys: SigningKeys,
+    pub(crate) grants: Mutex<Grants>,
+    pub(crate) access_ttl: Mutex<Duration>,
+    pub(crate) token_down: AtomicBool,
+    pub(crate) token_calls: Mutex<HashMap<String, usize>>,
+    pub(crate) gateway_latency: Mutex<Duration>,
+    pub(crate) fail_next: Mutex<Option<FailPlan>>,
+    pub(crate) in_flight: AtomicUsize,
+    pub(crate) max_in_flight: AtomicUsize,
+    pub(crate) requests: Mutex<Vec<RecordedRequest>>,
+    pub(crate) secrets: Mutex<(Vec<String>, HashSet<String>)>,
+    pub(crate) end_sessions: Mutex<Vec<Vec<(String, String)>>>,
+    pub(crate) projects: Mutex<HashMap<i64, Arc<Vec<Project>>>>,
+}
+
+impl Shared {
+    /// Remember a secret so leak tests can look for it.
+    pub(crate) fn remember_secret(&self, s: &str) {
+        if s.is_empty() {
+            return;
+        }
+        let mut g = lock(&self.secrets);
+        if g.1.insert(s.to_owned()) {
+            g.0.push(s.to_owned());
+        }
+    }
+
+    /// The registered client with this id.
+    pub(crate) fn client(&self, client_id: &str) -> Option<&FakeClient> {
+        self.clients.iter().find(|c| c.client_id == client_id)
+    }
+
+    /// Count one token endpoint call.
+    pub(crate) fn count_token_call(&self, grant_type: &str) {
+        *lock(&self.token_calls)
+            .entry(grant_type.to_owned())
+            .or_insert(0) += 1;
+    }
+
+    /// The (cached) projects of an org; empty for an org nobody belongs to.
+    pub(crate) fn projects(&self, org_id: i64) -> Arc<Vec<Project>> {
+        let mut cache = lock(&self.projects);
+        cache
+            .entry(org_id)
+            .or_insert_with(|| {
+                if data::DEMO_ORGS.iter().any(|o| o.org_id == org_id) {
+                    Arc::new(data::generate_projects(org_id, self.projects_per_org))
+                } else {
+                    Arc::new(Vec::new())
+                }
+            })
+            .clone()
+    }
+
+    /// Issue an access token for `user`; returns (token, expires_in seconds).
+    pub(crate) fn issue_access_token(
+        &self,
+        client_id: &str,
+        user: &'static DemoUser,
+        scope: &str,
+    ) -> (String, u64) {
+        let ttl = *lock(&self.access_ttl);
+        let token = random_token("fvat_");
+        lock(&self.grants).access.insert(
+            token.clone(),
+            AccessGrant {
+                client_id: client_id.to_owned(),
+                user,
+                scope: scope.to_owned(),
+                expires_at: Instant::now() + ttl,
+            },
+        );
+        self.remember_secret(&token);
+        (token, ttl.as_secs())
+    }
+
+    /// The live (unexpired, unrevoked) access token's user and scope.
+    pub(crate) fn live_access(&self, token: &str) -> Option<(&'static DemoUser, String)> {
+        let grants = lock(&self.grants);
+        let g = grants.access.get(token)?;
+        (g.expires_at > Instant::now()).then(|| (g.user, g.scope.clone()))
+    }
+
+    /// Mark the start of a gateway call; the guard marks its end.
+    pub(crate) fn enter_gateway(self: &Arc<Self>) -> InFlight {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(self.clone())
+    }
+}
+
+/// Decrements the in-flight gateway count when dropped (also when the client hangs up).
+pub(crate) struct InFlight(Arc<Shared>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
