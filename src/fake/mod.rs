@@ -7,7 +7,7 @@
 //! JSON. Used by the demo mode, by `fv-partner-app fake-filevine` and by black-box tests, which
 //! steer it with [`FakeControl`] (or `POST /_fake/control` from another process).
 //!
-//! Files: [`options`] (configuration), [`keys`] (RSA signing key, JWKS), [`provider`]
+//! Files: [`options`] (configuration), `keys` (RSA signing key, JWKS), [`provider`]
 //! (discovery, authorize, token, userinfo, end_session, revocation), [`gateway`] (the
 //! `/fv-app/v2/...` API), [`data`] (demo users and projects), [`control`] (test controls).
 
