@@ -41,7 +41,11 @@ struct FakeArgs {
     #[arg(long = "fake-client-id", default_value = "fv-partner-app-demo")]
     client_id: String,
     /// Client secret to register.
-    #[arg(long = "fake-client-secret", env = "FV_FAKE_CLIENT_SECRET", default_value = "demo-secret-change-me")]
+    #[arg(
+        long = "fake-client-secret",
+        env = "FV_FAKE_CLIENT_SECRET",
+        default_value = "demo-secret-change-me"
+    )]
     client_secret: String,
     /// Registered redirect URIs (repeatable).
     #[arg(long = "fake-redirect-uri", default_values_t = ["http://localhost:7059/auth/callback".to_string(), "https://localhost:7059/signin-oidc".to_string()])]
@@ -159,27 +163,64 @@ async fn check(overrides: &Overrides) -> ExitCode {
     }
     let s = app.oidc_summary();
     println!("\nProvider discovery ({}):", s.issuer);
-    println!("  authorization endpoint           {}", s.authorization_endpoint);
+    println!(
+        "  authorization endpoint           {}",
+        s.authorization_endpoint
+    );
     println!("  token endpoint                   {}", s.token_endpoint);
-    println!("  end-session endpoint             {}", s.end_session_endpoint.as_deref().unwrap_or("none (logout stays local)"));
-    println!("  revocation endpoint              {}", s.revocation_endpoint.as_deref().unwrap_or("none"));
-    println!("  PKCE methods                     {}", s.pkce_methods.join(" "));
-    println!("  ID token algorithms              {}", s.signing_algs.join(" "));
-    println!("  client authentication            {}", s.auth_methods.join(" "));
-    println!("  grant types                      {}", s.grant_types_supported.join(" "));
-    println!("  RFC 9207 iss parameter           {}", if s.iss_parameter { "yes" } else { "no" });
+    println!(
+        "  end-session endpoint             {}",
+        s.end_session_endpoint
+            .as_deref()
+            .unwrap_or("none (logout stays local)")
+    );
+    println!(
+        "  revocation endpoint              {}",
+        s.revocation_endpoint.as_deref().unwrap_or("none")
+    );
+    println!(
+        "  PKCE methods                     {}",
+        s.pkce_methods.join(" ")
+    );
+    println!(
+        "  ID token algorithms              {}",
+        s.signing_algs.join(" ")
+    );
+    println!(
+        "  client authentication            {}",
+        s.auth_methods.join(" ")
+    );
+    println!(
+        "  grant types                      {}",
+        s.grant_types_supported.join(" ")
+    );
+    println!(
+        "  RFC 9207 iss parameter           {}",
+        if s.iss_parameter { "yes" } else { "no" }
+    );
     let requested = &app.settings().scopes;
     let missing: Vec<&String> = requested
         .iter()
-        .filter(|sc| !s.scopes_supported.is_empty() && !s.scopes_supported.contains(sc) && !sc.ends_with('*'))
+        .filter(|sc| {
+            !s.scopes_supported.is_empty() && !s.scopes_supported.contains(sc) && !sc.ends_with('*')
+        })
         .collect();
     if missing.is_empty() {
         println!("  scopes                           all requested scopes are advertised");
     } else {
-        println!("  scopes                           not advertised: {}", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "));
+        println!(
+            "  scopes                           not advertised: {}",
+            missing
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
     }
     if !s.pkce_methods.is_empty() && !s.pkce_methods.iter().any(|m| m == "S256") {
-        println!("\nProblem: the provider does not advertise PKCE S256, which this app always uses.");
+        println!(
+            "\nProblem: the provider does not advertise PKCE S256, which this app always uses."
+        );
         return ExitCode::FAILURE;
     }
     println!("\nOK");

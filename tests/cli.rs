@@ -49,7 +49,10 @@ fn node_sample_config_json_is_read() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     // A plain-http authority that is not loopback is refused, naming the key.
-    assert!(err.contains("FV_AUTHORITY") || err.contains("Authority"), "{err}");
+    assert!(
+        err.contains("FV_AUTHORITY") || err.contains("Authority"),
+        "{err}"
+    );
     assert!(!err.contains("super-secret-value"), "secret leaked: {err}");
 }
 
@@ -57,12 +60,19 @@ fn node_sample_config_json_is_read() {
 fn check_in_demo_mode_reports_discovery_and_masks_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let out = bin(dir.path())
-        .env("DATABASE_URL", format!("sqlite://{}/check.db", dir.path().display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/check.db", dir.path().display()),
+        )
         .arg("check")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("Provider discovery"), "{stdout}");
     assert!(stdout.contains("S256"), "{stdout}");
     assert!(stdout.contains("Demo mode"), "{stdout}");
@@ -88,7 +98,9 @@ fn cargo_run_with_nothing_configured_starts_the_demo() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = Vec::new();
     let mut url = None;
-    while Instant::now() < deadline && !(url.is_some() && seen.iter().any(|l: &String| l.contains("DEMO MODE"))) {
+    while Instant::now() < deadline
+        && !(url.is_some() && seen.iter().any(|l: &String| l.contains("not Filevine")))
+    {
         if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
             if let Some(rest) = line.split("open ").nth(1) {
                 url = Some(rest.trim().to_owned());
@@ -100,5 +112,6 @@ fn cargo_run_with_nothing_configured_starts_the_demo() {
     let _ = child.wait();
     let url = url.unwrap_or_else(|| panic!("no URL printed: {seen:?}"));
     assert!(url.starts_with("http://localhost:"), "{url}");
+    assert!(seen.iter().any(|l| l.contains("DEMO MODE")), "{seen:?}");
     assert!(seen.iter().any(|l| l.contains("not Filevine")), "{seen:?}");
 }

@@ -26,7 +26,10 @@ async fn login_profile_logout_round_trip() {
     assert_eq!(q["code_challenge_method"], "S256");
     assert!(q["code_challenge"].len() >= 43);
     assert!(q["state"].len() >= 16 && q["nonce"].len() >= 16);
-    assert_eq!(q["redirect_uri"], format!("http://localhost:{}/auth/callback", app.port));
+    assert_eq!(
+        q["redirect_uri"],
+        format!("http://localhost:{}/auth/callback", app.port)
+    );
     let scopes: Vec<&str> = q["scope"].split(' ').collect();
     assert!(scopes.contains(&"openid") && scopes.contains(&"offline_access"));
 
@@ -41,7 +44,11 @@ async fn login_profile_logout_round_trip() {
     assert_eq!(profile.status(), StatusCode::OK);
     let html = profile.text().await.unwrap();
     assert!(html.contains("Ada Lovelace"), "{html}");
-    assert!(html.contains("Lovelace &amp; Partners LLP") || html.contains("Lovelace &#38; Partners LLP"), "{html}");
+    assert!(
+        html.contains("Lovelace &amp; Partners LLP")
+            || html.contains("Lovelace &#38; Partners LLP"),
+        "{html}"
+    );
     assert!(html.contains("fv-user-1001"), "sub claim shown");
     for secret in app.control().issued_secrets() {
         assert!(!html.contains(&secret), "profile must never render a token");
@@ -51,7 +58,9 @@ async fn login_profile_logout_round_trip() {
 
     // Logout: CSRF-protected POST, local session first, then RP-initiated logout.
     let csrf = csrf_of(&html);
-    let r = b.post_form(&app.url("/auth/logout"), &[("csrf", &csrf)]).await;
+    let r = b
+        .post_form(&app.url("/auth/logout"), &[("csrf", &csrf)])
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let end_session = location(&r);
     assert_eq!(end_session.path(), "/connect/endsession");
@@ -72,7 +81,10 @@ async fn login_profile_logout_round_trip() {
     assert!(r.status().is_redirection());
     let landing = location(&r);
     assert_eq!(landing.path(), "/auth/logout/callback");
-    assert_eq!(landing.query_pairs().find(|(k, _)| k == "state").unwrap().1, q["state"]);
+    assert_eq!(
+        landing.query_pairs().find(|(k, _)| k == "state").unwrap().1,
+        q["state"]
+    );
     let page = b.get(&landing).await.text().await.unwrap();
     assert!(page.contains("You are signed out"));
     assert_eq!(app.control().end_session_calls().len(), 1);
@@ -91,7 +103,10 @@ async fn callback_registered_at_signin_oidc_works() {
     assert_eq!(to, "/");
     assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
     // The default callback path is not served in this configuration.
-    assert_eq!(b.get(&app.url("/auth/callback")).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        b.get(&app.url("/auth/callback")).await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -100,7 +115,14 @@ async fn cancelled_login_shows_friendly_page_and_no_session() {
     let b = app.browser();
     let authorize = b.start_login(&app, None).await;
     let callback = b.provider_choose(&authorize, Choice::Cancel).await;
-    assert_eq!(callback.query_pairs().find(|(k, _)| k == "error").unwrap().1, "access_denied");
+    assert_eq!(
+        callback
+            .query_pairs()
+            .find(|(k, _)| k == "error")
+            .unwrap()
+            .1,
+        "access_denied"
+    );
     let r = b.get(&callback).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let html = r.text().await.unwrap();
@@ -122,7 +144,10 @@ async fn replayed_foreign_and_missing_state_are_refused() {
     let r = other.get(&callback).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.unwrap().contains("expired"));
-    assert_eq!(other.get(&app.url("/profile")).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        other.get(&app.url("/profile")).await.status(),
+        StatusCode::SEE_OTHER
+    );
 
     // The right browser succeeds once...
     assert_eq!(b.get(&callback).await.status(), StatusCode::SEE_OTHER);
@@ -133,7 +158,12 @@ async fn replayed_foreign_and_missing_state_are_refused() {
 
     // Missing state.
     let mut no_state = callback.clone();
-    let code = callback.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let code = callback
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
     no_state.set_query(Some(&format!("code={code}")));
     let r = app.browser().get(&no_state).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
@@ -147,12 +177,24 @@ async fn replayed_foreign_and_missing_state_are_refused() {
 #[tokio::test]
 async fn bad_return_to_falls_back_to_root() {
     let app = spawn_app(TestOptions::default()).await;
-    for bad in ["//evil.example", "https://evil.example/x", "/\\evil.example", "/%2F%2Fevil.example"] {
+    for bad in [
+        "//evil.example",
+        "https://evil.example/x",
+        "/\\evil.example",
+        "/%2F%2Fevil.example",
+    ] {
         let b = app.browser();
-        assert_eq!(b.login(&app, ADA, Some(bad)).await, "/", "return_to {bad:?}");
+        assert_eq!(
+            b.login(&app, ADA, Some(bad)).await,
+            "/",
+            "return_to {bad:?}"
+        );
     }
     let b = app.browser();
-    assert_eq!(b.login(&app, ADA, Some("/profile?tab=orgs")).await, "/profile?tab=orgs");
+    assert_eq!(
+        b.login(&app, ADA, Some("/profile?tab=orgs")).await,
+        "/profile?tab=orgs"
+    );
 }
 
 #[tokio::test]
@@ -181,7 +223,11 @@ async fn logout_requires_the_csrf_token() {
     for form in [vec![], vec![("csrf", "forged")]] {
         let r = b.post_form(&app.url("/auth/logout"), &form).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
-        assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK, "still signed in");
+        assert_eq!(
+            b.get(&app.url("/profile")).await.status(),
+            StatusCode::OK,
+            "still signed in"
+        );
     }
     assert!(app.control().end_session_calls().is_empty());
 }
@@ -198,19 +244,31 @@ async fn user_with_two_orgs_chooses_one() {
     let csrf = csrf_of(&page);
 
     // Not one of Ben's orgs.
-    let r = b.post_form(&app.url("/org"), &[("csrf", &csrf), ("org_id", "999")]).await;
+    let r = b
+        .post_form(&app.url("/org"), &[("csrf", &csrf), ("org_id", "999")])
+        .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     // Without CSRF.
     let r = b.post_form(&app.url("/org"), &[("org_id", "5002")]).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
     let r = b
-        .post_form(&app.url("/org"), &[("csrf", &csrf), ("org_id", "5002"), ("return_to", "/profile")])
+        .post_form(
+            &app.url("/org"),
+            &[
+                ("csrf", &csrf),
+                ("org_id", "5002"),
+                ("return_to", "/profile"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[header::LOCATION], "/profile");
     let html = b.get(&app.url("/profile")).await.text().await.unwrap();
-    assert!(html.contains("Current organization</dt><dd>Okafor Injury Law"), "{html}");
+    assert!(
+        html.contains("Current organization</dt><dd>Okafor Injury Law"),
+        "{html}"
+    );
     // The gateway saw Ben's id and the chosen org on Users/Me.
     let me = app
         .control()
@@ -226,7 +284,12 @@ async fn user_with_two_orgs_chooses_one() {
 async fn security_headers_on_every_page() {
     let app = spawn_app(TestOptions::default()).await;
     let b = app.browser();
-    for path in ["/", "/auth/logout/callback", "/no-such-page", "/static/app.css"] {
+    for path in [
+        "/",
+        "/auth/logout/callback",
+        "/no-such-page",
+        "/static/app.css",
+    ] {
         let r = b.get(&app.url(path)).await;
         let h = r.headers();
         let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
@@ -235,7 +298,10 @@ async fn security_headers_on_every_page() {
         assert_eq!(h[header::X_FRAME_OPTIONS], "DENY", "{path}");
         assert_eq!(h[header::REFERRER_POLICY], "no-referrer");
         assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
-        assert!(h.get(header::STRICT_TRANSPORT_SECURITY).is_none(), "no HSTS on http");
+        assert!(
+            h.get(header::STRICT_TRANSPORT_SECURITY).is_none(),
+            "no HSTS on http"
+        );
     }
 }
 
@@ -252,7 +318,10 @@ async fn tokens_are_encrypted_at_rest() {
         .collect();
     let haystack = String::from_utf8_lossy(&bytes);
     let secrets = app.control().issued_secrets();
-    assert!(secrets.iter().any(|s| s.starts_with("fvat_")), "fake reports its tokens");
+    assert!(
+        secrets.iter().any(|s| s.starts_with("fvat_")),
+        "fake reports its tokens"
+    );
     for s in secrets.iter().filter(|s| s.len() > 12) {
         assert!(!haystack.contains(s.as_str()), "a token is stored in clear");
     }

@@ -26,7 +26,12 @@ async fn a_session_made_on_one_replica_works_on_the_other() {
     // Logging out on b ends the session for a as well.
     let html = browser.get(&b.url("/profile")).await.text().await.unwrap();
     let csrf = csrf_of(&html);
-    let r = browser.post_form(&b.url("/auth/logout"), &[("csrf", &csrf)]).await;
+    let r = browser
+        .post_form(&b.url("/auth/logout"), &[("csrf", &csrf)])
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(browser.get(&a.url("/profile")).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser.get(&a.url("/profile")).await.status(),
+        StatusCode::SEE_OTHER
+    );
 }

@@ -47,7 +47,10 @@ async fn concurrent_requests_on_one_expiring_session_refresh_once() {
         async move { http.get(url).send().await.unwrap().status() }
     });
     let statuses = futures::future::join_all(requests).await;
-    assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
     assert_eq!(app.control().token_calls("refresh_token"), 1);
 }
 

@@ -348,6 +348,15 @@ impl OidcProvider {
                 RequestTokenError::ServerResponse(r) if r.error().as_ref() == "invalid_grant" => {
                     RefreshError::InvalidGrant
                 }
+                // RFC 6749's codes for "try later": not the user's fault, keep the session.
+                RequestTokenError::ServerResponse(r)
+                    if matches!(
+                        r.error().as_ref(),
+                        "temporarily_unavailable" | "server_error"
+                    ) =>
+                {
+                    RefreshError::Unavailable(r.error().as_ref().to_owned())
+                }
                 RequestTokenError::ServerResponse(r) => {
                     RefreshError::Rejected(r.error().as_ref().to_owned())
                 }

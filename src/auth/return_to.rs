@@ -37,9 +37,13 @@ impl ReturnTo {
         if candidate.len() > 2048 {
             return Err(ReturnToError::TooLong);
         }
+        if candidate.chars().any(char::is_whitespace) {
+            return Err(ReturnToError::ForbiddenCharacter);
+        }
         check_path(candidate)?;
         // Browsers and servers decode; check the decoded form as well (twice, for double
-        // encoding such as %252F).
+        // encoding such as %252F). A decoded space is fine (`?q=smith%20jones`), a decoded
+        // control character or backslash is not.
         let once = percent_decode_str(candidate).decode_utf8_lossy();
         check_path(&once)?;
         let twice = percent_decode_str(&once).decode_utf8_lossy();
@@ -69,9 +73,7 @@ fn check_path(p: &str) -> Result<(), ReturnToError> {
     if chars.next() != Some('/') {
         return Err(ReturnToError::NotRelativePath);
     }
-    if p.chars()
-        .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
-    {
+    if p.chars().any(|c| c == '\\' || c.is_control()) {
         return Err(ReturnToError::ForbiddenCharacter);
     }
     if matches!(chars.next(), Some('/')) {
@@ -118,6 +120,7 @@ mod tests {
             "/projects?q=smith&page=2",
             "/projects/123",
             "/a%20b",
+            "/projects?q=smith%20jones",
         ] {
             assert_eq!(ReturnTo::parse(ok).unwrap().as_str(), ok);
         }

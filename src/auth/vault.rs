@@ -135,7 +135,10 @@ impl TokenVault {
         let _guard = lock.lock().await;
         let deadline = tokio::time::Instant::now() + LEASE_WAIT;
         loop {
-            let tokens = self.load(&user.vault_id).await?.ok_or(VaultError::Missing)?;
+            let tokens = self
+                .load(&user.vault_id)
+                .await?
+                .ok_or(VaultError::Missing)?;
             if !needed(&tokens) {
                 return Ok(tokens.access_token);
             }
@@ -171,7 +174,10 @@ impl TokenVault {
         needed: &impl Fn(&TokenSet) -> bool,
     ) -> Result<String, VaultError> {
         // Re-read under the lease: another replica may have written just before we took it.
-        let tokens = self.load(&user.vault_id).await?.ok_or(VaultError::Missing)?;
+        let tokens = self
+            .load(&user.vault_id)
+            .await?
+            .ok_or(VaultError::Missing)?;
         if !needed(&tokens) {
             lease.release(None).await?;
             return Ok(tokens.access_token);

@@ -110,8 +110,13 @@ pub async fn spawn_replicas(n: usize, mut opts: TestOptions) -> Vec<TestApp> {
         .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
         .with_test_writer()
         .try_init();
-    let listeners: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
-    let ports: Vec<u16> = listeners.iter().map(|l| l.local_addr().unwrap().port()).collect();
+    let listeners: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let ports: Vec<u16> = listeners
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect();
     let mut fake_opts = std::mem::take(&mut opts.fake);
     fake_opts.access_token_ttl = opts.access_token_ttl;
     fake_opts.clients = vec![FakeClient {
@@ -223,7 +228,11 @@ impl Browser {
         }
         let action = base.join("/connect/authorize").unwrap();
         let r = self.http.post(action).form(&fields).send().await.unwrap();
-        assert!(r.status().is_redirection(), "provider should redirect back, got {}", r.status());
+        assert!(
+            r.status().is_redirection(),
+            "provider should redirect back, got {}",
+            r.status()
+        );
         location(&r)
     }
 
@@ -231,9 +240,16 @@ impl Browser {
     /// callback (e.g. `/` or `/org?...`).
     pub async fn login(&self, app: &TestApp, user_sub: &str, return_to: Option<&str>) -> String {
         let authorize = self.start_login(app, return_to).await;
-        let callback = self.provider_choose(&authorize, Choice::User(user_sub)).await;
+        let callback = self
+            .provider_choose(&authorize, Choice::User(user_sub))
+            .await;
         let r = self.get(&callback).await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "callback: {}", r.text().await.unwrap());
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "callback: {}",
+            r.text().await.unwrap()
+        );
         r.headers()[header::LOCATION].to_str().unwrap().to_owned()
     }
 }
