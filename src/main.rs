@@ -38,7 +38,7 @@ struct FakeArgs {
     #[arg(long = "fake-listen", default_value = "127.0.0.1:7060")]
     listen: SocketAddr,
     /// Client id to register.
-    #[arg(long = "fake-client-id", default_value = "fv-partner-app-demo")]
+    #[arg(long = "fake-client-id", default_value = fake::DEMO_CLIENT_ID)]
     client_id: String,
     /// Client secret to register.
     #[arg(

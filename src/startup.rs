@@ -19,9 +19,6 @@ use crate::{
     web,
 };
 
-/// The demo stand-in's client id.
-pub const DEMO_CLIENT_ID: &str = "fv-partner-app-demo";
-
 /// Why the app could not start. Each message names what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -256,14 +253,13 @@ async fn start_demo_provider(
             let _ = uri.set_port(Some(addr.port()));
         }
     }
-    let secret = crate::auth::session::random_token();
+    let client = FakeClient::demo_for(
+        settings.redirect_uri.as_str(),
+        settings.post_logout_redirect_uri.as_str(),
+    );
+    let (client_id, secret) = (client.client_id.clone(), client.client_secret.clone());
     let options = FakeOptions {
-        clients: vec![FakeClient {
-            client_id: DEMO_CLIENT_ID.to_owned(),
-            client_secret: secret.clone(),
-            redirect_uris: vec![settings.redirect_uri.to_string()],
-            post_logout_redirect_uris: vec![settings.post_logout_redirect_uri.to_string()],
-        }],
+        clients: vec![client],
         ..FakeOptions::default()
     };
     let fake = FakeFilevine::start(options)
@@ -272,7 +268,7 @@ async fn start_demo_provider(
     settings.authority =
         Url::parse(&fake.issuer()).map_err(|e| StartupError::Fake(e.to_string()))?;
     settings.gateway_url = fake.gateway_url();
-    settings.client_id = DEMO_CLIENT_ID.to_owned();
+    settings.client_id = client_id;
     settings.client_secret = SecretString::from(secret);
     Ok(fake)
 }
