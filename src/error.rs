@@ -8,7 +8,7 @@ use axum::{
 };
 
 use crate::{
-    auth::{LoginError, ReturnTo, VaultError},
+    auth::{LoginError, RefreshError, ReturnTo, VaultError},
     filevine::GatewayError,
     web::templates::{Chrome, ErrorPage},
 };
@@ -26,6 +26,10 @@ pub enum AppError {
     /// back to `return_to`.
     #[error("session ended: {reason}")]
     SignInAgain { return_to: ReturnTo, reason: String },
+    /// The access token ended and the session holds no refresh token (the client was not
+    /// granted `offline_access`): the user must sign in again, and is told why.
+    #[error("access token expired and no refresh token was granted")]
+    NoRefreshToken { return_to: ReturnTo },
     /// The provider could not refresh tokens right now; the session is kept.
     #[error("provider unavailable: {0}")]
     ProviderUnavailable(String),
@@ -44,6 +48,9 @@ impl AppError {
     /// Maps a vault failure: a refused refresh ends the session, an outage does not.
     pub fn from_vault(e: VaultError, return_to: ReturnTo) -> Self {
         match e {
+            VaultError::Refresh(RefreshError::NoRefreshToken) => {
+                AppError::NoRefreshToken { return_to }
+            }
             VaultError::Refresh(r) if !r.ends_session() => {
                 AppError::ProviderUnavailable(r.to_string())
             }
@@ -70,6 +77,7 @@ impl AppError {
             AppError::Gateway(GatewayError::RateLimited { .. }) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Gateway(_) => StatusCode::BAD_GATEWAY,
             AppError::SignInAgain { .. } => StatusCode::SEE_OTHER,
+            AppError::NoRefreshToken { .. } => StatusCode::UNAUTHORIZED,
             AppError::ProviderUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -95,17 +103,17 @@ impl IntoResponse for AppError {
         let try_again = Some(("/auth/login".to_owned(), "Try again".to_owned()));
         let (title, message, action): (&str, String, Option<(String, String)>) = match &self {
             AppError::SignInAgain { return_to, .. } => {
-                let target = format!(
-                    "/auth/login?return_to={}",
-                    url::form_urlencoded::byte_serialize(return_to.as_str().as_bytes())
-                        .collect::<String>()
-                );
-                return Redirect::to(&target).into_response();
+                return Redirect::to(&login_link(return_to)).into_response();
             }
             AppError::Login(e) => {
                 let (t, m) = e.user_message();
                 (t, m, try_again)
             }
+            AppError::NoRefreshToken { return_to } => (
+                "Your Filevine sign-in has ended",
+                "Your access to Filevine expired, and this app was not allowed to renew it (Filevine did not grant the offline_access scope). Sign in again to continue where you were.".into(),
+                Some((login_link(return_to), "Sign in again".to_owned())),
+            ),
             AppError::Gateway(e) => {
                 let (t, m) = e.user_message();
                 let action = matches!(e, GatewayError::Unauthorized).then(|| try_again.clone().unwrap());
@@ -139,4 +147,12 @@ impl IntoResponse for AppError {
         };
         (status, page).into_response()
     }
+}
+
+/// `/auth/login?return_to=...` for a page to come back to.
+pub fn login_link(return_to: &ReturnTo) -> String {
+    format!(
+        "/auth/login?return_to={}",
+        url::form_urlencoded::byte_serialize(return_to.as_str().as_bytes()).collect::<String>()
+    )
 }

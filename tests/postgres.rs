@@ -35,3 +35,31 @@ async fn a_session_made_on_one_replica_works_on_the_other() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn one_refresh_across_two_replicas_for_100_concurrent_requests() {
+    let apps = spawn_replicas(
+        2,
+        TestOptions {
+            database_url: Some(postgres_url()),
+            access_token_ttl: std::time::Duration::from_secs(5),
+            refresh_margin_secs: 2,
+            ..Default::default()
+        },
+    )
+    .await;
+    let browser = apps[0].browser();
+    browser.login(&apps[0], "fv-user-1001", None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    let requests = (0..100).map(|i| {
+        let http = browser.http.clone();
+        let url = apps[i % 2].url("/profile");
+        async move { http.get(url).send().await.unwrap().status() }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    assert_eq!(apps[0].control().token_calls("refresh_token"), 1);
+}

@@ -98,3 +98,28 @@ async fn provider_outage_during_refresh_keeps_the_session() {
     app.control().set_token_endpoint_down(false);
     assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn without_offline_access_the_user_is_told_to_sign_in_again() {
+    let mut opts = short_tokens();
+    opts.extra_env.push((
+        "FV_SCOPES".into(),
+        "openid profile email tenant fv.auth.tenant.read filevine.v2.api.* fv.api.gateway.access"
+            .into(),
+    ));
+    let app = spawn_app(opts).await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let r = b.get(&app.url("/profile")).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("offline_access"), "{html}");
+    assert!(html.contains("/auth/login?return_to=%2Fprofile"), "{html}");
+    assert_eq!(
+        app.control().token_calls("refresh_token"),
+        0,
+        "nothing to refresh with"
+    );
+}

@@ -9,7 +9,7 @@ use tower_sessions::Session;
 
 use crate::{
     auth::{oidc::now_unix, session, ReturnTo, SessionUser},
-    error::AppError,
+    error::{login_link, AppError},
     state::AppState,
 };
 
@@ -47,10 +47,7 @@ impl FromRequestParts<AppState> for SignedIn {
         let user = session::current_user(&session)
             .await
             .map_err(|e| AppError::from(e).into_response())?;
-        let to_login = |rt: ReturnTo| {
-            let q: String = url::form_urlencoded::byte_serialize(rt.as_str().as_bytes()).collect();
-            Redirect::to(&format!("/auth/login?return_to={q}")).into_response()
-        };
+        let to_login = |rt: ReturnTo| Redirect::to(&login_link(&rt)).into_response();
         match user {
             None => Err(to_login(here(parts))),
             Some(user)
