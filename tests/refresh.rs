@@ -123,3 +123,28 @@ async fn without_offline_access_the_user_is_told_to_sign_in_again() {
         "nothing to refresh with"
     );
 }
+
+#[tokio::test]
+async fn a_brief_provider_outage_is_ridden_out_by_retrying() {
+    let app = spawn_app(short_tokens()).await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let control = app.control();
+    control.set_token_endpoint_down(true);
+    let back = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        control.set_token_endpoint_down(false);
+    });
+    let r = b.get(&app.url("/profile")).await;
+    back.await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "retried until the provider was back"
+    );
+    assert!(
+        app.control().token_calls("refresh_token") >= 2,
+        "the first attempt failed"
+    );
+}

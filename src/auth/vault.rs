@@ -31,6 +31,8 @@ const LEASE_SECS: i64 = 30;
 const LEASE_WAIT: Duration = Duration::from_secs(35);
 /// How often a waiting replica re-reads the vault row.
 const LEASE_POLL: Duration = Duration::from_millis(50);
+/// Attempts at the provider when it is unavailable (network error, 5xx, temporarily_unavailable).
+const REFRESH_ATTEMPTS: u32 = 3;
 
 /// Why no access token could be produced.
 #[derive(Debug, thiserror::Error)]
@@ -182,7 +184,7 @@ impl TokenVault {
             lease.release(None).await?;
             return Ok(tokens.access_token);
         }
-        match self.oidc.refresh(&tokens, &user.identity).await {
+        match self.refresh_with_retries(&tokens, user).await {
             Ok(fresh) => {
                 let sealed = self.cipher.seal_json(PURPOSE, &fresh);
                 lease.release(Some(&sealed)).await?;
@@ -200,6 +202,28 @@ impl TokenVault {
                 Err(e.into())
             }
         }
+    }
+
+    /// Calls the provider, retrying network errors and 5xx-style answers a few times with
+    /// exponential backoff and jitter (about 1.75 s in all). Refusals are not retried.
+    async fn refresh_with_retries(
+        &self,
+        tokens: &TokenSet,
+        user: &SessionUser,
+    ) -> Result<TokenSet, RefreshError> {
+        let mut delay = Duration::from_millis(250);
+        for attempt in 1.. {
+            match self.oidc.refresh(tokens, &user.identity).await {
+                Err(RefreshError::Unavailable(why)) if attempt < REFRESH_ATTEMPTS => {
+                    let jitter = Duration::from_millis(rand::random::<u64>() % 100);
+                    tracing::info!(attempt, error = %why, "provider unavailable during refresh; retrying");
+                    tokio::time::sleep(delay + jitter).await;
+                    delay *= 2;
+                }
+                other => return other,
+            }
+        }
+        unreachable!("the loop returns on its last attempt")
     }
 
     fn lock_for(&self, vault_id: &str) -> Arc<Mutex<()>> {
