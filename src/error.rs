@@ -62,6 +62,12 @@ impl AppError {
                 return_to,
                 reason: "no tokens".into(),
             },
+            // Sealed with another key (a demo restart makes a new one, or FV_SECRET_KEY was
+            // rotated): those tokens are gone for good; signing in again is the fix.
+            VaultError::Crypto(e) => AppError::SignInAgain {
+                return_to,
+                reason: format!("stored tokens unreadable: {e}"),
+            },
             other => AppError::Internal(other.to_string()),
         }
     }
