@@ -148,3 +148,31 @@ async fn a_brief_provider_outage_is_ridden_out_by_retrying() {
         "the first attempt failed"
     );
 }
+
+#[tokio::test]
+async fn tokens_sealed_with_another_key_mean_sign_in_again() {
+    use fv_partner_app::store::Db;
+    use tower_sessions_sqlx_store::sqlx;
+    let app = spawn_app(TestOptions::default()).await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    let Db::Sqlite(pool) = &app.state.db else {
+        panic!("sqlite expected")
+    };
+    // What a row sealed under a previous FV_SECRET_KEY looks like to this one.
+    let other = fv_partner_app::crypto::Cipher::new(
+        &fv_partner_app::config::SecretKey::from_bytes([9; 32]),
+    );
+    let sealed = other.seal_bytes("token-set", b"{}");
+    sqlx::query("UPDATE fv_token_vault SET sealed = ?")
+        .bind(sealed)
+        .execute(pool)
+        .await
+        .unwrap();
+    let r = b.get(&app.url("/profile")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "not a 500");
+    assert!(r.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .starts_with("/auth/login"));
+}
