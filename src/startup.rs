@@ -123,6 +123,7 @@ impl Application {
             cipher,
             db,
             https,
+            summaries: Default::default(),
         });
         let router = web::router(state.clone(), store);
         spawn_cleanup(state.clone());

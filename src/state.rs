@@ -24,6 +24,8 @@ pub struct AppInner {
     pub db: Db,
     /// The browser-facing site is https (cookies get `Secure` and the `__Host-` prefix).
     pub https: bool,
+    /// Briefly cached dashboard summaries (projects per phase), see [`crate::web::dashboard`].
+    pub summaries: crate::web::dashboard::SummaryCache,
 }
 
 impl AppState {

@@ -12,6 +12,8 @@ use url::Url;
 use super::{
     error::GatewayError,
     models::{camel_case_keys, OrgUser, UserOrgs},
+    projects::{Project, ProjectId, ProjectPage, ProjectQuery},
+    retry::RetryPolicy,
 };
 
 /// Which org and user a call acts for: the `x-fv-orgid` / `x-fv-userid` headers.
@@ -28,6 +30,20 @@ pub trait Gateway: Send + Sync + 'static {
     async fn user_orgs(&self, token: &str) -> Result<UserOrgs, GatewayError>;
     /// `GET /fv-app/v2/Users/Me` in an org.
     async fn me(&self, token: &str, ctx: OrgContext) -> Result<OrgUser, GatewayError>;
+    /// `GET /fv-app/v2/Projects`: one page of the org's projects.
+    async fn projects(
+        &self,
+        token: &str,
+        ctx: OrgContext,
+        query: &ProjectQuery,
+    ) -> Result<ProjectPage, GatewayError>;
+    /// `GET /fv-app/v2/Projects/{projectId}`: one project.
+    async fn project(
+        &self,
+        token: &str,
+        ctx: OrgContext,
+        id: ProjectId,
+    ) -> Result<Project, GatewayError>;
 }
 
 /// [`Gateway`] over HTTP.
@@ -35,6 +51,7 @@ pub struct HttpGateway {
     http: reqwest::Client,
     base: Url,
     in_flight: Arc<Semaphore>,
+    retry: RetryPolicy,
 }
 
 impl HttpGateway {
@@ -49,10 +66,45 @@ impl HttpGateway {
             http,
             base,
             in_flight: Arc::new(Semaphore::new(concurrency.clamp(1, 25))),
+            retry: RetryPolicy::default(),
         }
     }
 
+    /// The same client with another retry budget (tests shorten the waits).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// One logical call: attempts plus bounded, policy-driven waits. The in-flight permit is
+    /// held only while a request is on the wire, never while waiting to retry, so a backing-off
+    /// call does not starve the others.
     async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        ctx: Option<OrgContext>,
+        query: &[(&str, String)],
+    ) -> Result<T, GatewayError> {
+        let idempotent = method == Method::GET;
+        let mut attempt = 0;
+        loop {
+            match self.attempt(method.clone(), path, token, ctx, query).await {
+                Ok(v) => return Ok(v),
+                Err(e) => match self.retry.wait_before_retry(attempt, idempotent, &e) {
+                    Some(wait) => {
+                        tracing::info!(path, attempt, wait_ms = wait.as_millis() as u64, error = %e, "gateway call will be retried");
+                        tokio::time::sleep(wait).await;
+                        attempt += 1;
+                    }
+                    None => return Err(e),
+                },
+            }
+        }
+    }
+
+    async fn attempt<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
@@ -160,5 +212,37 @@ impl Gateway for HttpGateway {
     async fn me(&self, token: &str, ctx: OrgContext) -> Result<OrgUser, GatewayError> {
         self.call(Method::GET, "fv-app/v2/Users/Me", token, Some(ctx), &[])
             .await
+    }
+
+    async fn projects(
+        &self,
+        token: &str,
+        ctx: OrgContext,
+        query: &ProjectQuery,
+    ) -> Result<ProjectPage, GatewayError> {
+        self.call(
+            Method::GET,
+            "fv-app/v2/Projects",
+            token,
+            Some(ctx),
+            &query.to_pairs(),
+        )
+        .await
+    }
+
+    async fn project(
+        &self,
+        token: &str,
+        ctx: OrgContext,
+        id: ProjectId,
+    ) -> Result<Project, GatewayError> {
+        self.call(
+            Method::GET,
+            &format!("fv-app/v2/Projects/{}", id.get()),
+            token,
+            Some(ctx),
+            &[],
+        )
+        .await
     }
 }

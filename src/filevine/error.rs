@@ -25,12 +25,29 @@ pub enum GatewayError {
     Decode(String),
 }
 
+/// What a 403 most likely means, from the gateway's message: a missing scope, an org the user
+/// is not in, or (the usual cause when the message says nothing) the client's scope list.
+fn forbidden_hint(message: &str) -> String {
+    let m = message.to_ascii_lowercase();
+    let what = message.trim().trim_end_matches('.');
+    if m.contains("user-agent") {
+        format!("{what}. The app must send a User-Agent header; this is a bug in the app, tell your administrator.")
+    } else if m.contains("member of org") || m.contains("organization") || m.contains("x-fv-userid")
+    {
+        format!("{what}. Your Filevine user may not see this organization: pick another organization at the top of the page, or ask your Filevine administrator to add you.")
+    } else if m.contains("webhook") {
+        format!("{what}. The likely missing scope is `filevine.v2.webhooks`: ask your Filevine administrator to add it to this app's client, then sign in again.")
+    } else {
+        format!("{what}. The likely missing scope is `fv.api.gateway.access` (and `filevine.v2.api.*` for project data): ask your Filevine administrator to add it to this app's client (FV_SCOPES), then sign in again. An IP firewall on the Filevine side can also refuse calls.")
+    }
+}
+
 impl GatewayError {
     /// What the person at the browser should read: what happened and what to do.
     pub fn user_message(&self) -> (&'static str, String) {
         match self {
             GatewayError::Unauthorized => ("Your Filevine sign-in has expired", "Sign in again to continue.".into()),
-            GatewayError::Forbidden(m) => ("Filevine refused this request", format!("{m}. Ask your Filevine administrator to check that this app's client has the `fv.api.gateway.access` and `filevine.v2.api.*` scopes and that your user may see this organization.")),
+            GatewayError::Forbidden(m) => ("Filevine refused this request", forbidden_hint(m)),
             GatewayError::NotFound => ("Not found", "Filevine has no such item in this organization, or you may not see it.".into()),
             GatewayError::RateLimited { .. } => ("Filevine is rate-limiting this app", "Too many calls in a minute. Wait a moment and try again.".into()),
             GatewayError::Server { status, .. } => ("Filevine's API had a problem", format!("The gateway answered {status}. This can mean the user lacks org-admin rights or is not on every project. Try again later.")),

@@ -3,6 +3,11 @@
 pub mod client;
 pub mod error;
 pub mod models;
+pub mod projects;
+pub mod retry;
+pub mod walk;
 
 pub use client::{Gateway, HttpGateway, OrgContext};
 pub use error::GatewayError;
+pub use projects::{OrgId, Project, ProjectId, ProjectPage, ProjectQuery, SortField, SortOrder};
+pub use retry::RetryPolicy;

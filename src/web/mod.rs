@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod auth_pages;
+pub mod dashboard;
 pub mod extract;
 pub mod gateway_call;
 pub mod pages;
@@ -61,6 +62,10 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
         .route("/profile", get(pages::profile))
         .route("/userinfo", get(pages::profile))
         .route("/org", get(pages::choose_org).post(pages::set_org))
+        .route("/projects", get(dashboard::list))
+        .route("/projects/export.csv", get(dashboard::export_csv))
+        .route("/projects/export.json", get(dashboard::export_json))
+        .route("/projects/{id}", get(dashboard::detail))
         .route("/static/app.css", get(assets::app_css))
         .route("/static/favicon.svg", get(assets::favicon))
         .route("/healthz", get(|| async { "ok" }))

@@ -1,0 +1,292 @@
+//! The dashboard's query string, parsed once: every view is a URL, so it can be bookmarked and
+//! shared. Numbers out of range are clamped; words that cannot mean anything (an unknown sort
+//! column, `order=sideways`, `page=abc`) are a friendly 400, never a panic.
+
+use crate::{
+    error::AppError,
+    filevine::{ProjectQuery, SortField, SortOrder},
+};
+
+/// Rows per page when `per_page` is absent.
+pub const DEFAULT_PER_PAGE: u32 = 50;
+/// Largest `per_page` (a bigger table is slow to read; the export gets everything).
+pub const MAX_PER_PAGE: u32 = 200;
+/// Largest `page`, so `offset` stays sane.
+pub const MAX_PAGE: u32 = 100_000;
+/// Longest search term or phase name kept (longer input is cut).
+const MAX_TEXT: usize = 200;
+/// The page sizes the form offers.
+pub const PER_PAGE_CHOICES: [u32; 4] = [25, 50, 100, 200];
+
+/// The dashboard's view: filters, sort and page.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DashQuery {
+    /// `q`: search term (project name, client, number).
+    pub q: String,
+    /// `phase`: exact phase name, empty for all.
+    pub phase: String,
+    /// `archived=1`: include archived projects (they are left out by default: a daily view
+    /// is about live matters).
+    pub archived: bool,
+    pub sort: SortField,
+    pub order: SortOrder,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Default for DashQuery {
+    fn default() -> Self {
+        Self {
+            q: String::new(),
+            phase: String::new(),
+            archived: false,
+            sort: SortField::LastActivity,
+            order: SortOrder::Desc,
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+/// The direction a column sorts in first: newest first for dates, A to Z for names.
+pub fn natural_order(field: SortField) -> SortOrder {
+    match field {
+        SortField::LastActivity
+        | SortField::CreatedDate
+        | SortField::PhaseDate
+        | SortField::ProjectId => SortOrder::Desc,
+        _ => SortOrder::Asc,
+    }
+}
+
+fn text(v: &str) -> String {
+    v.trim().chars().take(MAX_TEXT).collect()
+}
+
+fn number(v: &str, what: &'static str) -> Result<u32, AppError> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(0);
+    }
+    // Digits only; a huge number is clamped, not refused.
+    if v.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(v.parse::<u64>().unwrap_or(u64::MAX).min(u32::MAX as u64) as u32)
+    } else {
+        Err(AppError::BadRequest(what))
+    }
+}
+
+impl DashQuery {
+    /// Parses a raw query string (`None` = defaults). Unknown keys are ignored.
+    pub fn parse(raw: Option<&str>) -> Result<Self, AppError> {
+        let mut out = DashQuery::default();
+        let mut order = None;
+        for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            match k.as_ref() {
+                "q" => out.q = text(&v),
+                "phase" => out.phase = text(&v),
+                "archived" => {
+                    out.archived = matches!(
+                        v.trim().to_ascii_lowercase().as_str(),
+                        "1" | "true" | "on" | "yes" | "include"
+                    )
+                }
+                "sort" if !v.trim().is_empty() => {
+                    out.sort = SortField::parse(&v).ok_or(AppError::BadRequest(
+                        "Projects can be sorted by projectName, clientName, phaseName, \
+                         createdDate, lastActivity, phaseDate or projectId. Pick a column \
+                         heading to sort.",
+                    ))?
+                }
+                "order" if !v.trim().is_empty() => {
+                    order = Some(match v.trim().to_ascii_lowercase().as_str() {
+                        "asc" => SortOrder::Asc,
+                        "desc" => SortOrder::Desc,
+                        _ => {
+                            return Err(AppError::BadRequest(
+                                "The order must be asc (A to Z, oldest first) or desc.",
+                            ))
+                        }
+                    })
+                }
+                "page" => {
+                    out.page = number(&v, "The page must be a whole number, like page=2.")?
+                        .clamp(1, MAX_PAGE)
+                }
+                "per_page" => {
+                    let n = number(&v, "per_page must be a whole number, like per_page=50.")?;
+                    out.per_page = if n == 0 {
+                        DEFAULT_PER_PAGE
+                    } else {
+                        n.min(MAX_PER_PAGE)
+                    };
+                }
+                _ => {}
+            }
+        }
+        out.order = order.unwrap_or_else(|| natural_order(out.sort));
+        Ok(out)
+    }
+
+    /// The gateway query of the page shown.
+    pub fn page_query(&self) -> ProjectQuery {
+        let offset = u64::from(self.page.saturating_sub(1)) * u64::from(self.per_page);
+        self.filters().at(offset, self.per_page)
+    }
+
+    /// Filters and sort only (for the summary and the export, which walk every page).
+    pub fn filters(&self) -> ProjectQuery {
+        ProjectQuery {
+            sort_by: Some(self.sort),
+            order: Some(self.order),
+            phase_name: (!self.phase.is_empty()).then(|| self.phase.clone()),
+            exclude_archived: !self.archived,
+            search_term: (!self.q.is_empty()).then(|| self.q.clone()),
+            ..ProjectQuery::default()
+        }
+    }
+
+    /// The query string of this view, defaults left out (so URLs stay short).
+    pub fn query_string(&self) -> String {
+        let d = DashQuery::default();
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        if !self.q.is_empty() {
+            s.append_pair("q", &self.q);
+        }
+        if !self.phase.is_empty() {
+            s.append_pair("phase", &self.phase);
+        }
+        if self.archived {
+            s.append_pair("archived", "1");
+        }
+        if self.sort != d.sort || self.order != d.order {
+            s.append_pair("sort", self.sort.as_str());
+            s.append_pair("order", self.order.as_str());
+        }
+        if self.per_page != d.per_page {
+            s.append_pair("per_page", &self.per_page.to_string());
+        }
+        if self.page != 1 {
+            s.append_pair("page", &self.page.to_string());
+        }
+        s.finish()
+    }
+
+    /// `path` plus this view's query string.
+    pub fn href_at(&self, path: &str) -> String {
+        let qs = self.query_string();
+        if qs.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{qs}")
+        }
+    }
+
+    /// This view at `page`.
+    pub fn page_href(&self, page: u32) -> String {
+        DashQuery {
+            page: page.max(1),
+            ..self.clone()
+        }
+        .href_at("/projects")
+    }
+
+    /// The link of a column heading: the same column flips direction, another column starts
+    /// in its natural order; always back to page 1.
+    pub fn sort_href(&self, field: SortField) -> String {
+        let order = if self.sort == field {
+            self.order.flip()
+        } else {
+            natural_order(field)
+        };
+        DashQuery {
+            sort: field,
+            order,
+            page: 1,
+            ..self.clone()
+        }
+        .href_at("/projects")
+    }
+
+    /// This view filtered to `phase` (empty = all phases), page 1.
+    pub fn phase_href(&self, phase: &str) -> String {
+        DashQuery {
+            phase: phase.to_owned(),
+            page: 1,
+            ..self.clone()
+        }
+        .href_at("/projects")
+    }
+
+    /// The export of this view's filters (`ext` = `csv` or `json`); paging does not apply.
+    pub fn export_href(&self, ext: &str) -> String {
+        DashQuery {
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+            ..self.clone()
+        }
+        .href_at(&format!("/projects/export.{ext}"))
+    }
+
+    /// Whether any filter narrows the list (for the empty state's advice).
+    pub fn is_filtered(&self) -> bool {
+        !self.q.is_empty() || !self.phase.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_round_trip() {
+        let d = DashQuery::parse(None).unwrap();
+        assert_eq!(d, DashQuery::default());
+        assert_eq!(d.query_string(), "");
+        let q = DashQuery::parse(Some(
+            "q=Smith+%26+Co&phase=Intake&archived=1&sort=clientName&order=desc&page=3&per_page=25",
+        ))
+        .unwrap();
+        assert_eq!(q.q, "Smith & Co");
+        assert_eq!(q.sort, SortField::ClientName);
+        assert_eq!(q.order, SortOrder::Desc);
+        assert_eq!(DashQuery::parse(Some(&q.query_string())).unwrap(), q);
+        let g = q.page_query();
+        assert_eq!((g.offset, g.limit), (50, 25));
+        assert!(!g.exclude_archived);
+    }
+
+    #[test]
+    fn clamps_numbers_and_refuses_words() {
+        let q = DashQuery::parse(Some("page=0&per_page=100000")).unwrap();
+        assert_eq!((q.page, q.per_page), (1, MAX_PER_PAGE));
+        let q = DashQuery::parse(Some("page=99999999999999999999999")).unwrap();
+        assert_eq!(q.page, MAX_PAGE);
+        for bad in [
+            "page=abc",
+            "page=-1",
+            "per_page=1e3",
+            "sort=evil",
+            "order=sideways",
+        ] {
+            assert!(DashQuery::parse(Some(bad)).is_err(), "{bad}");
+        }
+        let long = format!("q={}", "x".repeat(5000));
+        assert_eq!(DashQuery::parse(Some(&long)).unwrap().q.len(), 200);
+    }
+
+    #[test]
+    fn sort_links_flip_and_reset_page() {
+        let q = DashQuery::parse(Some("page=4")).unwrap();
+        assert_eq!(
+            q.sort_href(SortField::LastActivity),
+            "/projects?sort=lastActivity&order=asc"
+        );
+        assert_eq!(
+            q.sort_href(SortField::ProjectName),
+            "/projects?sort=projectName&order=asc"
+        );
+        assert_eq!(q.export_href("csv"), "/projects/export.csv");
+    }
+}

@@ -1,0 +1,250 @@
+//! Page structs of the dashboard (askama escapes every value, so a project named
+//! `<script>` is text, never markup).
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::{
+    query::{DashQuery, PER_PAGE_CHOICES},
+    summary::Chart,
+};
+use crate::{
+    filevine::{Project, ProjectId, SortField},
+    web::templates::Chrome,
+};
+
+/// `2025-06-30T17:00:00Z` -> `2025-06-30`; anything else is shown as it came.
+pub fn day(v: &Option<String>) -> String {
+    let s = v.as_deref().unwrap_or("");
+    match s.get(..10) {
+        Some(d) if d.as_bytes().get(4) == Some(&b'-') && d.as_bytes().get(7) == Some(&b'-') => {
+            d.to_owned()
+        }
+        _ => s.to_owned(),
+    }
+}
+
+/// Only http(s) links to Filevine are rendered: a `javascript:` URL from upstream must not
+/// become a clickable link.
+pub fn safe_link(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .and_then(|s| url::Url::parse(s).ok())
+        .filter(|u| matches!(u.scheme(), "https" | "http"))
+        .map(|u| u.to_string())
+}
+
+/// One table row.
+pub struct Row {
+    pub id: String,
+    pub name: String,
+    pub client: String,
+    pub phase: String,
+    pub created: String,
+    pub last_activity: String,
+    pub number: String,
+    pub archived: bool,
+    pub url: Option<String>,
+}
+
+impl From<&Project> for Row {
+    fn from(p: &Project) -> Self {
+        Row {
+            id: p.project_id.map(|i| i.to_string()).unwrap_or_default(),
+            name: p
+                .project_name
+                .clone()
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| "(untitled project)".into()),
+            client: p.client_name.clone().unwrap_or_default(),
+            phase: p.phase_name.clone().unwrap_or_default(),
+            created: day(&p.created_date),
+            last_activity: day(&p.last_activity),
+            number: p.number.clone().unwrap_or_default(),
+            archived: p.is_archived == Some(true),
+            url: safe_link(&p.project_url),
+        }
+    }
+}
+
+/// A sortable column heading.
+pub struct Column {
+    pub label: &'static str,
+    pub href: String,
+    /// `ascending` / `descending` / `none` for `aria-sort`.
+    pub aria_sort: &'static str,
+    pub arrow: &'static str,
+}
+
+/// The counts above the table.
+pub struct SummaryView {
+    /// Projects matching every filter, phase included.
+    pub matching: u64,
+    /// Projects matching search and archived filters, all phases.
+    pub total: u64,
+    pub partial: bool,
+    pub chart: Chart,
+}
+
+/// `GET /projects`.
+#[derive(Template, WebTemplate)]
+#[template(path = "projects.html")]
+pub struct ProjectsPage {
+    pub chrome: Chrome,
+    pub org_name: String,
+    pub view: DashQuery,
+    pub rows: Vec<Row>,
+    pub columns: Vec<Column>,
+    pub phases: Vec<String>,
+    pub summary: Option<SummaryView>,
+    pub summary_error: Option<String>,
+    /// `(title, what to do)` when the list call failed.
+    pub error: Option<(String, String)>,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
+    pub first_row: u64,
+    pub last_row: u64,
+    pub per_page_choices: Vec<u32>,
+    pub csv_href: String,
+    pub json_href: String,
+    pub clear_href: String,
+}
+
+const COLUMNS: [(&str, SortField); 5] = [
+    ("Project", SortField::ProjectName),
+    ("Client", SortField::ClientName),
+    ("Phase", SortField::PhaseName),
+    ("Created", SortField::CreatedDate),
+    ("Last activity", SortField::LastActivity),
+];
+
+impl ProjectsPage {
+    /// An empty page for `view` (rows, summary and error are filled in by the handler).
+    pub fn new(chrome: Chrome, org_name: String, view: DashQuery) -> Self {
+        let columns = COLUMNS
+            .iter()
+            .map(|(label, field)| {
+                let active = view.sort == *field;
+                let asc = view.order == crate::filevine::SortOrder::Asc;
+                Column {
+                    label,
+                    href: view.sort_href(*field),
+                    aria_sort: match (active, asc) {
+                        (false, _) => "none",
+                        (true, true) => "ascending",
+                        (true, false) => "descending",
+                    },
+                    arrow: match (active, asc) {
+                        (false, _) => "",
+                        (true, true) => "▲",
+                        (true, false) => "▼",
+                    },
+                }
+            })
+            .collect();
+        ProjectsPage {
+            chrome,
+            org_name,
+            columns,
+            rows: Vec::new(),
+            phases: Vec::new(),
+            summary: None,
+            summary_error: None,
+            error: None,
+            prev_href: None,
+            next_href: None,
+            first_row: 0,
+            last_row: 0,
+            per_page_choices: PER_PAGE_CHOICES.to_vec(),
+            csv_href: view.export_href("csv"),
+            json_href: view.export_href("json"),
+            clear_href: "/projects".into(),
+            view,
+        }
+    }
+
+    /// The rows of this page; paging links follow `has_more`.
+    pub fn set_rows(&mut self, rows: Vec<Row>, has_more: bool) {
+        let offset = u64::from(self.view.page - 1) * u64::from(self.view.per_page);
+        self.first_row = if rows.is_empty() { 0 } else { offset + 1 };
+        self.last_row = offset + rows.len() as u64;
+        self.prev_href = (self.view.page > 1).then(|| self.view.page_href(self.view.page - 1));
+        self.next_href = has_more.then(|| self.view.page_href(self.view.page + 1));
+        self.rows = rows;
+    }
+
+    /// Whether `phase` is the selected filter (for the select's `selected`).
+    pub fn is_phase(&self, phase: &str) -> bool {
+        self.view.phase == phase
+    }
+
+    /// Whether `n` is the page size (for the select's `selected`).
+    pub fn is_per_page(&self, n: &u32) -> bool {
+        self.view.per_page == *n
+    }
+
+    /// The first page of this view (the empty state's "back to page 1").
+    pub fn first_page_href(&self) -> String {
+        self.view.page_href(1)
+    }
+}
+
+/// `GET /projects/{id}`.
+#[derive(Template, WebTemplate)]
+#[template(path = "project.html")]
+pub struct ProjectPageView {
+    pub chrome: Chrome,
+    pub id: ProjectId,
+    pub name: String,
+    pub facts: Vec<(&'static str, String)>,
+    pub hashtags: Vec<String>,
+    pub description: String,
+    pub url: Option<String>,
+}
+
+impl ProjectPageView {
+    /// The page of `project`.
+    pub fn new(chrome: Chrome, id: ProjectId, p: Project) -> Self {
+        let row = Row::from(&p);
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let facts = vec![
+            ("Client", row.client.clone()),
+            ("Number", row.number.clone()),
+            ("Phase", row.phase.clone()),
+            ("In phase since", day(&p.phase_date)),
+            ("Created", row.created.clone()),
+            ("Incident date", day(&p.incident_date)),
+            ("Last activity", row.last_activity.clone()),
+            ("Primary", opt(&p.first_primary_name)),
+            (
+                "Archived",
+                if row.archived { "Yes" } else { "No" }.to_owned(),
+            ),
+            ("Project ID", id.to_string()),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+        ProjectPageView {
+            chrome,
+            id,
+            name: row.name,
+            facts,
+            hashtags: p.hashtags.clone(),
+            description: opt(&p.description),
+            url: row.url,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_and_days_are_tamed() {
+        assert_eq!(safe_link(&Some("javascript:alert(1)".into())), None);
+        assert!(safe_link(&Some("https://app.filevine.com/#/project/1".into())).is_some());
+        assert_eq!(day(&Some("2025-06-30T17:00:00Z".into())), "2025-06-30");
+        assert_eq!(day(&Some("06/30/2025".into())), "06/30/2025");
+    }
+}
