@@ -184,7 +184,9 @@ async fn rate_limit_with_retry_after_is_waited_out() {
 async fn forbidden_shows_the_scope_hint() {
     let (app, b) = signed_in(TestOptions::default()).await;
     assert_eq!(page(&b, &app, "/projects").await.0, StatusCode::OK);
-    app.control().fail_next_gateway_calls(403, 1, None);
+    // The list and the phase summary are fetched concurrently: fail every call, so the
+    // list's own call is refused whichever goes first.
+    app.control().fail_next_gateway_calls(403, 100, None);
     let (status, html) = page(&b, &app, "/projects?q=smith").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(html.contains("fv.api.gateway.access"), "{html}");

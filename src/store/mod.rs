@@ -83,21 +83,29 @@ impl Db {
         match self {
             Db::Sqlite(pool) => {
                 sqlx::query(vault::SQLITE_SCHEMA).execute(pool).await?;
+                self.session_store().migrate().await?;
             }
             Db::Postgres(pool) => {
-                // Replicas starting together race on CREATE ... IF NOT EXISTS; an advisory
-                // lock makes the schema step one at a time.
-                let mut tx = pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock(7059001)")
-                    .execute(&mut *tx)
+                // Replicas (and parallel tests) starting together race on CREATE SCHEMA/TABLE
+                // IF NOT EXISTS, which PostgreSQL can fail with a unique violation. A
+                // session-level advisory lock, held on one connection while the whole schema
+                // step runs on others, makes them take turns.
+                let mut lock = pool.acquire().await?;
+                sqlx::query("SELECT pg_advisory_lock(7059001)")
+                    .execute(&mut *lock)
                     .await?;
-                sqlx::query(vault::POSTGRES_SCHEMA)
-                    .execute(&mut *tx)
+                let result = async {
+                    sqlx::query(vault::POSTGRES_SCHEMA).execute(pool).await?;
+                    self.session_store().migrate().await?;
+                    Ok::<(), DbError>(())
+                }
+                .await;
+                sqlx::query("SELECT pg_advisory_unlock(7059001)")
+                    .execute(&mut *lock)
                     .await?;
-                tx.commit().await?;
+                result?;
             }
         }
-        self.session_store().migrate().await?;
         Ok(())
     }
 
