@@ -324,10 +324,16 @@ impl Session {
     }
 
     /// Waits until the page's text contains every one of `needles`.
+    ///
+    /// The page may still be the previous one, or be replaced while we read it (a stale
+    /// element): both mean "not yet".
     async fn wait_for_text(&self, needles: &[&str]) -> Result<String> {
         let deadline = Instant::now() + STEP_TIMEOUT;
         loop {
-            let text = self.client.find(Locator::Css("body")).await?.text().await?;
+            let text = match self.client.find(Locator::Css("body")).await {
+                Ok(body) => body.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
             if needles.iter().all(|n| text.contains(n)) {
                 return Ok(text);
             }
