@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test. Installs and starts what the tests need when it is missing:
 #   - PostgreSQL (the scale-out session store is tested against a real server).
+#   - Chromium, chromedriver (Debian) and the npm packages of tests/e2e (the browser
+#     end-to-end test against a real OpenID provider, tests/browser_e2e.rs).
 # Usage: ./scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +43,29 @@ ensure_postgres() {
 
 ensure_postgres
 echo "test.sh: PostgreSQL ready at ${FV_TEST_DATABASE_URL%%@*}@…"
+
+# --- Browser end-to-end test ------------------------------------------------------------
+ensure_browser_e2e() {
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    echo "test.sh: installing Chromium and chromedriver from Debian's packages"
+    apt_install chromium chromium-driver
+  fi
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "test.sh: installing Node.js from Debian's packages"
+    apt_install nodejs npm
+  fi
+  # `npm ci` again only when the lock file changed since the last install.
+  local stamp=tests/e2e/node_modules/.fv-installed-lock
+  if ! cmp -s tests/e2e/package-lock.json "$stamp" 2>/dev/null; then
+    echo "test.sh: installing the e2e provider's npm packages (npm ci in tests/e2e)"
+    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+    cp tests/e2e/package-lock.json "$stamp"
+  fi
+}
+
+ensure_browser_e2e
+mkdir -p target/e2e-screenshots
+echo "test.sh: browser e2e ready (screenshots go to target/e2e-screenshots/)"
 
 # One build, every test from it.
 cargo test --locked --all-targets "$@"

@@ -124,7 +124,7 @@ async fn admit(
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return Err(r);
     };
-    let Some((user, scope)) = shared.live_access(token) else {
+    let Some((user, scope)) = shared.gateway_access(token).await else {
         let mut r = gw_error(
             StatusCode::UNAUTHORIZED,
             "Unauthorized: the access token is invalid or expired",

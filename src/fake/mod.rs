@@ -9,7 +9,8 @@
 //!
 //! Files: [`options`] (configuration), `keys` (RSA signing key, JWKS), [`provider`]
 //! (discovery, authorize, token, userinfo, end_session, revocation), [`gateway`] (the
-//! `/fv-app/v2/...` API), [`data`] (demo users and projects), [`control`] (test controls).
+//! `/fv-app/v2/...` API), [`data`] (demo users and projects), [`control`] (test controls),
+//! `introspection` (optionally trusting another provider's tokens at the gateway).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -24,6 +25,7 @@ use tokio::task::JoinHandle;
 pub mod control;
 pub mod data;
 pub mod gateway;
+mod introspection;
 mod keys;
 pub mod options;
 pub mod provider;
@@ -31,7 +33,10 @@ mod state;
 
 pub use control::{FakeControl, ProjectFilter, RecordedRequest};
 pub use data::{DemoOrg, DemoUser, ADA, BEN, DEMO_USERS, REPORTING_BOT};
-pub use options::{FakeClient, FakeOptions, FakePat, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PAT};
+pub use options::{
+    FakeClient, FakeOptions, FakePat, TrustedIntrospection, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+    DEMO_PAT,
+};
 
 use state::{Grants, Shared};
 
@@ -85,6 +90,11 @@ impl FakeFilevine {
             })?;
             pats.push((pat.clone(), user));
         }
+        let introspector = opts
+            .trusted_introspection
+            .clone()
+            .map(introspection::Introspector::new)
+            .transpose()?;
         let alg = opts.id_token_alg;
         let keys = tokio::task::spawn_blocking(move || keys::SigningKeys::generate(alg))
             .await
@@ -118,6 +128,7 @@ impl FakeFilevine {
             secrets: Mutex::new((Vec::new(), Default::default())),
             end_sessions: Mutex::new(Vec::new()),
             projects: Mutex::new(HashMap::new()),
+            introspector,
         });
         for c in &opts.clients {
             shared.remember_secret(&c.client_secret);

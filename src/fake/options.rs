@@ -33,6 +33,10 @@ pub struct FakeOptions {
     pub projects_per_org: usize,
     /// Personal access tokens the token endpoint accepts.
     pub pats: Vec<FakePat>,
+    /// Also trust access tokens of another OpenID provider, checked at its introspection
+    /// endpoint (the browser end-to-end test runs a real provider). `None`: only the stand-in's
+    /// own tokens are accepted.
+    pub trusted_introspection: Option<TrustedIntrospection>,
 }
 
 impl Default for FakeOptions {
@@ -46,6 +50,7 @@ impl Default for FakeOptions {
             gateway_latency: Duration::ZERO,
             projects_per_org: 1250,
             pats: vec![FakePat::demo()],
+            trusted_introspection: None,
         }
     }
 }
@@ -111,4 +116,21 @@ impl FakePat {
             user_email: super::data::REPORTING_BOT.email.to_owned(),
         }
     }
+}
+
+/// Another OpenID provider whose access tokens the gateway accepts, as a resource server does:
+/// it asks the provider (RFC 7662 token introspection, client_secret_basic) about each token it
+/// did not issue itself. The token must be `active`, of `token_type` Bearer (so a refresh token
+/// is no access token), name `audience` when that is set, and carry the gateway scope; its `sub`
+/// must be the `sub` of a demo user, whose orgs and projects the gateway then serves.
+/// The URL must be on loopback, like the stand-in itself.
+#[derive(Clone, Debug)]
+pub struct TrustedIntrospection {
+    /// The provider's introspection endpoint.
+    pub url: url::Url,
+    /// The credentials the gateway introspects with.
+    pub client_id: String,
+    pub client_secret: String,
+    /// The audience (resource indicator) the provider issues gateway tokens for, if checked.
+    pub audience: Option<String>,
 }

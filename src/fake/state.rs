@@ -98,6 +98,8 @@ pub(crate) struct Shared {
     pub(crate) secrets: Mutex<(Vec<String>, HashSet<String>)>,
     pub(crate) end_sessions: Mutex<Vec<Vec<(String, String)>>>,
     pub(crate) projects: Mutex<HashMap<i64, Arc<Vec<Project>>>>,
+    /// Another provider whose tokens the gateway also trusts (see [`super::TrustedIntrospection`]).
+    pub(crate) introspector: Option<super::introspection::Introspector>,
 }
 
 impl Shared {
@@ -166,6 +168,15 @@ impl Shared {
         let grants = lock(&self.grants);
         let g = grants.access.get(token)?;
         (g.expires_at > Instant::now()).then(|| (g.user, g.scope.clone()))
+    }
+
+    /// The user and scope of a bearer token at the gateway: one the stand-in issued, else (when
+    /// configured) one the trusted provider's introspection endpoint vouches for.
+    pub(crate) async fn gateway_access(&self, token: &str) -> Option<(&'static DemoUser, String)> {
+        if let Some(found) = self.live_access(token) {
+            return Some(found);
+        }
+        self.introspector.as_ref()?.user_and_scope(token).await
     }
 
     /// Mark the start of a gateway call; the guard marks its end.
