@@ -182,7 +182,9 @@ impl TokenVault {
             lease.release(None).await?;
             return Ok(tokens.access_token);
         }
-        match self.oidc.refresh(&tokens, &user.identity).await {
+        let refreshed = self.oidc.refresh(&tokens, &user.identity).await;
+        crate::metrics::refresh_finished(&refreshed);
+        match refreshed {
             Ok(fresh) => {
                 let sealed = self.cipher.seal_json(PURPOSE, &fresh);
                 lease.release(Some(&sealed)).await?;
