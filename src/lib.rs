@@ -18,6 +18,8 @@ pub mod crypto;
 pub mod error;
 pub mod fake;
 pub mod filevine;
+pub mod healthcheck;
+pub mod metrics;
 pub mod startup;
 pub mod state;
 pub mod store;

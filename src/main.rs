@@ -29,6 +29,9 @@ enum Command {
     Check,
     /// Run the stand-in for Filevine Identity and the gateway alone, on loopback.
     FakeFilevine(FakeArgs),
+    /// GET /readyz on the configured listen address; exit 0 when ready, 1 otherwise (for
+    /// container health checks without curl).
+    Healthcheck,
 }
 
 /// Options of the stand-in.
@@ -68,10 +71,36 @@ struct FakeArgs {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     telemetry::init();
-    match cli.command.unwrap_or(Command::Serve) {
+    let code = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.overrides).await,
         Command::Check => check(&cli.overrides).await,
         Command::FakeFilevine(args) => run_fake(args).await,
+        Command::Healthcheck => healthcheck(&cli.overrides).await,
+    };
+    // Logs go to stdout/stderr synchronously; flush what the runtime may still hold.
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    code
+}
+
+async fn healthcheck(overrides: &Overrides) -> ExitCode {
+    let settings = match config::load(overrides) {
+        Ok(s) => s,
+        Err(errors) => {
+            eprintln!("healthcheck: the configuration has problems.\n{errors}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match fv_partner_app::healthcheck::probe(&settings).await {
+        Ok(body) => {
+            println!("{body}");
+            ExitCode::SUCCESS
+        }
+        Err(why) => {
+            eprintln!("not ready: {why}");
+            ExitCode::FAILURE
+        }
     }
 }
 

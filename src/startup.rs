@@ -2,7 +2,12 @@
 //! starts the demo stand-in when asked, discovers the provider, opens the database and
 //! returns something that can be run until a shutdown signal.
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    future::{Future, IntoFuture},
+    net::SocketAddr,
+    sync::Arc,
+    time::Duration,
+};
 
 use axum::Router;
 use secrecy::SecretString;
@@ -66,6 +71,7 @@ impl Application {
         listener: std::net::TcpListener,
     ) -> Result<Self, StartupError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::metrics::install();
         listener
             .set_nonblocking(true)
             .map_err(|source| StartupError::Bind {
@@ -127,6 +133,7 @@ impl Application {
         });
         let router = web::router(state.clone(), store);
         spawn_cleanup(state.clone());
+        web::health::spawn_background(&state);
         Ok(Self {
             listener,
             router,
@@ -190,7 +197,7 @@ impl Application {
                 let h = handle.clone();
                 tokio::spawn(async move {
                     shutdown.await;
-                    h.graceful_shutdown(Some(Duration::from_secs(10)));
+                    h.graceful_shutdown(Some(DRAIN_TIMEOUT));
                 });
                 axum_server::from_tcp_rustls(self.listener, config)?
                     .handle(handle)
@@ -199,9 +206,26 @@ impl Application {
             }
             None => {
                 let listener = tokio::net::TcpListener::from_std(self.listener)?;
-                axum::serve(listener, service)
-                    .with_graceful_shutdown(shutdown)
-                    .await
+                // Once the signal comes, in-flight requests get DRAIN_TIMEOUT to finish; a
+                // slow client or a long export must not keep the process from exiting.
+                let (tx, rx) = tokio::sync::watch::channel(false);
+                let signalled = async move {
+                    shutdown.await;
+                    let _ = tx.send(true);
+                };
+                let mut rx2 = rx.clone();
+                let serve = axum::serve(listener, service).with_graceful_shutdown(signalled);
+                tokio::select! {
+                    r = serve.into_future() => r,
+                    _ = async move {
+                        let _ = rx2.wait_for(|s| *s).await;
+                        tokio::time::sleep(DRAIN_TIMEOUT).await;
+                    } => {
+                        tracing::warn!(drain_s = DRAIN_TIMEOUT.as_secs(), "requests still running after the drain time; closing them");
+                        drop(rx);
+                        Ok(())
+                    }
+                }
             }
         };
         if let Some(fake) = self.fake {
@@ -215,6 +239,9 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 }
+
+/// How long in-flight requests may run after a shutdown signal.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
@@ -276,7 +303,7 @@ async fn start_demo_provider(
 
 /// The callback and post-logout paths become routes: they must not shadow the app's own.
 fn check_routes(settings: &Settings) -> Result<(), StartupError> {
-    const RESERVED: [&str; 7] = [
+    const RESERVED: [&str; 9] = [
         "/",
         "/auth/login",
         "/auth/logout",
@@ -284,6 +311,8 @@ fn check_routes(settings: &Settings) -> Result<(), StartupError> {
         "/userinfo",
         "/org",
         "/healthz",
+        "/readyz",
+        "/metrics",
     ];
     let cb = settings.redirect_uri.path();
     let out = settings.post_logout_redirect_uri.path();

@@ -16,3 +16,27 @@ pub fn init() {
         registry.with(fmt::layer().compact()).try_init()
     };
 }
+
+/// Who a request was for, filled in by the `SignedIn` extractor and read by the access log
+/// after the response. A request without a signed-in user leaves it empty.
+#[derive(Clone, Debug, Default)]
+pub struct RequestUser(std::sync::Arc<std::sync::OnceLock<(String, Option<i64>)>>);
+
+impl RequestUser {
+    /// Records the signed-in user's subject and current organization (first call wins).
+    pub fn set(&self, sub: &str, org: Option<i64>) {
+        let _ = self.0.set((sub.to_owned(), org));
+    }
+
+    /// The subject and organization, if a signed-in user was seen.
+    pub fn get(&self) -> Option<&(String, Option<i64>)> {
+        self.0.get()
+    }
+}
+
+/// Notes the signed-in user in the request's [`RequestUser`] slot, when there is one.
+pub fn note_user(extensions: &axum::http::Extensions, user: &crate::auth::SessionUser) {
+    if let Some(slot) = extensions.get::<RequestUser>() {
+        slot.set(&user.identity.subject, user.current_org);
+    }
+}

@@ -490,6 +490,17 @@ impl OidcProvider {
     pub async fn keys_age(&self) -> Duration {
         self.keys.read().await.fetched_at.elapsed()
     }
+
+    /// Refetches the key set when it is older than `max_age`, so that keys the provider
+    /// rotated in are picked up without waiting for an unknown `kid`, and so that readiness can
+    /// tell a provider that stopped answering. Returns whether the keys are now younger than
+    /// `max_age`.
+    pub async fn refresh_keys_older_than(&self, max_age: Duration) -> bool {
+        if self.keys_age().await < max_age {
+            return true;
+        }
+        self.refetch_keys().await
+    }
 }
 
 /// OpenID Connect Core 3.1.3.7 items 4 and 5: several audiences need `azp`, and `azp`, when

@@ -184,7 +184,9 @@ impl TokenVault {
             lease.release(None).await?;
             return Ok(tokens.access_token);
         }
-        match self.refresh_with_retries(&tokens, user).await {
+        let refreshed = self.refresh_with_retries(&tokens, user).await;
+        crate::metrics::refresh_finished(&refreshed);
+        match refreshed {
             Ok(fresh) => {
                 let sealed = self.cipher.seal_json(PURPOSE, &fresh);
                 lease.release(Some(&sealed)).await?;

@@ -134,13 +134,19 @@ impl HttpGateway {
             .map_err(|_| GatewayError::Network("client shut down".into()))?;
         let started = std::time::Instant::now();
         let response = req.send().await.map_err(|e| {
-            if e.is_timeout() {
-                GatewayError::Timeout
+            let (label, err) = if e.is_timeout() {
+                ("timeout", GatewayError::Timeout)
             } else {
-                GatewayError::Network(crate::auth::oidc::error_chain(&e))
-            }
+                (
+                    "network",
+                    GatewayError::Network(crate::auth::oidc::error_chain(&e)),
+                )
+            };
+            crate::metrics::gateway_call(path, label, started.elapsed());
+            err
         })?;
         let status = response.status();
+        crate::metrics::gateway_call(path, status.as_str(), started.elapsed());
         tracing::debug!(
             path,
             status = status.as_u16(),

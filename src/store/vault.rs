@@ -202,3 +202,24 @@ impl Db {
         Ok(())
     }
 }
+
+impl Db {
+    /// How many vault entries are still live (for the active-session gauge).
+    pub async fn vault_count_live(&self, now: i64) -> Result<u64, DbError> {
+        let n: i64 = match self {
+            Db::Sqlite(p) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM fv_token_vault WHERE expires_at >= ?")
+                    .bind(now)
+                    .fetch_one(p)
+                    .await?
+            }
+            Db::Postgres(p) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM fv_token_vault WHERE expires_at >= $1")
+                    .bind(now)
+                    .fetch_one(p)
+                    .await?
+            }
+        };
+        Ok(n.max(0) as u64)
+    }
+}

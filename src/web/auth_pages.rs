@@ -31,6 +31,7 @@ pub async fn login(
 ) -> Result<Response, AppError> {
     let return_to = ReturnTo::parse_or_root(query.get("return_to").map(String::as_str));
     let url = flow::start_login(&state.oidc, &session, &state.cipher, return_to).await?;
+    crate::metrics::login_started();
     Ok(Redirect::to(url.as_str()).into_response())
 }
 
@@ -50,7 +51,9 @@ pub async fn callback(
         gateway: state.gateway.as_ref(),
         cipher: &state.cipher,
     };
-    let location = flow::finish_login(deps, &session, query).await?;
+    let finished = flow::finish_login(deps, &session, query).await;
+    crate::metrics::login_finished(&finished);
+    let location = finished?;
     Ok(Redirect::to(&location).into_response())
 }
 

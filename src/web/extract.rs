@@ -59,7 +59,10 @@ impl FromRequestParts<AppState> for SignedIn {
                 let _ = session::end(&session).await;
                 Err(to_login(here(parts)))
             }
-            Some(user) => Ok(SignedIn { session, user }),
+            Some(user) => {
+                crate::telemetry::note_user(&parts.extensions, &user);
+                Ok(SignedIn { session, user })
+            }
         }
     }
 }

@@ -5,6 +5,8 @@ pub mod auth_pages;
 pub mod dashboard;
 pub mod extract;
 pub mod gateway_call;
+pub mod health;
+pub mod ops;
 pub mod pages;
 pub mod security;
 pub mod templates;
@@ -50,7 +52,7 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
     provider_origins.dedup();
     let headers = security::SecurityHeaders::new(&provider_origins, state.https);
 
-    Router::new()
+    let router = Router::new()
         .route("/", get(pages::home))
         .route("/auth/login", get(auth_pages::login))
         .route(settings.redirect_uri.path(), get(auth_pages::callback))
@@ -68,18 +70,22 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
         .route("/projects/{id}", get(dashboard::detail))
         .route("/static/app.css", get(assets::app_css))
         .route("/static/favicon.svg", get(assets::favicon))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .fallback(|| async { AppError::NotFound })
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
             headers,
             security::add_security_headers,
-        ))
+        ));
+    // Access log, metrics, body limit and timeout inside the span; request ids outside it.
+    let router = ops::inner(router, ops::Limits::default())
         // The span names the path only: the callback's query holds the authorization code.
         .layer(TraceLayer::new_for_http().make_span_with(
             |req: &axum::extract::Request| {
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
             },
-        ))
-        .with_state(state)
+        ));
+    ops::outer(router).with_state(state)
 }

@@ -1,0 +1,240 @@
+//! Prometheus metrics: one global recorder (the `metrics` facade), rendered at `GET /metrics`.
+//!
+//! Every name the app records is a constant here, so dashboards and alerts have one place to
+//! look. Labels are bounded on purpose: routes are the matched route *template* (never the raw
+//! path, which would carry ids and make a series per URL), gateway endpoints have their numeric
+//! segments replaced by `{id}`, and failure reasons come from fixed `&'static str` tables.
+//!
+//! The recorder is process-global. [`install`] is idempotent so that tests (and benchmarks)
+//! running several apps in one process share it instead of panicking on a second install;
+//! counters then add up across those apps.
+
+use std::{sync::OnceLock, time::Duration};
+
+use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::auth::{LoginError, RefreshError};
+
+/// HTTP requests served, by `method`, `route` (template) and `status`.
+pub const HTTP_REQUESTS: &str = "fv_http_requests_total";
+/// HTTP request latency in seconds, by `method`, `route` and `status`.
+pub const HTTP_DURATION: &str = "fv_http_request_duration_seconds";
+/// Logins started (redirects to the provider).
+pub const LOGINS_STARTED: &str = "fv_logins_started_total";
+/// Logins completed at the callback.
+pub const LOGINS_SUCCEEDED: &str = "fv_logins_succeeded_total";
+/// Logins refused at the callback, by `reason` ([`LoginError::reason`]).
+pub const LOGINS_FAILED: &str = "fv_logins_failed_total";
+/// Refresh-token grants sent to the provider, by `outcome`.
+pub const REFRESHES: &str = "fv_token_refreshes_total";
+/// Personal access token exchanges, by `outcome` (reserved for the service-account code).
+pub const PAT_EXCHANGES: &str = "fv_pat_exchanges_total";
+/// Gateway calls, by `endpoint` and `status` (an HTTP status, `timeout` or `network`).
+pub const GATEWAY_REQUESTS: &str = "fv_gateway_requests_total";
+/// Gateway call latency in seconds, by `endpoint` and `status`.
+pub const GATEWAY_DURATION: &str = "fv_gateway_request_duration_seconds";
+/// Signed-in sessions holding tokens (rows of the token vault), sampled periodically.
+pub const ACTIVE_SESSIONS: &str = "fv_active_sessions";
+
+/// Latency buckets (seconds): page requests are milliseconds, gateway calls up to the
+/// 30-second client timeout.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// How often the active-session gauge is sampled.
+pub const SAMPLE_EVERY: Duration = Duration::from_secs(30);
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Installs the global recorder the first time; later calls return the same handle.
+///
+/// If some other recorder was installed first (an embedding program's), ours is not
+/// installed, a warning is logged, and `/metrics` renders an empty page rather than failing.
+pub fn install() -> &'static PrometheusHandle {
+    HANDLE.get_or_init(|| {
+        let builder = PrometheusBuilder::new();
+        let builder = builder
+            .set_buckets_for_metric(Matcher::Suffix("_duration_seconds".into()), LATENCY_BUCKETS)
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!("another metrics recorder is installed; /metrics will be empty");
+        }
+        describe();
+        handle
+    })
+}
+
+/// The Prometheus text exposition of every metric.
+pub fn render() -> String {
+    install().render()
+}
+
+fn describe() {
+    describe_counter!(
+        HTTP_REQUESTS,
+        "HTTP requests served, by route template and status"
+    );
+    describe_histogram!(
+        HTTP_DURATION,
+        metrics::Unit::Seconds,
+        "HTTP request latency, by route template and status"
+    );
+    describe_counter!(
+        LOGINS_STARTED,
+        "Logins started (redirects to Filevine Identity)"
+    );
+    describe_counter!(LOGINS_SUCCEEDED, "Logins completed at the callback");
+    describe_counter!(LOGINS_FAILED, "Logins refused at the callback, by reason");
+    describe_counter!(
+        REFRESHES,
+        "Refresh-token grants sent to the provider, by outcome"
+    );
+    describe_counter!(PAT_EXCHANGES, "Personal access token exchanges, by outcome");
+    describe_counter!(
+        GATEWAY_REQUESTS,
+        "Filevine gateway calls, by endpoint and status"
+    );
+    describe_histogram!(
+        GATEWAY_DURATION,
+        metrics::Unit::Seconds,
+        "Filevine gateway call latency, by endpoint and status"
+    );
+    describe_gauge!(ACTIVE_SESSIONS, "Signed-in sessions holding tokens");
+}
+
+/// One HTTP request answered.
+pub fn http_request(method: &str, route: &str, status: u16, elapsed: Duration) {
+    let labels = [
+        ("method", method.to_owned()),
+        ("route", route.to_owned()),
+        ("status", status.to_string()),
+    ];
+    counter!(HTTP_REQUESTS, &labels).increment(1);
+    histogram!(HTTP_DURATION, &labels).record(elapsed.as_secs_f64());
+}
+
+/// A login was started.
+pub fn login_started() {
+    counter!(LOGINS_STARTED).increment(1);
+}
+
+/// A callback finished, well or not.
+pub fn login_finished<T>(result: &Result<T, LoginError>) {
+    match result {
+        Ok(_) => counter!(LOGINS_SUCCEEDED).increment(1),
+        Err(e) => counter!(LOGINS_FAILED, "reason" => e.reason()).increment(1),
+    }
+}
+
+/// A refresh-token grant's outcome.
+pub fn refresh_finished<T>(result: &Result<T, RefreshError>) {
+    counter!(REFRESHES, "outcome" => refresh_outcome(result)).increment(1);
+}
+
+/// A bounded label for a refresh's outcome.
+pub fn refresh_outcome<T>(result: &Result<T, RefreshError>) -> &'static str {
+    match result {
+        Ok(_) => "success",
+        Err(RefreshError::NoRefreshToken) => "no_refresh_token",
+        Err(RefreshError::InvalidGrant) => "invalid_grant",
+        Err(RefreshError::Rejected(_)) => "rejected",
+        Err(RefreshError::Unavailable(_)) => "unavailable",
+        Err(RefreshError::IdToken(_)) => "id_token",
+        Err(RefreshError::IdentityChanged) => "identity_changed",
+    }
+}
+
+/// A PAT exchange's outcome (`success`, `rejected`, `unavailable`...). Reserved: called by the
+/// service-account code.
+pub fn pat_exchange(outcome: &'static str) {
+    counter!(PAT_EXCHANGES, "outcome" => outcome).increment(1);
+}
+
+/// One gateway call. `path` is the request path relative to the gateway base; numeric segments
+/// become `{id}` so that per-project calls share one series.
+pub fn gateway_call(path: &str, status: &str, elapsed: Duration) {
+    let labels = [
+        ("endpoint", endpoint_label(path)),
+        ("status", status.to_owned()),
+    ];
+    counter!(GATEWAY_REQUESTS, &labels).increment(1);
+    histogram!(GATEWAY_DURATION, &labels).record(elapsed.as_secs_f64());
+}
+
+/// `fv-app/v2/Projects/123/Notes` -> `fv-app/v2/Projects/{id}/Notes`.
+pub fn endpoint_label(path: &str) -> String {
+    path.trim_start_matches('/')
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .split('/')
+        .map(|seg| {
+            if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit() || c == '-') {
+                "{id}"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Sets the active-session gauge.
+pub fn set_active_sessions(n: u64) {
+    gauge!(ACTIVE_SESSIONS).set(n as f64);
+}
+
+/// Samples the active-session gauge now and every [`SAMPLE_EVERY`], and keeps the exporter's
+/// histograms drained when nobody scrapes. Runs until the runtime stops.
+pub fn spawn_sampler(db: crate::store::Db) {
+    let handle = install();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SAMPLE_EVERY);
+        loop {
+            tick.tick().await;
+            match db.vault_count_live(crate::auth::oidc::now_unix()).await {
+                Ok(n) => set_active_sessions(n),
+                Err(e) => tracing::warn!(error = %e, "could not count sessions for metrics"),
+            }
+            handle.run_upkeep();
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_labels_hide_ids() {
+        assert_eq!(
+            endpoint_label("fv-app/v2/Projects/123/Notes?x=1"),
+            "fv-app/v2/Projects/{id}/Notes"
+        );
+        assert_eq!(endpoint_label("/fv-app/v2/Users/Me"), "fv-app/v2/Users/Me");
+        assert_eq!(endpoint_label("fv-app/v2/Projects"), "fv-app/v2/Projects");
+    }
+
+    #[test]
+    fn install_twice_is_fine_and_renders() {
+        let a = install() as *const _;
+        let b = install() as *const _;
+        assert_eq!(a, b);
+        login_started();
+        gateway_call("fv-app/v2/Projects/77", "200", Duration::from_millis(3));
+        let text = render();
+        assert!(text.contains(LOGINS_STARTED), "{text}");
+        assert!(
+            text.contains(r#"endpoint="fv-app/v2/Projects/{id}""#),
+            "{text}"
+        );
+        assert!(
+            text.contains("fv_gateway_request_duration_seconds_bucket"),
+            "{text}"
+        );
+    }
+}

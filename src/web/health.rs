@@ -1,0 +1,157 @@
+//! Liveness, readiness and the metrics page.
+//!
+//! - `GET /healthz`: the process answers. Nothing else is checked, so an orchestrator never
+//!   restarts a healthy process because a dependency is down.
+//! - `GET /readyz`: the database answers a round trip and the provider's keys are fresh enough
+//!   (discovery is loaded at start-up, or the app would not be running). 503 with the reasons
+//!   otherwise, as JSON. The body names checks, never a URL with credentials or a secret.
+//! - `GET /metrics`: Prometheus text (see [`crate::metrics`]).
+
+use std::time::Duration;
+
+use axum::{
+    extract::State,
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Serialize;
+
+use crate::state::AppState;
+
+/// How long the database may take to answer the readiness ping.
+pub const DB_PING_TIMEOUT: Duration = Duration::from_secs(2);
+/// Keys older than this are refetched in the background.
+pub const KEYS_REFRESH_AFTER: Duration = Duration::from_secs(3600);
+/// Keys older than this mean several refetches in a row failed: not ready.
+pub const KEYS_STALE_AFTER: Duration = Duration::from_secs(6 * 3600);
+/// How often the background task looks at the keys' age.
+const KEYS_CHECK_EVERY: Duration = Duration::from_secs(600);
+
+/// `GET /healthz`.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The readiness answer.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Readiness {
+    /// `ready` or `not ready`.
+    pub status: &'static str,
+    /// Database check: `ok` or why not.
+    pub database: String,
+    /// Provider check: `ok` or why not.
+    pub provider: String,
+    /// Age of the provider's key set, in seconds.
+    pub provider_keys_age_seconds: u64,
+}
+
+impl Readiness {
+    /// Combines the checks (pure, so the stale-key case is testable without waiting hours).
+    pub fn assess(database: Result<(), String>, keys_age: Duration) -> Self {
+        let provider = if keys_age > KEYS_STALE_AFTER {
+            format!(
+                "the provider's keys are {} s old: refetching them has failed since",
+                keys_age.as_secs()
+            )
+        } else {
+            "ok".to_owned()
+        };
+        let database = match database {
+            Ok(()) => "ok".to_owned(),
+            Err(why) => why,
+        };
+        let ready = database == "ok" && provider == "ok";
+        Self {
+            status: if ready { "ready" } else { "not ready" },
+            database,
+            provider,
+            provider_keys_age_seconds: keys_age.as_secs(),
+        }
+    }
+
+    /// Whether every check passed.
+    pub fn is_ready(&self) -> bool {
+        self.status == "ready"
+    }
+}
+
+/// `GET /readyz`: 200 when ready, 503 with the reasons otherwise.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let database = match tokio::time::timeout(DB_PING_TIMEOUT, state.db.ping()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness: database ping failed");
+            Err(format!(
+                "the {} database does not answer",
+                state.db.backend()
+            ))
+        }
+        Err(_) => Err(format!(
+            "the {} database did not answer within {} s",
+            state.db.backend(),
+            DB_PING_TIMEOUT.as_secs()
+        )),
+    };
+    let readiness = Readiness::assess(database, state.oidc.keys_age().await);
+    let status = if readiness.is_ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(readiness),
+    )
+        .into_response()
+}
+
+/// `GET /metrics`: the Prometheus text exposition.
+pub async fn metrics() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        crate::metrics::render(),
+    )
+        .into_response()
+}
+
+/// Background upkeep that readiness and metrics rely on: the provider's keys are refetched
+/// when older than [`KEYS_REFRESH_AFTER`], and the active-session gauge is sampled.
+pub fn spawn_background(state: &AppState) {
+    crate::metrics::spawn_sampler(state.db.clone());
+    let oidc = state.oidc.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(KEYS_CHECK_EVERY);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if !oidc.refresh_keys_older_than(KEYS_REFRESH_AFTER).await {
+                tracing::warn!("the provider's keys could not be refetched; will retry");
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_only_when_every_check_passes() {
+        let ok = Readiness::assess(Ok(()), Duration::from_secs(5));
+        assert!(ok.is_ready());
+        let db = Readiness::assess(
+            Err("the sqlite database does not answer".into()),
+            Duration::ZERO,
+        );
+        assert!(!db.is_ready());
+        assert_eq!(db.database, "the sqlite database does not answer");
+        let stale = Readiness::assess(Ok(()), KEYS_STALE_AFTER + Duration::from_secs(1));
+        assert!(!stale.is_ready());
+        assert!(stale.provider.contains("keys"), "{}", stale.provider);
+    }
+}

@@ -1,0 +1,242 @@
+//! Operational layers around every route: request ids, one access-log line plus metrics per
+//! request, a request timeout and a body size limit.
+//!
+//! Order, outermost first: request id (accepted when sane, else made) -> the trace span (path
+//! only: the callback's query holds the authorization code) -> access log and metrics -> body
+//! limit -> timeout -> the app's own layers and handler.
+
+use std::time::{Duration, Instant};
+
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::{HeaderName, HeaderValue, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    Router,
+};
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+};
+
+use crate::telemetry::RequestUser;
+
+/// The request id header, accepted from a proxy in front and returned on every response.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Bounds applied to every request.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Time to produce the response head. Streaming bodies are not cut by it.
+    pub timeout: Duration,
+    /// Largest accepted request body, in bytes (forms here are a few hundred bytes).
+    pub body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            body_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Routes exempt from the timeout: exports stream every project page by page and may take
+/// minutes on a large firm.
+pub fn timeout_exempt(path: &str) -> bool {
+    path.starts_with("/projects/export")
+}
+
+/// The inner layers: access log and metrics, body limit, timeout. Apply before (inside) the
+/// trace layer so the log line belongs to the request's span.
+pub fn inner<S: Clone + Send + Sync + 'static>(router: Router<S>, limits: Limits) -> Router<S> {
+    router
+        .layer(middleware::from_fn_with_state(limits.timeout, timeout))
+        .layer(RequestBodyLimitLayer::new(limits.body_bytes))
+        .layer(middleware::from_fn(access_log))
+}
+
+/// The outer layers: request id. Apply last (outermost).
+pub fn outer<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(middleware::from_fn(drop_unsafe_request_id))
+}
+
+/// Whether an incoming request id may be kept: short, and only characters that cannot forge
+/// log lines or headers.
+pub fn request_id_is_safe(v: &HeaderValue) -> bool {
+    let b = v.as_bytes();
+    !b.is_empty()
+        && b.len() <= 128
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b':'))
+}
+
+/// Removes an incoming `x-request-id` we would not want in the logs; a fresh one is made.
+async fn drop_unsafe_request_id(mut req: Request, next: Next) -> Response {
+    let unsafe_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .is_some_and(|v| !request_id_is_safe(v));
+    if unsafe_id {
+        req.headers_mut().remove(&REQUEST_ID);
+    }
+    next.run(req).await
+}
+
+/// Answers 503 when the handler has not produced a response head within the limit.
+async fn timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    if timeout_exempt(req.uri().path()) {
+        return next.run(req).await;
+    }
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(limit_s = limit.as_secs(), "request timed out");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The request took too long. Try again in a moment.",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Probes and scrapes are logged at debug: an orchestrator polls them every few seconds.
+fn is_probe(route: &str) -> bool {
+    matches!(route, "/healthz" | "/readyz" | "/metrics")
+}
+
+/// One line per request: request id, method, route template, status, latency, and the user's
+/// subject and organization when signed in. Never the query string, a cookie or a token.
+async fn access_log(mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "<unmatched>".to_owned());
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let user = RequestUser::default();
+    req.extensions_mut().insert(user.clone());
+
+    let response = next.run(req).await;
+
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    crate::metrics::http_request(method.as_str(), &route, status, elapsed);
+    let (sub, org) = match user.get() {
+        Some((sub, org)) => (Some(sub.as_str()), *org),
+        None => (None, None),
+    };
+    let latency_ms = (elapsed.as_secs_f64() * 1e6).round() / 1e3;
+    if is_probe(&route) {
+        tracing::debug!(request_id, method = %method, route, status, latency_ms, "request");
+    } else {
+        tracing::info!(request_id, method = %method, route, status, latency_ms, sub, org, "request");
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::{body::Body, routing::get};
+    use tower::ServiceExt;
+
+    fn app(limits: Limits) -> Router {
+        let r = Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    "late"
+                }),
+            )
+            .route(
+                "/projects/export.csv",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    "rows"
+                }),
+            )
+            .route(
+                "/echo",
+                axum::routing::post(|body: String| async move { body }),
+            );
+        outer(inner(r, limits))
+    }
+
+    const SHORT: Limits = Limits {
+        timeout: Duration::from_millis(50),
+        body_bytes: 1024,
+    };
+
+    #[tokio::test]
+    async fn slow_handlers_time_out_but_exports_do_not() {
+        let r = app(SHORT)
+            .oneshot(Request::get("/slow").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let r = app(SHORT)
+            .oneshot(
+                Request::get("/projects/export.csv")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn bodies_over_the_limit_are_refused() {
+        let big = "x".repeat(2048);
+        let r = app(SHORT)
+            .oneshot(Request::post("/echo").body(Body::from(big)).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let r = app(SHORT)
+            .oneshot(Request::post("/echo").body(Body::from("small")).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn request_ids_are_kept_when_safe_and_made_otherwise() {
+        let r = app(SHORT)
+            .oneshot(
+                Request::post("/echo")
+                    .header("x-request-id", "abc-123")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["x-request-id"], "abc-123");
+        let r = app(SHORT)
+            .oneshot(
+                Request::post("/echo")
+                    .header("x-request-id", "evil\" injected=1")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let id = r.headers()["x-request-id"].to_str().unwrap();
+        assert_ne!(id, "evil\" injected=1");
+        assert_eq!(id.len(), 36, "a fresh uuid: {id}");
+    }
+}

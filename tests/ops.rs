@@ -1,0 +1,106 @@
+//! Operations, black-box: health and readiness, metrics after a real login, request ids and
+//! the body limit on the real router.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+
+const ADA: &str = "fv-user-1001";
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_and_readyz_reports_a_dead_database() {
+    let app = spawn_app(TestOptions::default()).await;
+    let b = app.browser();
+    let r = b.get(&app.url("/healthz")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = b.get(&app.url("/readyz")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["database"], "ok");
+    assert_eq!(body["provider"], "ok");
+
+    // The database goes away: not ready, saying why, and still alive.
+    match &app.state.db {
+        fv_partner_app::store::Db::Sqlite(p) => p.close().await,
+        fv_partner_app::store::Db::Postgres(p) => p.close().await,
+    }
+    let r = b.get(&app.url("/readyz")).await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["status"], "not ready");
+    assert!(
+        body["database"]
+            .as_str()
+            .unwrap()
+            .contains("does not answer"),
+        "{body}"
+    );
+    assert!(!body.to_string().contains(SECRET_KEY_HEX));
+    assert_eq!(b.get(&app.url("/healthz")).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn metrics_count_logins_routes_and_gateway_calls_by_template() {
+    let app = spawn_app(TestOptions::default()).await;
+    let b = app.browser();
+    b.login(&app, ADA, Some("/profile")).await;
+    assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
+    // A failed login: a callback with a state this browser never had.
+    let bad = app.url("/auth/callback?code=abc&state=nope");
+    b.get(&bad).await;
+
+    let r = b.get(&app.url("/metrics")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = r.text().await.unwrap();
+    for needle in [
+        "fv_logins_started_total",
+        "fv_logins_succeeded_total",
+        r#"fv_logins_failed_total{reason="unknown_state"}"#,
+        r#"route="/profile""#,
+        r#"route="/auth/callback""#,
+        "fv_http_request_duration_seconds_bucket",
+        r#"endpoint="fv-app/v2/utils/GetUserOrgsWithToken",status="200""#,
+        r#"endpoint="fv-app/v2/Users/Me""#,
+        "fv_gateway_request_duration_seconds_bucket",
+    ] {
+        assert!(text.contains(needle), "missing {needle} in:\n{text}");
+    }
+    // Never the raw query, never a token.
+    assert!(!text.contains("code=abc"), "{text}");
+    for secret in app.control().issued_secrets() {
+        assert!(!text.contains(&secret));
+    }
+}
+
+#[tokio::test]
+async fn responses_carry_request_ids_and_big_bodies_are_refused() {
+    let app = spawn_app(TestOptions::default()).await;
+    let b = app.browser();
+    let r = b
+        .http
+        .get(app.url("/"))
+        .header("x-request-id", "from-the-proxy-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "from-the-proxy-42");
+    let r = b.get(&app.url("/")).await;
+    assert_eq!(r.headers()["x-request-id"].len(), 36);
+
+    let big = "x".repeat(100 * 1024);
+    let r = b
+        .http
+        .post(app.url("/auth/logout"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={big}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}

@@ -1,0 +1,103 @@
+//! The `healthcheck` subcommand against a running server, and shutdown on SIGTERM.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+fn bin(dir: &std::path::Path, listen: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fv-partner-app"));
+    c.current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("FV_") || k == "DATABASE_URL" || k == "CLIENT_ID" || k == "CLIENT_SECRET" {
+            c.env_remove(k);
+        }
+    }
+    c.env("RUST_LOG", "warn")
+        .env("FV_LISTEN", listen)
+        .env("DATABASE_URL", format!("sqlite://{}/app.db", dir.display()));
+    c
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn healthcheck_follows_the_server_and_sigterm_stops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // The server binds every interface, as in the container; the probe must use loopback.
+    let listen = format!("0.0.0.0:{port}");
+
+    // Nothing listens yet: not healthy.
+    let out = bin(dir.path(), &listen)
+        .arg("healthcheck")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+
+    let mut child = bin(dir.path(), &listen)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut running = false;
+    while Instant::now() < deadline && !running {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            running = line.contains("is running");
+        }
+    }
+    assert!(running, "the server did not start");
+
+    let out = bin(dir.path(), &listen)
+        .arg("healthcheck")
+        .output()
+        .unwrap();
+    let body = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{body} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(body.contains("\"ready\""), "{body}");
+
+    // SIGTERM: the server drains and exits 0, well within the drain bound.
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("the server did not stop on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+
+    let out = bin(dir.path(), &listen)
+        .arg("healthcheck")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
