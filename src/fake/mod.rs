@@ -24,13 +24,15 @@ use tokio::task::JoinHandle;
 pub mod control;
 pub mod data;
 pub mod gateway;
-mod keys;
+pub mod hostile;
+pub(crate) mod keys;
 pub mod options;
 pub mod provider;
 mod state;
 
 pub use control::{FakeControl, ProjectFilter, RecordedRequest};
 pub use data::{DemoOrg, DemoUser, ADA, BEN, DEMO_USERS, REPORTING_BOT};
+pub use hostile::Tamper;
 pub use options::{FakeClient, FakeOptions, FakePat, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PAT};
 
 use state::{Grants, Shared};
@@ -86,9 +88,17 @@ impl FakeFilevine {
             pats.push((pat.clone(), user));
         }
         let alg = opts.id_token_alg;
-        let keys = tokio::task::spawn_blocking(move || keys::SigningKeys::generate(alg))
-            .await
-            .map_err(|e| FakeError::Key(e.to_string()))??;
+        let extra = opts.extra_jwks_keys;
+        let keys = tokio::task::spawn_blocking(move || {
+            let signing = Arc::new(keys::SigningKeys::generate(alg)?);
+            let mut published = vec![signing.clone()];
+            for _ in 0..extra {
+                published.push(Arc::new(keys::SigningKeys::generate(alg)?));
+            }
+            Ok::<_, FakeError>(hostile::KeyRing { signing, published })
+        })
+        .await
+        .map_err(|e| FakeError::Key(e.to_string()))??;
         let listener = tokio::net::TcpListener::bind(opts.listen)
             .await
             .map_err(|source| FakeError::Bind {
@@ -105,7 +115,10 @@ impl FakeFilevine {
             pats,
             rotation: opts.refresh_token_rotation,
             projects_per_org: opts.projects_per_org,
-            keys,
+            keys: Mutex::new(keys),
+            hostile: Mutex::new(hostile::Hostile::default()),
+            jwks_fetches: AtomicUsize::new(0),
+            userinfo_calls: AtomicUsize::new(0),
             grants: Mutex::new(Grants::default()),
             access_ttl: Mutex::new(opts.access_token_ttl),
             token_down: AtomicBool::new(false),

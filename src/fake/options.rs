@@ -33,6 +33,9 @@ pub struct FakeOptions {
     pub projects_per_org: usize,
     /// Personal access tokens the token endpoint accepts.
     pub pats: Vec<FakePat>,
+    /// Additional keys (same algorithm, never used to sign) published in the JWKS next to the
+    /// signing key, for the RP certification cases with several keys.
+    pub extra_jwks_keys: usize,
 }
 
 impl Default for FakeOptions {
@@ -46,6 +49,7 @@ impl Default for FakeOptions {
             gateway_latency: Duration::ZERO,
             projects_per_org: 1250,
             pats: vec![FakePat::demo()],
+            extra_jwks_keys: 0,
         }
     }
 }
