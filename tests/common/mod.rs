@@ -142,7 +142,8 @@ impl std::io::Write for LogBuffer {
 }
 
 /// Installs (once per test binary) a global subscriber with `filter` that writes every event
-/// into a shared buffer, and bridges the `log` crate (reqwest, hyper-util, rustls) into it.
+/// into a shared buffer (through the app's own [`fv_partner_app::telemetry::env_filter`], as
+/// `RUST_LOG=filter` would), and bridges the `log` crate (reqwest, hyper-util, rustls) into it.
 /// Call before [`spawn_app`]; the first call's filter wins.
 pub fn capture_logs(filter: &str) -> LogBuffer {
     static BUFFER: std::sync::OnceLock<LogBuffer> = std::sync::OnceLock::new();
@@ -151,7 +152,7 @@ pub fn capture_logs(filter: &str) -> LogBuffer {
             let buffer = LogBuffer::default();
             let writer = buffer.clone();
             tracing_subscriber::fmt()
-                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_env_filter(fv_partner_app::telemetry::env_filter(filter))
                 .with_ansi(false)
                 .with_writer(move || writer.clone())
                 .try_init()
