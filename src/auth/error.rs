@@ -27,8 +27,13 @@ pub enum LoginError {
     TokenExchange(String),
     #[error("token response has no id_token")]
     NoIdToken,
-    #[error("ID token rejected: {0}")]
+    /// The whole cause chain, so the log says which check failed (signature, key, alg...).
+    #[error("ID token rejected: {}", crate::auth::oidc::error_chain(.0))]
     IdToken(ClaimsVerificationError),
+    #[error("userinfo sub differs from the ID token's sub")]
+    UserinfoSubjectMismatch,
+    #[error("userinfo check failed: {0}")]
+    Userinfo(String),
     #[error("session store: {0}")]
     Session(String),
     #[error("gateway: {0}")]
@@ -48,6 +53,7 @@ impl LoginError {
             LoginError::TokenExchange(_) => "token_exchange",
             LoginError::NoIdToken => "no_id_token",
             LoginError::IdToken(_) => "id_token",
+            LoginError::UserinfoSubjectMismatch | LoginError::Userinfo(_) => "userinfo",
             LoginError::Session(_) => "session",
             LoginError::Gateway(_) => "gateway",
         }
@@ -96,7 +102,7 @@ pub enum RefreshError {
     Rejected(String),
     #[error("provider unavailable during refresh: {0}")]
     Unavailable(String),
-    #[error("refreshed ID token rejected: {0}")]
+    #[error("refreshed ID token rejected: {}", crate::auth::oidc::error_chain(.0))]
     IdToken(ClaimsVerificationError),
     #[error("refreshed ID token names another issuer or subject")]
     IdentityChanged,

@@ -7,10 +7,19 @@
 //! - the `azp` rule for tokens with several audiences;
 //! - RFC 9207 `iss` on the authorization response when the provider advertises it;
 //! - key rotation: the crate fetches the key set once; an unknown `kid` makes us refetch it,
-//!   at most once per cool-down, so a rotated provider key needs no restart.
+//!   at most once per cool-down, so a rotated provider key needs no restart;
+//! - the userinfo check at login: when the provider has a userinfo endpoint, its `sub` must be
+//!   the ID token's (OpenID Connect Core 5.3.2), or the login is refused.
+//!
+//! An ID token without `kid` is accepted only when exactly one published key fits its
+//! algorithm; with several candidates `openidconnect` refuses it as ambiguous, and so do we
+//! (OpenID Connect Core 10.1: a provider with several keys must send `kid`).
 
 use std::{
-    sync::Arc,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
     time::{Duration, Instant},
 };
 
@@ -176,6 +185,9 @@ pub struct OidcProvider {
     jwks_uri: JsonWebKeySetUrl,
     keys: RwLock<KeyCache>,
     refetch_gate: Mutex<Option<Instant>>,
+    /// [`JWKS_REFETCH_COOLDOWN`] unless changed with [`OidcProvider::set_key_refetch_cooldown`].
+    refetch_cooldown_ms: AtomicU64,
+    userinfo: Option<Url>,
     scopes: Vec<Scope>,
     clock_skew: Duration,
     end_session: Option<Url>,
@@ -243,6 +255,8 @@ impl OidcProvider {
                 fetched_at: Instant::now(),
             }),
             refetch_gate: Mutex::new(None),
+            refetch_cooldown_ms: AtomicU64::new(JWKS_REFETCH_COOLDOWN.as_millis() as u64),
+            userinfo: metadata.userinfo_endpoint().map(|u| u.url().clone()),
             scopes: settings.scopes.iter().cloned().map(Scope::new).collect(),
             clock_skew: settings.clock_skew,
             end_session: extra.end_session_endpoint,
@@ -325,7 +339,54 @@ impl OidcProvider {
             .map_err(LoginError::IdToken)?;
         let identity = identity_from(&claims);
         let tokens = TokenSet::from_response(&response, id_token.to_string(), None);
+        if let Some(endpoint) = &self.userinfo {
+            self.check_userinfo_subject(endpoint, &tokens.access_token, &identity.subject)
+                .await?;
+        }
         Ok(LoginOutcome { tokens, identity })
+    }
+
+    /// Asks userinfo who the access token belongs to; a different `sub` means the token
+    /// response mixed two users (or an attacker's token), so the login is refused. A userinfo
+    /// that does not answer properly also refuses it: we fail closed rather than sign in
+    /// someone we could not cross-check.
+    async fn check_userinfo_subject(
+        &self,
+        endpoint: &Url,
+        access_token: &str,
+        subject: &str,
+    ) -> Result<(), LoginError> {
+        #[derive(Deserialize)]
+        struct UserinfoSubject {
+            sub: String,
+        }
+        let response = self
+            .http
+            .get(endpoint.clone())
+            .bearer_auth(access_token)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| LoginError::Userinfo(format!("request failed: {}", error_chain(&e))))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(LoginError::Userinfo(format!("status {status}")));
+        }
+        let body: UserinfoSubject = response
+            .json()
+            .await
+            .map_err(|_| LoginError::Userinfo("answer is not JSON with a sub".into()))?;
+        if body.sub != subject {
+            return Err(LoginError::UserinfoSubjectMismatch);
+        }
+        Ok(())
+    }
+
+    /// Changes the minimum time between two key-set refetches (tests shorten it; an operator
+    /// never needs to).
+    pub fn set_key_refetch_cooldown(&self, cooldown: Duration) {
+        self.refetch_cooldown_ms
+            .store(cooldown.as_millis() as u64, Ordering::Relaxed);
     }
 
     /// Uses the refresh token. A new ID token, when the provider sends one, must name the same
@@ -462,7 +523,8 @@ impl OidcProvider {
     /// keys were loaded.
     async fn refetch_keys(&self) -> bool {
         let mut gate = self.refetch_gate.lock().await;
-        if gate.is_some_and(|at| at.elapsed() < JWKS_REFETCH_COOLDOWN) {
+        let cooldown = Duration::from_millis(self.refetch_cooldown_ms.load(Ordering::Relaxed));
+        if gate.is_some_and(|at| at.elapsed() < cooldown) {
             tracing::warn!("ID token names an unknown key; key set refetched recently, not again");
             return false;
         }

@@ -174,5 +174,45 @@ mod tests {
                 prop_assert_eq!(joined.scheme(), "https");
             }
         }
+
+        /// Built from the characters and pieces bypasses are made of; whatever is accepted
+        /// stays on the site however a browser or a server decodes it (once, twice, or with
+        /// tabs and newlines stripped as the WHATWG URL parser does).
+        #[test]
+        fn accepted_pieces_stay_on_site(pieces in prop::collection::vec(prop::sample::select(vec![
+            "/", "//", "\\", "%2F", "%2f", "%5C", "%25", "%252F", "%09", "%0a", "%0D", "\t", "\n",
+            "\r", " ", ":", "@", "?", "#", ".", "..", "evil.example", "https", "javascript", "%00",
+            "\u{85}", "\u{2028}", "\u{3000}", "%E2%80%A8", "a",
+        ]), 0..8)) {
+            let candidate: String = pieces.concat();
+            if let Ok(rt) = ReturnTo::parse(&candidate) {
+                let base = url::Url::parse("https://app.example/").unwrap();
+                let once = percent_decode_str(rt.as_str()).decode_utf8_lossy().into_owned();
+                let twice = percent_decode_str(&once).decode_utf8_lossy().into_owned();
+                for form in [rt.as_str().to_owned(), once, twice] {
+                    if let Ok(joined) = base.join(&form) {
+                        prop_assert_eq!(joined.host_str(), Some("app.example"), "{:?} as {:?}", candidate, form);
+                    }
+                    prop_assert!(!form.starts_with("//") && !form.contains('\\'), "{:?}", form);
+                }
+            }
+        }
+
+        /// Parsing is idempotent and survives the serde round trip through the session.
+        #[test]
+        fn parse_is_idempotent_and_serde_round_trips(s in "/[ -~]{0,40}") {
+            if let Ok(rt) = ReturnTo::parse(&s) {
+                prop_assert_eq!(ReturnTo::parse(rt.as_str()).unwrap(), rt.clone());
+                let json = serde_json::to_string(&rt).unwrap();
+                prop_assert_eq!(serde_json::from_str::<ReturnTo>(&json).unwrap(), rt);
+            }
+        }
+
+        /// A value that is refused can never be smuggled in through deserialisation.
+        #[test]
+        fn refused_values_do_not_deserialize(s in "\\PC{0,30}") {
+            let json = serde_json::to_string(&s).unwrap();
+            prop_assert_eq!(ReturnTo::parse(&s).is_ok(), serde_json::from_str::<ReturnTo>(&json).is_ok());
+        }
     }
 }

@@ -728,3 +728,69 @@ fn overrides_flatten_into_a_clap_command() {
     assert_eq!(cli.overrides.env_file, Some(PathBuf::from("other.env")));
     assert!(Cli::try_parse_from(["fv-partner-app", "--client-secret", "x"]).is_err());
 }
+
+/// URL-ish values, with the loopback look-alikes an attacker would try.
+fn url_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "(https?|HTTP|ftp|javascript|file|ws):(//)?[a-z0-9.:@\\[\\]%-]{0,30}(/[a-z%.]{0,8})?",
+        proptest::sample::select(vec![
+            "http://localhost:1/",
+            "http://localhost.evil.example/",
+            "http://127.0.0.1.evil.example/",
+            "http://evil.example@127.0.0.1/",
+            "http://127.0.0.1@evil.example/",
+            "http://127.0.0.1%2eevil.example/",
+            "http://[::1]:9/",
+            "http://0x7f.0.0.1/",
+            "http://2130706433/",
+            "http://0.0.0.0/",
+            "http://[::ffff:127.0.0.1]/",
+            "http:127.0.0.1",
+            "http:/evil.example",
+        ])
+        .prop_map(str::to_owned),
+    ]
+}
+
+/// Plain http only to a host that really is loopback (after URL parsing, not by string).
+fn transport_is_safe(u: &url::Url) -> bool {
+    match u.scheme() {
+        "https" => u.host_str().is_some(),
+        "http" => match u.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+proptest! {
+    /// Whatever `resolve` accepts upholds the rules: provider and gateway over https (plain
+    /// http only on loopback), scopes with `openid`, concurrency 1 to 25.
+    #[test]
+    fn accepted_settings_uphold_the_rules(
+        authority in url_like(),
+        gateway in url_like(),
+        redirect in url_like(),
+        concurrency in prop_oneof!["-?[0-9]{1,3}", ".{0,4}"],
+        scopes in "[a-z. *]{0,30}",
+    ) {
+        let mut sources = real(&[]);
+        sources.env.extend([
+            ("FV_AUTHORITY".to_owned(), authority),
+            ("FV_GATEWAY_URL".to_owned(), gateway),
+            ("FV_REDIRECT_URI".to_owned(), redirect),
+            ("FV_CONCURRENCY".to_owned(), concurrency),
+            ("FV_SCOPES".to_owned(), scopes),
+        ]);
+        if let Ok(s) = resolve(sources) {
+            prop_assert!(transport_is_safe(&s.authority), "authority {}", s.authority);
+            prop_assert!(transport_is_safe(&s.gateway_url), "gateway {}", s.gateway_url);
+            prop_assert!(s.scopes.iter().any(|x| x == "openid"), "{:?}", s.scopes);
+            prop_assert!((1..=25).contains(&s.concurrency), "{}", s.concurrency);
+            prop_assert!(matches!(s.redirect_uri.scheme(), "http" | "https"), "{}", s.redirect_uri);
+        }
+    }
+}

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::data::Project;
+use super::hostile::Tamper;
 use super::state::{lock, FailPlan, Shared};
 
 /// One gateway request as the stand-in saw it.
@@ -154,6 +155,58 @@ impl FakeControl {
             .iter()
             .filter(|p| filter.matches(p))
             .count()
+    }
+
+    /// Break every ID token issued from now on as `tamper` says (`None`: stop breaking them).
+    pub fn set_id_token_tamper(&self, tamper: Option<Tamper>) {
+        lock(&self.shared.hostile).tamper = tamper;
+    }
+
+    /// Break only the next ID token issued.
+    pub fn tamper_next_id_token(&self, tamper: Tamper) {
+        lock(&self.shared.hostile).tamper_next = Some(tamper);
+    }
+
+    /// Make discovery claim another `issuer` (`None`: the true one).
+    pub fn set_discovery_issuer(&self, issuer: Option<String>) {
+        lock(&self.shared.hostile).discovery_issuer = issuer;
+    }
+
+    /// Make userinfo answer with another `sub` (`None`: the token's user).
+    pub fn set_userinfo_sub(&self, sub: Option<String>) {
+        lock(&self.shared.hostile).userinfo_sub = sub;
+    }
+
+    /// Rotate the signing key: a new key (new `kid`) signs from now on and is published in the
+    /// JWKS first; the old keys stay published unless `retire_old`.
+    pub async fn rotate_signing_key(&self, retire_old: bool) -> Result<String, super::FakeError> {
+        let alg = lock(&self.shared.keys).signing.alg;
+        let key = tokio::task::spawn_blocking(move || super::keys::SigningKeys::generate(alg))
+            .await
+            .map_err(|e| super::FakeError::Key(e.to_string()))??;
+        let key = Arc::new(key);
+        let mut ring = lock(&self.shared.keys);
+        if retire_old {
+            ring.published.clear();
+        }
+        ring.published.insert(0, key.clone());
+        ring.signing = key.clone();
+        Ok(key.kid.clone())
+    }
+
+    /// The `kid` of the key that signs ID tokens now.
+    pub fn signing_kid(&self) -> String {
+        lock(&self.shared.keys).signing.kid.clone()
+    }
+
+    /// How many times the JWKS was fetched.
+    pub fn jwks_fetches(&self) -> usize {
+        self.shared.jwks_fetches.load(Ordering::SeqCst)
+    }
+
+    /// How many userinfo requests were answered with claims.
+    pub fn userinfo_calls(&self) -> usize {
+        self.shared.userinfo_calls.load(Ordering::SeqCst)
     }
 
     /// The query pairs of every end_session request.

@@ -64,15 +64,20 @@ impl SigningKeys {
         })
     }
 
-    /// `{"keys":[...]}`.
-    pub(crate) fn jwks(&self) -> Value {
-        json!({ "keys": [self.jwk.clone()] })
+    /// The public JWK.
+    pub(crate) fn jwk(&self) -> Value {
+        self.jwk.clone()
     }
 
-    /// Sign `claims` as a JWT with `kid` and `alg` in the header.
-    pub(crate) fn sign<T: Serialize>(&self, claims: &T) -> Result<String, FakeError> {
+    /// Sign `claims` as a JWT with `alg` and the given `kid` (none for the RP certification
+    /// cases without one) in the header.
+    pub(crate) fn sign_with_kid<T: Serialize>(
+        &self,
+        claims: &T,
+        kid: Option<String>,
+    ) -> Result<String, FakeError> {
         let mut header = Header::new(self.alg);
-        header.kid = Some(self.kid.clone());
+        header.kid = kid;
         jsonwebtoken::encode(&header, claims, &self.encoding)
             .map_err(|e| FakeError::Key(e.to_string()))
     }

@@ -25,14 +25,16 @@ use tokio::task::JoinHandle;
 pub mod control;
 pub mod data;
 pub mod gateway;
+pub mod hostile;
 mod introspection;
-mod keys;
+pub(crate) mod keys;
 pub mod options;
 pub mod provider;
 mod state;
 
 pub use control::{FakeControl, ProjectFilter, RecordedRequest};
 pub use data::{DemoOrg, DemoUser, ADA, BEN, DEMO_USERS, REPORTING_BOT};
+pub use hostile::Tamper;
 pub use options::{
     FakeClient, FakeOptions, FakePat, TrustedIntrospection, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
     DEMO_PAT,
@@ -96,9 +98,17 @@ impl FakeFilevine {
             .map(introspection::Introspector::new)
             .transpose()?;
         let alg = opts.id_token_alg;
-        let keys = tokio::task::spawn_blocking(move || keys::SigningKeys::generate(alg))
-            .await
-            .map_err(|e| FakeError::Key(e.to_string()))??;
+        let extra = opts.extra_jwks_keys;
+        let keys = tokio::task::spawn_blocking(move || {
+            let signing = Arc::new(keys::SigningKeys::generate(alg)?);
+            let mut published = vec![signing.clone()];
+            for _ in 0..extra {
+                published.push(Arc::new(keys::SigningKeys::generate(alg)?));
+            }
+            Ok::<_, FakeError>(hostile::KeyRing { signing, published })
+        })
+        .await
+        .map_err(|e| FakeError::Key(e.to_string()))??;
         let listener = tokio::net::TcpListener::bind(opts.listen)
             .await
             .map_err(|source| FakeError::Bind {
@@ -115,7 +125,10 @@ impl FakeFilevine {
             pats,
             rotation: opts.refresh_token_rotation,
             projects_per_org: opts.projects_per_org,
-            keys,
+            keys: Mutex::new(keys),
+            hostile: Mutex::new(hostile::Hostile::default()),
+            jwks_fetches: AtomicUsize::new(0),
+            userinfo_calls: AtomicUsize::new(0),
             grants: Mutex::new(Grants::default()),
             access_ttl: Mutex::new(opts.access_token_ttl),
             token_down: AtomicBool::new(false),

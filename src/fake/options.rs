@@ -37,6 +37,9 @@ pub struct FakeOptions {
     /// endpoint (the browser end-to-end test runs a real provider). `None`: only the stand-in's
     /// own tokens are accepted.
     pub trusted_introspection: Option<TrustedIntrospection>,
+    /// Additional keys (same algorithm, never used to sign) published in the JWKS next to the
+    /// signing key, for the RP certification cases with several keys.
+    pub extra_jwks_keys: usize,
 }
 
 impl Default for FakeOptions {
@@ -51,6 +54,7 @@ impl Default for FakeOptions {
             projects_per_org: 1250,
             pats: vec![FakePat::demo()],
             trusted_introspection: None,
+            extra_jwks_keys: 0,
         }
     }
 }

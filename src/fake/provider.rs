@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::data::{self, DemoUser};
+use super::hostile;
 use super::options::FakeClient;
 use super::state::{lock, random_token, unix_now, CodeGrant, RefreshGrant, Shared};
 
@@ -228,8 +229,12 @@ pub(crate) async fn home(State(shared): State<Arc<Shared>>) -> Response {
 /// `GET /.well-known/openid-configuration`.
 pub(crate) async fn discovery(State(shared): State<Arc<Shared>>) -> Response {
     let iss = &shared.issuer;
+    let claimed = lock(&shared.hostile)
+        .discovery_issuer
+        .clone()
+        .unwrap_or_else(|| iss.clone());
     Json(json!({
-        "issuer": iss,
+        "issuer": claimed,
         "authorization_endpoint": format!("{iss}/connect/authorize"),
         "token_endpoint": format!("{iss}/connect/token"),
         "userinfo_endpoint": format!("{iss}/connect/userinfo"),
@@ -259,7 +264,11 @@ pub(crate) async fn discovery(State(shared): State<Arc<Shared>>) -> Response {
 
 /// `GET /.well-known/openid-configuration/jwks`.
 pub(crate) async fn jwks(State(shared): State<Arc<Shared>>) -> Response {
-    Json(shared.keys.jwks()).into_response()
+    shared
+        .jwks_fetches
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let jwks = lock(&shared.keys).jwks();
+    Json(jwks).into_response()
 }
 
 // ---------------------------------------------------------------- authorize
@@ -652,13 +661,24 @@ fn id_token(
         family_name: user.last_name,
         preferred_username: user.username,
     };
-    let token = shared.keys.sign(&claims).map_err(|e| {
+    let server_error = |e: &dyn std::fmt::Display| {
         oauth_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
             &e.to_string(),
         )
-    })?;
+    };
+    let mut claims = serde_json::to_value(&claims).map_err(|e| server_error(&e))?;
+    let tamper = lock(&shared.hostile).take_tamper();
+    if let Some(t) = tamper {
+        hostile::tamper_claims(&mut claims, t, client_id);
+    }
+    let key = lock(&shared.keys).signing.clone();
+    let secret = shared
+        .client(client_id)
+        .map(|c| c.client_secret.clone())
+        .unwrap_or_default();
+    let token = hostile::sign(&key, &claims, tamper, &secret).map_err(|e| server_error(&e))?;
     shared.remember_secret(&token);
     Ok(token)
 }
@@ -955,8 +975,15 @@ pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderM
             "the access token lacks the openid scope",
         );
     }
+    shared
+        .userinfo_calls
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let sub = lock(&shared.hostile)
+        .userinfo_sub
+        .clone()
+        .unwrap_or_else(|| user.sub.to_owned());
     token_ok(json!({
-        "sub": user.sub,
+        "sub": sub,
         "name": user.name(),
         "given_name": user.first_name,
         "family_name": user.last_name,
@@ -988,12 +1015,14 @@ pub(crate) async fn end_session(
     let mut client_id = client_param.map(str::to_owned);
     if let Some(hint) = hint {
         shared.remember_secret(hint);
-        let mut validation = jsonwebtoken::Validation::new(shared.keys.alg);
+        let kid = jsonwebtoken::decode_header(hint).ok().and_then(|h| h.kid);
+        let key = lock(&shared.keys).find(kid.as_deref());
+        let mut validation = jsonwebtoken::Validation::new(key.alg);
         validation.validate_exp = false;
         validation.validate_aud = false;
         validation.set_issuer(&[&shared.issuer]);
         validation.required_spec_claims.clear();
-        let claims = match jsonwebtoken::decode::<Value>(hint, &shared.keys.decoding, &validation) {
+        let claims = match jsonwebtoken::decode::<Value>(hint, &key.decoding, &validation) {
             Ok(d) => d.claims,
             Err(e) => {
                 return refuse(format!(

@@ -11,7 +11,7 @@ use base64::Engine as _;
 use rand::RngCore;
 
 use super::data::{self, DemoUser, Project};
-use super::keys::SigningKeys;
+use super::hostile::{Hostile, KeyRing};
 use super::options::{FakeClient, FakePat};
 use super::RecordedRequest;
 
@@ -85,7 +85,10 @@ pub(crate) struct Shared {
     pub(crate) pats: Vec<(FakePat, &'static DemoUser)>,
     pub(crate) rotation: bool,
     pub(crate) projects_per_org: usize,
-    pub(crate) keys: SigningKeys,
+    pub(crate) keys: Mutex<KeyRing>,
+    pub(crate) hostile: Mutex<Hostile>,
+    pub(crate) jwks_fetches: AtomicUsize,
+    pub(crate) userinfo_calls: AtomicUsize,
     pub(crate) grants: Mutex<Grants>,
     pub(crate) access_ttl: Mutex<Duration>,
     pub(crate) token_down: AtomicBool,

@@ -25,6 +25,9 @@ pub struct TestOptions {
     pub database_url: Option<String>,
     pub extra_env: Vec<(String, String)>,
     pub fake: FakeOptions,
+    /// Serve the app over https with a self-signed certificate (`FV_TLS_SELF_SIGNED`) and an
+    /// https redirect URI; browsers then accept that certificate.
+    pub https: bool,
 }
 
 impl Default for TestOptions {
@@ -37,6 +40,7 @@ impl Default for TestOptions {
             database_url: None,
             extra_env: Vec::new(),
             fake: FakeOptions::default(),
+            https: false,
         }
     }
 }
@@ -57,9 +61,10 @@ impl TestApp {
         self.fake.control()
     }
 
-    /// A fresh browser: its own cookie jar, no redirects followed.
+    /// A fresh browser: its own cookie jar, no redirects followed (and, for an https app,
+    /// trusting its self-signed certificate).
     pub fn browser(&self) -> Browser {
-        Browser::new()
+        Browser::with_tls(self.base.scheme() == "https")
     }
 
     pub fn url(&self, path: &str) -> Url {
@@ -69,6 +74,7 @@ impl TestApp {
 
 /// Settings for an app on `port` against `fake`, through the real configuration resolver.
 pub fn settings_for(fake: &FakeFilevine, port: u16, opts: &TestOptions, db_url: &str) -> Settings {
+    let scheme = opts.scheme();
     let mut env: Vec<(String, String)> = vec![
         ("FV_AUTHORITY".into(), fake.issuer()),
         ("FV_GATEWAY_URL".into(), fake.gateway_url().to_string()),
@@ -77,11 +83,11 @@ pub fn settings_for(fake: &FakeFilevine, port: u16, opts: &TestOptions, db_url: 
         ("FV_SECRET_KEY".into(), SECRET_KEY_HEX.into()),
         (
             "FV_REDIRECT_URI".into(),
-            format!("http://localhost:{port}{}", opts.callback_path),
+            format!("{scheme}://localhost:{port}{}", opts.callback_path),
         ),
         (
             "FV_POST_LOGOUT_REDIRECT_URI".into(),
-            format!("http://localhost:{port}{}", opts.post_logout_path),
+            format!("{scheme}://localhost:{port}{}", opts.post_logout_path),
         ),
         ("FV_LISTEN".into(), format!("127.0.0.1:{port}")),
         ("DATABASE_URL".into(), db_url.to_owned()),
@@ -90,12 +96,79 @@ pub fn settings_for(fake: &FakeFilevine, port: u16, opts: &TestOptions, db_url: 
             opts.refresh_margin_secs.to_string(),
         ),
     ];
+    if opts.https {
+        env.push(("FV_TLS_SELF_SIGNED".into(), "true".into()));
+    }
     env.extend(opts.extra_env.iter().cloned());
     config::resolve(Sources {
         env,
         ..Default::default()
     })
     .unwrap_or_else(|e| panic!("test settings invalid:\n{e}"))
+}
+
+impl TestOptions {
+    fn scheme(&self) -> &'static str {
+        if self.https {
+            "https"
+        } else {
+            "http"
+        }
+    }
+}
+
+/// Log lines captured from every test of this binary (see [`capture_logs`]).
+#[derive(Clone, Default)]
+pub struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl LogBuffer {
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs (once per test binary) a global subscriber with `filter` that writes every event
+/// into a shared buffer (through the app's own [`fv_partner_app::telemetry::env_filter`], as
+/// `RUST_LOG=filter` would), and bridges the `log` crate (reqwest, hyper-util, rustls) into it.
+/// Call before [`spawn_app`]; the first call's filter wins.
+pub fn capture_logs(filter: &str) -> LogBuffer {
+    static BUFFER: std::sync::OnceLock<LogBuffer> = std::sync::OnceLock::new();
+    BUFFER
+        .get_or_init(|| {
+            let buffer = LogBuffer::default();
+            let writer = buffer.clone();
+            tracing_subscriber::fmt()
+                .with_env_filter(fv_partner_app::telemetry::env_filter(filter))
+                .with_ansi(false)
+                .with_writer(move || writer.clone())
+                .try_init()
+                .expect("capture_logs runs before any other subscriber is installed");
+            buffer
+        })
+        .clone()
+}
+
+/// The error page's reference (`<code>...</code>` after "Reference"), to find its log line.
+pub fn error_reference(html: &str) -> Option<String> {
+    let at = html.find("eference")?;
+    let rest = &html[at..];
+    let start = rest.find("<code>")? + "<code>".len();
+    let end = start + rest[start..].find("</code>")?;
+    Some(rest[start..end].trim().to_owned())
 }
 
 /// Starts a stand-in and the app against it.
@@ -106,6 +179,7 @@ pub async fn spawn_app(opts: TestOptions) -> TestApp {
 /// Starts one stand-in and `n` app processes (replicas) sharing its client registration and
 /// the database.
 pub async fn spawn_replicas(n: usize, mut opts: TestOptions) -> Vec<TestApp> {
+    let scheme = opts.scheme();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
         .with_test_writer()
@@ -124,11 +198,11 @@ pub async fn spawn_replicas(n: usize, mut opts: TestOptions) -> Vec<TestApp> {
         client_secret: CLIENT_SECRET.into(),
         redirect_uris: ports
             .iter()
-            .map(|p| format!("http://localhost:{p}{}", opts.callback_path))
+            .map(|p| format!("{scheme}://localhost:{p}{}", opts.callback_path))
             .collect(),
         post_logout_redirect_uris: ports
             .iter()
-            .map(|p| format!("http://localhost:{p}{}", opts.post_logout_path))
+            .map(|p| format!("{scheme}://localhost:{p}{}", opts.post_logout_path))
             .collect(),
     }];
     let fake = Arc::new(FakeFilevine::start(fake_opts).await.expect("fake starts"));
@@ -147,7 +221,7 @@ pub async fn spawn_replicas(n: usize, mut opts: TestOptions) -> Vec<TestApp> {
         let state = app.state().clone();
         tokio::spawn(app.run_until(std::future::pending()));
         apps.push(TestApp {
-            base: Url::parse(&format!("http://localhost:{port}/")).unwrap(),
+            base: Url::parse(&format!("{scheme}://localhost:{port}/")).unwrap(),
             port,
             fake: fake.clone(),
             settings,
@@ -174,11 +248,18 @@ pub struct Browser {
 
 impl Browser {
     pub fn new() -> Self {
+        Self::with_tls(false)
+    }
+
+    /// `accept_self_signed`: trust any certificate (test client only, for the https app with
+    /// its self-signed certificate).
+    pub fn with_tls(accept_self_signed: bool) -> Self {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_provider(jar.clone())
             .user_agent("fv-partner-app-tests")
+            .danger_accept_invalid_certs(accept_self_signed)
             .build()
             .unwrap();
         Self { http, jar }
@@ -196,11 +277,11 @@ impl Browser {
     pub fn session_cookie(&self, app: &TestApp) -> Option<String> {
         use reqwest::cookie::CookieStore;
         let header = self.jar.cookies(&app.base)?;
-        header
-            .to_str()
-            .unwrap()
-            .split("; ")
-            .find_map(|c| c.strip_prefix("fv_session=").map(str::to_owned))
+        header.to_str().unwrap().split("; ").find_map(|c| {
+            c.strip_prefix("fv_session=")
+                .or_else(|| c.strip_prefix("__Host-fv_session="))
+                .map(str::to_owned)
+        })
     }
 
     /// Starts a login and returns the provider URL the app sent us to.
