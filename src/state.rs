@@ -7,6 +7,7 @@ use crate::{
     config::Settings,
     crypto::Cipher,
     filevine::Gateway,
+    service_account::PatConnection,
     store::Db,
 };
 
@@ -24,6 +25,8 @@ pub struct AppInner {
     pub db: Db,
     /// The browser-facing site is https (cookies get `Secure` and the `__Host-` prefix).
     pub https: bool,
+    /// The service-account (PAT) connection: `pat.current()` gives the token source.
+    pub pat: PatConnection,
 }
 
 impl AppState {

@@ -5,11 +5,13 @@
 //! Two backends, one small API: each query is written once per dialect next to its twin,
 //! which keeps them honest without an ORM.
 
+mod integration;
 mod sessions;
 mod vault;
 
 use std::{str::FromStr, time::Duration};
 
+pub use integration::IntegrationRow;
 pub use sessions::AnyStore;
 use tower_sessions_sqlx_store::sqlx::{
     self,
@@ -83,6 +85,9 @@ impl Db {
         match self {
             Db::Sqlite(pool) => {
                 sqlx::query(vault::SQLITE_SCHEMA).execute(pool).await?;
+                sqlx::query(integration::SQLITE_SCHEMA)
+                    .execute(pool)
+                    .await?;
             }
             Db::Postgres(pool) => {
                 // Replicas starting together race on CREATE ... IF NOT EXISTS; an advisory
@@ -92,6 +97,9 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                 sqlx::query(vault::POSTGRES_SCHEMA)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(integration::POSTGRES_SCHEMA)
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
