@@ -6,6 +6,7 @@ pub mod extract;
 pub mod gateway_call;
 pub mod pages;
 pub mod security;
+pub mod settings;
 pub mod templates;
 
 use axum::{
@@ -61,6 +62,10 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
         .route("/profile", get(pages::profile))
         .route("/userinfo", get(pages::profile))
         .route("/org", get(pages::choose_org).post(pages::set_org))
+        .route(
+            "/settings/integration",
+            get(settings::page).post(settings::submit),
+        )
         .route("/static/app.css", get(assets::app_css))
         .route("/static/favicon.svg", get(assets::favicon))
         .route("/healthz", get(|| async { "ok" }))

@@ -18,6 +18,8 @@ pub struct ChromeUser {
     pub csrf: String,
     pub orgs: Vec<OrgRef>,
     pub current_org: Option<i64>,
+    /// May manage the service-account connection: the header shows "Settings".
+    pub admin: bool,
 }
 
 impl ChromeUser {
@@ -45,8 +47,18 @@ impl Chrome {
                 csrf: u.csrf.clone(),
                 orgs: u.orgs.clone(),
                 current_org: u.current_org,
+                admin: false,
             }),
         }
+    }
+
+    /// Layout for a page seen by `user`, with the admin-only header links when they apply.
+    pub fn for_settings(settings: &crate::config::Settings, user: Option<&SessionUser>) -> Self {
+        let mut chrome = Self::new(settings.demo, user);
+        if let (Some(cu), Some(u)) = (chrome.user.as_mut(), user) {
+            cu.admin = super::settings::is_admin(settings, u);
+        }
+        chrome
     }
 }
 
