@@ -194,7 +194,7 @@ async fn provider_outage_is_retried_a_bounded_number_of_times() {
 }
 
 #[tokio::test]
-async fn missing_gateway_scope_fails_and_other_missing_scopes_warn() {
+async fn a_token_without_the_gateway_scope_is_refused() {
     capture_logs();
     let app = spawn_app(TestOptions::default()).await;
     let no_gateway = client_of(&app)

@@ -431,6 +431,47 @@ mod tests {
         assert_eq!(last4(&SecretString::from("short")), "");
     }
 
+    fn client() -> PatClient {
+        PatClient::new(
+            reqwest::Client::new(),
+            Url::parse("http://127.0.0.1:9/connect/token").unwrap(),
+            "id".into(),
+            SecretString::from("secret"),
+        )
+    }
+
+    fn ok(scope: Option<&str>) -> TokenOk {
+        TokenOk {
+            access_token: "at".into(),
+            token_type: "Bearer".into(),
+            expires_in: Some(1200),
+            scope: scope.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn missing_scopes_are_named_and_the_gateway_scope_is_required() {
+        let t = client()
+            .accept(ok(Some("fv.api.gateway.access openid")))
+            .unwrap();
+        assert_eq!(
+            t.missing_scopes,
+            [
+                "tenant",
+                "filevine.v2.api.*",
+                "email",
+                "fv.auth.tenant.read"
+            ]
+        );
+        assert!(t.scope_warning().unwrap().contains("filevine.v2.api.*"));
+        assert!(client().accept(ok(None)).unwrap().missing_scopes.is_empty());
+        assert!(matches!(
+            client().accept(ok(Some("openid email"))),
+            Err(PatError::MissingGatewayScope { .. })
+        ));
+        assert!(!format!("{t:?}").contains("\"at\""));
+    }
+
     #[test]
     fn errors_never_need_the_pat() {
         let msg = PatError::Rejected.to_string();
