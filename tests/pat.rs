@@ -377,6 +377,26 @@ async fn verify_save_reload_remove_without_leaking_the_pat() {
     assert!(!html.contains("Saved."));
     assert!(html.contains("Reporting Bot"));
 
+    // Test connection: works, then records the error once the PAT is refused.
+    let (c, a) = form("test");
+    let test = [("csrf", c.as_str()), ("action", a)];
+    let r = ada
+        .post_form(&app.url("/settings/integration"), &test)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = settings_html(&app, &ada).await;
+    assert!(html.contains("The connection works"), "{html}");
+    app.state.pat.set(
+        fv_partner_app::service_account::PatOrigin::Stored,
+        Some(SecretString::from(WRONG_PAT)),
+    );
+    ada.post_form(&app.url("/settings/integration"), &test)
+        .await;
+    let (_, html) = settings_html(&app, &ada).await;
+    assert!(html.contains("The connection test failed"), "{html}");
+    let row = app.state.db.integration_get().await.unwrap().unwrap();
+    assert!(row.last_error.unwrap().contains("refused"));
+
     let bytes = db_bytes(&app);
     assert!(!bytes.is_empty());
     assert!(!contains(&bytes, DEMO_PAT), "PAT in the database files");

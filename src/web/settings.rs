@@ -136,7 +136,7 @@ pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Res
     Ok(page.into_response())
 }
 
-/// `POST /settings/integration`: `action` is `verify`, `save`, `cancel` or `remove`.
+/// `POST /settings/integration`: `action` is `verify`, `save`, `cancel`, `remove` or `test`.
 pub async fn submit(
     State(state): State<AppState>,
     signed: SignedIn,
@@ -151,6 +151,7 @@ pub async fn submit(
     }
     let env_pat = state.pat.origin() == Some(PatOrigin::Environment);
     match form.action.as_str() {
+        "test" => test_connection(&state, &signed).await,
         _ if env_pat => Err(AppError::BadRequest(
             "The PAT comes from FV_PAT in the environment; change it there and restart.",
         )),
@@ -268,6 +269,54 @@ async fn save(state: &AppState, signed: &SignedIn) -> Result<Response, AppError>
     .await
 }
 
+/// Checks the current connection (stored or `FV_PAT`) end to end and records the outcome on
+/// the stored row, so the page's "last error" says whether it still works.
+async fn test_connection(state: &AppState, signed: &SignedIn) -> Result<Response, AppError> {
+    let Some(source) = state.pat.current() else {
+        return flash(signed, "There is no connection to test.").await;
+    };
+    let stored = state.pat.origin() == Some(PatOrigin::Stored);
+    let expected = if stored {
+        state
+            .db
+            .integration_get()
+            .await
+            .map_err(internal)?
+            .map(|r| r.email)
+    } else {
+        state.settings.service_account_email.clone()
+    };
+    match verify(&source, state.gateway.as_ref(), expected.as_deref()).await {
+        Ok(v) => {
+            if stored {
+                state
+                    .db
+                    .integration_set_status(None, Some(v.token_valid_until))
+                    .await
+                    .map_err(internal)?;
+            }
+            let msg = format!(
+                "The connection works: it acts as {}; the current token is valid until {}.",
+                v.name,
+                format_unix(v.token_valid_until)
+            );
+            flash(signed, &msg).await
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "service-account connection test failed");
+            let msg = e.to_string();
+            if stored {
+                state
+                    .db
+                    .integration_set_status(Some(&msg), None)
+                    .await
+                    .map_err(internal)?;
+            }
+            flash(signed, &format!("The connection test failed: {msg}")).await
+        }
+    }
+}
+
 async fn render(
     state: &AppState,
     signed: &SignedIn,
@@ -381,4 +430,60 @@ fn forbidden(state: &AppState, user: &SessionUser) -> Response {
 
 fn internal(e: crate::store::DbError) -> AppError {
     AppError::Internal(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        auth::Identity,
+        config::{resolve, Sources},
+    };
+
+    fn user(email: &str) -> SessionUser {
+        SessionUser {
+            identity: Identity {
+                issuer: "http://127.0.0.1".into(),
+                subject: "s".into(),
+                name: None,
+                email: Some(email.into()),
+                claims: Vec::new(),
+            },
+            vault_id: "v".into(),
+            login_at: 0,
+            csrf: "c".into(),
+            fv_user_id: None,
+            first_name: None,
+            last_name: None,
+            user_type: None,
+            orgs: Vec::new(),
+            current_org: None,
+        }
+    }
+
+    fn settings(env: &[(&str, &str)]) -> Settings {
+        resolve(Sources {
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn demo_without_admins_makes_ada_admin_only() {
+        let demo = settings(&[]);
+        assert!(demo.demo);
+        assert!(is_admin(&demo, &user("Ada@Lovelace-Law.example")));
+        assert!(!is_admin(&demo, &user("ben@okafor-injury.example")));
+    }
+
+    #[test]
+    fn configured_admins_are_compared_case_insensitively() {
+        let s = settings(&[("FV_ADMIN_EMAILS", "Boss@Firm.com")]);
+        assert!(is_admin(&s, &user("boss@firm.COM")));
+        assert!(!is_admin(&s, &user("ada@lovelace-law.example")));
+    }
 }
