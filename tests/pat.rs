@@ -136,6 +136,24 @@ async fn one_exchange_serves_many_calls_and_a_new_one_follows_expiry() {
 }
 
 #[tokio::test]
+async fn a_gateway_401_mints_one_new_token_and_retries_once() {
+    capture_logs();
+    let app = spawn_app(TestOptions::default()).await;
+    let source = client_of(&app).source(SecretString::from(DEMO_PAT));
+    source.token().await.unwrap();
+    app.control().expire_access_tokens();
+    let gw = app.state.gateway.clone();
+    let who = fv_partner_app::service_account::with_pat_token(&source, |t| {
+        let gw = gw.clone();
+        async move { gw.user_orgs(&t).await }
+    })
+    .await
+    .unwrap();
+    assert_eq!(who.user.email.as_deref(), Some(BOT_EMAIL));
+    assert_eq!(app.control().token_calls(PAT_GRANT), 2);
+}
+
+#[tokio::test]
 async fn fifty_concurrent_callers_cause_one_exchange() {
     capture_logs();
     let app = spawn_app(TestOptions::default()).await;
