@@ -10,6 +10,8 @@
 //! - [`filevine`]: the API gateway client.
 //! - [`fake`]: the loopback-only stand-in for Filevine Identity and the gateway, used by the demo
 //!   mode and the tests. It is never reachable from outside the machine.
+//! - [`service_account`]: the PAT connection (bearer tokens minted from a service account's
+//!   Personal Access Token) for work that must not depend on a login session.
 //! - [`crypto`]: AES-256-GCM for tokens and secrets at rest.
 
 pub mod auth;
@@ -20,6 +22,7 @@ pub mod fake;
 pub mod filevine;
 pub mod healthcheck;
 pub mod metrics;
+pub mod service_account;
 pub mod startup;
 pub mod state;
 pub mod store;

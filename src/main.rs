@@ -1,4 +1,4 @@
-//! The `fv-partner-app` command: serve (default), `check`, `fake-filevine`.
+//! The `fv-partner-app` command: serve (default), `check`, `pat verify`, `fake-filevine`.
 
 use std::{net::SocketAddr, process::ExitCode, time::Duration};
 
@@ -27,11 +27,23 @@ enum Command {
     Serve,
     /// Print the resolved settings (secrets masked) and what the provider's discovery says.
     Check,
+    /// The service account's Personal Access Token (FV_PAT).
+    Pat {
+        #[command(subcommand)]
+        command: PatCommand,
+    },
     /// Run the stand-in for Filevine Identity and the gateway alone, on loopback.
     FakeFilevine(FakeArgs),
     /// GET /readyz on the configured listen address; exit 0 when ready, 1 otherwise (for
     /// container health checks without curl).
     Healthcheck,
+}
+
+/// What to do with the PAT.
+#[derive(Subcommand, Debug)]
+enum PatCommand {
+    /// Exchange FV_PAT for a token and print who it acts as, its lifetime and scopes.
+    Verify,
 }
 
 /// Options of the stand-in.
@@ -74,6 +86,9 @@ async fn main() -> ExitCode {
     let code = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.overrides).await,
         Command::Check => check(&cli.overrides).await,
+        Command::Pat {
+            command: PatCommand::Verify,
+        } => pat_cli::verify(&cli.overrides).await,
         Command::FakeFilevine(args) => run_fake(args).await,
         Command::Healthcheck => healthcheck(&cli.overrides).await,
     };
@@ -103,6 +118,8 @@ async fn healthcheck(overrides: &Overrides) -> ExitCode {
         }
     }
 }
+
+mod pat_cli;
 
 fn load_settings(overrides: &Overrides) -> Result<Settings, ExitCode> {
     match config::load(overrides) {

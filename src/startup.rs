@@ -120,6 +120,7 @@ impl Application {
             settings.concurrency,
         ));
         let https = settings.redirect_uri.scheme() == "https";
+        let pat = pat_connection(&settings, &oidc, http.clone(), &db, &cipher).await?;
         let store = db.session_store();
         let state = AppState::new(AppInner {
             settings,
@@ -130,6 +131,7 @@ impl Application {
             db,
             https,
             summaries: Default::default(),
+            pat,
         });
         let router = web::router(state.clone(), store);
         spawn_cleanup(state.clone());
@@ -362,6 +364,27 @@ async fn tls_config(
                 ))
             }),
     }
+}
+
+/// The PAT exchange client (at discovery's token endpoint) and the PAT from `FV_PAT` or the
+/// database.
+async fn pat_connection(
+    settings: &Settings,
+    oidc: &OidcProvider,
+    http: reqwest::Client,
+    db: &Db,
+    cipher: &Cipher,
+) -> Result<crate::service_account::PatConnection, StartupError> {
+    use crate::service_account::{PatClient, PatConnection};
+    let endpoint = Url::parse(&oidc.summary().token_endpoint)
+        .map_err(|e| StartupError::Discovery(DiscoveryError::BadIssuer(e.to_string())))?;
+    let client = PatClient::new(
+        http,
+        endpoint,
+        settings.client_id.clone(),
+        settings.client_secret.clone(),
+    );
+    Ok(PatConnection::load(client, settings.pat.clone(), db, cipher).await)
 }
 
 /// Purges expired sessions and vault rows every few minutes.

@@ -7,6 +7,7 @@ use crate::{
     config::Settings,
     crypto::Cipher,
     filevine::Gateway,
+    service_account::PatConnection,
     store::Db,
 };
 
@@ -26,6 +27,8 @@ pub struct AppInner {
     pub https: bool,
     /// Briefly cached dashboard summaries (projects per phase), see [`crate::web::dashboard`].
     pub summaries: crate::web::dashboard::SummaryCache,
+    /// The service-account (PAT) connection: `pat.current()` gives the token source.
+    pub pat: PatConnection,
 }
 
 impl AppState {

@@ -63,3 +63,47 @@ async fn one_refresh_across_two_replicas_for_100_concurrent_requests() {
     );
     assert_eq!(apps[0].control().token_calls("refresh_token"), 1);
 }
+
+#[tokio::test]
+async fn the_service_account_connection_is_stored_sealed_in_postgres() {
+    use fv_partner_app::store::IntegrationRow;
+    let app = spawn_app(TestOptions {
+        database_url: Some(postgres_url()),
+        ..Default::default()
+    })
+    .await;
+    let db = &app.state.db;
+    let row = IntegrationRow {
+        sealed_pat: Some(app.state.cipher.seal_bytes(
+            fv_partner_app::service_account::PAT_PURPOSE,
+            b"fvpat-postgres-test-0000",
+        )),
+        last4: "0000".into(),
+        email: "reporting-bot@lovelace-law.example".into(),
+        verified_name: Some("Reporting Bot".into()),
+        verified_at: Some(1_700_000_000),
+        token_valid_until: Some(1_700_001_200),
+        last_error: None,
+        updated_by: "ada@lovelace-law.example".into(),
+        updated_at: 1_700_000_000,
+    };
+    db.integration_put(&row).await.unwrap();
+    db.integration_set_status(Some("provider unreachable"), None)
+        .await
+        .unwrap();
+    let back = db.integration_get().await.unwrap().unwrap();
+    assert_eq!(back.last4, "0000");
+    assert_eq!(back.token_valid_until, Some(1_700_001_200));
+    assert_eq!(back.last_error.as_deref(), Some("provider unreachable"));
+    let opened = app
+        .state
+        .cipher
+        .open_bytes(
+            fv_partner_app::service_account::PAT_PURPOSE,
+            back.sealed_pat.as_deref().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(opened, b"fvpat-postgres-test-0000");
+    db.integration_delete().await.unwrap();
+    assert!(db.integration_get().await.unwrap().is_none());
+}

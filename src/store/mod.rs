@@ -5,11 +5,13 @@
 //! Two backends, one small API: each query is written once per dialect next to its twin,
 //! which keeps them honest without an ORM.
 
+mod integration;
 mod sessions;
 mod vault;
 
 use std::{str::FromStr, time::Duration};
 
+pub use integration::IntegrationRow;
 pub use sessions::AnyStore;
 use tower_sessions_sqlx_store::sqlx::{
     self,
@@ -83,6 +85,9 @@ impl Db {
         match self {
             Db::Sqlite(pool) => {
                 sqlx::query(vault::SQLITE_SCHEMA).execute(pool).await?;
+                sqlx::query(integration::SQLITE_SCHEMA)
+                    .execute(pool)
+                    .await?;
                 self.session_store().migrate().await?;
             }
             Db::Postgres(pool) => {
@@ -96,6 +101,9 @@ impl Db {
                     .await?;
                 let result = async {
                     sqlx::query(vault::POSTGRES_SCHEMA).execute(pool).await?;
+                    sqlx::query(integration::POSTGRES_SCHEMA)
+                        .execute(pool)
+                        .await?;
                     self.session_store().migrate().await?;
                     Ok::<(), DbError>(())
                 }

@@ -92,6 +92,6 @@ pub async fn logout(
 /// The landing at the path of `FV_POST_LOGOUT_REDIRECT_URI`.
 pub async fn signed_out(State(state): State<AppState>) -> SignedOutPage {
     SignedOutPage {
-        chrome: Chrome::new(state.settings.demo, None),
+        chrome: Chrome::new(&state.settings, None),
     }
 }

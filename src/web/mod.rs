@@ -9,6 +9,7 @@ pub mod health;
 pub mod ops;
 pub mod pages;
 pub mod security;
+pub mod settings;
 pub mod templates;
 
 use axum::{
@@ -68,6 +69,10 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
         .route("/projects/export.csv", get(dashboard::export_csv))
         .route("/projects/export.json", get(dashboard::export_json))
         .route("/projects/{id}", get(dashboard::detail))
+        .route(
+            "/settings/integration",
+            get(settings::page).post(settings::submit),
+        )
         .route("/static/app.css", get(assets::app_css))
         .route("/static/favicon.svg", get(assets::favicon))
         .route("/healthz", get(health::healthz))

@@ -25,7 +25,7 @@ use crate::{
 pub async fn home(State(state): State<AppState>, signed: Option<SignedIn>) -> HomePage {
     let user = signed.as_ref().map(|s| &s.user);
     HomePage {
-        chrome: Chrome::new(state.settings.demo, user),
+        chrome: Chrome::new(&state.settings, user),
         org_name: user.and_then(|u| u.current_org()).map(|o| o.name.clone()),
     }
 }
@@ -100,7 +100,7 @@ pub async fn profile(
 
     let user = &signed.user;
     Ok(ProfilePage {
-        chrome: Chrome::new(state.settings.demo, Some(user)),
+        chrome: Chrome::new(&state.settings, Some(user)),
         display_name: user.display_name(),
         email: email.or_else(|| user.identity.email.clone()),
         username,
@@ -128,7 +128,7 @@ pub async fn choose_org(
     Query(q): Query<HashMap<String, String>>,
 ) -> ChooseOrgPage {
     ChooseOrgPage {
-        chrome: Chrome::new(state.settings.demo, Some(&signed.user)),
+        chrome: Chrome::new(&state.settings, Some(&signed.user)),
         csrf: signed.user.csrf.clone(),
         return_to: ReturnTo::parse_or_root(q.get("return_to").map(String::as_str)).to_string(),
         orgs: signed.user.orgs.clone(),

@@ -18,6 +18,8 @@ pub struct ChromeUser {
     pub csrf: String,
     pub orgs: Vec<OrgRef>,
     pub current_org: Option<i64>,
+    /// May manage the service-account connection: the header shows "Settings".
+    pub admin: bool,
 }
 
 impl ChromeUser {
@@ -37,14 +39,15 @@ impl Chrome {
     }
 
     /// Layout for a page seen by `user` (or nobody).
-    pub fn new(demo: bool, user: Option<&SessionUser>) -> Self {
+    pub fn new(settings: &crate::config::Settings, user: Option<&SessionUser>) -> Self {
         Self {
-            demo,
+            demo: settings.demo,
             user: user.map(|u| ChromeUser {
                 name: u.display_name(),
                 csrf: u.csrf.clone(),
                 orgs: u.orgs.clone(),
                 current_org: u.current_org,
+                admin: super::settings::is_admin(settings, u),
             }),
         }
     }

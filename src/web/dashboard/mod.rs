@@ -95,7 +95,7 @@ pub async fn list(
     let (page, summary) = tokio::join!(page, summary);
 
     let mut out = ProjectsPage::new(
-        Chrome::new(state.settings.demo, Some(&signed.user)),
+        Chrome::new(&state.settings, Some(&signed.user)),
         signed
             .user
             .current_org()
@@ -160,7 +160,7 @@ pub async fn detail(
     })
     .await?;
     Ok(ProjectPageView::new(
-        Chrome::new(state.settings.demo, Some(&signed.user)),
+        Chrome::new(&state.settings, Some(&signed.user)),
         id,
         project,
     )

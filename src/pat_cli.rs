@@ -1,0 +1,120 @@
+//! `fv-partner-app pat verify` (part of the binary): exchange the PAT and print who it acts as.
+//!
+//! Exit codes: 0 verified; 1 the PAT, the provider or the gateway said no; 2 configuration
+//! (no PAT, invalid settings). The PAT itself is never printed, only its last four characters.
+
+use std::process::ExitCode;
+
+use fv_partner_app::{
+    config::Overrides,
+    fake,
+    service_account::{self, token_source::last4, VerifyError},
+    startup::Application,
+};
+use secrecy::SecretString;
+
+/// Runs `pat verify`.
+pub async fn verify(overrides: &Overrides) -> ExitCode {
+    let mut settings = match super::load_settings(overrides) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let (pat, described) = match (settings.pat.clone(), settings.demo) {
+        (Some(p), _) => {
+            let tail = last4(&p);
+            let d = if tail.is_empty() {
+                "FV_PAT".to_owned()
+            } else {
+                format!("FV_PAT, ending in …{tail}")
+            };
+            (p, d)
+        }
+        (None, true) => (
+            SecretString::from(fake::DEMO_PAT),
+            "the demo stand-in's PAT of its service account".to_owned(),
+        ),
+        (None, false) => {
+            eprintln!("No personal access token is configured: set FV_PAT to the PAT of the service account (and FV_SERVICE_ACCOUNT_EMAIL to its email), then run `fv-partner-app pat verify` again.");
+            return ExitCode::from(2);
+        }
+    };
+    // Build on a throwaway loopback port, as `check` does: discovery (and in demo mode the
+    // stand-in) exactly as serving would.
+    settings.listen = ([127, 0, 0, 1], 0).into();
+    let listener = match std::net::TcpListener::bind(settings.listen) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot bind a loopback port: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let expected = settings.service_account_email.clone();
+    let app = match Application::build_with_listener(settings, listener).await {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("Problem: {e}");
+            eprintln!("The PAT could not be checked because the provider is unreachable or misconfigured.");
+            return ExitCode::FAILURE;
+        }
+    };
+    let state = app.state();
+    if app.fake().is_some() {
+        println!("Demo mode: verifying against the built-in stand-in (not Filevine).");
+    }
+    println!("PAT:                {described}");
+    println!(
+        "Token endpoint:     {}",
+        state.oidc.summary().token_endpoint
+    );
+    let source = state.pat.client().source(pat);
+    let verified =
+        match service_account::verify(&source, state.gateway.as_ref(), expected.as_deref()).await {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("\nProblem: {e}");
+                if let VerifyError::EmailMismatch { .. } = e {
+                    eprintln!(
+                        "FV_SERVICE_ACCOUNT_EMAIL must be the email of the PAT's service account."
+                    );
+                }
+                return ExitCode::FAILURE;
+            }
+        };
+    println!(
+        "Acts as:            {}{}",
+        verified.name,
+        verified
+            .email
+            .as_deref()
+            .map(|e| format!(" <{e}>"))
+            .unwrap_or_default()
+    );
+    println!("User type:          {}", verified.user_type_name());
+    let orgs: Vec<String> = verified
+        .orgs
+        .iter()
+        .map(|(id, name)| format!("{name} (#{id})"))
+        .collect();
+    println!(
+        "Organizations:      {}",
+        if orgs.is_empty() {
+            "none".to_owned()
+        } else {
+            orgs.join(", ")
+        }
+    );
+    println!(
+        "Token lifetime:     {} s (valid until {})",
+        verified.token_lifetime_secs,
+        fv_partner_app::service_account::format_unix(verified.token_valid_until)
+    );
+    println!("Granted scopes:     {}", verified.granted_scopes.join(" "));
+    if expected.is_some() {
+        println!("Email check:        matches FV_SERVICE_ACCOUNT_EMAIL");
+    }
+    for w in &verified.warnings {
+        println!("warning: {w}");
+    }
+    println!("\nOK");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,167 @@
+//! The service-account connection table: one row holding the sealed PAT (never the PAT
+//! itself), its last four characters and what the last verification found.
+
+use tower_sessions_sqlx_store::sqlx::{self, Row};
+
+use super::{Db, DbError};
+
+pub(super) const SQLITE_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_integration (
+    id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+    sealed_pat TEXT,
+    last4 TEXT NOT NULL,
+    email TEXT NOT NULL,
+    verified_name TEXT,
+    verified_at INTEGER,
+    token_valid_until INTEGER,
+    last_error TEXT,
+    updated_by TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+)";
+
+pub(super) const POSTGRES_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_integration (
+    id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+    sealed_pat TEXT,
+    last4 TEXT NOT NULL,
+    email TEXT NOT NULL,
+    verified_name TEXT,
+    verified_at BIGINT,
+    token_valid_until BIGINT,
+    last_error TEXT,
+    updated_by TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+)";
+
+/// The stored connection. `sealed_pat` is AES-GCM sealed with purpose `"pat"`.
+#[derive(Debug, Clone, Default)]
+pub struct IntegrationRow {
+    pub sealed_pat: Option<String>,
+    pub last4: String,
+    pub email: String,
+    pub verified_name: Option<String>,
+    pub verified_at: Option<i64>,
+    pub token_valid_until: Option<i64>,
+    pub last_error: Option<String>,
+    pub updated_by: String,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "sealed_pat, last4, email, verified_name, verified_at, token_valid_until, last_error, updated_by, updated_at";
+
+/// Builds an [`IntegrationRow`] from a row of either backend.
+macro_rules! from_row {
+    ($r:expr) => {
+        IntegrationRow {
+            sealed_pat: $r.get("sealed_pat"),
+            last4: $r.get("last4"),
+            email: $r.get("email"),
+            verified_name: $r.get("verified_name"),
+            verified_at: $r.get("verified_at"),
+            token_valid_until: $r.get("token_valid_until"),
+            last_error: $r.get("last_error"),
+            updated_by: $r.get("updated_by"),
+            updated_at: $r.get("updated_at"),
+        }
+    };
+}
+
+impl Db {
+    /// The stored connection, if any.
+    pub async fn integration_get(&self) -> Result<Option<IntegrationRow>, DbError> {
+        let sql = format!("SELECT {COLUMNS} FROM fv_integration WHERE id = 1");
+        let row = match self {
+            Db::Sqlite(p) => sqlx::query(&sql)
+                .fetch_optional(p)
+                .await?
+                .map(|r| from_row!(r)),
+            Db::Postgres(p) => sqlx::query(&sql)
+                .fetch_optional(p)
+                .await?
+                .map(|r| from_row!(r)),
+        };
+        Ok(row)
+    }
+
+    /// Creates or replaces the connection.
+    pub async fn integration_put(&self, row: &IntegrationRow) -> Result<(), DbError> {
+        const SQL_LITE: &str = "INSERT INTO fv_integration (id, sealed_pat, last4, email,
+            verified_name, verified_at, token_valid_until, last_error, updated_by, updated_at)
+            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET sealed_pat = excluded.sealed_pat,
+                last4 = excluded.last4, email = excluded.email,
+                verified_name = excluded.verified_name, verified_at = excluded.verified_at,
+                token_valid_until = excluded.token_valid_until, last_error = excluded.last_error,
+                updated_by = excluded.updated_by, updated_at = excluded.updated_at";
+        const SQL_PG: &str = "INSERT INTO fv_integration (id, sealed_pat, last4, email,
+            verified_name, verified_at, token_valid_until, last_error, updated_by, updated_at)
+            VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (id) DO UPDATE SET sealed_pat = excluded.sealed_pat,
+                last4 = excluded.last4, email = excluded.email,
+                verified_name = excluded.verified_name, verified_at = excluded.verified_at,
+                token_valid_until = excluded.token_valid_until, last_error = excluded.last_error,
+                updated_by = excluded.updated_by, updated_at = excluded.updated_at";
+        macro_rules! bind_all {
+            ($q:expr) => {
+                $q.bind(&row.sealed_pat)
+                    .bind(&row.last4)
+                    .bind(&row.email)
+                    .bind(&row.verified_name)
+                    .bind(row.verified_at)
+                    .bind(row.token_valid_until)
+                    .bind(&row.last_error)
+                    .bind(&row.updated_by)
+                    .bind(row.updated_at)
+            };
+        }
+        match self {
+            Db::Sqlite(p) => {
+                bind_all!(sqlx::query(SQL_LITE)).execute(p).await?;
+            }
+            Db::Postgres(p) => {
+                bind_all!(sqlx::query(SQL_PG)).execute(p).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the outcome of using the stored PAT (`None` clears the error).
+    pub async fn integration_set_status(
+        &self,
+        last_error: Option<&str>,
+        token_valid_until: Option<i64>,
+    ) -> Result<(), DbError> {
+        const SQL_LITE: &str = "UPDATE fv_integration SET last_error = ?,
+            token_valid_until = COALESCE(?, token_valid_until) WHERE id = 1";
+        const SQL_PG: &str = "UPDATE fv_integration SET last_error = $1,
+            token_valid_until = COALESCE($2, token_valid_until) WHERE id = 1";
+        match self {
+            Db::Sqlite(p) => {
+                sqlx::query(SQL_LITE)
+                    .bind(last_error)
+                    .bind(token_valid_until)
+                    .execute(p)
+                    .await?;
+            }
+            Db::Postgres(p) => {
+                sqlx::query(SQL_PG)
+                    .bind(last_error)
+                    .bind(token_valid_until)
+                    .execute(p)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the connection.
+    pub async fn integration_delete(&self) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(p) => {
+                sqlx::query("DELETE FROM fv_integration").execute(p).await?;
+            }
+            Db::Postgres(p) => {
+                sqlx::query("DELETE FROM fv_integration").execute(p).await?;
+            }
+        }
+        Ok(())
+    }
+}
