@@ -340,16 +340,25 @@ impl OidcProvider {
         let identity = identity_from(&claims);
         let tokens = TokenSet::from_response(&response, id_token.to_string(), None);
         if let Some(endpoint) = &self.userinfo {
-            self.check_userinfo_subject(endpoint, &tokens.access_token, &identity.subject)
-                .await?;
+            match self
+                .check_userinfo_subject(endpoint, &tokens.access_token, &identity.subject)
+                .await
+            {
+                Err(LoginError::Userinfo(why)) => {
+                    // The ID token already proved who this is; an unavailable userinfo only
+                    // costs the cross-check, and must not lock every user out.
+                    tracing::warn!(reason = %why, "userinfo unavailable at login; relying on the verified ID token")
+                }
+                other => other?,
+            }
         }
         Ok(LoginOutcome { tokens, identity })
     }
 
     /// Asks userinfo who the access token belongs to; a different `sub` means the token
     /// response mixed two users (or an attacker's token), so the login is refused. A userinfo
-    /// that does not answer properly also refuses it: we fail closed rather than sign in
-    /// someone we could not cross-check.
+    /// that does not answer properly is reported as [`LoginError::Userinfo`], which the caller
+    /// logs and tolerates.
     async fn check_userinfo_subject(
         &self,
         endpoint: &Url,
