@@ -5,4 +5,5 @@
 # Knobs: BENCH_CONNS (64), BENCH_SECS (5 per page), BENCH_LOGINS (64), BENCH_SESSIONS (10000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec cargo bench --locked --bench ops "$@"
+# Quiet logs: the figures are the output (sqlx warns about slow statements on a busy disk).
+RUST_LOG="${RUST_LOG:-error}" exec cargo bench --locked --bench ops "$@"
