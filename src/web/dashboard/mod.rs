@@ -38,19 +38,21 @@ fn here(uri: &Uri) -> ReturnTo {
 
 /// The org and user every gateway call acts for. A user in several orgs who has not chosen one
 /// is sent to the chooser and brought back here.
-fn org_context(signed: &SignedIn, here: &ReturnTo) -> Result<OrgContext, Response> {
+fn org_context(signed: &SignedIn, here: &ReturnTo) -> Result<OrgContext, Box<Response>> {
     let user = &signed.user;
     match (user.current_org, user.fv_user_id) {
         (Some(org_id), Some(user_id)) => Ok(OrgContext { org_id, user_id }),
         _ if user.orgs.len() > 1 => {
             let rt: String =
                 url::form_urlencoded::byte_serialize(here.as_str().as_bytes()).collect();
-            Err(Redirect::to(&format!("/org?return_to={rt}")).into_response())
+            Err(Box::new(
+                Redirect::to(&format!("/org?return_to={rt}")).into_response(),
+            ))
         }
-        _ => Err(AppError::BadRequest(
+        _ => Err(Box::new(AppError::BadRequest(
             "Your Filevine user belongs to no organization this app can see. Ask your Filevine administrator to add you to one, then sign in again.",
         )
-        .into_response()),
+        .into_response())),
     }
 }
 
@@ -77,7 +79,7 @@ pub async fn list(
     let view = DashQuery::parse(uri.query())?;
     let ctx = match org_context(&signed, &here) {
         Ok(c) => c,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(*r),
     };
     let gw = state.gateway.clone();
     let page_query = view.page_query();
@@ -151,7 +153,7 @@ pub async fn detail(
     let here = here(&uri);
     let ctx = match org_context(&signed, &here) {
         Ok(c) => c,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(*r),
     };
     let gw = state.gateway.clone();
     let project = with_token(&state, &signed, &here, |t| {
@@ -197,7 +199,7 @@ async fn export(
     let view = DashQuery::parse(uri.query())?;
     let ctx = match org_context(&signed, &here) {
         Ok(c) => c,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(*r),
     };
     let base = export::first_query(view.filters());
     let gw = state.gateway.clone();
