@@ -179,12 +179,21 @@ fn every_manifest_target_is_copied_into_the_build() {
     for dir in ["src", "templates", "static"] {
         assert!(dockerfile.contains(&format!("COPY {dir} {dir}")), "{dir}");
     }
-    if manifest.contains("[[bench]]") {
-        assert!(dockerfile.contains("COPY benches benches"));
-        assert!(
-            dockerfile.contains("benches/ops.rs"),
-            "stub bench for the dependency layer"
-        );
+    // Every [[bench]] the manifest names needs a stub in the dependency layer, or the
+    // manifest does not load there.
+    let mut in_bench = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_bench = line == "[[bench]]";
+        } else if let Some(name) = line.strip_prefix("name = ").filter(|_| in_bench) {
+            let name = name.trim_matches('"');
+            assert!(dockerfile.contains("COPY benches benches"));
+            assert!(
+                dockerfile.contains(&format!(" {name} "))
+                    || dockerfile.contains(&format!("benches/{name}.rs")),
+                "no stub for bench {name} in the dependency layer"
+            );
+        }
     }
 }
 
