@@ -30,32 +30,20 @@ pub trait Gateway: Send + Sync + 'static {
     async fn user_orgs(&self, token: &str) -> Result<UserOrgs, GatewayError>;
     /// `GET /fv-app/v2/Users/Me` in an org.
     async fn me(&self, token: &str, ctx: OrgContext) -> Result<OrgUser, GatewayError>;
-    /// `GET /fv-app/v2/Projects`: one page of the org's projects. (The default answers 501 so
-    /// stub gateways written before the dashboard keep compiling.)
+    /// `GET /fv-app/v2/Projects`: one page of the org's projects.
     async fn projects(
         &self,
-        _token: &str,
-        _ctx: OrgContext,
-        _query: &ProjectQuery,
-    ) -> Result<ProjectPage, GatewayError> {
-        Err(not_implemented())
-    }
+        token: &str,
+        ctx: OrgContext,
+        query: &ProjectQuery,
+    ) -> Result<ProjectPage, GatewayError>;
     /// `GET /fv-app/v2/Projects/{projectId}`: one project.
     async fn project(
         &self,
-        _token: &str,
-        _ctx: OrgContext,
-        _id: ProjectId,
-    ) -> Result<Project, GatewayError> {
-        Err(not_implemented())
-    }
-}
-
-fn not_implemented() -> GatewayError {
-    GatewayError::Status {
-        status: 501,
-        message: "this gateway does not implement the Projects endpoints".into(),
-    }
+        token: &str,
+        ctx: OrgContext,
+        id: ProjectId,
+    ) -> Result<Project, GatewayError>;
 }
 
 /// [`Gateway`] over HTTP.
