@@ -176,3 +176,29 @@ async fn tokens_sealed_with_another_key_mean_sign_in_again() {
         .unwrap()
         .starts_with("/auth/login"));
 }
+
+#[tokio::test]
+async fn a_refreshed_id_token_for_another_subject_ends_the_session() {
+    let app = spawn_app(short_tokens()).await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    // From now on the provider's ID tokens name another user, validly signed.
+    app.control()
+        .set_id_token_tamper(Some(fv_partner_app::fake::Tamper::OtherSubject));
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let r = b.get(&app.url("/profile")).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "not signed in as someone else"
+    );
+    assert!(r.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .starts_with("/auth/login"));
+    assert_eq!(app.control().token_calls("refresh_token"), 1);
+    // The session is gone, not just this request.
+    app.control().set_id_token_tamper(None);
+    let r = b.get(&app.url("/profile")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}

@@ -44,6 +44,9 @@ pub enum Tamper {
     WrongNonce,
     /// `rp-id_token-kid-absent-single-jwks` / `-multiple-jwks`: no `kid` in the header.
     NoKid,
+    /// A valid token for another user (`sub` of a different demo user): what a refresh must
+    /// never accept (OpenID Connect Core 12.2).
+    OtherSubject,
 }
 
 /// The hostile settings (all off by default).
@@ -125,6 +128,14 @@ pub(crate) fn tamper_claims(claims: &mut Value, tamper: Tamper, client_id: &str)
         }
         Tamper::WrongNonce => {
             obj.insert("nonce".into(), json!("not-the-nonce-of-this-request"));
+        }
+        Tamper::OtherSubject => {
+            let other = if obj.get("sub") == Some(&json!("fv-user-1002")) {
+                "fv-user-1001"
+            } else {
+                "fv-user-1002"
+            };
+            obj.insert("sub".into(), json!(other));
         }
         Tamper::BadSignature | Tamper::AlgNone | Tamper::HmacWithClientSecret | Tamper::NoKid => {}
     }
