@@ -179,7 +179,7 @@ fn print_banner(app: &Application) {
 }
 
 async fn check(overrides: &Overrides) -> ExitCode {
-    let mut settings = match load_settings(overrides) {
+    let settings = match load_settings(overrides) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -187,17 +187,7 @@ async fn check(overrides: &Overrides) -> ExitCode {
     for (key, value) in settings.describe() {
         println!("  {key:<32} {value}");
     }
-    // Build on a throwaway port: this fetches discovery and opens the database exactly as
-    // serving would.
-    settings.listen = ([127, 0, 0, 1], 0).into();
-    let listener = match std::net::TcpListener::bind(settings.listen) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("cannot bind a loopback port: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let app = match Application::build_with_listener(settings, listener).await {
+    let app = match Application::build_for_command(settings).await {
         Ok(app) => app,
         Err(e) => {
             eprintln!("\nProblem: {e}");

@@ -15,7 +15,7 @@ use secrecy::SecretString;
 
 /// Runs `pat verify`.
 pub async fn verify(overrides: &Overrides) -> ExitCode {
-    let mut settings = match super::load_settings(overrides) {
+    let settings = match super::load_settings(overrides) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -38,18 +38,8 @@ pub async fn verify(overrides: &Overrides) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // Build on a throwaway loopback port, as `check` does: discovery (and in demo mode the
-    // stand-in) exactly as serving would.
-    settings.listen = ([127, 0, 0, 1], 0).into();
-    let listener = match std::net::TcpListener::bind(settings.listen) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("cannot bind a loopback port: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let expected = settings.service_account_email.clone();
-    let app = match Application::build_with_listener(settings, listener).await {
+    let app = match Application::build_for_command(settings).await {
         Ok(app) => app,
         Err(e) => {
             eprintln!("Problem: {e}");

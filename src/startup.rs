@@ -64,6 +64,14 @@ impl Application {
         Self::build_with_listener(settings, listener).await
     }
 
+    /// Builds on a throwaway loopback port, for the one-shot commands (`check`, `pat verify`,
+    /// exports): discovery, the database and, in demo mode, the stand-in come up exactly as
+    /// when serving, but nothing listens where a browser would look.
+    pub async fn build_for_command(mut settings: Settings) -> Result<Self, StartupError> {
+        settings.listen = ([127, 0, 0, 1], 0).into();
+        Self::build(settings).await
+    }
+
     /// Builds on an already bound listener (tests bind port 0 first so that they know the
     /// redirect URI before the provider is told about it).
     pub async fn build_with_listener(
