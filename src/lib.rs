@@ -22,6 +22,7 @@ pub mod fake;
 pub mod filevine;
 pub mod healthcheck;
 pub mod metrics;
+pub mod reporting;
 pub mod service_account;
 pub mod startup;
 pub mod state;

@@ -32,6 +32,11 @@ enum Command {
         #[command(subcommand)]
         command: PatCommand,
     },
+    /// Projects, through the service account's PAT (for cron and scripts).
+    Projects {
+        #[command(subcommand)]
+        command: ProjectsCommand,
+    },
     /// Run the stand-in for Filevine Identity and the gateway alone, on loopback.
     FakeFilevine(FakeArgs),
     /// GET /readyz on the configured listen address; exit 0 when ready, 1 otherwise (for
@@ -44,6 +49,13 @@ enum Command {
 enum PatCommand {
     /// Exchange FV_PAT for a token and print who it acts as, its lifetime and scopes.
     Verify,
+}
+
+/// What to do with projects.
+#[derive(Subcommand, Debug)]
+enum ProjectsCommand {
+    /// Write every matching project as CSV or JSON (the dashboard's export, unattended).
+    Export(projects_cli::ExportArgs),
 }
 
 /// Options of the stand-in.
@@ -89,6 +101,9 @@ async fn main() -> ExitCode {
         Command::Pat {
             command: PatCommand::Verify,
         } => pat_cli::verify(&cli.overrides).await,
+        Command::Projects {
+            command: ProjectsCommand::Export(args),
+        } => projects_cli::export(&cli.overrides, args).await,
         Command::FakeFilevine(args) => run_fake(args).await,
         Command::Healthcheck => healthcheck(&cli.overrides).await,
     };
@@ -120,6 +135,7 @@ async fn healthcheck(overrides: &Overrides) -> ExitCode {
 }
 
 mod pat_cli;
+mod projects_cli;
 
 fn load_settings(overrides: &Overrides) -> Result<Settings, ExitCode> {
     match config::load(overrides) {

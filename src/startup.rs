@@ -144,6 +144,7 @@ impl Application {
         let router = web::router(state.clone(), store);
         spawn_cleanup(state.clone());
         web::health::spawn_background(&state);
+        crate::reporting::spawn_snapshots(state.clone());
         Ok(Self {
             listener,
             router,

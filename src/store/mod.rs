@@ -7,12 +7,14 @@
 
 mod integration;
 mod sessions;
+mod snapshots;
 mod vault;
 
 use std::{str::FromStr, time::Duration};
 
 pub use integration::IntegrationRow;
 pub use sessions::AnyStore;
+pub use snapshots::SnapshotRow;
 use tower_sessions_sqlx_store::sqlx::{
     self,
     postgres::{PgPool, PgPoolOptions},
@@ -88,6 +90,7 @@ impl Db {
                 sqlx::query(integration::SQLITE_SCHEMA)
                     .execute(pool)
                     .await?;
+                sqlx::query(snapshots::SQLITE_SCHEMA).execute(pool).await?;
                 self.session_store().migrate().await?;
             }
             Db::Postgres(pool) => {
@@ -102,6 +105,9 @@ impl Db {
                 let result = async {
                     sqlx::query(vault::POSTGRES_SCHEMA).execute(pool).await?;
                     sqlx::query(integration::POSTGRES_SCHEMA)
+                        .execute(pool)
+                        .await?;
+                    sqlx::query(snapshots::POSTGRES_SCHEMA)
                         .execute(pool)
                         .await?;
                     self.session_store().migrate().await?;

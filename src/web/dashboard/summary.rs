@@ -164,23 +164,39 @@ async fn scan(
     view: &DashQuery,
     concurrency: usize,
 ) -> Result<Summary, GatewayError> {
+    scan_with(view.filters(), concurrency, |q| {
+        let gw = gw.clone();
+        async move { gw.projects(q).await }
+    })
+    .await
+}
+
+/// Counts every project matching `filters`' search and archived settings, per phase (the phase
+/// filter is ignored), with any page fetcher: the user's session here, the service account's
+/// PAT for the scheduled snapshots ([`crate::reporting::snapshot`]).
+pub async fn scan_with<F, Fut>(
+    filters: ProjectQuery,
+    concurrency: usize,
+    fetch: F,
+) -> Result<Summary, GatewayError>
+where
+    F: Fn(ProjectQuery) -> Fut,
+    Fut: std::future::Future<Output = Result<ProjectPage, GatewayError>>,
+{
     let base = ProjectQuery {
         phase_name: None,
         sort_by: Some(crate::filevine::SortField::ProjectId),
         order: Some(crate::filevine::SortOrder::Asc),
         requested_fields: Some("projectId,phaseName,phaseId"),
-        ..view.filters()
+        ..filters
     }
     .at(0, SCAN_PAGE);
     let mut summary = Summary::default();
     let mut order = HashMap::new();
-    let first = gw.projects(base.clone()).await?;
+    let first = fetch(base.clone()).await?;
     summary.add_page(&first, &mut order);
     let limit = MAX_SCANNED / u64::from(SCAN_PAGE);
-    let rest = pages_after(&first, base, concurrency, |q| {
-        let gw = gw.clone();
-        async move { gw.projects(q).await }
-    });
+    let rest = pages_after(&first, base, concurrency, &fetch);
     futures::pin_mut!(rest);
     let mut pages = 1;
     let mut more = first.has_more;

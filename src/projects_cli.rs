@@ -1,0 +1,174 @@
+//! `fv-partner-app projects export` (part of the binary): every matching project as CSV or
+//! JSON, through the service account's PAT, so it runs unattended (cron) with only the
+//! environment set. The file is written next to its destination and renamed when complete,
+//! so a failed run never leaves a truncated export behind.
+//!
+//! Exit codes: 0 exported; 1 the PAT, the provider, the gateway or the file said no;
+//! 2 configuration (no PAT, invalid settings). The PAT is never printed.
+
+use std::{
+    io::{IsTerminal, Write},
+    path::PathBuf,
+    process::ExitCode,
+    time::Instant,
+};
+
+use fv_partner_app::{
+    config::Overrides,
+    fake,
+    reporting::{
+        export::{export_to, ExportRequest},
+        PatAccount,
+    },
+    startup::Application,
+    web::dashboard::export::Format,
+};
+use secrecy::SecretString;
+
+/// The export's options.
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// csv or json.
+    #[arg(long, value_enum, default_value = "csv")]
+    format: FormatArg,
+    /// Write here instead of stdout.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Organization id (default: the service account's only organization).
+    #[arg(long)]
+    org: Option<i64>,
+    /// Search term (project name, client, number).
+    #[arg(long)]
+    q: Option<String>,
+    /// Exact phase name.
+    #[arg(long)]
+    phase: Option<String>,
+    /// Include archived projects.
+    #[arg(long)]
+    archived: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum FormatArg {
+    Csv,
+    Json,
+}
+
+/// Runs `projects export`.
+pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
+    let mut settings = match super::load_settings(overrides) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let pat = match (settings.pat.clone(), settings.demo) {
+        (Some(p), _) => p,
+        (None, true) => SecretString::from(fake::DEMO_PAT),
+        (None, false) => {
+            eprintln!("No personal access token is configured: set FV_PAT to the PAT of the service account, then run `fv-partner-app projects export` again.");
+            return ExitCode::from(2);
+        }
+    };
+    settings.listen = ([127, 0, 0, 1], 0).into();
+    let listener = match std::net::TcpListener::bind(settings.listen) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot bind a loopback port: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let app = match Application::build_with_listener(settings, listener).await {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("Problem: {e}");
+            eprintln!("Nothing was exported: the provider is unreachable or misconfigured.");
+            return ExitCode::FAILURE;
+        }
+    };
+    let state = app.state();
+    let started = Instant::now();
+    let source = state.pat.client().source(pat);
+    let account = match PatAccount::resolve(state, source).await {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("Problem: {e}");
+            eprintln!("Nothing was exported. `fv-partner-app pat verify` checks the PAT.");
+            return ExitCode::FAILURE;
+        }
+    };
+    let format = match args.format {
+        FormatArg::Csv => Format::Csv,
+        FormatArg::Json => Format::Json,
+    };
+    let request = ExportRequest {
+        org_id: args.org,
+        q: args.q,
+        phase: args.phase,
+        archived: args.archived,
+    };
+    let tty = std::io::stderr().is_terminal();
+    let progress = |n: usize| {
+        if tty {
+            eprint!("\rexporting… {n} projects");
+        }
+    };
+    let (result, destination) = match &args.output {
+        Some(path) => {
+            let partial = partial_path(path);
+            let file = match std::fs::File::create(&partial) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("cannot create {}: {e}", partial.display());
+                    return ExitCode::FAILURE;
+                }
+            };
+            let mut out = std::io::BufWriter::new(file);
+            let r = export_to(state, &account, &request, format, &mut out, progress).await;
+            drop(out);
+            let r = match r {
+                Ok(done) => std::fs::rename(&partial, path).map(|_| done).map_err(|e| {
+                    let _ = std::fs::remove_file(&partial);
+                    e.into()
+                }),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&partial);
+                    Err(e)
+                }
+            };
+            (r, path.display().to_string())
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let r = export_to(state, &account, &request, format, &mut out, progress).await;
+            (r, "stdout".to_owned())
+        }
+    };
+    if tty {
+        eprintln!();
+    }
+    match result {
+        Ok(done) => {
+            eprintln!(
+                "exported {} projects from org {} ({}) in {:.1} s to {destination}",
+                done.rows,
+                done.org_id,
+                done.org_name,
+                started.elapsed().as_secs_f64()
+            );
+            let _ = std::io::stderr().flush();
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("Problem: {e}");
+            eprintln!("The export did not complete; no file was written.");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `FILE.partial` next to `FILE`.
+fn partial_path(path: &std::path::Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    path.with_file_name(name)
+}

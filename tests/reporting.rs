@@ -1,0 +1,187 @@
+//! Reporting through the service account: `projects export` (unattended, from the command
+//! line), the scheduled per-phase snapshots and the dashboard's trend chart.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use fv_partner_app::{
+    fake::{FakeFilevine, FakeOptions, ProjectFilter, DEMO_PAT},
+    reporting::{run_snapshot_once, ReportError},
+    service_account::PatOrigin,
+    store::IntegrationRow,
+};
+use secrecy::SecretString;
+
+const ORG: i64 = 5001;
+const WRONG_PAT: &str = "fvpat_wrong_value_for_reporting_7a6b5c4d";
+
+fn bin(dir: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fv-partner-app"));
+    c.current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("FV_") || k == "DATABASE_URL" {
+            c.env_remove(k);
+        }
+    }
+    c.env("RUST_LOG", "warn").env("FV_LISTEN", "127.0.0.1:0");
+    c
+}
+
+/// The demo stand-in's count for org 5001 under `filter` (same seed as the binary's).
+async fn demo_count(filter: ProjectFilter) -> usize {
+    let fake = FakeFilevine::start(FakeOptions::default()).await.unwrap();
+    let n = fake.control().project_count(ORG, &filter);
+    fake.shutdown().await;
+    n
+}
+
+fn csv_rows(path: &std::path::Path) -> Vec<csv::StringRecord> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    r.records().map(|r| r.unwrap()).collect()
+}
+
+#[tokio::test]
+async fn demo_export_writes_every_matching_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("all.csv");
+    let out = bin(dir.path())
+        .args(["projects", "export", "--archived", "--output"])
+        .arg(&all)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let expected = demo_count(ProjectFilter::default()).await;
+    assert_eq!(expected, FakeOptions::default().projects_per_org);
+    assert_eq!(csv_rows(&all).len(), expected);
+    assert!(
+        err.contains(&format!("exported {expected} projects from org {ORG}")),
+        "{err}"
+    );
+    assert!(!dir.path().join("all.csv.partial").exists());
+
+    // A phase filter, archived left out (the default), as JSON.
+    let phase = dir.path().join("demand.json");
+    let out = bin(dir.path())
+        .args([
+            "projects", "export", "--format", "json", "--phase", "Demand", "-o",
+        ])
+        .arg(&phase)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let items: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(&phase).unwrap()).unwrap();
+    let expected = demo_count(ProjectFilter {
+        phase_name: Some("Demand".into()),
+        exclude_archived: true,
+        ..Default::default()
+    })
+    .await;
+    assert!(expected > 0);
+    assert_eq!(items.len(), expected);
+    assert!(items.iter().all(|p| p["phaseName"] == "Demand"));
+}
+
+#[test]
+fn export_with_a_refused_pat_fails_without_printing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.csv");
+    let out = bin(dir.path())
+        .env("FV_PAT", WRONG_PAT)
+        .args(["projects", "export", "-o"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let (o, e) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(e.contains("refused the personal access token"), "{e}");
+    assert!(
+        !o.contains(WRONG_PAT) && !e.contains(WRONG_PAT),
+        "PAT printed"
+    );
+    assert!(!file.exists());
+}
+
+#[test]
+fn export_with_an_unknown_org_names_the_orgs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin(dir.path())
+        .args(["projects", "export", "--org", "4242"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("4242") && e.contains("#5001"), "{e}");
+}
+
+fn use_pat(app: &TestApp, pat: &str) {
+    app.state
+        .pat
+        .set(PatOrigin::Stored, Some(SecretString::from(pat.to_owned())));
+}
+
+#[tokio::test]
+async fn a_snapshot_records_the_per_phase_counts_with_nobody_signed_in() {
+    let app = spawn_app(TestOptions::default()).await;
+    use_pat(&app, DEMO_PAT);
+    let report = run_snapshot_once(&app.state).await.unwrap();
+    let rows = app.state.db.snapshots_since(ORG, 0).await.unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.taken_at == report.taken_at));
+    let mut total = 0;
+    for r in &rows {
+        let expected = app.control().project_count(
+            ORG,
+            &ProjectFilter {
+                phase_name: Some(r.phase.clone()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(r.count as usize, expected, "phase {}", r.phase);
+        total += r.count as usize;
+    }
+    assert_eq!(
+        total,
+        app.control().project_count(ORG, &ProjectFilter::default())
+    );
+}
+
+#[tokio::test]
+async fn a_refused_pat_is_recorded_not_a_crash() {
+    let app = spawn_app(TestOptions::default()).await;
+    app.state
+        .db
+        .integration_put(&IntegrationRow {
+            last4: "4d".into(),
+            email: "reporting-bot@lovelace-law.example".into(),
+            updated_by: "test".into(),
+            updated_at: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    use_pat(&app, WRONG_PAT);
+    let err = run_snapshot_once(&app.state).await.unwrap_err();
+    assert!(matches!(err, ReportError::Pat(_)), "{err:?}");
+    let row = app.state.db.integration_get().await.unwrap().unwrap();
+    let last = row.last_error.unwrap_or_default();
+    assert!(last.contains("Scheduled snapshot failed"), "{last}");
+    assert!(!last.contains(WRONG_PAT));
+    assert!(app
+        .state
+        .db
+        .snapshots_since(ORG, 0)
+        .await
+        .unwrap()
+        .is_empty());
+}
