@@ -56,7 +56,7 @@ enum FormatArg {
 
 /// Runs `projects export`.
 pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
-    let mut settings = match super::load_settings(overrides) {
+    let settings = match super::load_settings(overrides) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -68,15 +68,7 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    settings.listen = ([127, 0, 0, 1], 0).into();
-    let listener = match std::net::TcpListener::bind(settings.listen) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("cannot bind a loopback port: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let app = match Application::build_with_listener(settings, listener).await {
+    let app = match Application::build_for_command(settings).await {
         Ok(app) => app,
         Err(e) => {
             eprintln!("Problem: {e}");
