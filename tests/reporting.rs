@@ -218,3 +218,32 @@ async fn the_dashboard_draws_the_trend_once_snapshots_exist() {
     assert!(trend.contains("2 snapshots"), "{trend}");
     assert!(!page.contains("style="), "inline style breaks the CSP");
 }
+
+#[tokio::test]
+async fn snapshots_work_on_postgres() {
+    let app = spawn_app(TestOptions {
+        database_url: Some(postgres_url()),
+        ..Default::default()
+    })
+    .await;
+    use_pat(&app, DEMO_PAT);
+    let report = run_snapshot_once(&app.state).await.unwrap();
+    // Run twice in the same second: the second replaces the first, it does not fail.
+    run_snapshot_once(&app.state).await.unwrap();
+    let rows = app
+        .state
+        .db
+        .snapshots_since(ORG, report.taken_at)
+        .await
+        .unwrap();
+    let total: i64 = rows
+        .iter()
+        .filter(|r| r.taken_at == report.taken_at)
+        .map(|r| r.count)
+        .sum();
+    assert_eq!(
+        total as usize,
+        app.control().project_count(ORG, &ProjectFilter::default())
+    );
+    assert!(app.state.db.snapshot_latest().await.unwrap() >= Some(report.taken_at));
+}
