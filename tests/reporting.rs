@@ -185,3 +185,65 @@ async fn a_refused_pat_is_recorded_not_a_crash() {
         .unwrap()
         .is_empty());
 }
+
+#[tokio::test]
+async fn the_dashboard_draws_the_trend_once_snapshots_exist() {
+    let app = spawn_app(TestOptions::default()).await;
+    let browser = app.browser();
+    browser.login(&app, "fv-user-1001", Some("/projects")).await;
+    let page = browser
+        .get(&app.url("/projects"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("summary-title"), "not the dashboard: {page}");
+    assert!(!page.contains("trend-title"), "a trend without snapshots");
+
+    use_pat(&app, DEMO_PAT);
+    run_snapshot_once(&app.state).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    run_snapshot_once(&app.state).await.unwrap();
+
+    let page = browser
+        .get(&app.url("/projects"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("trend-title"), "{page}");
+    let svg_start = page.find("trend-svg-title").unwrap();
+    let trend = &page[svg_start..];
+    assert!(trend.contains("<polyline points="), "{trend}");
+    assert!(trend.contains("2 snapshots"), "{trend}");
+    assert!(!page.contains("style="), "inline style breaks the CSP");
+}
+
+#[tokio::test]
+async fn snapshots_work_on_postgres() {
+    let app = spawn_app(TestOptions {
+        database_url: Some(postgres_url()),
+        ..Default::default()
+    })
+    .await;
+    use_pat(&app, DEMO_PAT);
+    let report = run_snapshot_once(&app.state).await.unwrap();
+    // Run twice in the same second: the second replaces the first, it does not fail.
+    run_snapshot_once(&app.state).await.unwrap();
+    let rows = app
+        .state
+        .db
+        .snapshots_since(ORG, report.taken_at)
+        .await
+        .unwrap();
+    let total: i64 = rows
+        .iter()
+        .filter(|r| r.taken_at == report.taken_at)
+        .map(|r| r.count)
+        .sum();
+    assert_eq!(
+        total as usize,
+        app.control().project_count(ORG, &ProjectFilter::default())
+    );
+    assert!(app.state.db.snapshot_latest().await.unwrap() >= Some(report.taken_at));
+}

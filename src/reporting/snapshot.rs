@@ -13,7 +13,7 @@ use crate::{filevine::ProjectQuery, state::AppState, web::dashboard::summary::sc
 /// Default minutes between snapshots.
 pub const DEFAULT_MINUTES: u64 = 15;
 /// Delay of the first run after start (lets the server come up first).
-const FIRST_RUN_DELAY: Duration = Duration::from_secs(10);
+const FIRST_RUN_DELAY: Duration = Duration::from_secs(30);
 
 /// What one run recorded.
 #[derive(Clone, Debug)]
@@ -111,6 +111,15 @@ pub fn spawn_snapshots(state: AppState) {
             ticks.tick().await;
             if state.pat.current().is_none() {
                 continue;
+            }
+            // Replicas sharing a database each run this loop: skip when another one has
+            // recorded a snapshot within the last half interval.
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let half = (every.as_secs() / 2) as i64;
+            if let Ok(Some(latest)) = state.db.snapshot_latest().await {
+                if latest > now - half {
+                    continue;
+                }
             }
             let _ = run_snapshot_once(&state).await;
         }

@@ -6,6 +6,7 @@
 pub mod export;
 pub mod query;
 pub mod summary;
+pub mod trend;
 pub mod user_gateway;
 pub mod view;
 
@@ -120,6 +121,7 @@ pub async fn list(
             out.summary_error = Some(e.user_message().0.to_owned());
         }
     }
+    out.trend = trend_of(&state, ctx.org_id).await;
     if !view.phase.is_empty() && !out.phases.contains(&view.phase) {
         out.phases.push(view.phase.clone());
     }
@@ -138,6 +140,18 @@ pub async fn list(
         Err(other) => return Err(other),
     };
     Ok((status, out).into_response())
+}
+
+/// The trend of the org's recorded snapshots, if any (a database error only hides it).
+async fn trend_of(state: &AppState, org_id: i64) -> Option<trend::Trend> {
+    let since = time::OffsetDateTime::now_utc().unix_timestamp() - trend::WINDOW_SECS;
+    match state.db.snapshots_since(org_id, since).await {
+        Ok(rows) => trend::Trend::new(&rows),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the reporting snapshots");
+            None
+        }
+    }
 }
 
 /// `GET /projects/{id}`.

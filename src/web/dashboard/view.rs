@@ -97,6 +97,8 @@ pub struct ProjectsPage {
     pub phases: Vec<String>,
     pub summary: Option<SummaryView>,
     pub summary_error: Option<String>,
+    /// Projects per phase over time, from the scheduled snapshots (none recorded: `None`).
+    pub trend: Option<super::trend::Trend>,
     /// `(title, what to do)` when the list call failed.
     pub error: Option<(String, String)>,
     pub prev_href: Option<String>,
@@ -149,6 +151,7 @@ impl ProjectsPage {
             phases: Vec::new(),
             summary: None,
             summary_error: None,
+            trend: None,
             error: None,
             prev_href: None,
             next_href: None,
