@@ -118,11 +118,9 @@ pub fn apply_user_orgs(user: &mut SessionUser, info: crate::filevine::models::Us
     user.orgs = info
         .orgs
         .into_iter()
-        .map(|o| OrgRef {
-            name: o
-                .name
-                .unwrap_or_else(|| format!("Organization {}", o.org_id)),
-            id: o.org_id,
+        .map(|o| {
+            let (id, name) = o.into_id_and_name();
+            OrgRef { id, name }
         })
         .collect();
     if user

@@ -50,6 +50,16 @@ pub struct FvOrg {
     pub name: Option<String>,
 }
 
+impl FvOrg {
+    /// `(id, name)`, with a readable name when the gateway sends none.
+    pub fn into_id_and_name(self) -> (i64, String) {
+        let name = self
+            .name
+            .unwrap_or_else(|| format!("Organization {}", self.org_id));
+        (self.org_id, name)
+    }
+}
+
 /// `POST /fv-app/v2/utils/GetUserOrgsWithToken`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]

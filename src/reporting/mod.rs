@@ -8,6 +8,7 @@
 pub mod export;
 pub mod snapshot;
 
+use crate::filevine::models::FvOrg;
 use std::sync::Arc;
 
 use crate::{
@@ -69,16 +70,7 @@ impl PatAccount {
         Ok(Self {
             source,
             user_id: info.user.user_id.native,
-            orgs: info
-                .orgs
-                .into_iter()
-                .map(|o| {
-                    let name = o
-                        .name
-                        .unwrap_or_else(|| format!("Organization {}", o.org_id));
-                    (o.org_id, name)
-                })
-                .collect(),
+            orgs: info.orgs.into_iter().map(FvOrg::into_id_and_name).collect(),
         })
     }
 

@@ -1,6 +1,7 @@
 //! Verifying a PAT: exchange it, then ask the gateway who the token is
 //! (GetUserOrgsWithToken). Shared by `fv-partner-app pat verify` and the settings page.
 
+use crate::filevine::models::FvOrg;
 use serde::{Deserialize, Serialize};
 
 use super::token_source::{PatError, PatTokenSource};
@@ -94,16 +95,7 @@ pub async fn verify(
         name,
         email: user.email,
         user_type: user.user_type,
-        orgs: info
-            .orgs
-            .into_iter()
-            .map(|o| {
-                let name = o
-                    .name
-                    .unwrap_or_else(|| format!("Organization {}", o.org_id));
-                (o.org_id, name)
-            })
-            .collect(),
+        orgs: info.orgs.into_iter().map(FvOrg::into_id_and_name).collect(),
         token_lifetime_secs: token.lifetime.as_secs(),
         token_valid_until: token.expires_at_unix,
         granted_scopes: token.granted_scopes.clone(),
