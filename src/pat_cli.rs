@@ -13,14 +13,23 @@ use fv_partner_app::{
 };
 use secrecy::SecretString;
 
+/// The PAT a one-shot command uses: `FV_PAT`, or in demo mode the stand-in's demo PAT.
+pub fn command_pat(settings: &crate::config::Settings) -> Option<SecretString> {
+    match (&settings.pat, settings.demo) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => Some(SecretString::from(fake::DEMO_PAT)),
+        (None, false) => None,
+    }
+}
+
 /// Runs `pat verify`.
 pub async fn verify(overrides: &Overrides) -> ExitCode {
     let settings = match super::load_settings(overrides) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let (pat, described) = match (settings.pat.clone(), settings.demo) {
-        (Some(p), _) => {
+    let (pat, described) = match command_pat(&settings) {
+        Some(p) if settings.pat.is_some() => {
             let tail = last4(&p);
             let d = if tail.is_empty() {
                 "FV_PAT".to_owned()
@@ -29,11 +38,11 @@ pub async fn verify(overrides: &Overrides) -> ExitCode {
             };
             (p, d)
         }
-        (None, true) => (
-            SecretString::from(fake::DEMO_PAT),
+        Some(p) => (
+            p,
             "the demo stand-in's PAT of its service account".to_owned(),
         ),
-        (None, false) => {
+        None => {
             eprintln!("No personal access token is configured: set FV_PAT to the PAT of the service account (and FV_SERVICE_ACCOUNT_EMAIL to its email), then run `fv-partner-app pat verify` again.");
             return ExitCode::from(2);
         }

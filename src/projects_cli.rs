@@ -15,7 +15,6 @@ use std::{
 
 use fv_partner_app::{
     config::Overrides,
-    fake,
     reporting::{
         export::{export_to, ExportRequest},
         PatAccount,
@@ -23,7 +22,6 @@ use fv_partner_app::{
     startup::Application,
     web::dashboard::export::Format,
 };
-use secrecy::SecretString;
 
 /// The export's options.
 #[derive(clap::Args, Debug)]
@@ -60,10 +58,9 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let pat = match (settings.pat.clone(), settings.demo) {
-        (Some(p), _) => p,
-        (None, true) => SecretString::from(fake::DEMO_PAT),
-        (None, false) => {
+    let pat = match super::pat_cli::command_pat(&settings) {
+        Some(p) => p,
+        None => {
             eprintln!("No personal access token is configured: set FV_PAT to the PAT of the service account, then run `fv-partner-app projects export` again.");
             return ExitCode::from(2);
         }
