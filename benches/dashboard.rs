@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use fv_partner_app::fake::FakeOptions;
+use fake_filevine::FakeOptions;
 
 struct Load {
     concurrency: usize,

@@ -24,7 +24,8 @@ use std::{
 
 use common::{spawn_app, Browser, TestApp, TestOptions};
 use futures::StreamExt;
-use fv_partner_app::auth::{oidc::now_unix, session, Identity, SessionUser, TokenSet};
+use fv_partner_app::auth::{session, Identity, SessionUser, TokenSet};
+use fv_partner_app::util::clock::now_unix;
 use reqwest::StatusCode;
 
 /// The pages measured, as (label, path). A page whose route does not exist yet (404) is

@@ -51,7 +51,7 @@ pub async fn probe(settings: &Settings) -> Result<String, String> {
         .get(&url)
         .send()
         .await
-        .map_err(|e| format!("{url}: {}", crate::auth::oidc::error_chain(&e)))?;
+        .map_err(|e| format!("{url}: {}", crate::util::error_chain(&e)))?;
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
     if status.is_success() {

@@ -1,11 +1,11 @@
 //! The `fv-partner-app` command: serve (default), `check`, `pat verify`, `fake-filevine`.
 
+use fake_filevine::{self as fake, FakeClient, FakeOptions};
 use std::{net::SocketAddr, process::ExitCode, time::Duration};
 
 use clap::{Parser, Subcommand};
 use fv_partner_app::{
     config::{self, Overrides, Settings},
-    fake::{self, FakeClient, FakeOptions},
     startup::Application,
     telemetry,
 };

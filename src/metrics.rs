@@ -196,7 +196,7 @@ pub fn spawn_sampler(db: crate::store::Db) {
         let mut tick = tokio::time::interval(SAMPLE_EVERY);
         loop {
             tick.tick().await;
-            match db.vault_count_live(crate::auth::oidc::now_unix()).await {
+            match db.vault_count_live(crate::util::clock::now_unix()).await {
                 Ok(n) => set_active_sessions(n),
                 Err(e) => tracing::warn!(error = %e, "could not count sessions for metrics"),
             }

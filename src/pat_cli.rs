@@ -7,7 +7,6 @@ use std::process::ExitCode;
 
 use fv_partner_app::{
     config::Overrides,
-    fake,
     service_account::{self, token_source::last4, VerifyError},
     startup::Application,
 };
@@ -17,7 +16,7 @@ use secrecy::SecretString;
 pub fn command_pat(settings: &crate::config::Settings) -> Option<SecretString> {
     match (&settings.pat, settings.demo) {
         (Some(p), _) => Some(p.clone()),
-        (None, true) => Some(SecretString::from(fake::DEMO_PAT)),
+        (None, true) => Some(SecretString::from(fake_filevine::DEMO_PAT)),
         (None, false) => None,
     }
 }

@@ -2,6 +2,7 @@
 //! starts the demo stand-in when asked, discovers the provider, opens the database and
 //! returns something that can be run until a shutdown signal.
 
+use fake_filevine::{FakeClient, FakeFilevine, FakeOptions};
 use std::{
     future::{Future, IntoFuture},
     net::SocketAddr,
@@ -17,7 +18,6 @@ use crate::{
     auth::{oidc::DiscoveryError, OidcProvider, TokenVault},
     config::{Settings, TlsMode},
     crypto::Cipher,
-    fake::{FakeClient, FakeFilevine, FakeOptions},
     filevine::HttpGateway,
     state::{AppInner, AppState},
     store::{Db, DbError},
@@ -409,7 +409,7 @@ fn spawn_cleanup(state: AppState) {
             }
             if let Err(e) = state
                 .db
-                .vault_delete_expired(crate::auth::oidc::now_unix())
+                .vault_delete_expired(crate::util::clock::now_unix())
                 .await
             {
                 tracing::warn!(error = %e, "could not purge expired tokens");

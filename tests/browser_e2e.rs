@@ -11,6 +11,7 @@
 //! `./scripts/test.sh` installs what is missing. Everything listens on loopback only, and the
 //! browser is told to resolve no other host name.
 
+use fake_filevine::{FakeFilevine, FakeOptions, TrustedIntrospection, ADA};
 use std::{
     net::TcpListener,
     path::{Path, PathBuf},
@@ -23,7 +24,6 @@ use anyhow::{bail, ensure, Context, Result};
 use fantoccini::{wd::WebDriverCompatibleCommand, Client, ClientBuilder, Locator};
 use fv_partner_app::{
     config::{self, Sources},
-    fake::{FakeFilevine, FakeOptions, TrustedIntrospection, ADA},
     startup::Application,
 };
 use serde_json::{json, Value};

@@ -176,8 +176,27 @@ fn the_checks_catch_what_they_guard() {
 fn every_manifest_target_is_copied_into_the_build() {
     let dockerfile = read("Dockerfile");
     let manifest = read("Cargo.toml");
-    for dir in ["src", "templates", "static"] {
+    for dir in ["src", "templates", "static", "crates"] {
         assert!(dockerfile.contains(&format!("COPY {dir} {dir}")), "{dir}");
+    }
+    // Every workspace member's manifest is in the dependency layer, with a stub library.
+    let members = manifest
+        .split("members = [")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .expect("Cargo.toml declares its workspace members");
+    for member in members.split(',').map(|m| m.trim().trim_matches('"')) {
+        if member == "." || member.is_empty() {
+            continue;
+        }
+        assert!(
+            dockerfile.contains(&format!("COPY {member}/Cargo.toml {member}/Cargo.toml")),
+            "no manifest of workspace member {member} in the dependency layer"
+        );
+        assert!(
+            dockerfile.contains(&format!("> {member}/src/lib.rs")),
+            "no stub library for workspace member {member} in the dependency layer"
+        );
     }
     // Every [[bench]] the manifest names needs a stub in the dependency layer, or the
     // manifest does not load there.

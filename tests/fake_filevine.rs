@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use fv_partner_app::fake::{
+use fake_filevine::{
     FakeClient, FakeError, FakeFilevine, FakeOptions, FakePat, ProjectFilter, ADA, BEN,
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PAT, REPORTING_BOT,
 };

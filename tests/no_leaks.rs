@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use fv_partner_app::fake::Tamper;
+use fake_filevine::Tamper;
 use reqwest::{header, StatusCode};
 use url::Url;
 

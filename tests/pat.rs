@@ -4,6 +4,7 @@
 
 mod common;
 
+use fake_filevine::DEMO_PAT;
 use std::{
     io::Write,
     process::Command,
@@ -12,10 +13,7 @@ use std::{
 };
 
 use common::*;
-use fv_partner_app::{
-    fake::DEMO_PAT,
-    service_account::{PatClient, PatError},
-};
+use fv_partner_app::service_account::{PatClient, PatError};
 use reqwest::{header, StatusCode};
 use secrecy::SecretString;
 

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use common::*;
-use fv_partner_app::fake::{data::TRICKY_PROJECTS, FakeOptions, ProjectFilter, RecordedRequest};
+use fake_filevine::{data::TRICKY_PROJECTS, FakeOptions, ProjectFilter, RecordedRequest};
 use reqwest::{header, StatusCode};
 
 const ADA: &str = "fv-user-1001";

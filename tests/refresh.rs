@@ -184,7 +184,7 @@ async fn a_refreshed_id_token_for_another_subject_ends_the_session() {
     b.login(&app, ADA, None).await;
     // From now on the provider's ID tokens name another user, validly signed.
     app.control()
-        .set_id_token_tamper(Some(fv_partner_app::fake::Tamper::OtherSubject));
+        .set_id_token_tamper(Some(fake_filevine::Tamper::OtherSubject));
     tokio::time::sleep(Duration::from_millis(3500)).await;
     let r = b.get(&app.url("/profile")).await;
     assert_eq!(

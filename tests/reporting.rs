@@ -3,11 +3,11 @@
 
 mod common;
 
+use fake_filevine::{FakeFilevine, FakeOptions, ProjectFilter, DEMO_PAT};
 use std::process::Command;
 
 use common::*;
 use fv_partner_app::{
-    fake::{FakeFilevine, FakeOptions, ProjectFilter, DEMO_PAT},
     reporting::{run_snapshot_once, ReportError},
     service_account::PatOrigin,
     store::IntegrationRow,

@@ -4,13 +4,11 @@
 
 mod common;
 
+use fake_filevine::{FakeFilevine, FakeOptions, Tamper};
 use std::time::Duration;
 
 use common::*;
-use fv_partner_app::{
-    fake::{FakeFilevine, FakeOptions, Tamper},
-    startup::Application,
-};
+use fv_partner_app::startup::Application;
 use reqwest::StatusCode;
 
 const ADA: &str = "fv-user-1001";

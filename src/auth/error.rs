@@ -28,7 +28,7 @@ pub enum LoginError {
     #[error("token response has no id_token")]
     NoIdToken,
     /// The whole cause chain, so the log says which check failed (signature, key, alg...).
-    #[error("ID token rejected: {}", crate::auth::oidc::error_chain(.0))]
+    #[error("ID token rejected: {}", crate::util::error_chain(.0))]
     IdToken(ClaimsVerificationError),
     #[error("userinfo sub differs from the ID token's sub")]
     UserinfoSubjectMismatch,
@@ -102,7 +102,7 @@ pub enum RefreshError {
     Rejected(String),
     #[error("provider unavailable during refresh: {0}")]
     Unavailable(String),
-    #[error("refreshed ID token rejected: {}", crate::auth::oidc::error_chain(.0))]
+    #[error("refreshed ID token rejected: {}", crate::util::error_chain(.0))]
     IdToken(ClaimsVerificationError),
     #[error("refreshed ID token names another issuer or subject")]
     IdentityChanged,

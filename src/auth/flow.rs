@@ -1,13 +1,14 @@
 //! The login and logout flows, as services the handlers call: one function per step, each
 //! taking exactly what it needs.
 
+use crate::util::clock::now_unix;
 use serde::Deserialize;
 use tower_sessions::Session;
 use url::Url;
 
 use super::{
     error::LoginError,
-    oidc::{now_unix, OidcProvider},
+    oidc::OidcProvider,
     return_to::ReturnTo,
     session::{self, OrgRef, SessionUser},
     vault::TokenVault,

@@ -15,6 +15,7 @@
 //! algorithm; with several candidates `openidconnect` refuses it as ambiguous, and so do we
 //! (OpenID Connect Core 10.1: a provider with several keys must send `kid`).
 
+use crate::util::{clock::now_unix, error_chain};
 use std::{
     sync::{
         atomic::{AtomicU64, Ordering},
@@ -684,23 +685,6 @@ fn token_error_summary<E: std::error::Error>(
         RequestTokenError::Parse(err, _) => format!("unreadable response: {err}"),
         RequestTokenError::Other(o) => o.clone(),
     }
-}
-
-/// An error and its sources on one line.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        cur = s.source();
-    }
-    out
-}
-
-/// Seconds since the epoch.
-pub fn now_unix() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 impl TokenSet {

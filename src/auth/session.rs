@@ -4,13 +4,14 @@
 //! [`crate::store`]), and the record only names the vault entry. Pending logins hold the PKCE
 //! verifier and nonce, so they are sealed too.
 
+use crate::util::clock::now_unix;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
 use super::{
     error::LoginError,
-    oidc::{now_unix, Identity, PendingLogin, PENDING_LOGIN_TTL},
+    oidc::{Identity, PendingLogin, PENDING_LOGIN_TTL},
 };
 use crate::crypto::Cipher;
 

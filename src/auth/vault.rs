@@ -5,6 +5,7 @@
 //! wait on a per-session lock and then re-read the vault, finding the new token instead of
 //! spending the (rotating) refresh token a second time.
 
+use crate::util::clock::now_unix;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex as StdMutex, Weak},
@@ -13,12 +14,7 @@ use std::{
 
 use tokio::sync::Mutex;
 
-use super::{
-    error::RefreshError,
-    oidc::{now_unix, OidcProvider},
-    session::SessionUser,
-    tokens::TokenSet,
-};
+use super::{error::RefreshError, oidc::OidcProvider, session::SessionUser, tokens::TokenSet};
 use crate::{
     crypto::{Cipher, CryptoError},
     store::{Db, DbError},

@@ -139,7 +139,7 @@ impl HttpGateway {
             } else {
                 (
                     "network",
-                    GatewayError::Network(crate::auth::oidc::error_chain(&e)),
+                    GatewayError::Network(crate::util::error_chain(&e)),
                 )
             };
             crate::metrics::gateway_call(path, label, started.elapsed());

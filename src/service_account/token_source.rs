@@ -209,12 +209,12 @@ impl PatClient {
             .send()
             .await
             // reqwest errors name the URL (no secret in it: the PAT is in the body only).
-            .map_err(|e| PatError::Unavailable(crate::auth::oidc::error_chain(&e)))?;
+            .map_err(|e| PatError::Unavailable(crate::util::error_chain(&e)))?;
         let status = response.status();
         let body = response
             .bytes()
             .await
-            .map_err(|e| PatError::Unavailable(crate::auth::oidc::error_chain(&e)))?;
+            .map_err(|e| PatError::Unavailable(crate::util::error_chain(&e)))?;
         if status.is_success() {
             let ok: TokenOk = serde_json::from_slice(&body)
                 .map_err(|e| PatError::Protocol(format!("unreadable token response: {e}")))?;
@@ -265,7 +265,7 @@ impl PatClient {
         Ok(PatToken {
             access_token: SecretString::from(ok.access_token),
             lifetime,
-            expires_at_unix: crate::auth::oidc::now_unix() + lifetime.as_secs() as i64,
+            expires_at_unix: crate::util::clock::now_unix() + lifetime.as_secs() as i64,
             granted_scopes: granted,
             missing_scopes: missing,
             renew_at: Instant::now() + lifetime.saturating_sub(effective_margin(lifetime)),

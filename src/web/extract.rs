@@ -1,5 +1,6 @@
 //! Extractors: the signed-in user (or a redirect to login) and the optional user.
 
+use crate::util::clock::now_unix;
 use axum::{
     extract::{FromRequestParts, OptionalFromRequestParts},
     http::{request::Parts, Method},
@@ -8,7 +9,7 @@ use axum::{
 use tower_sessions::Session;
 
 use crate::{
-    auth::{oidc::now_unix, session, ReturnTo, SessionUser},
+    auth::{session, ReturnTo, SessionUser},
     error::{login_link, AppError},
     state::AppState,
 };

@@ -5,6 +5,7 @@
 //! moves it, sealed, into the `fv_integration` table and makes it the app's current PAT.
 //! A PAT from `FV_PAT` is shown as configured and cannot be changed here.
 
+use crate::util::clock::now_unix;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
@@ -21,10 +22,9 @@ use super::{
     templates::{Chrome, ErrorPage},
 };
 use crate::{
-    auth::{oidc::now_unix, SessionUser},
+    auth::SessionUser,
     config::Settings,
     error::AppError,
-    fake,
     service_account::{
         format_unix, token_source::last4, verify, PatOrigin, Verified, VerifyError, PAT_PURPOSE,
     },
@@ -47,7 +47,7 @@ pub fn is_admin(settings: &Settings, user: &SessionUser) -> bool {
         return false;
     };
     if settings.admin_emails.is_empty() {
-        return settings.demo && email.eq_ignore_ascii_case(fake::ADA.email);
+        return settings.demo && email.eq_ignore_ascii_case(fake_filevine::ADA.email);
     }
     settings
         .admin_emails

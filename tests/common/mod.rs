@@ -2,11 +2,11 @@
 //! (cookie jar, redirects off) that walks the login.
 #![allow(dead_code)]
 
+use fake_filevine::{FakeClient, FakeControl, FakeFilevine, FakeOptions};
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use fv_partner_app::{
     config::{self, Settings, Sources},
-    fake::{FakeClient, FakeControl, FakeFilevine, FakeOptions},
     startup::Application,
 };
 use reqwest::{header, StatusCode};

@@ -206,7 +206,7 @@ fn message(status: StatusCode, title: &str, message: impl Into<String>) -> Respo
 pub(crate) async fn css() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../../templates/fake/fake.css"),
+        include_str!("../templates/fake/fake.css"),
     )
         .into_response()
 }

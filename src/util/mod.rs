@@ -1,0 +1,36 @@
+//! The ground floor: small things every layer uses and that depend on nothing of the app.
+//!
+//! - [`clock`]: the one source of "now" for every comparison of times (token expiry, `state`
+//!   expiry, session lifetimes, leases, caches, schedulers), so tests can move time instead of
+//!   sleeping.
+//! - [`error_chain`]: an error with its sources, for log lines.
+
+pub mod clock;
+
+pub use clock::Clock;
+
+/// An error followed by each of its sources, `": "`-separated, for a log line. `Display` of
+/// most errors stops at the outermost layer ("error sending request"), which says nothing.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn error_chain_lists_every_source() {
+        let e = Outer(std::io::Error::other("inner"));
+        assert_eq!(super::error_chain(&e), "outer: inner");
+    }
+}
