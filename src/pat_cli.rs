@@ -14,7 +14,7 @@ use secrecy::SecretString;
 
 /// The PAT a one-shot command uses: `FV_PAT`, or in demo mode the stand-in's demo PAT.
 pub fn command_pat(settings: &crate::config::Settings) -> Option<SecretString> {
-    match (&settings.pat, settings.demo) {
+    match (&settings.service_account.pat, settings.demo) {
         (Some(p), _) => Some(p.clone()),
         (None, true) => Some(SecretString::from(fake_filevine::DEMO_PAT)),
         (None, false) => None,
@@ -28,7 +28,7 @@ pub async fn verify(overrides: &Overrides) -> ExitCode {
         Err(code) => return code,
     };
     let (pat, described) = match command_pat(&settings) {
-        Some(p) if settings.pat.is_some() => {
+        Some(p) if settings.service_account.pat.is_some() => {
             let tail = last4(&p);
             let d = if tail.is_empty() {
                 "FV_PAT".to_owned()
@@ -46,7 +46,7 @@ pub async fn verify(overrides: &Overrides) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let expected = settings.service_account_email.clone();
+    let expected = settings.service_account.email.clone();
     let app = match Application::build_for_command(settings).await {
         Ok(app) => app,
         Err(e) => {

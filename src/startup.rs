@@ -54,11 +54,11 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `settings.listen` and builds.
+    /// Binds `settings.server.listen` and builds.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let listener =
-            std::net::TcpListener::bind(settings.listen).map_err(|source| StartupError::Bind {
-                addr: settings.listen,
+            std::net::TcpListener::bind(settings.server.listen).map_err(|source| StartupError::Bind {
+                addr: settings.server.listen,
                 source,
             })?;
         Self::build_with_listener(settings, listener).await
@@ -68,7 +68,7 @@ impl Application {
     /// exports): discovery, the database and, in demo mode, the stand-in come up exactly as
     /// when serving, but nothing listens where a browser would look.
     pub async fn build_for_command(mut settings: Settings) -> Result<Self, StartupError> {
-        settings.listen = ([127, 0, 0, 1], 0).into();
+        settings.server.listen = ([127, 0, 0, 1], 0).into();
         Self::build(settings).await
     }
 
@@ -83,11 +83,11 @@ impl Application {
         listener
             .set_nonblocking(true)
             .map_err(|source| StartupError::Bind {
-                addr: settings.listen,
+                addr: settings.server.listen,
                 source,
             })?;
         let addr = listener.local_addr().map_err(|source| StartupError::Bind {
-            addr: settings.listen,
+            addr: settings.server.listen,
             source,
         })?;
         let tls = tls_config(&settings.tls).await?;
@@ -113,21 +113,21 @@ impl Application {
             .map_err(|e| StartupError::Tls(e.to_string()))?;
 
         let oidc = OidcProvider::discover(&settings, http.clone()).await?;
-        let db = Db::connect(&settings.database_url).await?;
-        let cipher = Cipher::new(&settings.secret_key);
+        let db = Db::connect(&settings.db.url).await?;
+        let cipher = Cipher::new(&settings.db.secret_key);
         let vault = TokenVault::new(
             db.clone(),
             cipher.clone(),
             oidc.clone(),
-            settings.refresh_margin,
-            settings.session_absolute_timeout,
+            settings.session.refresh_margin,
+            settings.session.absolute_timeout,
         );
         let gateway = Arc::new(HttpGateway::new(
             http.clone(),
-            settings.gateway_url.clone(),
-            settings.concurrency,
+            settings.gateway.url.clone(),
+            settings.gateway.concurrency,
         ));
-        let https = settings.redirect_uri.scheme() == "https";
+        let https = settings.oidc.redirect_uri.scheme() == "https";
         let pat = pat_connection(&settings, &oidc, http.clone(), &db, &cipher).await?;
         let store = db.session_store();
         let state = AppState::new(AppInner {
@@ -188,7 +188,7 @@ impl Application {
 
     /// The URL a browser should open.
     pub fn public_url(&self) -> Url {
-        let mut u = self.state.settings.redirect_uri.clone();
+        let mut u = self.state.settings.oidc.redirect_uri.clone();
         u.set_path("/");
         u.set_query(None);
         u
@@ -283,8 +283,8 @@ async fn start_demo_provider(
 ) -> Result<FakeFilevine, StartupError> {
     let scheme = if tls { "https" } else { "http" };
     for uri in [
-        &mut settings.redirect_uri,
-        &mut settings.post_logout_redirect_uri,
+        &mut settings.oidc.redirect_uri,
+        &mut settings.oidc.post_logout_redirect_uri,
     ] {
         let host_is_local = matches!(uri.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
         if host_is_local {
@@ -293,8 +293,8 @@ async fn start_demo_provider(
         }
     }
     let client = FakeClient::demo_for(
-        settings.redirect_uri.as_str(),
-        settings.post_logout_redirect_uri.as_str(),
+        settings.oidc.redirect_uri.as_str(),
+        settings.oidc.post_logout_redirect_uri.as_str(),
     );
     let (client_id, secret) = (client.client_id.clone(), client.client_secret.clone());
     let options = FakeOptions {
@@ -304,11 +304,11 @@ async fn start_demo_provider(
     let fake = FakeFilevine::start(options)
         .await
         .map_err(|e| StartupError::Fake(e.to_string()))?;
-    settings.authority =
+    settings.oidc.authority =
         Url::parse(&fake.issuer()).map_err(|e| StartupError::Fake(e.to_string()))?;
-    settings.gateway_url = fake.gateway_url();
-    settings.client_id = client_id;
-    settings.client_secret = SecretString::from(secret);
+    settings.gateway.url = fake.gateway_url();
+    settings.oidc.client_id = client_id;
+    settings.oidc.client_secret = SecretString::from(secret);
     Ok(fake)
 }
 
@@ -325,8 +325,8 @@ fn check_routes(settings: &Settings) -> Result<(), StartupError> {
         "/readyz",
         "/metrics",
     ];
-    let cb = settings.redirect_uri.path();
-    let out = settings.post_logout_redirect_uri.path();
+    let cb = settings.oidc.redirect_uri.path();
+    let out = settings.oidc.post_logout_redirect_uri.path();
     if RESERVED.contains(&cb) || cb.starts_with("/static/") {
         return Err(StartupError::Routes(format!("FV_REDIRECT_URI: its path {cb} is one of the app's own pages; register a callback such as /auth/callback or /signin-oidc")));
     }
@@ -390,10 +390,10 @@ async fn pat_connection(
     let client = PatClient::new(
         http,
         endpoint,
-        settings.client_id.clone(),
-        settings.client_secret.clone(),
+        settings.oidc.client_id.clone(),
+        settings.oidc.client_secret.clone(),
     );
-    Ok(PatConnection::load(client, settings.pat.clone(), db, cipher).await)
+    Ok(PatConnection::load(client, settings.service_account.pat.clone(), db, cipher).await)
 }
 
 /// Purges expired sessions and vault rows every few minutes.

@@ -69,7 +69,7 @@ pub async fn export_to<W: Write>(
     progress(first.items.len());
     let counter = fetched.clone();
     let source = account.source.clone();
-    let body = body_stream(format, first, base, state.settings.concurrency, move |q| {
+    let body = body_stream(format, first, base, state.settings.gateway.concurrency, move |q| {
         let (state, source, counter) = (state.clone(), source.clone(), counter.clone());
         async move {
             let page = pat_projects(&state, &source, ctx, q).await?;

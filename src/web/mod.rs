@@ -35,7 +35,7 @@ pub fn session_cookie_name(https: bool) -> &'static str {
 /// client registered for the samples' `/signin-oidc` works unchanged.
 pub fn router(state: AppState, store: AnyStore) -> Router {
     let settings = &state.settings;
-    let idle = time::Duration::seconds(settings.session_idle_timeout.as_secs() as i64);
+    let idle = time::Duration::seconds(settings.session.idle_timeout.as_secs() as i64);
     let sessions = SessionManagerLayer::new(store)
         .with_name(session_cookie_name(state.https))
         .with_secure(state.https)
@@ -44,7 +44,7 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle));
 
-    let mut provider_origins = vec![settings.authority.origin().ascii_serialization()];
+    let mut provider_origins = vec![settings.oidc.authority.origin().ascii_serialization()];
     if let Some(end) = state.oidc.summary().end_session_endpoint.as_deref() {
         if let Ok(u) = url::Url::parse(end) {
             provider_origins.push(u.origin().ascii_serialization());
@@ -56,10 +56,10 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
     let router = Router::new()
         .route("/", get(pages::home))
         .route("/auth/login", get(auth_pages::login))
-        .route(settings.redirect_uri.path(), get(auth_pages::callback))
+        .route(settings.oidc.redirect_uri.path(), get(auth_pages::callback))
         .route("/auth/logout", post(auth_pages::logout))
         .route(
-            settings.post_logout_redirect_uri.path(),
+            settings.oidc.post_logout_redirect_uri.path(),
             get(auth_pages::signed_out),
         )
         .route("/profile", get(pages::profile))

@@ -46,10 +46,11 @@ pub fn is_admin(settings: &Settings, user: &SessionUser) -> bool {
     let Some(email) = user.identity.email.as_deref().map(str::trim) else {
         return false;
     };
-    if settings.admin_emails.is_empty() {
+    if settings.service_account.admin_emails.is_empty() {
         return settings.demo && email.eq_ignore_ascii_case(fake_filevine::ADA.email);
     }
     settings
+        .service_account
         .admin_emails
         .iter()
         .any(|a| a.eq_ignore_ascii_case(email))
@@ -284,7 +285,7 @@ async fn test_connection(state: &AppState, signed: &SignedIn) -> Result<Response
             .map_err(internal)?
             .map(|r| r.email)
     } else {
-        state.settings.service_account_email.clone()
+        state.settings.service_account.email.clone()
     };
     match verify(&source, state.gateway.as_ref(), expected.as_deref()).await {
         Ok(v) => {
@@ -326,8 +327,8 @@ async fn render(
 ) -> Result<IntegrationPage, AppError> {
     let settings = &state.settings;
     let env = (state.pat.origin() == Some(PatOrigin::Environment)).then(|| EnvView {
-        last4: settings.pat.as_ref().map(last4).unwrap_or_default(),
-        email: settings.service_account_email.clone(),
+        last4: settings.service_account.pat.as_ref().map(last4).unwrap_or_default(),
+        email: settings.service_account.email.clone(),
     });
     let stored = state
         .db
@@ -369,7 +370,7 @@ async fn render(
     Ok(IntegrationPage {
         chrome: Chrome::new(settings, Some(&signed.user)),
         csrf: signed.user.csrf.clone(),
-        demo_admin: settings.demo && settings.admin_emails.is_empty(),
+        demo_admin: settings.demo && settings.service_account.admin_emails.is_empty(),
         env,
         stored,
         pending,
