@@ -162,7 +162,7 @@ async fn serve(overrides: &Overrides) -> ExitCode {
         Ok(app) => app,
         Err(e) => {
             eprintln!("fv-partner-app cannot start: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(e.exit_code());
         }
     };
     print_banner(&app);
@@ -207,7 +207,7 @@ async fn check(overrides: &Overrides) -> ExitCode {
         Ok(app) => app,
         Err(e) => {
             eprintln!("\nProblem: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(e.exit_code());
         }
     };
     if app.fake().is_some() {

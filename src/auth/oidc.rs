@@ -204,7 +204,12 @@ impl OidcProvider {
         settings: &Settings,
         http: reqwest::Client,
     ) -> Result<Arc<Self>, DiscoveryError> {
-        let authority = settings.oidc.authority.as_str().trim_end_matches('/').to_owned();
+        let authority = settings
+            .oidc
+            .authority
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned();
         let issuer = IssuerUrl::new(authority.clone())
             .map_err(|e| DiscoveryError::BadIssuer(e.to_string()))?;
         let metadata = FvProviderMetadata::discover_async(issuer.clone(), &http)
@@ -232,7 +237,8 @@ impl OidcProvider {
             _ => AuthType::BasicAuth,
         };
         let client_id = ClientId::new(settings.oidc.client_id.clone());
-        let client_secret = ClientSecret::new(settings.oidc.client_secret.expose_secret().to_owned());
+        let client_secret =
+            ClientSecret::new(settings.oidc.client_secret.expose_secret().to_owned());
         let redirect = RedirectUrl::new(settings.oidc.redirect_uri.to_string())
             .map_err(|e| DiscoveryError::BadRedirect(e.to_string()))?;
         let client = CoreClient::new(client_id.clone(), issuer.clone(), metadata.jwks().clone())
@@ -258,7 +264,13 @@ impl OidcProvider {
             refetch_gate: Mutex::new(None),
             refetch_cooldown_ms: AtomicU64::new(JWKS_REFETCH_COOLDOWN.as_millis() as u64),
             userinfo: metadata.userinfo_endpoint().map(|u| u.url().clone()),
-            scopes: settings.oidc.scopes.iter().cloned().map(Scope::new).collect(),
+            scopes: settings
+                .oidc
+                .scopes
+                .iter()
+                .cloned()
+                .map(Scope::new)
+                .collect(),
             clock_skew: settings.oidc.clock_skew,
             end_session: extra.end_session_endpoint,
             iss_parameter: extra.authorization_response_iss_parameter_supported,

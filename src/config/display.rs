@@ -23,7 +23,11 @@ impl Settings {
             "Filevine".to_owned()
         };
         row("mode", mode, "FV_DEMO");
-        row("FV_REGION", self.oidc.region.as_str().to_owned(), "FV_REGION");
+        row(
+            "FV_REGION",
+            self.oidc.region.as_str().to_owned(),
+            "FV_REGION",
+        );
         let placeholder = "filled in at start-up by the demo stand-in";
         let demo_or = |value: String| {
             if self.demo {
@@ -79,11 +83,16 @@ impl Settings {
             _ => "random (not kept across restarts)",
         };
         row("FV_SECRET_KEY", key.to_owned(), "FV_SECRET_KEY");
-        let pat = self.service_account.pat.as_ref().map_or("not set".to_owned(), mask_tail);
+        let pat = self
+            .service_account
+            .pat
+            .as_ref()
+            .map_or("not set".to_owned(), mask_tail);
         row("FV_PAT", pat, "FV_PAT");
         row(
             "FV_SERVICE_ACCOUNT_EMAIL",
-            self.service_account.email
+            self.service_account
+                .email
                 .clone()
                 .unwrap_or_else(|| "not set".to_owned()),
             "FV_SERVICE_ACCOUNT_EMAIL",

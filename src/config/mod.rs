@@ -41,6 +41,7 @@
 mod display;
 mod error;
 mod parse;
+mod routes;
 mod sources;
 mod validate;
 
@@ -53,6 +54,7 @@ use secrecy::SecretString;
 use url::Url;
 
 pub use error::{ConfigError, ConfigErrors};
+pub use routes::check_route_paths;
 pub use sources::{Origin, Sources};
 pub use validate::{resolve, DEFAULT_SCOPES};
 
@@ -249,6 +251,16 @@ pub struct ServiceAccountSettings {
     /// Lowercased emails of users who may manage the service-account connection. In demo
     /// mode with none configured, start-up puts the demo admin here.
     pub admin_emails: Vec<String>,
+    /// The PAT one-shot commands (`pat verify`, `projects export`) use when `FV_PAT` is not
+    /// set: in demo mode, start-up puts the stand-in's demo PAT here; otherwise none.
+    pub demo_pat: Option<SecretString>,
+}
+
+impl ServiceAccountSettings {
+    /// The PAT a one-shot command acts through: `FV_PAT`, else (demo mode) the stand-in's.
+    pub fn command_pat(&self) -> Option<SecretString> {
+        self.pat.clone().or_else(|| self.demo_pat.clone())
+    }
 }
 
 /// What the command line sets. Flags mirror the environment names and win over every other

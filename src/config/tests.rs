@@ -114,7 +114,10 @@ fn full_environment_is_real() {
     assert_eq!(s.db.secret_key.expose()[31], 0x1f);
     assert_eq!(s.origins["FV_SECRET_KEY"], Origin::Env("FV_SECRET_KEY"));
     assert_eq!(s.server.listen.port(), 8080);
-    assert_eq!(s.service_account.admin_emails, ["alice@firm.com", "bob@firm.com"]);
+    assert_eq!(
+        s.service_account.admin_emails,
+        ["alice@firm.com", "bob@firm.com"]
+    );
     assert_eq!(s.service_account.email.as_deref(), Some("robot@firm.com"));
     assert_eq!(s.gateway.concurrency, 25);
     assert_eq!(s.session.idle_timeout.as_secs(), 30 * 60);
@@ -213,12 +216,18 @@ fn later_source_wins() {
         4000,
         ".env FV_LISTEN beats config.json port"
     );
-    assert_eq!(layered(Some("dotenv"), Some("env"), None).oidc.client_id, "env");
+    assert_eq!(
+        layered(Some("dotenv"), Some("env"), None).oidc.client_id,
+        "env"
+    );
     let s = layered(Some("dotenv"), Some("env"), Some("flag"));
     assert_eq!(s.oidc.client_id, "flag");
     assert_eq!(s.origins["FV_CLIENT_ID"], Origin::Flag("--client-id"));
     // Empty values count as unset.
-    assert_eq!(layered(Some("dotenv"), Some(""), None).oidc.client_id, "dotenv");
+    assert_eq!(
+        layered(Some("dotenv"), Some(""), None).oidc.client_id,
+        "dotenv"
+    );
 }
 
 #[test]
@@ -413,7 +422,11 @@ fn secret_key_accepts_hex_and_base64_and_never_echoes() {
     encodings.push(HEX_KEY.to_uppercase());
     for text in encodings {
         let s = ok(real(&[("FV_SECRET_KEY", &text)]));
-        assert_eq!(s.db.secret_key.expose().as_slice(), bytes.as_slice(), "{text}");
+        assert_eq!(
+            s.db.secret_key.expose().as_slice(),
+            bytes.as_slice(),
+            "{text}"
+        );
     }
     let short = &HEX_KEY[..62];
     let too_long = base64::engine::general_purpose::STANDARD.encode([7u8; 33]);

@@ -126,6 +126,7 @@ pub fn resolve(sources: Sources) -> Result<Settings, ConfigErrors> {
             pat,
             email: service_account_email,
             admin_emails,
+            demo_pat: None,
         },
         tls,
         warnings: Vec::new(),
@@ -401,7 +402,10 @@ impl Resolver {
         let tls = s.tls != TlsMode::Off;
         for (key, uri) in [
             ("FV_REDIRECT_URI", &s.oidc.redirect_uri),
-            ("FV_POST_LOGOUT_REDIRECT_URI", &s.oidc.post_logout_redirect_uri),
+            (
+                "FV_POST_LOGOUT_REDIRECT_URI",
+                &s.oidc.post_logout_redirect_uri,
+            ),
         ] {
             if !is_loopback(uri) {
                 continue;
