@@ -8,6 +8,7 @@
 //!   swapped when an admin saves or removes one. Later jobs call
 //!   `state.pat.current()` and then `source.token().await`.
 
+pub mod client;
 pub mod token_source;
 pub mod verify;
 
@@ -15,7 +16,8 @@ use std::sync::{Arc, RwLock};
 
 use secrecy::SecretString;
 
-pub use token_source::{PatClient, PatError, PatToken, PatTokenSource, DEFAULT_PAT_SCOPES};
+pub use client::{effective_margin, PatClient};
+pub use token_source::{PatError, PatToken, PatTokenSource, DEFAULT_PAT_SCOPES};
 pub use verify::{verify, Verified, VerifyError};
 
 use crate::{crypto::Cipher, store::Db};
