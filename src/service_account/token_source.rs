@@ -115,7 +115,6 @@ impl std::fmt::Debug for PatToken {
     }
 }
 
-
 /// What the minting lock guards: the last failure, so waiters do not all repeat it.
 #[derive(Default)]
 struct MintState {
@@ -251,4 +250,3 @@ impl crate::filevine::TokenSource for PatTokenSource {
             .map(|t| t.secret().to_owned())
     }
 }
-
