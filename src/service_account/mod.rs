@@ -81,8 +81,12 @@ impl PatConnection {
         }
     }
 
-    /// Makes the PAT of `row` (a saved connection, or none) current.
+    /// Makes the PAT of `row` (a saved connection, or none) current. `FV_PAT` always wins:
+    /// a PAT from the environment is never replaced by a saved one.
     pub fn use_stored(&self, row: Option<&IntegrationRow>, cipher: &Cipher) {
+        if self.origin() == Some(PatOrigin::Environment) {
+            return;
+        }
         let opened = row
             .and_then(|r| r.sealed_pat.as_deref())
             .map(|sealed| cipher.open_bytes(PAT_PURPOSE, sealed));
