@@ -68,7 +68,8 @@ impl AppError {
                 return_to,
                 reason: format!("stored tokens unreadable: {e}"),
             },
-            other => AppError::Internal(other.to_string()),
+            // The token store is down (a database restart): the session is intact, come back.
+            VaultError::Db(e) => AppError::ProviderUnavailable(format!("token store: {e}")),
         }
     }
 

@@ -14,6 +14,7 @@ use axum::Router;
 use secrecy::SecretString;
 use url::Url;
 
+use crate::util::Clock;
 use crate::{
     auth::{oidc::DiscoveryError, OidcProvider, TokenVault},
     config::{Settings, TlsMode},
@@ -75,8 +76,18 @@ impl Application {
     /// Builds on an already bound listener (tests bind port 0 first so that they know the
     /// redirect URI before the provider is told about it).
     pub async fn build_with_listener(
+        settings: Settings,
+        listener: std::net::TcpListener,
+    ) -> Result<Self, StartupError> {
+        Self::build_with_clock(settings, listener, Clock::system()).await
+    }
+
+    /// [`Application::build_with_listener`] with the app's clock given: tests share one
+    /// [`Clock`] between replicas and move it instead of sleeping until tokens expire.
+    pub async fn build_with_clock(
         mut settings: Settings,
         listener: std::net::TcpListener,
+        clock: Clock,
     ) -> Result<Self, StartupError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         crate::metrics::install();
@@ -112,7 +123,7 @@ impl Application {
             .build()
             .map_err(|e| StartupError::Tls(e.to_string()))?;
 
-        let oidc = OidcProvider::discover(&settings, http.clone()).await?;
+        let oidc = OidcProvider::discover(&settings, http.clone(), clock.clone()).await?;
         let db = Db::connect(&settings.database_url).await?;
         let cipher = Cipher::new(&settings.secret_key);
         let vault = TokenVault::new(
@@ -121,6 +132,7 @@ impl Application {
             oidc.clone(),
             settings.refresh_margin,
             settings.session_absolute_timeout,
+            clock,
         );
         let gateway = Arc::new(HttpGateway::new(
             http.clone(),

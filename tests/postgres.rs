@@ -76,6 +76,7 @@ async fn the_service_account_connection_is_stored_sealed_in_postgres() {
     let row = IntegrationRow {
         sealed_pat: Some(app.state.cipher.seal_bytes(
             fv_partner_app::service_account::PAT_PURPOSE,
+            fv_partner_app::service_account::PAT_ROW,
             b"fvpat-postgres-test-0000",
         )),
         last4: "0000".into(),
@@ -100,6 +101,7 @@ async fn the_service_account_connection_is_stored_sealed_in_postgres() {
         .cipher
         .open_bytes(
             fv_partner_app::service_account::PAT_PURPOSE,
+            fv_partner_app::service_account::PAT_ROW,
             back.sealed_pat.as_deref().unwrap(),
         )
         .unwrap();

@@ -22,6 +22,8 @@ use crate::{crypto::Cipher, filevine::GatewayError, store::Db};
 
 /// Purpose string the stored PAT is sealed with (bound as AES-GCM associated data).
 pub const PAT_PURPOSE: &str = "pat";
+/// The row a sealed PAT is bound to (see [`crate::crypto`]): the one row of `fv_integration`.
+pub const PAT_ROW: &[&str] = &["fv_integration/1"];
 
 /// Where the current PAT came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,7 +66,7 @@ impl PatConnection {
             Ok(Some(row)) => match row
                 .sealed_pat
                 .as_deref()
-                .map(|s| cipher.open_bytes(PAT_PURPOSE, s))
+                .map(|s| cipher.open_bytes(PAT_PURPOSE, PAT_ROW, s))
             {
                 Some(Ok(bytes)) => match String::from_utf8(bytes) {
                     Ok(pat) => conn.set(PatOrigin::Stored, Some(SecretString::from(pat))),

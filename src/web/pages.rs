@@ -82,7 +82,7 @@ pub async fn profile(
 
     let tokens = state
         .vault
-        .load(&signed.user.vault_id)
+        .load(&signed.user)
         .await
         .map_err(|e| AppError::from_vault(e, here.clone()))?;
     let (token_expires, has_refresh) = tokens

@@ -27,6 +27,7 @@ use crate::{
     error::AppError,
     service_account::{
         format_unix, token_source::last4, verify, PatOrigin, Verified, VerifyError, PAT_PURPOSE,
+        PAT_ROW,
     },
     state::AppState,
     store::IntegrationRow,
@@ -202,7 +203,10 @@ async fn verify_pat(
                 verified,
                 verified_at: now_unix(),
             };
-            let sealed = state.cipher.seal_json(PENDING_PURPOSE, &pending);
+            let sealed =
+                state
+                    .cipher
+                    .seal_json(PENDING_PURPOSE, &[&signed.user.vault_id], &pending);
             signed
                 .session
                 .insert(PENDING_KEY, sealed)
@@ -239,11 +243,11 @@ async fn save(state: &AppState, signed: &SignedIn) -> Result<Response, AppError>
     };
     let pat = SecretString::from(pending.pat);
     let row = IntegrationRow {
-        sealed_pat: Some(
-            state
-                .cipher
-                .seal_bytes(PAT_PURPOSE, pat.expose_secret().as_bytes()),
-        ),
+        sealed_pat: Some(state.cipher.seal_bytes(
+            PAT_PURPOSE,
+            PAT_ROW,
+            pat.expose_secret().as_bytes(),
+        )),
         last4: last4(&pat),
         email: pending.email,
         verified_name: Some(pending.verified.name),
@@ -338,7 +342,7 @@ async fn render(
             readable: r
                 .sealed_pat
                 .as_deref()
-                .is_some_and(|s| state.cipher.open_bytes(PAT_PURPOSE, s).is_ok()),
+                .is_some_and(|s| state.cipher.open_bytes(PAT_PURPOSE, PAT_ROW, s).is_ok()),
             last4: r.last4,
             email: r.email,
             verified_name: r.verified_name,
@@ -390,7 +394,7 @@ async fn load_pending(state: &AppState, signed: &SignedIn) -> Result<Option<Pend
         .and_then(|s| {
             state
                 .cipher
-                .open_json::<PendingPat>(PENDING_PURPOSE, &s)
+                .open_json::<PendingPat>(PENDING_PURPOSE, &[&signed.user.vault_id], &s)
                 .ok()
         })
         .filter(|p| now_unix() - p.verified_at <= PENDING_TTL_SECS))

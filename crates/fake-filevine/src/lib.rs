@@ -30,6 +30,7 @@ mod introspection;
 pub(crate) mod keys;
 pub mod options;
 pub mod provider;
+mod refresh_grant;
 mod state;
 
 pub use control::{FakeControl, ProjectFilter, RecordedRequest};
@@ -142,6 +143,7 @@ impl FakeFilevine {
             end_sessions: Mutex::new(Vec::new()),
             projects: Mutex::new(HashMap::new()),
             introspector,
+            lab: Default::default(),
         });
         for c in &opts.clients {
             shared.remember_secret(&c.client_secret);
