@@ -243,7 +243,7 @@ async fn measure(app: &TestApp, clients: &[reqwest::Client], path: &str, secs: u
 async fn create_sessions(app: &TestApp, n: usize) -> Vec<String> {
     let state = app.state.clone();
     let idle = tower_sessions::Expiry::OnInactivity(time::Duration::seconds(
-        app.settings.session_idle_timeout.as_secs() as i64,
+        app.settings.session.idle_timeout.as_secs() as i64,
     ));
     let store = Arc::new(state.db.session_store());
     futures::stream::iter(0..n)

@@ -68,4 +68,4 @@ mkdir -p target/e2e-screenshots
 echo "test.sh: browser e2e ready (screenshots go to target/e2e-screenshots/)"
 
 # One build, every test from it.
-cargo test --locked --all-targets "$@"
+cargo test --locked --workspace --all-targets "$@"

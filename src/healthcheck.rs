@@ -18,7 +18,7 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The URL of the readiness check for a server configured with `settings`.
 pub fn readyz_url(settings: &Settings) -> String {
-    let addr = connect_addr(settings.listen);
+    let addr = connect_addr(settings.server.listen);
     let scheme = match settings.tls {
         TlsMode::Off => "http",
         _ => "https",

@@ -162,7 +162,7 @@ async fn serve(overrides: &Overrides) -> ExitCode {
         Ok(app) => app,
         Err(e) => {
             eprintln!("fv-partner-app cannot start: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(e.exit_code());
         }
     };
     print_banner(&app);
@@ -188,8 +188,8 @@ fn print_banner(app: &Application) {
         println!("  │ For real Filevine set FV_CLIENT_ID, FV_CLIENT_SECRET, FV_SECRET_KEY.    │");
         println!("  └─────────────────────────────────────────────────────────────────────────┘");
     } else {
-        println!("  Filevine identity: {}", app.settings().authority);
-        println!("  Filevine gateway:  {}", app.settings().gateway_url);
+        println!("  Filevine identity: {}", app.settings().oidc.authority);
+        println!("  Filevine gateway:  {}", app.settings().gateway.url);
     }
     println!();
 }
@@ -207,7 +207,7 @@ async fn check(overrides: &Overrides) -> ExitCode {
         Ok(app) => app,
         Err(e) => {
             eprintln!("\nProblem: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(e.exit_code());
         }
     };
     if app.fake().is_some() {
@@ -250,7 +250,7 @@ async fn check(overrides: &Overrides) -> ExitCode {
         "  RFC 9207 iss parameter           {}",
         if s.iss_parameter { "yes" } else { "no" }
     );
-    let requested = &app.settings().scopes;
+    let requested = &app.settings().oidc.scopes;
     let missing: Vec<&String> = requested
         .iter()
         .filter(|sc| {

@@ -10,15 +10,17 @@ use fv_partner_app::{
     service_account::{self, token_source::last4, VerifyError},
     startup::Application,
 };
-use secrecy::SecretString;
 
-/// The PAT a one-shot command uses: `FV_PAT`, or in demo mode the stand-in's demo PAT.
-pub fn command_pat(settings: &crate::config::Settings) -> Option<SecretString> {
-    match (&settings.pat, settings.demo) {
-        (Some(p), _) => Some(p.clone()),
-        (None, true) => Some(SecretString::from(fake_filevine::DEMO_PAT)),
-        (None, false) => None,
-    }
+/// Whether a one-shot command has a PAT to act through: `FV_PAT`, or demo mode (which brings
+/// the stand-in's). Checked before start-up, so a missing PAT is exit 2 without a provider.
+pub fn has_command_pat(settings: &fv_partner_app::config::Settings) -> bool {
+    settings.service_account.pat.is_some() || settings.demo
+}
+
+/// Says that no PAT is configured and what to set; exit code 2 (configuration).
+pub fn no_pat(command: &str) -> ExitCode {
+    eprintln!("No personal access token is configured: set FV_PAT to the PAT of the service account (and FV_SERVICE_ACCOUNT_EMAIL to its email), then run `fv-partner-app {command}` again.");
+    ExitCode::from(2)
 }
 
 /// Runs `pat verify`.
@@ -27,8 +29,21 @@ pub async fn verify(overrides: &Overrides) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let (pat, described) = match command_pat(&settings) {
-        Some(p) if settings.pat.is_some() => {
+    if !has_command_pat(&settings) {
+        return no_pat("pat verify");
+    }
+    let expected = settings.service_account.email.clone();
+    let app = match Application::build_for_command(settings).await {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("Problem: {e}");
+            eprintln!("The PAT could not be checked because the provider is unreachable or misconfigured.");
+            return ExitCode::from(e.exit_code());
+        }
+    };
+    let state = app.state();
+    let (pat, described) = match state.settings.service_account.command_pat() {
+        Some(p) if state.settings.service_account.pat.is_some() => {
             let tail = last4(&p);
             let d = if tail.is_empty() {
                 "FV_PAT".to_owned()
@@ -41,21 +56,8 @@ pub async fn verify(overrides: &Overrides) -> ExitCode {
             p,
             "the demo stand-in's PAT of its service account".to_owned(),
         ),
-        None => {
-            eprintln!("No personal access token is configured: set FV_PAT to the PAT of the service account (and FV_SERVICE_ACCOUNT_EMAIL to its email), then run `fv-partner-app pat verify` again.");
-            return ExitCode::from(2);
-        }
+        None => return no_pat("pat verify"),
     };
-    let expected = settings.service_account_email.clone();
-    let app = match Application::build_for_command(settings).await {
-        Ok(app) => app,
-        Err(e) => {
-            eprintln!("Problem: {e}");
-            eprintln!("The PAT could not be checked because the provider is unreachable or misconfigured.");
-            return ExitCode::FAILURE;
-        }
-    };
-    let state = app.state();
     if app.fake().is_some() {
         println!("Demo mode: verifying against the built-in stand-in (not Filevine).");
     }

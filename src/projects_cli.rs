@@ -58,22 +58,21 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let pat = match super::pat_cli::command_pat(&settings) {
-        Some(p) => p,
-        None => {
-            eprintln!("No personal access token is configured: set FV_PAT to the PAT of the service account, then run `fv-partner-app projects export` again.");
-            return ExitCode::from(2);
-        }
-    };
+    if !super::pat_cli::has_command_pat(&settings) {
+        return super::pat_cli::no_pat("projects export");
+    }
     let app = match Application::build_for_command(settings).await {
         Ok(app) => app,
         Err(e) => {
             eprintln!("Problem: {e}");
             eprintln!("Nothing was exported: the provider is unreachable or misconfigured.");
-            return ExitCode::FAILURE;
+            return ExitCode::from(e.exit_code());
         }
     };
     let state = app.state();
+    let Some(pat) = state.settings.service_account.command_pat() else {
+        return super::pat_cli::no_pat("projects export");
+    };
     let started = Instant::now();
     let source = state.pat.client().source(pat);
     let account = match PatAccount::resolve(state, source).await {

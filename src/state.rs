@@ -9,6 +9,7 @@ use crate::{
     filevine::Gateway,
     service_account::PatConnection,
     store::Db,
+    util::Clock,
 };
 
 /// Everything a handler may need. Cloning is an `Arc` bump.
@@ -18,6 +19,8 @@ pub struct AppState(Arc<AppInner>);
 /// The parts of [`AppState`].
 pub struct AppInner {
     pub settings: Settings,
+    /// "Now" for every comparison of times; tests move it instead of sleeping.
+    pub clock: Clock,
     pub oidc: Arc<OidcProvider>,
     pub vault: TokenVault,
     pub gateway: Arc<dyn Gateway>,

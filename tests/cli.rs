@@ -115,3 +115,62 @@ fn cargo_run_with_nothing_configured_starts_the_demo() {
     assert!(seen.iter().any(|l| l.contains("DEMO MODE")), "{seen:?}");
     assert!(seen.iter().any(|l| l.contains("not Filevine")), "{seen:?}");
 }
+
+/// A concrete path that the route `template` answers (`{id}` -> `42`, `/static/` -> a file).
+fn concrete(template: &str) -> String {
+    let mut path = template.replace("{id}", "42");
+    if path.ends_with('/') && path.len() > 1 {
+        path.push_str("x.css");
+    }
+    path
+}
+
+fn real_config(c: &mut Command) -> &mut Command {
+    c.env("FV_CLIENT_ID", "id")
+        .env("FV_CLIENT_SECRET", "client-secret-value-0123")
+        .env("FV_AUTHORITY", "https://identity.example.com")
+        .env("FV_SECRET_KEY", "00".repeat(32))
+        .env("DATABASE_URL", "sqlite::memory:")
+}
+
+/// Exit code 2, no panic, and exactly one line, naming `key`, about it.
+fn assert_route_collision(out: &std::process::Output, key: &str, path: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{key}={path}: {err}");
+    assert!(!err.contains("panicked"), "{key}={path}: {err}");
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with(&format!("{key}:")))
+        .collect();
+    assert_eq!(lines.len(), 1, "{key}={path}: {err}");
+    assert!(lines[0].contains(path), "{key}={path}: {err}");
+}
+
+#[test]
+fn a_callback_on_one_of_the_apps_routes_is_a_configuration_error_for_every_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let routes = fv_partner_app::web::served_paths();
+    assert!(routes.contains(&"/projects") && routes.contains(&"/projects/{id}"));
+    for template in routes {
+        let path = concrete(template);
+        for key in ["FV_REDIRECT_URI", "FV_POST_LOGOUT_REDIRECT_URI"] {
+            let out = real_config(&mut bin(dir.path()))
+                .env(key, format!("http://localhost:7059{path}"))
+                .output()
+                .unwrap();
+            assert_route_collision(&out, key, &path);
+        }
+    }
+}
+
+#[test]
+fn a_callback_on_one_of_the_apps_routes_is_refused_in_demo_mode_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin(dir.path())
+        .env("FV_REDIRECT_URI", "http://localhost:7059/projects")
+        .env("FV_LISTEN", "127.0.0.1:0")
+        .env("DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    assert_route_collision(&out, "FV_REDIRECT_URI", "/projects");
+}

@@ -3,6 +3,7 @@
 pub mod error;
 pub mod flow;
 pub mod oidc;
+pub mod policy;
 pub mod return_to;
 pub mod session;
 pub mod tokens;

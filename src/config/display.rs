@@ -23,7 +23,11 @@ impl Settings {
             "Filevine".to_owned()
         };
         row("mode", mode, "FV_DEMO");
-        row("FV_REGION", self.region.as_str().to_owned(), "FV_REGION");
+        row(
+            "FV_REGION",
+            self.oidc.region.as_str().to_owned(),
+            "FV_REGION",
+        );
         let placeholder = "filled in at start-up by the demo stand-in";
         let demo_or = |value: String| {
             if self.demo {
@@ -34,44 +38,44 @@ impl Settings {
         };
         row(
             "FV_AUTHORITY",
-            demo_or(self.authority.to_string()),
+            demo_or(self.oidc.authority.to_string()),
             "FV_AUTHORITY",
         );
         row(
             "FV_GATEWAY_URL",
-            demo_or(self.gateway_url.to_string()),
+            demo_or(self.gateway.url.to_string()),
             "FV_GATEWAY_URL",
         );
         row(
             "FV_CLIENT_ID",
-            demo_or(self.client_id.clone()),
+            demo_or(self.oidc.client_id.clone()),
             "FV_CLIENT_ID",
         );
         row(
             "FV_CLIENT_SECRET",
-            demo_or(mask_tail(&self.client_secret)),
+            demo_or(mask_tail(&self.oidc.client_secret)),
             "FV_CLIENT_SECRET",
         );
         row(
             "FV_REDIRECT_URI",
-            self.redirect_uri.to_string(),
+            self.oidc.redirect_uri.to_string(),
             "FV_REDIRECT_URI",
         );
         row(
             "FV_POST_LOGOUT_REDIRECT_URI",
-            self.post_logout_redirect_uri.to_string(),
+            self.oidc.post_logout_redirect_uri.to_string(),
             "FV_POST_LOGOUT_REDIRECT_URI",
         );
-        row("FV_SCOPES", self.scopes.join(" "), "FV_SCOPES");
+        row("FV_SCOPES", self.oidc.scopes.join(" "), "FV_SCOPES");
         row(
             "FV_CLOCK_SKEW_SECONDS",
-            self.clock_skew.as_secs().to_string(),
+            self.oidc.clock_skew.as_secs().to_string(),
             "FV_CLOCK_SKEW_SECONDS",
         );
-        row("FV_LISTEN", self.listen.to_string(), "FV_LISTEN");
+        row("FV_LISTEN", self.server.listen.to_string(), "FV_LISTEN");
         row(
             "DATABASE_URL",
-            mask_database_url(&self.database_url),
+            mask_database_url(&self.db.url),
             "DATABASE_URL",
         );
         let key = match self.origins.get("FV_SECRET_KEY") {
@@ -79,24 +83,29 @@ impl Settings {
             _ => "random (not kept across restarts)",
         };
         row("FV_SECRET_KEY", key.to_owned(), "FV_SECRET_KEY");
-        let pat = self.pat.as_ref().map_or("not set".to_owned(), mask_tail);
+        let pat = self
+            .service_account
+            .pat
+            .as_ref()
+            .map_or("not set".to_owned(), mask_tail);
         row("FV_PAT", pat, "FV_PAT");
         row(
             "FV_SERVICE_ACCOUNT_EMAIL",
-            self.service_account_email
+            self.service_account
+                .email
                 .clone()
                 .unwrap_or_else(|| "not set".to_owned()),
             "FV_SERVICE_ACCOUNT_EMAIL",
         );
-        let admins = if self.admin_emails.is_empty() {
+        let admins = if self.service_account.admin_emails.is_empty() {
             "none".to_owned()
         } else {
-            self.admin_emails.join(", ")
+            self.service_account.admin_emails.join(", ")
         };
         row("FV_ADMIN_EMAILS", admins, "FV_ADMIN_EMAILS");
         row(
             "FV_CONCURRENCY",
-            self.concurrency.to_string(),
+            self.gateway.concurrency.to_string(),
             "FV_CONCURRENCY",
         );
         let (tls, tls_key) = match &self.tls {
@@ -113,17 +122,17 @@ impl Settings {
         row("TLS", tls, tls_key);
         row(
             "FV_REFRESH_MARGIN_SECONDS",
-            self.refresh_margin.as_secs().to_string(),
+            self.session.refresh_margin.as_secs().to_string(),
             "FV_REFRESH_MARGIN_SECONDS",
         );
         row(
             "FV_SESSION_IDLE_MINUTES",
-            (self.session_idle_timeout.as_secs() / 60).to_string(),
+            (self.session.idle_timeout.as_secs() / 60).to_string(),
             "FV_SESSION_IDLE_MINUTES",
         );
         row(
             "FV_SESSION_ABSOLUTE_HOURS",
-            (self.session_absolute_timeout.as_secs() / 3600).to_string(),
+            (self.session.absolute_timeout.as_secs() / 3600).to_string(),
             "FV_SESSION_ABSOLUTE_HOURS",
         );
         rows
@@ -147,29 +156,29 @@ impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
             .field("demo", &self.demo)
-            .field("region", &self.region)
-            .field("authority", &self.authority.as_str())
-            .field("gateway_url", &self.gateway_url.as_str())
-            .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret)
-            .field("redirect_uri", &self.redirect_uri.as_str())
+            .field("region", &self.oidc.region)
+            .field("authority", &self.oidc.authority.as_str())
+            .field("gateway_url", &self.gateway.url.as_str())
+            .field("client_id", &self.oidc.client_id)
+            .field("client_secret", &self.oidc.client_secret)
+            .field("redirect_uri", &self.oidc.redirect_uri.as_str())
             .field(
                 "post_logout_redirect_uri",
-                &self.post_logout_redirect_uri.as_str(),
+                &self.oidc.post_logout_redirect_uri.as_str(),
             )
-            .field("scopes", &self.scopes)
-            .field("clock_skew", &self.clock_skew)
-            .field("listen", &self.listen)
-            .field("database_url", &mask_database_url(&self.database_url))
-            .field("secret_key", &self.secret_key)
-            .field("pat", &self.pat)
-            .field("service_account_email", &self.service_account_email)
-            .field("admin_emails", &self.admin_emails)
-            .field("concurrency", &self.concurrency)
+            .field("scopes", &self.oidc.scopes)
+            .field("clock_skew", &self.oidc.clock_skew)
+            .field("listen", &self.server.listen)
+            .field("database_url", &mask_database_url(&self.db.url))
+            .field("secret_key", &self.db.secret_key)
+            .field("pat", &self.service_account.pat)
+            .field("service_account_email", &self.service_account.email)
+            .field("admin_emails", &self.service_account.admin_emails)
+            .field("concurrency", &self.gateway.concurrency)
             .field("tls", &self.tls)
-            .field("refresh_margin", &self.refresh_margin)
-            .field("session_idle_timeout", &self.session_idle_timeout)
-            .field("session_absolute_timeout", &self.session_absolute_timeout)
+            .field("refresh_margin", &self.session.refresh_margin)
+            .field("session_idle_timeout", &self.session.idle_timeout)
+            .field("session_absolute_timeout", &self.session.absolute_timeout)
             .field("warnings", &self.warnings)
             .field("origins", &self.origins)
             .finish()

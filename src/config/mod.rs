@@ -41,6 +41,7 @@
 mod display;
 mod error;
 mod parse;
+mod routes;
 mod sources;
 mod validate;
 
@@ -53,6 +54,7 @@ use secrecy::SecretString;
 use url::Url;
 
 pub use error::{ConfigError, ConfigErrors};
+pub use routes::check_route_paths;
 pub use sources::{Origin, Sources};
 pub use validate::{resolve, DEFAULT_SCOPES};
 
@@ -140,26 +142,58 @@ impl std::fmt::Debug for SecretKey {
     }
 }
 
-/// Every setting the app runs with, resolved and validated.
+/// Every setting the app runs with, resolved and validated, in one section per consumer: each
+/// part of the app takes only its own section (the OIDC client never sees the database URL).
 ///
 /// Made by [`load`] (files, environment, flags) or [`resolve`] (in-memory sources, for tests:
 /// `resolve(Sources::default())` gives demo settings). `Debug` masks every secret, including a
-/// password inside `database_url`.
+/// password inside the database URL.
 #[derive(Clone)]
 pub struct Settings {
-    /// Run the embedded stand-in for Filevine; authority, gateway and client are filled in
-    /// by start-up from the stand-in.
+    /// Run the embedded stand-in for Filevine. Start-up resolves demo mode into final settings
+    /// (stand-in authority, gateway, client, demo admin) before anything else is built.
     pub demo: bool,
+    /// Where and how the server listens.
+    pub server: ServerSettings,
+    /// The confidential OpenID Connect client.
+    pub oidc: OidcSettings,
+    /// The Filevine API gateway.
+    pub gateway: GatewaySettings,
+    /// Browser sessions and the tokens they hold.
+    pub session: SessionSettings,
+    /// Storage: the database and the key that seals what is stored.
+    pub db: DatabaseSettings,
+    /// The service account (PAT) connection and who may manage it.
+    pub service_account: ServiceAccountSettings,
+    /// Whether and how the server speaks TLS.
+    pub tls: TlsMode,
+    /// Things that work but are probably not what the operator meant (no `offline_access`, a
+    /// localhost redirect URI on another port, ...): start-up logs them, `check` prints them.
+    pub warnings: Vec<String>,
+    /// Where each setting's value came from, keyed by its environment name (`FV_LISTEN`, ...),
+    /// for `check` and for error messages.
+    pub origins: BTreeMap<&'static str, Origin>,
+}
+
+/// `FV_LISTEN`.
+#[derive(Clone, Debug)]
+pub struct ServerSettings {
+    /// Where the server binds.
+    pub listen: SocketAddr,
+}
+
+/// `FV_REGION`, `FV_AUTHORITY`, `FV_CLIENT_ID`, `FV_CLIENT_SECRET`, `FV_REDIRECT_URI`,
+/// `FV_POST_LOGOUT_REDIRECT_URI`, `FV_SCOPES`, `FV_CLOCK_SKEW_SECONDS`.
+#[derive(Clone)]
+pub struct OidcSettings {
     /// The region whose presets filled authority and gateway when they were not set.
     pub region: Region,
-    /// The OIDC issuer. A placeholder in demo mode. Note that `Url` serialises a bare host with
-    /// a trailing `/`: compare it with discovery's `issuer` with that in mind.
+    /// The OIDC issuer. Note that `Url` serialises a bare host with a trailing `/`: compare it
+    /// with discovery's `issuer` with that in mind.
     pub authority: Url,
-    /// The API gateway base URL. A placeholder in demo mode.
-    pub gateway_url: Url,
-    /// The confidential client's id. A placeholder in demo mode.
+    /// The confidential client's id.
     pub client_id: String,
-    /// The confidential client's secret. A placeholder in demo mode.
+    /// The confidential client's secret.
     pub client_secret: SecretString,
     /// The registered callback; its path is where the callback route is mounted.
     pub redirect_uri: Url,
@@ -169,34 +203,64 @@ pub struct Settings {
     pub scopes: Vec<String>,
     /// Leeway on token times (`exp`, `iat`, `nbf`).
     pub clock_skew: Duration,
-    /// Where the server binds.
-    pub listen: SocketAddr,
+}
+
+impl OidcSettings {
+    /// Whether the browser-facing site is https (cookies get `Secure` and `__Host-`).
+    pub fn https(&self) -> bool {
+        self.redirect_uri.scheme() == "https"
+    }
+}
+
+/// `FV_GATEWAY_URL`, `FV_CONCURRENCY`.
+#[derive(Clone, Debug)]
+pub struct GatewaySettings {
+    /// The API gateway base URL.
+    pub url: Url,
+    /// Concurrent gateway calls per connection (exports), 1 to 25.
+    pub concurrency: usize,
+}
+
+/// `FV_SESSION_IDLE_MINUTES`, `FV_SESSION_ABSOLUTE_HOURS`, `FV_REFRESH_MARGIN_SECONDS`.
+#[derive(Clone, Debug)]
+pub struct SessionSettings {
+    /// Sign a session out after this long without a request.
+    pub idle_timeout: Duration,
+    /// Sign a session out this long after login, however active it is.
+    pub absolute_timeout: Duration,
+    /// Refresh the access token when it expires within this margin.
+    pub refresh_margin: Duration,
+}
+
+/// `DATABASE_URL`, `FV_SECRET_KEY`.
+#[derive(Clone)]
+pub struct DatabaseSettings {
     /// `sqlite:...` or `postgres://...`; may hold a password, so never log it raw.
-    pub database_url: String,
+    pub url: String,
     /// Encrypts tokens and PATs at rest. Random in demo mode unless `FV_SECRET_KEY` is set.
     pub secret_key: SecretKey,
+}
+
+/// `FV_PAT`, `FV_SERVICE_ACCOUNT_EMAIL`, `FV_ADMIN_EMAILS`.
+#[derive(Clone)]
+pub struct ServiceAccountSettings {
     /// A service account's personal access token, if configured by the operator.
     pub pat: Option<SecretString>,
     /// The service account's email, shown next to the PAT connection.
-    pub service_account_email: Option<String>,
-    /// Lowercased emails of users who may manage the service-account connection.
+    pub email: Option<String>,
+    /// Lowercased emails of users who may manage the service-account connection. In demo
+    /// mode with none configured, start-up puts the demo admin here.
     pub admin_emails: Vec<String>,
-    /// Concurrent gateway calls per connection (exports), 1 to 25.
-    pub concurrency: usize,
-    /// Whether and how the server speaks TLS.
-    pub tls: TlsMode,
-    /// Refresh the access token when it expires within this margin.
-    pub refresh_margin: Duration,
-    /// Sign a session out after this long without a request.
-    pub session_idle_timeout: Duration,
-    /// Sign a session out this long after login, however active it is.
-    pub session_absolute_timeout: Duration,
-    /// Things that work but are probably not what the operator meant (no `offline_access`, a
-    /// localhost redirect URI on another port, ...): start-up logs them, `check` prints them.
-    pub warnings: Vec<String>,
-    /// Where each setting's value came from, keyed by its environment name (`FV_LISTEN`, ...),
-    /// for `check` and for error messages.
-    pub origins: BTreeMap<&'static str, Origin>,
+    /// The PAT one-shot commands (`pat verify`, `projects export`) use when `FV_PAT` is not
+    /// set: in demo mode, start-up puts the stand-in's demo PAT here; otherwise none.
+    pub demo_pat: Option<SecretString>,
+}
+
+impl ServiceAccountSettings {
+    /// The PAT a one-shot command acts through: `FV_PAT`, else (demo mode) the stand-in's.
+    pub fn command_pat(&self) -> Option<SecretString> {
+        self.pat.clone().or_else(|| self.demo_pat.clone())
+    }
 }
 
 /// What the command line sets. Flags mirror the environment names and win over every other

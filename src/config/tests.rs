@@ -63,24 +63,24 @@ fn keys(errors: &ConfigErrors) -> Vec<&'static str> {
 fn defaults_run_the_demo() {
     let s = ok(Sources::default());
     assert!(s.demo);
-    assert_eq!(s.listen.to_string(), "127.0.0.1:7059");
-    assert_eq!(s.scopes.join(" "), DEFAULT_SCOPES);
+    assert_eq!(s.server.listen.to_string(), "127.0.0.1:7059");
+    assert_eq!(s.oidc.scopes.join(" "), DEFAULT_SCOPES);
     assert_eq!(
-        s.redirect_uri.as_str(),
+        s.oidc.redirect_uri.as_str(),
         "http://localhost:7059/auth/callback"
     );
     assert_eq!(
-        s.post_logout_redirect_uri.as_str(),
+        s.oidc.post_logout_redirect_uri.as_str(),
         "http://localhost:7059/auth/logout/callback"
     );
-    assert_eq!(s.database_url, "sqlite://fv-partner-app.db");
-    assert_eq!(s.concurrency, 8);
-    assert_eq!(s.clock_skew.as_secs(), 60);
-    assert_eq!(s.refresh_margin.as_secs(), 60);
-    assert_eq!(s.session_idle_timeout.as_secs(), 120 * 60);
-    assert_eq!(s.session_absolute_timeout.as_secs(), 24 * 3600);
+    assert_eq!(s.db.url, "sqlite://fv-partner-app.db");
+    assert_eq!(s.gateway.concurrency, 8);
+    assert_eq!(s.oidc.clock_skew.as_secs(), 60);
+    assert_eq!(s.session.refresh_margin.as_secs(), 60);
+    assert_eq!(s.session.idle_timeout.as_secs(), 120 * 60);
+    assert_eq!(s.session.absolute_timeout.as_secs(), 24 * 3600);
     assert_eq!(s.tls, TlsMode::Off);
-    assert!(s.pat.is_none() && s.admin_emails.is_empty());
+    assert!(s.service_account.pat.is_none() && s.service_account.admin_emails.is_empty());
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
     assert_eq!(s.origins["FV_SECRET_KEY"], Origin::Demo);
     assert_eq!(s.origins["FV_LISTEN"], Origin::Default);
@@ -105,22 +105,25 @@ fn full_environment_is_real() {
         ("FV_REFRESH_MARGIN_SECONDS", "120"),
     ]));
     assert!(!s.demo);
-    assert_eq!(s.region, Region::Us);
-    assert_eq!(s.authority.as_str(), "https://identity.filevine.com/");
-    assert_eq!(s.gateway_url.as_str(), "https://api.filevineapp.com/");
+    assert_eq!(s.oidc.region, Region::Us);
+    assert_eq!(s.oidc.authority.as_str(), "https://identity.filevine.com/");
+    assert_eq!(s.gateway.url.as_str(), "https://api.filevineapp.com/");
     assert_eq!(s.origins["FV_AUTHORITY"], Origin::Preset(Region::Us));
-    assert_eq!(s.client_id, "partner-app");
-    assert_eq!(s.client_secret.expose_secret(), SECRET);
-    assert_eq!(s.secret_key.expose()[31], 0x1f);
+    assert_eq!(s.oidc.client_id, "partner-app");
+    assert_eq!(s.oidc.client_secret.expose_secret(), SECRET);
+    assert_eq!(s.db.secret_key.expose()[31], 0x1f);
     assert_eq!(s.origins["FV_SECRET_KEY"], Origin::Env("FV_SECRET_KEY"));
-    assert_eq!(s.listen.port(), 8080);
-    assert_eq!(s.admin_emails, ["alice@firm.com", "bob@firm.com"]);
-    assert_eq!(s.service_account_email.as_deref(), Some("robot@firm.com"));
-    assert_eq!(s.concurrency, 25);
-    assert_eq!(s.session_idle_timeout.as_secs(), 30 * 60);
-    assert_eq!(s.session_absolute_timeout.as_secs(), 8 * 3600);
-    assert_eq!(s.refresh_margin.as_secs(), 120);
-    assert!(s.pat.is_some());
+    assert_eq!(s.server.listen.port(), 8080);
+    assert_eq!(
+        s.service_account.admin_emails,
+        ["alice@firm.com", "bob@firm.com"]
+    );
+    assert_eq!(s.service_account.email.as_deref(), Some("robot@firm.com"));
+    assert_eq!(s.gateway.concurrency, 25);
+    assert_eq!(s.session.idle_timeout.as_secs(), 30 * 60);
+    assert_eq!(s.session.absolute_timeout.as_secs(), 8 * 3600);
+    assert_eq!(s.session.refresh_margin.as_secs(), 120);
+    assert!(s.service_account.pat.is_some());
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
 }
 
@@ -149,18 +152,18 @@ fn node_config_json_works_unchanged() {
         ..Sources::default()
     });
     assert!(!s.demo);
-    assert_eq!(s.listen.to_string(), "127.0.0.1:3000");
+    assert_eq!(s.server.listen.to_string(), "127.0.0.1:3000");
     assert_eq!(s.origins["FV_LISTEN"], Origin::ConfigJson("port"));
-    assert_eq!(s.client_id, "node-client");
+    assert_eq!(s.oidc.client_id, "node-client");
     assert_eq!(
-        s.client_secret.expose_secret(),
+        s.oidc.client_secret.expose_secret(),
         "node-secret-0123456789-abcd"
     );
-    assert_eq!(s.redirect_uri.path(), "/signin-oidc");
-    assert_eq!(s.post_logout_redirect_uri.path(), "/logout/callback");
-    assert_eq!(s.clock_skew.as_secs(), 120);
+    assert_eq!(s.oidc.redirect_uri.path(), "/signin-oidc");
+    assert_eq!(s.oidc.post_logout_redirect_uri.path(), "/logout/callback");
+    assert_eq!(s.oidc.clock_skew.as_secs(), 120);
     assert_eq!(
-        s.scopes,
+        s.oidc.scopes,
         ["email", "profile", "openid", "tenant", "offline_access"]
     );
     assert_eq!(
@@ -205,20 +208,26 @@ fn later_source_wins() {
         sources.overrides.client_id = flag.map(str::to_owned);
         ok(sources)
     };
-    assert_eq!(layered(None, None, None).client_id, "node-client");
+    assert_eq!(layered(None, None, None).oidc.client_id, "node-client");
     let s = layered(Some("dotenv"), None, None);
-    assert_eq!(s.client_id, "dotenv");
+    assert_eq!(s.oidc.client_id, "dotenv");
     assert_eq!(
-        s.listen.port(),
+        s.server.listen.port(),
         4000,
         ".env FV_LISTEN beats config.json port"
     );
-    assert_eq!(layered(Some("dotenv"), Some("env"), None).client_id, "env");
+    assert_eq!(
+        layered(Some("dotenv"), Some("env"), None).oidc.client_id,
+        "env"
+    );
     let s = layered(Some("dotenv"), Some("env"), Some("flag"));
-    assert_eq!(s.client_id, "flag");
+    assert_eq!(s.oidc.client_id, "flag");
     assert_eq!(s.origins["FV_CLIENT_ID"], Origin::Flag("--client-id"));
     // Empty values count as unset.
-    assert_eq!(layered(Some("dotenv"), Some(""), None).client_id, "dotenv");
+    assert_eq!(
+        layered(Some("dotenv"), Some(""), None).oidc.client_id,
+        "dotenv"
+    );
 }
 
 #[test]
@@ -239,9 +248,9 @@ fn python_sample_names_are_aliases() {
         env: pairs(&[("FV_SECRET_KEY", HEX_KEY)]),
         ..Sources::default()
     });
-    assert_eq!(s.client_id, "py-client");
-    assert_eq!(s.authority.as_str(), "https://identity.filevine.com/");
-    assert_eq!(s.scopes, ["openid", "email", "offline_access"]);
+    assert_eq!(s.oidc.client_id, "py-client");
+    assert_eq!(s.oidc.authority.as_str(), "https://identity.filevine.com/");
+    assert_eq!(s.oidc.scopes, ["openid", "email", "offline_access"]);
     assert_eq!(s.origins["FV_CLIENT_ID"], Origin::DotEnv("CLIENT_ID"));
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
 
@@ -264,7 +273,7 @@ fn python_sample_names_are_aliases() {
         ]),
         ..Sources::default()
     });
-    assert_eq!(s.client_id, "canonical");
+    assert_eq!(s.oidc.client_id, "canonical");
 }
 
 #[test]
@@ -312,7 +321,7 @@ fn demo_flag_wins_over_real_settings_with_a_warning() {
         .iter()
         .any(|w| w.starts_with("FV_CLIENT_ID (from environment FV_CLIENT_ID) is ignored")));
     // The configured key is still used in demo mode.
-    assert_eq!(s.secret_key.expose()[1], 1);
+    assert_eq!(s.db.secret_key.expose()[1], 1);
 }
 
 #[test]
@@ -363,7 +372,7 @@ fn plain_http_provider_only_on_loopback() {
         "http://[::1]:9000",
     ] {
         let s = ok(real(&[("FV_AUTHORITY", url), ("FV_GATEWAY_URL", url)]));
-        assert_eq!(s.authority.scheme(), "http");
+        assert_eq!(s.oidc.authority.scheme(), "http");
     }
     let e = errors(real(&[("FV_AUTHORITY", "not a url")]));
     assert!(e.to_string().contains("not an absolute URL"));
@@ -379,7 +388,7 @@ fn authority_discovery_url_is_trimmed_with_a_warning() {
         "FV_AUTHORITY",
         "https://identity.filevine.com/.well-known/openid-configuration",
     )]));
-    assert_eq!(s.authority.as_str(), "https://identity.filevine.com/");
+    assert_eq!(s.oidc.authority.as_str(), "https://identity.filevine.com/");
     assert!(s.warnings[0].contains("discovery URL"), "{:?}", s.warnings);
 }
 
@@ -390,7 +399,7 @@ fn scopes_are_space_separated_and_need_openid() {
     let e = errors(real(&[("FV_SCOPES", "profile email")]));
     assert!(e.0[0].problem.contains("does not include openid"));
     let s = ok(real(&[("FV_SCOPES", "openid  profile openid")]));
-    assert_eq!(s.scopes, ["openid", "profile"]);
+    assert_eq!(s.oidc.scopes, ["openid", "profile"]);
     assert!(s.warnings[0].contains("offline_access"));
     let e = errors(Sources {
         json: json(r#"{"fvApiGateway": {"Scopes": ["openid,email"]}}"#),
@@ -413,7 +422,11 @@ fn secret_key_accepts_hex_and_base64_and_never_echoes() {
     encodings.push(HEX_KEY.to_uppercase());
     for text in encodings {
         let s = ok(real(&[("FV_SECRET_KEY", &text)]));
-        assert_eq!(s.secret_key.expose().as_slice(), bytes.as_slice(), "{text}");
+        assert_eq!(
+            s.db.secret_key.expose().as_slice(),
+            bytes.as_slice(),
+            "{text}"
+        );
     }
     let short = &HEX_KEY[..62];
     let too_long = base64::engine::general_purpose::STANDARD.encode([7u8; 33]);
@@ -437,7 +450,7 @@ fn concurrency_and_other_numbers_in_range() {
         assert_eq!(keys(&e), ["FV_CONCURRENCY"], "{bad}");
         assert!(e.0[0].problem.contains("from 1 to 25"));
     }
-    assert_eq!(ok(real(&[("FV_CONCURRENCY", "1")])).concurrency, 1);
+    assert_eq!(ok(real(&[("FV_CONCURRENCY", "1")])).gateway.concurrency, 1);
     let e = errors(real(&[
         ("FV_CLOCK_SKEW_SECONDS", "601"),
         ("FV_SESSION_IDLE_MINUTES", "0"),
@@ -449,23 +462,23 @@ fn concurrency_and_other_numbers_in_range() {
         ("FV_CLOCK_SKEW_SECONDS", "0"),
         ("FV_SESSION_IDLE_MINUTES", "1500"),
     ]));
-    assert!(s.clock_skew.is_zero());
+    assert!(s.oidc.clock_skew.is_zero());
     assert!(s.warnings[0].contains("FV_SESSION_IDLE_MINUTES is longer"));
 }
 
 #[test]
 fn region_ca_uses_its_presets() {
     let s = ok(real(&[("FV_REGION", "CA")]));
-    assert_eq!(s.region, Region::Ca);
-    assert_eq!(s.authority.as_str(), "https://identity.filevine.ca/");
-    assert_eq!(s.gateway_url.as_str(), "https://api.filevineapp.ca/");
+    assert_eq!(s.oidc.region, Region::Ca);
+    assert_eq!(s.oidc.authority.as_str(), "https://identity.filevine.ca/");
+    assert_eq!(s.gateway.url.as_str(), "https://api.filevineapp.ca/");
     assert_eq!(s.origins["FV_GATEWAY_URL"], Origin::Preset(Region::Ca));
     assert!(s.warnings.iter().any(|w| w.contains("FV_AUTHORITY")));
     let s = ok(real(&[
         ("FV_REGION", "ca"),
         ("FV_AUTHORITY", "https://identity.filevineapp.ca"),
     ]));
-    assert_eq!(s.authority.host_str(), Some("identity.filevineapp.ca"));
+    assert_eq!(s.oidc.authority.host_str(), Some("identity.filevineapp.ca"));
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
 }
 
@@ -786,11 +799,11 @@ proptest! {
             ("FV_SCOPES".to_owned(), scopes),
         ]);
         if let Ok(s) = resolve(sources) {
-            prop_assert!(transport_is_safe(&s.authority), "authority {}", s.authority);
-            prop_assert!(transport_is_safe(&s.gateway_url), "gateway {}", s.gateway_url);
-            prop_assert!(s.scopes.iter().any(|x| x == "openid"), "{:?}", s.scopes);
-            prop_assert!((1..=25).contains(&s.concurrency), "{}", s.concurrency);
-            prop_assert!(matches!(s.redirect_uri.scheme(), "http" | "https"), "{}", s.redirect_uri);
+            prop_assert!(transport_is_safe(&s.oidc.authority), "authority {}", s.oidc.authority);
+            prop_assert!(transport_is_safe(&s.gateway.url), "gateway {}", s.gateway.url);
+            prop_assert!(s.oidc.scopes.iter().any(|x| x == "openid"), "{:?}", s.oidc.scopes);
+            prop_assert!((1..=25).contains(&s.gateway.concurrency), "{}", s.gateway.concurrency);
+            prop_assert!(matches!(s.oidc.redirect_uri.scheme(), "http" | "https"), "{}", s.oidc.redirect_uri);
         }
     }
 }

@@ -15,7 +15,10 @@ use super::parse::{
     DISCOVERY_SUFFIX, KEY_FIX,
 };
 use super::sources::Raw;
-use super::{ConfigError, ConfigErrors, Origin, Region, SecretKey, Settings, Sources, TlsMode};
+use super::{
+    ConfigError, ConfigErrors, DatabaseSettings, GatewaySettings, OidcSettings, Origin, Region,
+    SecretKey, ServerSettings, ServiceAccountSettings, SessionSettings, Settings, Sources, TlsMode,
+};
 
 /// The scopes the Filevine samples request: `offline_access` for refresh tokens, the gateway
 /// scopes for API calls.
@@ -95,26 +98,37 @@ pub fn resolve(sources: Sources) -> Result<Settings, ConfigErrors> {
 
     let settings = Settings {
         demo,
-        region,
-        authority,
-        gateway_url,
-        client_id,
-        client_secret,
-        redirect_uri,
-        post_logout_redirect_uri,
-        scopes,
-        clock_skew,
-        listen,
-        database_url,
-        secret_key,
-        pat,
-        service_account_email,
-        admin_emails,
-        concurrency,
+        server: ServerSettings { listen },
+        oidc: OidcSettings {
+            region,
+            authority,
+            client_id,
+            client_secret,
+            redirect_uri,
+            post_logout_redirect_uri,
+            scopes,
+            clock_skew,
+        },
+        gateway: GatewaySettings {
+            url: gateway_url,
+            concurrency,
+        },
+        session: SessionSettings {
+            idle_timeout: Duration::from_secs(idle_minutes * 60),
+            absolute_timeout: Duration::from_secs(absolute_hours * 3600),
+            refresh_margin,
+        },
+        db: DatabaseSettings {
+            url: database_url,
+            secret_key,
+        },
+        service_account: ServiceAccountSettings {
+            pat,
+            email: service_account_email,
+            admin_emails,
+            demo_pat: None,
+        },
         tls,
-        refresh_margin,
-        session_idle_timeout: Duration::from_secs(idle_minutes * 60),
-        session_absolute_timeout: Duration::from_secs(absolute_hours * 3600),
         warnings: Vec::new(),
         origins: BTreeMap::new(),
     };
@@ -370,35 +384,38 @@ impl Resolver {
 
     /// Checks that involve several settings.
     fn cross_check(&mut self, s: &Settings) {
-        if !s.scopes.iter().any(|scope| scope == "offline_access") {
+        if !s.oidc.scopes.iter().any(|scope| scope == "offline_access") {
             self.warnings.push(
                 "FV_SCOPES has no offline_access: Filevine issues no refresh token, so users must log in again when the access token expires".to_owned(),
             );
         }
-        if s.redirect_uri.path() == s.post_logout_redirect_uri.path() {
+        if s.oidc.redirect_uri.path() == s.oidc.post_logout_redirect_uri.path() {
             self.error(
                 "FV_POST_LOGOUT_REDIRECT_URI",
                 format!(
                     "has the same path as FV_REDIRECT_URI ({})",
-                    s.redirect_uri.path()
+                    s.oidc.redirect_uri.path()
                 ),
                 "give the callback and the post-logout landing different paths",
             );
         }
         let tls = s.tls != TlsMode::Off;
         for (key, uri) in [
-            ("FV_REDIRECT_URI", &s.redirect_uri),
-            ("FV_POST_LOGOUT_REDIRECT_URI", &s.post_logout_redirect_uri),
+            ("FV_REDIRECT_URI", &s.oidc.redirect_uri),
+            (
+                "FV_POST_LOGOUT_REDIRECT_URI",
+                &s.oidc.post_logout_redirect_uri,
+            ),
         ] {
             if !is_loopback(uri) {
                 continue;
             }
             let port = uri.port_or_known_default();
-            if s.listen.port() != 0 && port != Some(s.listen.port()) {
+            if s.server.listen.port() != 0 && port != Some(s.server.listen.port()) {
                 self.warnings.push(format!(
                     "{key} {uri} is on port {}, but FV_LISTEN is {}: fine behind a proxy, otherwise the browser will not reach it",
                     port.unwrap_or(0),
-                    s.listen
+                    s.server.listen
                 ));
             }
             match (uri.scheme(), tls) {
@@ -411,7 +428,7 @@ impl Resolver {
                 _ => {}
             }
         }
-        if s.session_idle_timeout > s.session_absolute_timeout {
+        if s.session.idle_timeout > s.session.absolute_timeout {
             self.warnings.push(
                 "FV_SESSION_IDLE_MINUTES is longer than FV_SESSION_ABSOLUTE_HOURS: the absolute limit always ends sessions first".to_owned(),
             );

@@ -69,14 +69,20 @@ pub async fn export_to<W: Write>(
     progress(first.items.len());
     let counter = fetched.clone();
     let source = account.source.clone();
-    let body = body_stream(format, first, base, state.settings.concurrency, move |q| {
-        let (state, source, counter) = (state.clone(), source.clone(), counter.clone());
-        async move {
-            let page = pat_projects(&state, &source, ctx, q).await?;
-            counter.fetch_add(page.items.len(), Ordering::Relaxed);
-            Ok(page)
-        }
-    });
+    let body = body_stream(
+        format,
+        first,
+        base,
+        state.settings.gateway.concurrency,
+        move |q| {
+            let (state, source, counter) = (state.clone(), source.clone(), counter.clone());
+            async move {
+                let page = pat_projects(&state, &source, ctx, q).await?;
+                counter.fetch_add(page.items.len(), Ordering::Relaxed);
+                Ok(page)
+            }
+        },
+    );
     futures::pin_mut!(body);
     while let Some(chunk) = body.next().await {
         out.write_all(&chunk?)?;

@@ -72,7 +72,7 @@ async fn snapshot(state: &AppState) -> Result<SnapshotReport, ReportError> {
             exclude_archived: false,
             ..ProjectQuery::default()
         };
-        let summary = scan_with(filters, state.settings.concurrency, |q| {
+        let summary = scan_with(filters, state.settings.gateway.concurrency, |q| {
             let source = account.source.clone();
             async move { pat_projects(state, &source, ctx, q).await }
         })

@@ -61,6 +61,12 @@ impl Clock {
     }
 }
 
+/// Seconds since the epoch on the system clock, for code that has not been handed a [`Clock`]
+/// yet. Prefer a `Clock`: tests cannot move this one.
+pub fn now_unix() -> i64 {
+    Clock::system().now_unix()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,10 +94,4 @@ mod tests {
             .as_secs() as i64;
         assert!((Clock::system().now_unix() - real).abs() <= 1);
     }
-}
-
-/// Seconds since the epoch on the system clock, for code that has not been handed a [`Clock`]
-/// yet. Prefer a `Clock`: tests cannot move this one.
-pub fn now_unix() -> i64 {
-    Clock::system().now_unix()
 }

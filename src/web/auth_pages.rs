@@ -75,7 +75,9 @@ pub async fn logout(
         Some(user) if !user.csrf_matches(&csrf) => return Err(AppError::Csrf),
         // Nobody is signed in: nothing to protect, nothing to end at the provider.
         None => {
-            return Ok(Redirect::to(state.settings.post_logout_redirect_uri.path()).into_response())
+            return Ok(
+                Redirect::to(state.settings.oidc.post_logout_redirect_uri.path()).into_response(),
+            )
         }
         Some(_) => {}
     }
@@ -83,7 +85,7 @@ pub async fn logout(
         &state.oidc,
         &state.vault,
         &session,
-        &state.settings.post_logout_redirect_uri,
+        &state.settings.oidc.post_logout_redirect_uri,
     )
     .await?;
     Ok(Redirect::to(&location).into_response())

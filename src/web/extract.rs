@@ -53,7 +53,7 @@ impl FromRequestParts<AppState> for SignedIn {
             None => Err(to_login(here(parts))),
             Some(user)
                 if now_unix() - user.login_at
-                    > state.settings.session_absolute_timeout.as_secs() as i64 =>
+                    > state.settings.session.absolute_timeout.as_secs() as i64 =>
             {
                 tracing::info!(sub = %user.identity.subject, "session reached its absolute lifetime");
                 let _ = state.vault.remove(&user.vault_id).await;

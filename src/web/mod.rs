@@ -14,7 +14,7 @@ pub mod templates;
 
 use axum::{
     middleware,
-    routing::{get, post},
+    routing::{get, post, MethodRouter},
     Router,
 };
 use tower_http::trace::TraceLayer;
@@ -35,7 +35,7 @@ pub fn session_cookie_name(https: bool) -> &'static str {
 /// client registered for the samples' `/signin-oidc` works unchanged.
 pub fn router(state: AppState, store: AnyStore) -> Router {
     let settings = &state.settings;
-    let idle = time::Duration::seconds(settings.session_idle_timeout.as_secs() as i64);
+    let idle = time::Duration::seconds(settings.session.idle_timeout.as_secs() as i64);
     let sessions = SessionManagerLayer::new(store)
         .with_name(session_cookie_name(state.https))
         .with_secure(state.https)
@@ -44,7 +44,7 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle));
 
-    let mut provider_origins = vec![settings.authority.origin().ascii_serialization()];
+    let mut provider_origins = vec![settings.oidc.authority.origin().ascii_serialization()];
     if let Some(end) = state.oidc.summary().end_session_endpoint.as_deref() {
         if let Ok(u) = url::Url::parse(end) {
             provider_origins.push(u.origin().ascii_serialization());
@@ -53,31 +53,16 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
     provider_origins.dedup();
     let headers = security::SecurityHeaders::new(&provider_origins, state.https);
 
-    let router = Router::new()
-        .route("/", get(pages::home))
-        .route("/auth/login", get(auth_pages::login))
-        .route(settings.redirect_uri.path(), get(auth_pages::callback))
-        .route("/auth/logout", post(auth_pages::logout))
+    let mut router = Router::new()
+        .route(settings.oidc.redirect_uri.path(), get(auth_pages::callback))
         .route(
-            settings.post_logout_redirect_uri.path(),
+            settings.oidc.post_logout_redirect_uri.path(),
             get(auth_pages::signed_out),
-        )
-        .route("/profile", get(pages::profile))
-        .route("/userinfo", get(pages::profile))
-        .route("/org", get(pages::choose_org).post(pages::set_org))
-        .route("/projects", get(dashboard::list))
-        .route("/projects/export.csv", get(dashboard::export_csv))
-        .route("/projects/export.json", get(dashboard::export_json))
-        .route("/projects/{id}", get(dashboard::detail))
-        .route(
-            "/settings/integration",
-            get(settings::page).post(settings::submit),
-        )
-        .route("/static/app.css", get(assets::app_css))
-        .route("/static/favicon.svg", get(assets::favicon))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
+        );
+    for (path, handler) in app_routes() {
+        router = router.route(path, handler);
+    }
+    let router = router
         .fallback(|| async { AppError::NotFound })
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
@@ -93,4 +78,39 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
             },
         ));
     ops::outer(router).with_state(state)
+}
+
+/// The app's own routes: every one but the callback and the post-logout landing, whose paths
+/// come from the configured URIs. Start-up checks those two against [`served_paths`], which is
+/// derived from this same list, so the check cannot drift from the router.
+fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/", get(pages::home)),
+        ("/auth/login", get(auth_pages::login)),
+        ("/auth/logout", post(auth_pages::logout)),
+        ("/profile", get(pages::profile)),
+        ("/userinfo", get(pages::profile)),
+        ("/org", get(pages::choose_org).post(pages::set_org)),
+        ("/projects", get(dashboard::list)),
+        ("/projects/export.csv", get(dashboard::export_csv)),
+        ("/projects/export.json", get(dashboard::export_json)),
+        ("/projects/{id}", get(dashboard::detail)),
+        (
+            "/settings/integration",
+            get(settings::page).post(settings::submit),
+        ),
+        ("/static/app.css", get(assets::app_css)),
+        ("/static/favicon.svg", get(assets::favicon)),
+        ("/healthz", get(health::healthz)),
+        ("/readyz", get(health::readyz)),
+        ("/metrics", get(health::metrics)),
+    ]
+}
+
+/// Every route template the app serves besides the two configured ones, plus `/static/`
+/// (reserved whole for assets).
+pub fn served_paths() -> Vec<&'static str> {
+    let mut paths: Vec<&'static str> = app_routes().into_iter().map(|(p, _)| p).collect();
+    paths.push("/static/");
+    paths
 }

@@ -22,8 +22,7 @@ use super::{
     templates::{Chrome, ErrorPage},
 };
 use crate::{
-    auth::SessionUser,
-    config::Settings,
+    auth::{policy::is_admin, SessionUser},
     error::AppError,
     service_account::{
         format_unix, token_source::last4, verify, PatOrigin, Verified, VerifyError, PAT_PURPOSE,
@@ -39,22 +38,6 @@ const PENDING_PURPOSE: &str = "pat-pending";
 /// How long a verified PAT waits in the session for Save.
 const PENDING_TTL_SECS: i64 = 900;
 const PATH: &str = "/settings/integration";
-
-/// Whether `user` may manage the service-account connection: their email is in
-/// `FV_ADMIN_EMAILS` (case-insensitively); in demo mode with no admins configured, the demo
-/// user Ada is admin so the page can be tried out.
-pub fn is_admin(settings: &Settings, user: &SessionUser) -> bool {
-    let Some(email) = user.identity.email.as_deref().map(str::trim) else {
-        return false;
-    };
-    if settings.admin_emails.is_empty() {
-        return settings.demo && email.eq_ignore_ascii_case(fake_filevine::ADA.email);
-    }
-    settings
-        .admin_emails
-        .iter()
-        .any(|a| a.eq_ignore_ascii_case(email))
-}
 
 /// A verified PAT waiting for Save, sealed in the session.
 #[derive(Serialize, Deserialize)]
@@ -125,7 +108,7 @@ pub struct IntegrationForm {
 
 /// `GET /settings/integration`.
 pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Response, AppError> {
-    if !is_admin(&state.settings, &signed.user) {
+    if !is_admin(&state.settings.service_account, &signed.user) {
         return Ok(forbidden(&state, &signed.user));
     }
     let flash: Option<String> = signed
@@ -147,7 +130,7 @@ pub async fn submit(
     if !signed.user.csrf_matches(&form.csrf) {
         return Err(AppError::Csrf);
     }
-    if !is_admin(&state.settings, &signed.user) {
+    if !is_admin(&state.settings.service_account, &signed.user) {
         return Ok(forbidden(&state, &signed.user));
     }
     let env_pat = state.pat.origin() == Some(PatOrigin::Environment);
@@ -288,7 +271,7 @@ async fn test_connection(state: &AppState, signed: &SignedIn) -> Result<Response
             .map_err(internal)?
             .map(|r| r.email)
     } else {
-        state.settings.service_account_email.clone()
+        state.settings.service_account.email.clone()
     };
     match verify(&source, state.gateway.as_ref(), expected.as_deref()).await {
         Ok(v) => {
@@ -330,8 +313,13 @@ async fn render(
 ) -> Result<IntegrationPage, AppError> {
     let settings = &state.settings;
     let env = (state.pat.origin() == Some(PatOrigin::Environment)).then(|| EnvView {
-        last4: settings.pat.as_ref().map(last4).unwrap_or_default(),
-        email: settings.service_account_email.clone(),
+        last4: settings
+            .service_account
+            .pat
+            .as_ref()
+            .map(last4)
+            .unwrap_or_default(),
+        email: settings.service_account.email.clone(),
     });
     let stored = state
         .db
@@ -373,7 +361,7 @@ async fn render(
     Ok(IntegrationPage {
         chrome: Chrome::new(settings, Some(&signed.user)),
         csrf: signed.user.csrf.clone(),
-        demo_admin: settings.demo && settings.admin_emails.is_empty(),
+        demo_admin: settings.demo && settings.service_account.admin_emails.is_empty(),
         env,
         stored,
         pending,
@@ -434,60 +422,4 @@ fn forbidden(state: &AppState, user: &SessionUser) -> Response {
 
 fn internal(e: crate::store::DbError) -> AppError {
     AppError::Internal(e.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{
-        auth::Identity,
-        config::{resolve, Sources},
-    };
-
-    fn user(email: &str) -> SessionUser {
-        SessionUser {
-            identity: Identity {
-                issuer: "http://127.0.0.1".into(),
-                subject: "s".into(),
-                name: None,
-                email: Some(email.into()),
-                claims: Vec::new(),
-            },
-            vault_id: "v".into(),
-            login_at: 0,
-            csrf: "c".into(),
-            fv_user_id: None,
-            first_name: None,
-            last_name: None,
-            user_type: None,
-            orgs: Vec::new(),
-            current_org: None,
-        }
-    }
-
-    fn settings(env: &[(&str, &str)]) -> Settings {
-        resolve(Sources {
-            env: env
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            ..Default::default()
-        })
-        .unwrap()
-    }
-
-    #[test]
-    fn demo_without_admins_makes_ada_admin_only() {
-        let demo = settings(&[]);
-        assert!(demo.demo);
-        assert!(is_admin(&demo, &user("Ada@Lovelace-Law.example")));
-        assert!(!is_admin(&demo, &user("ben@okafor-injury.example")));
-    }
-
-    #[test]
-    fn configured_admins_are_compared_case_insensitively() {
-        let s = settings(&[("FV_ADMIN_EMAILS", "Boss@Firm.com")]);
-        assert!(is_admin(&s, &user("boss@firm.COM")));
-        assert!(!is_admin(&s, &user("ada@lovelace-law.example")));
-    }
 }

@@ -47,7 +47,7 @@ impl Chrome {
                 csrf: u.csrf.clone(),
                 orgs: u.orgs.clone(),
                 current_org: u.current_org,
-                admin: super::settings::is_admin(settings, u),
+                admin: crate::auth::policy::is_admin(&settings.service_account, u),
             }),
         }
     }

@@ -96,7 +96,12 @@ impl OidcProvider {
         http: reqwest::Client,
         clock: Clock,
     ) -> Result<Arc<Self>, DiscoveryError> {
-        let authority = settings.authority.as_str().trim_end_matches('/').to_owned();
+        let authority = settings
+            .oidc
+            .authority
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned();
         let issuer = IssuerUrl::new(authority.clone())
             .map_err(|e| DiscoveryError::BadIssuer(e.to_string()))?;
         let metadata = FvProviderMetadata::discover_async(issuer.clone(), &http)
@@ -123,9 +128,10 @@ impl OidcProvider {
             }
             _ => AuthType::BasicAuth,
         };
-        let client_id = ClientId::new(settings.client_id.clone());
-        let client_secret = ClientSecret::new(settings.client_secret.expose_secret().to_owned());
-        let redirect = RedirectUrl::new(settings.redirect_uri.to_string())
+        let client_id = ClientId::new(settings.oidc.client_id.clone());
+        let client_secret =
+            ClientSecret::new(settings.oidc.client_secret.expose_secret().to_owned());
+        let redirect = RedirectUrl::new(settings.oidc.redirect_uri.to_string())
             .map_err(|e| DiscoveryError::BadRedirect(e.to_string()))?;
         let client = CoreClient::new(client_id.clone(), issuer.clone(), metadata.jwks().clone())
             .set_client_secret(client_secret.clone())
@@ -147,8 +153,14 @@ impl OidcProvider {
             refetch_gate: Mutex::new(None),
             refetch_cooldown_ms: AtomicU64::new(JWKS_REFETCH_COOLDOWN.as_millis() as u64),
             userinfo: metadata.userinfo_endpoint().map(|u| u.url().clone()),
-            scopes: settings.scopes.iter().cloned().map(Scope::new).collect(),
-            clock_skew: settings.clock_skew,
+            scopes: settings
+                .oidc
+                .scopes
+                .iter()
+                .cloned()
+                .map(Scope::new)
+                .collect(),
+            clock_skew: settings.oidc.clock_skew,
             clock,
             end_session: extra.end_session_endpoint,
             revocation: extra.revocation_endpoint,

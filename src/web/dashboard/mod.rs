@@ -90,7 +90,7 @@ pub async fn list(
     });
     let summary = state
         .summaries
-        .get(&view, ctx, state.settings.concurrency, || async {
+        .get(&view, ctx, state.settings.gateway.concurrency, || async {
             UserGateway::new(&state, &signed.user, ctx, &here)
                 .await
                 .ok()
@@ -224,9 +224,15 @@ async fn export(
     .await?;
     let user_gw = UserGateway::new(&state, &signed.user, ctx, &here).await?;
     tracing::info!(org_id = ctx.org_id, format = ?format, "export started");
-    let body = export::body_stream(format, first, base, state.settings.concurrency, move |q| {
-        let gw = user_gw.clone();
-        async move { gw.projects(q).await }
-    });
+    let body = export::body_stream(
+        format,
+        first,
+        base,
+        state.settings.gateway.concurrency,
+        move |q| {
+            let gw = user_gw.clone();
+            async move { gw.projects(q).await }
+        },
+    );
     Ok(export::response(format, ctx.org_id, body))
 }

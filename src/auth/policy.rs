@@ -1,0 +1,80 @@
+//! Who may do what. One place for the rule, so the settings pages, the header's links and
+//! anything added later agree.
+//!
+//! An admin (who may manage the service-account connection) is a signed-in user whose email is
+//! in `FV_ADMIN_EMAILS`, compared case-insensitively. Demo mode names its demo admin in the
+//! settings at start-up (`startup::demo`), so no code here knows about demo users.
+
+use super::SessionUser;
+use crate::config::ServiceAccountSettings;
+
+/// Whether `user` may manage the service-account connection.
+pub fn is_admin(settings: &ServiceAccountSettings, user: &SessionUser) -> bool {
+    let Some(email) = user.identity.email.as_deref().map(str::trim) else {
+        return false;
+    };
+    settings
+        .admin_emails
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(email))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::{
+        auth::Identity,
+        config::{resolve, Settings, Sources},
+    };
+
+    pub(crate) fn user(email: &str) -> SessionUser {
+        SessionUser {
+            identity: Identity {
+                issuer: "http://127.0.0.1".into(),
+                subject: "s".into(),
+                name: None,
+                email: Some(email.into()),
+                claims: Vec::new(),
+            },
+            vault_id: "v".into(),
+            login_at: 0,
+            csrf: "c".into(),
+            fv_user_id: None,
+            first_name: None,
+            last_name: None,
+            user_type: None,
+            orgs: Vec::new(),
+            current_org: None,
+        }
+    }
+
+    pub(crate) fn settings(env: &[(&str, &str)]) -> Settings {
+        resolve(Sources {
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn configured_admins_are_compared_case_insensitively() {
+        let s = settings(&[("FV_ADMIN_EMAILS", "Boss@Firm.com")]);
+        assert!(is_admin(&s.service_account, &user("boss@firm.COM")));
+        assert!(!is_admin(
+            &s.service_account,
+            &user("ada@lovelace-law.example")
+        ));
+    }
+
+    #[test]
+    fn nobody_is_admin_when_none_are_named() {
+        let s = settings(&[]);
+        assert!(!is_admin(
+            &s.service_account,
+            &user("ada@lovelace-law.example")
+        ));
+    }
+}

@@ -1,0 +1,32 @@
+//! Background tasks, started once per process by [`spawn_all`]: purging expired sessions and
+//! tokens, keeping the provider's keys fresh and the session gauge current, and the scheduled
+//! snapshots.
+
+use std::time::Duration;
+
+use crate::state::AppState;
+
+/// Starts every background task of a serving process.
+pub fn spawn_all(state: &AppState) {
+    spawn_cleanup(state.clone());
+    crate::web::health::spawn_background(state);
+    crate::reporting::spawn_snapshots(state.clone());
+}
+
+/// Purges expired sessions and vault rows every few minutes.
+fn spawn_cleanup(state: AppState) {
+    use tower_sessions::ExpiredDeletion;
+    tokio::spawn(async move {
+        let store = state.db.session_store();
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.delete_expired().await {
+                tracing::warn!(error = %e, "could not purge expired sessions");
+            }
+            if let Err(e) = state.db.vault_delete_expired(state.clock.now_unix()).await {
+                tracing::warn!(error = %e, "could not purge expired tokens");
+            }
+        }
+    });
+}

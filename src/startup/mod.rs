@@ -1,0 +1,264 @@
+//! Composition: `Application::build(settings)` binds (port 0 in tests), resolves demo mode
+//! into final settings ([`demo`]), discovers the provider, opens the database, wires the
+//! services into [`AppState`], and returns something that can be served ([`server`]) until a
+//! shutdown signal. Background tasks start in [`jobs`]; TLS comes from [`tls`].
+
+mod demo;
+pub mod jobs;
+mod server;
+mod tls;
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::Router;
+use fake_filevine::FakeFilevine;
+use url::Url;
+
+pub use server::{shutdown_signal, DRAIN_TIMEOUT};
+
+use crate::{
+    auth::{oidc::DiscoveryError, OidcProvider, TokenVault},
+    config::{ConfigErrors, Settings},
+    crypto::Cipher,
+    filevine::HttpGateway,
+    state::{AppInner, AppState},
+    store::{Db, DbError},
+    util::Clock,
+    web,
+};
+
+/// Why the app could not start. Each message names what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("could not listen on {addr}: {source}. Is another copy running? Set FV_LISTEN to another address")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
+    #[error("DATABASE_URL: {0}")]
+    Db(#[from] DbError),
+    #[error("the demo stand-in for Filevine could not start: {0}")]
+    Fake(String),
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// A setting that only start-up can judge (a callback path that is one of the app's own
+    /// routes): reported like any configuration error, one line per key.
+    #[error("the configuration has problems.\n{0}")]
+    Config(#[from] ConfigErrors),
+}
+
+impl StartupError {
+    /// The process exit code: 2 for configuration the operator must fix, 1 for everything
+    /// else (a port in use, a provider that is down).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            StartupError::Config(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// A built, bound, not yet running app.
+pub struct Application {
+    listener: std::net::TcpListener,
+    router: Router,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    state: AppState,
+    fake: Option<FakeFilevine>,
+}
+
+impl Application {
+    /// Binds `settings.server.listen` and builds.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let listener = std::net::TcpListener::bind(settings.server.listen).map_err(|source| {
+            StartupError::Bind {
+                addr: settings.server.listen,
+                source,
+            }
+        })?;
+        Self::build_with_listener(settings, listener).await
+    }
+
+    /// Builds on a throwaway loopback port, for the one-shot commands (`check`, `pat verify`,
+    /// exports): discovery, the database and, in demo mode, the stand-in come up exactly as
+    /// when serving, but nothing listens where a browser would look.
+    pub async fn build_for_command(mut settings: Settings) -> Result<Self, StartupError> {
+        settings.server.listen = ([127, 0, 0, 1], 0).into();
+        Self::build(settings).await
+    }
+
+    /// Builds on an already bound listener (tests bind port 0 first so that they know the
+    /// redirect URI before the provider is told about it).
+    pub async fn build_with_listener(
+        settings: Settings,
+        listener: std::net::TcpListener,
+    ) -> Result<Self, StartupError> {
+        Self::build_with_clock(settings, listener, Clock::system()).await
+    }
+
+    /// [`Application::build_with_listener`] with the app's clock given: tests share one
+    /// [`Clock`] between replicas and move it instead of sleeping until tokens expire.
+    pub async fn build_with_clock(
+        settings: Settings,
+        listener: std::net::TcpListener,
+        clock: Clock,
+    ) -> Result<Self, StartupError> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::metrics::install();
+        let bind_error = |source| StartupError::Bind {
+            addr: settings.server.listen,
+            source,
+        };
+        listener.set_nonblocking(true).map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
+        let tls = tls::config(&settings.tls).await?;
+        let (settings, fake) = if settings.demo {
+            let (settings, fake) = demo::resolve(settings, addr, tls.is_some()).await?;
+            (settings, Some(fake))
+        } else {
+            (settings, None)
+        };
+        crate::config::check_route_paths(&settings, &web::served_paths())?;
+
+        let http = provider_http_client()?;
+        let oidc = OidcProvider::discover(&settings, http.clone(), clock.clone()).await?;
+        let db = Db::connect(&settings.db.url).await?;
+        let cipher = Cipher::new(&settings.db.secret_key);
+        let vault = TokenVault::new(
+            db.clone(),
+            cipher.clone(),
+            oidc.clone(),
+            settings.session.refresh_margin,
+            settings.session.absolute_timeout,
+            clock.clone(),
+        );
+        let gateway = Arc::new(HttpGateway::new(
+            http.clone(),
+            settings.gateway.url.clone(),
+            settings.gateway.concurrency,
+        ));
+        let https = settings.oidc.https();
+        let pat = pat_connection(&settings, &oidc, http.clone(), &db, &cipher).await?;
+        let store = db.session_store();
+        let state = AppState::new(AppInner {
+            settings,
+            clock,
+            oidc,
+            vault,
+            gateway,
+            cipher,
+            db,
+            https,
+            summaries: Default::default(),
+            pat,
+        });
+        let router = web::router(state.clone(), store);
+        jobs::spawn_all(&state);
+        Ok(Self {
+            listener,
+            router,
+            tls,
+            state,
+            fake,
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.addr().port()
+    }
+
+    /// The resolved settings (in demo mode, pointing at the stand-in).
+    pub fn settings(&self) -> &Settings {
+        &self.state.settings
+    }
+
+    /// What the provider's discovery said.
+    pub fn oidc_summary(&self) -> &crate::auth::oidc::ProviderSummary {
+        self.state.oidc.summary()
+    }
+
+    /// The shared state (tests reach the vault and database through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The embedded stand-in, in demo mode.
+    pub fn fake(&self) -> Option<&FakeFilevine> {
+        self.fake.as_ref()
+    }
+
+    /// The URL a browser should open.
+    pub fn public_url(&self) -> Url {
+        let mut u = self.state.settings.oidc.redirect_uri.clone();
+        u.set_path("/");
+        u.set_query(None);
+        u
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests (at most
+    /// [`DRAIN_TIMEOUT`]) and stops the demo stand-in.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let result = server::serve(self.listener, self.router, self.tls, shutdown).await;
+        if let Some(fake) = self.fake {
+            fake.shutdown().await;
+        }
+        result
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+/// The PAT exchange client (at discovery's token endpoint) and the PAT from `FV_PAT` or the
+/// database.
+async fn pat_connection(
+    settings: &Settings,
+    oidc: &OidcProvider,
+    http: reqwest::Client,
+    db: &Db,
+    cipher: &Cipher,
+) -> Result<crate::service_account::PatConnection, StartupError> {
+    use crate::service_account::{PatClient, PatConnection};
+    let endpoint = Url::parse(&oidc.summary().token_endpoint)
+        .map_err(|e| StartupError::Discovery(DiscoveryError::BadIssuer(e.to_string())))?;
+    let client = PatClient::new(
+        http,
+        endpoint,
+        settings.oidc.client_id.clone(),
+        settings.oidc.client_secret.clone(),
+    );
+    Ok(PatConnection::load(client, settings.service_account.pat.clone(), db, cipher).await)
+}
+
+/// The one HTTP client for the provider and the gateway: never follows redirects (a redirect
+/// from a token endpoint is an attack or a misconfiguration), always verifies TLS (rustls with
+/// the web PKI roots), bounded connect and request times.
+fn provider_http_client() -> Result<reqwest::Client, StartupError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!(
+            "fv-partner-app/",
+            env!("CARGO_PKG_VERSION"),
+            " (+reference Filevine partner app)"
+        ))
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build()
+        .map_err(|e| StartupError::Tls(e.to_string()))
+}
