@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::data::Project;
 use super::hostile::Tamper;
+use super::RefreshFault;
 use super::state::{lock, FailPlan, Shared};
 
 /// One gateway request as the stand-in saw it.
@@ -112,6 +113,42 @@ impl FakeControl {
             .lab
             .refresh_delay_ms
             .store(d.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// A delay on every refresh grant *before* the presented token is looked at (a hung
+    /// provider: a client that gives up meanwhile has spent nothing).
+    pub fn set_refresh_stall(&self, d: Duration) {
+        self.shared
+            .lab
+            .refresh_stall_ms
+            .store(d.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// The next refresh grants fail as `faults` say, one fault per grant, in order.
+    pub fn fail_next_refreshes(&self, faults: &[RefreshFault]) {
+        lock(&self.shared.lab.refresh_faults).extend(faults.iter().copied());
+    }
+
+    /// Rotate to a signing key that is *not* published in the JWKS (yet): ID tokens name a
+    /// `kid` no key-set fetch can find, as during a provider's botched key rollover. Returns
+    /// the new `kid`; [`FakeControl::publish_signing_key`] publishes it.
+    pub async fn rotate_signing_key_unpublished(&self) -> Result<String, super::FakeError> {
+        let alg = lock(&self.shared.keys).signing.alg;
+        let key = tokio::task::spawn_blocking(move || super::keys::SigningKeys::generate(alg))
+            .await
+            .map_err(|e| super::FakeError::Key(e.to_string()))??;
+        let key = Arc::new(key);
+        lock(&self.shared.keys).signing = key.clone();
+        Ok(key.kid.clone())
+    }
+
+    /// Publish the current signing key (first in the JWKS) if it is not yet.
+    pub fn publish_signing_key(&self) {
+        let mut ring = lock(&self.shared.keys);
+        let signing = ring.signing.clone();
+        if !ring.published.iter().any(|k| k.kid == signing.kid) {
+            ring.published.insert(0, signing);
+        }
     }
 
     /// Spent refresh tokens presented again (each one revoked its whole grant).

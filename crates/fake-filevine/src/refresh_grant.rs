@@ -9,8 +9,8 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::options::FakeClient;
@@ -19,12 +19,35 @@ use super::provider::{
 };
 use super::state::{lock, random_token, RefreshGrant, Shared};
 
+/// A scripted failure of one refresh grant (see `FakeControl::fail_next_refreshes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefreshFault {
+    /// A proxy's 502 with an HTML body, before the provider saw the request: nothing spent.
+    BadGatewayHtml,
+    /// The token is rotated, then the answer is cut off (a 200 that is not JSON): the old
+    /// token is spent and the new one never arrives.
+    GarbledAfterRotation,
+}
+
 /// `grant_type=refresh_token` at `POST /connect/token`.
 pub(crate) async fn refresh_grant(
     shared: &Shared,
     client: &FakeClient,
     p: &[(String, String)],
 ) -> Result<Response, Response> {
+    let stall = shared.lab.refresh_stall_ms.load(Ordering::SeqCst);
+    if stall > 0 {
+        tokio::time::sleep(Duration::from_millis(stall)).await;
+    }
+    let fault = lock(&shared.lab.refresh_faults).pop_front();
+    if fault == Some(RefreshFault::BadGatewayHtml) {
+        return Err((
+            StatusCode::BAD_GATEWAY,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><body>502 Bad Gateway</body></html>",
+        )
+            .into_response());
+    }
     let old = param(p, "refresh_token")?;
     shared.remember_secret(old);
     let requested_scope = single(p, "scope").ok().flatten();
@@ -85,6 +108,9 @@ pub(crate) async fn refresh_grant(
     let (access, expires_in) = shared.issue_access_token(&client.client_id, user, &scope);
     let id = id_token(shared, &client.client_id, user, auth_time, None)?;
     shared.lab.refreshes.fetch_add(1, Ordering::SeqCst);
+    if fault == Some(RefreshFault::GarbledAfterRotation) {
+        return Ok((StatusCode::OK, "{\"access_token\": ").into_response());
+    }
     let delay = shared.lab.refresh_delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;

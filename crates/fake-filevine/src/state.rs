@@ -94,6 +94,11 @@ pub(crate) struct TokenLab {
     pub(crate) revocations: AtomicUsize,
     /// The revocation endpoint answers 503.
     pub(crate) revocation_down: AtomicBool,
+    /// How long a refresh grant hangs *before* it looks at the token (a provider that is slow
+    /// to start; a client that hangs up meanwhile spent nothing).
+    pub(crate) refresh_stall_ms: AtomicU64,
+    /// Faults for the next refresh grants, in order.
+    pub(crate) refresh_faults: Mutex<std::collections::VecDeque<super::RefreshFault>>,
 }
 
 impl TokenLab {

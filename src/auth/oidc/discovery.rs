@@ -128,6 +128,7 @@ impl OidcProvider {
             }
             _ => AuthType::BasicAuth,
         };
+        let secret_in_body = matches!(auth_type, AuthType::RequestBody);
         let client_id = ClientId::new(settings.oidc.client_id.clone());
         let client_secret =
             ClientSecret::new(settings.oidc.client_secret.expose_secret().to_owned());
@@ -164,6 +165,7 @@ impl OidcProvider {
             clock,
             end_session: extra.end_session_endpoint,
             revocation: extra.revocation_endpoint,
+            secret_in_body,
             iss_parameter: extra.authorization_response_iss_parameter_supported,
             summary,
         }))

@@ -100,6 +100,8 @@ pub struct OidcProvider {
     clock: Clock,
     end_session: Option<Url>,
     revocation: Option<Url>,
+    /// The provider takes only `client_secret_post`: the secret goes in the body.
+    secret_in_body: bool,
     iss_parameter: bool,
     summary: ProviderSummary,
 }

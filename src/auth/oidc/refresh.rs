@@ -19,7 +19,6 @@ use std::{
     time::Duration,
 };
 
-use openidconnect::core::CoreRevocableToken;
 use openidconnect::{
     core::{CoreErrorResponseType, CoreTokenResponse},
     AsyncHttpClient, HttpClientError, HttpRequest, HttpResponse, Nonce, RefreshToken,
@@ -140,22 +139,32 @@ impl OidcProvider {
     /// worthless after logout. Best effort: waits at most a few seconds, and the caller logs
     /// a failure and signs the user out anyway. Returns `Ok(false)` when the provider
     /// advertises no revocation endpoint.
+    ///
+    /// Written on `reqwest` rather than `openidconnect`'s `revoke_token`, which refuses any
+    /// `http://` endpoint, also the loopback providers the configuration allows for tests and
+    /// the stand-in. Client authentication is the token endpoint's (RFC 7009 section 2.1).
     pub async fn revoke_refresh_token(&self, token: &str) -> Result<bool, String> {
         let Some(url) = self.revocation.clone() else {
             return Ok(false);
         };
-        let client = self
-            .client
-            .clone()
-            .set_revocation_url(RevocationUrl::from_url(url));
-        let request = client
-            .revoke_token(CoreRevocableToken::from(RefreshToken::new(
-                token.to_owned(),
-            )))
-            .map_err(|e| e.to_string())?;
-        match tokio::time::timeout(REVOCATION_TIMEOUT, request.request_async(&self.http)).await {
-            Ok(Ok(())) => Ok(true),
-            Ok(Err(e)) => Err(error_chain(&e)),
+        let mut form = vec![("token", token), ("token_type_hint", "refresh_token")];
+        let mut request = self.http.post(url);
+        if self.secret_in_body {
+            form.push(("client_id", self.client_id.as_str()));
+            form.push(("client_secret", self.client_secret.secret()));
+        } else {
+            // RFC 6749 section 2.3.1: both halves form-urlencoded before Basic encoding.
+            let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            request = request.basic_auth(
+                enc(self.client_id.as_str()),
+                Some(enc(self.client_secret.secret())),
+            );
+        }
+        let sent = tokio::time::timeout(REVOCATION_TIMEOUT, request.form(&form).send()).await;
+        match sent {
+            Ok(Ok(r)) if r.status().is_success() => Ok(true),
+            Ok(Ok(r)) => Err(format!("status {}", r.status())),
+            Ok(Err(e)) => Err(format!("request failed: {}", error_chain(&e))),
             Err(_) => Err(format!(
                 "no answer within {} s",
                 REVOCATION_TIMEOUT.as_secs()
