@@ -63,7 +63,11 @@ async fn signing_in_again_removes_the_previous_vault_row() {
     b.login(&app, "fv-user-1001", None).await;
     assert_eq!(vault_rows(&app).await, 1);
     b.login(&app, "fv-user-1001", None).await;
-    assert_eq!(vault_rows(&app).await, 1, "the first login's tokens are gone");
+    assert_eq!(
+        vault_rows(&app).await,
+        1,
+        "the first login's tokens are gone"
+    );
     assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
 }
 
@@ -90,7 +94,11 @@ async fn a_token_set_copied_into_another_row_does_not_open() {
     }
     for b in [&ada, &ben] {
         let r = b.get(&app.url("/profile")).await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign in again, not someone else's page, not a 500");
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "sign in again, not someone else's page, not a 500"
+        );
         assert!(r.headers()[header::LOCATION]
             .to_str()
             .unwrap()

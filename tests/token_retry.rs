@@ -40,7 +40,11 @@ async fn an_answer_lost_after_rotation_is_not_resent() {
     app.control()
         .fail_next_refreshes(&[RefreshFault::GarbledAfterRotation]);
     let r = b.get(&app.url("/profile")).await;
-    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE, "try-again page, no 500");
+    assert_eq!(
+        r.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "try-again page, no 500"
+    );
     assert_eq!(
         app.control().token_calls("refresh_token"),
         1,
@@ -55,7 +59,11 @@ async fn a_provider_that_refuses_connections_is_retried_then_reported() {
     app.control().set_token_endpoint_down(true);
     let r = b.get(&app.url("/profile")).await;
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(app.control().token_calls("refresh_token"), 3, "three attempts");
+    assert_eq!(
+        app.control().token_calls("refresh_token"),
+        3,
+        "three attempts"
+    );
     app.control().set_token_endpoint_down(false);
     assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
     assert_eq!(app.control().reused_refresh_tokens(), 0);

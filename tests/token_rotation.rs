@@ -50,7 +50,10 @@ async fn a_key_rotated_within_the_refetch_cooldown_keeps_the_session() {
 async fn new_tokens_are_kept_when_only_the_key_set_is_stale() {
     let (app, b) = signed_in().await;
     // The provider signs with a key it has not published yet.
-    app.control().rotate_signing_key_unpublished().await.unwrap();
+    app.control()
+        .rotate_signing_key_unpublished()
+        .await
+        .unwrap();
     app.advance_clock(TTL + Duration::from_secs(1));
     assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
     assert_eq!(app.control().token_calls("refresh_token"), 1);
@@ -69,5 +72,9 @@ async fn a_badly_signed_refreshed_id_token_still_ends_the_session() {
         .tamper_next_id_token(fake_filevine::Tamper::BadSignature);
     app.advance_clock(TTL + Duration::from_secs(1));
     let r = b.get(&app.url("/profile")).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "a known key that does not verify is no stale key set");
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "a known key that does not verify is no stale key set"
+    );
 }

@@ -33,7 +33,10 @@ async fn a_storm_on_four_second_tokens_makes_one_refresh() {
         async move { http.get(url).send().await.unwrap().status() }
     });
     let statuses = futures::future::join_all(storm).await;
-    assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
     assert_eq!(app.control().token_calls("refresh_token"), 1);
 }
 

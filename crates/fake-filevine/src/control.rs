@@ -14,8 +14,8 @@ use serde_json::json;
 
 use super::data::Project;
 use super::hostile::Tamper;
-use super::RefreshFault;
 use super::state::{lock, FailPlan, Shared};
+use super::RefreshFault;
 
 /// One gateway request as the stand-in saw it.
 #[derive(Clone, Debug)]

@@ -36,11 +36,11 @@ mod state;
 pub use control::{FakeControl, ProjectFilter, RecordedRequest};
 pub use data::{DemoOrg, DemoUser, ADA, BEN, DEMO_USERS, REPORTING_BOT};
 pub use hostile::Tamper;
-pub use refresh_grant::RefreshFault;
 pub use options::{
     FakeClient, FakeOptions, FakePat, TrustedIntrospection, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
     DEMO_PAT,
 };
+pub use refresh_grant::RefreshFault;
 
 use state::{Grants, Shared};
 

@@ -22,7 +22,7 @@ use std::{
 use openidconnect::{
     core::{CoreErrorResponseType, CoreTokenResponse},
     AsyncHttpClient, HttpClientError, HttpRequest, HttpResponse, Nonce, RefreshToken,
-    RequestTokenError, RevocationUrl, StandardErrorResponse,
+    RequestTokenError, StandardErrorResponse,
 };
 
 use super::{verify::is_unknown_key, Identity, OidcProvider};
@@ -154,7 +154,8 @@ impl OidcProvider {
             form.push(("client_secret", self.client_secret.secret()));
         } else {
             // RFC 6749 section 2.3.1: both halves form-urlencoded before Basic encoding.
-            let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            let enc =
+                |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
             request = request.basic_auth(
                 enc(self.client_id.as_str()),
                 Some(enc(self.client_secret.secret())),
