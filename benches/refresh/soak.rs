@@ -36,7 +36,7 @@ pub async fn run(full: bool) {
             let cookie = b.session_cookie(&app).expect("signed in");
             (b, cookie)
         })
-        .buffer_unordered(16)
+        .buffer_unordered(4)
         .collect()
         .await;
     let control = app.control();
