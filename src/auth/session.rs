@@ -91,7 +91,7 @@ pub async fn push_pending(
         .await
         .map_err(session_err)?
         .unwrap_or_default();
-    list.push(cipher.seal_json(PENDING_PURPOSE, pending));
+    list.push(cipher.seal_json(PENDING_PURPOSE, &[], pending));
     if list.len() > MAX_PENDING {
         let drop = list.len() - MAX_PENDING;
         list.drain(..drop);
@@ -114,7 +114,7 @@ pub async fn take_pending(
     let mut found = None;
     let mut keep = Vec::with_capacity(list.len());
     for sealed in list {
-        match cipher.open_json::<PendingLogin>(PENDING_PURPOSE, &sealed) {
+        match cipher.open_json::<PendingLogin>(PENDING_PURPOSE, &[], &sealed) {
             Ok(p) if found.is_none() && bool::from(p.state.as_bytes().ct_eq(state.as_bytes())) => {
                 found = Some(p)
             }
