@@ -37,6 +37,9 @@ pub const GATEWAY_DURATION: &str = "fv_gateway_request_duration_seconds";
 /// Signed-in sessions holding tokens (rows of the token vault), sampled periodically.
 pub const ACTIVE_SESSIONS: &str = "fv_active_sessions";
 
+/// Connections closed as soon as they were accepted because `FV_MAX_CONNECTIONS` were open.
+pub const CONNECTIONS_REFUSED: &str = "fv_http_connections_refused_total";
+
 /// Latency buckets (seconds): page requests are milliseconds, gateway calls up to the
 /// 30-second client timeout.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -104,6 +107,10 @@ fn describe() {
         "Filevine gateway call latency, by endpoint and status"
     );
     describe_gauge!(ACTIVE_SESSIONS, "Signed-in sessions holding tokens");
+    describe_counter!(
+        CONNECTIONS_REFUSED,
+        "Connections closed at once because FV_MAX_CONNECTIONS were open"
+    );
 }
 
 /// One HTTP request answered.
@@ -115,6 +122,11 @@ pub fn http_request(method: &str, route: &str, status: u16, elapsed: Duration) {
     ];
     counter!(HTTP_REQUESTS, &labels).increment(1);
     histogram!(HTTP_DURATION, &labels).record(elapsed.as_secs_f64());
+}
+
+/// A connection was refused: the connection limit was reached.
+pub fn connection_refused() {
+    counter!(CONNECTIONS_REFUSED).increment(1);
 }
 
 /// A login was started.

@@ -73,6 +73,16 @@ impl Settings {
             "FV_CLOCK_SKEW_SECONDS",
         );
         row("FV_LISTEN", self.server.listen.to_string(), "FV_LISTEN");
+        for (key, value) in [
+            (
+                "FV_HEADER_READ_TIMEOUT_SECONDS",
+                self.server.header_read_timeout.as_secs(),
+            ),
+            ("FV_KEEP_ALIVE_SECONDS", self.server.keep_alive.as_secs()),
+            ("FV_MAX_CONNECTIONS", self.server.max_connections as u64),
+        ] {
+            row(key, value.to_string(), key);
+        }
         row(
             "DATABASE_URL",
             mask_database_url(&self.db.url),

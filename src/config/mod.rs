@@ -37,6 +37,9 @@
 //! | `FV_REFRESH_MARGIN_SECONDS` | refresh access tokens this long before they expire, 0 to 900 | `60` |
 //! | `FV_SESSION_IDLE_MINUTES` | sign out after this long without a request, 1 to 10080 | `120` |
 //! | `FV_SESSION_ABSOLUTE_HOURS` | sign out this long after login whatever happens, 1 to 720 | `24` |
+//! | `FV_HEADER_READ_TIMEOUT_SECONDS` | time a client has to send a request's headers, 1 to 300 | `10` |
+//! | `FV_KEEP_ALIVE_SECONDS` | idle kept-alive connections are closed after this, 1 to 3600 | `5` |
+//! | `FV_MAX_CONNECTIONS` | connections served at once, 1 to 100000 | `1024` |
 
 mod display;
 mod error;
@@ -175,11 +178,19 @@ pub struct Settings {
     pub origins: BTreeMap<&'static str, Origin>,
 }
 
-/// `FV_LISTEN`.
+/// `FV_LISTEN`, `FV_HEADER_READ_TIMEOUT_SECONDS`, `FV_KEEP_ALIVE_SECONDS`,
+/// `FV_MAX_CONNECTIONS` (parsed in `validate/edge.rs`, which documents them).
 #[derive(Clone, Debug)]
 pub struct ServerSettings {
     /// Where the server binds.
     pub listen: SocketAddr,
+    /// A client that has not sent a request's headers (or finished the TLS handshake) within
+    /// this is disconnected: slowloris protection.
+    pub header_read_timeout: std::time::Duration,
+    /// An idle kept-alive connection is closed after this.
+    pub keep_alive: std::time::Duration,
+    /// Connections served at once; more are closed as soon as they are accepted.
+    pub max_connections: usize,
 }
 
 /// `FV_REGION`, `FV_AUTHORITY`, `FV_CLIENT_ID`, `FV_CLIENT_SECRET`, `FV_REDIRECT_URI`,
