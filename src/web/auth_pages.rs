@@ -42,7 +42,8 @@ pub async fn callback(
     query: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = query.map(|Query(q)| q).unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "unreadable callback query");
+        // The rejection quotes the query: attacker-controlled text, escaped and cut.
+        tracing::warn!(error = %crate::telemetry::Bounded(&e.to_string()), "unreadable callback query");
         CallbackQuery::default()
     });
     let deps = FinishDeps {

@@ -72,11 +72,15 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
     // Access log, metrics, body limit and timeout inside the span; request ids outside it.
     let router = ops::inner(router, ops::Limits::default())
         // The span names the path only: the callback's query holds the authorization code.
-        .layer(TraceLayer::new_for_http().make_span_with(
-            |req: &axum::extract::Request| {
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-            },
-        ));
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+                tracing::info_span!(
+                    "request",
+                    method = crate::metrics::method_label(req.method()),
+                    path = %crate::telemetry::Bounded(req.uri().path())
+                )
+            }),
+        );
     ops::outer(router).with_state(state)
 }
 
