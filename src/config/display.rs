@@ -80,6 +80,10 @@ impl Settings {
             ),
             ("FV_KEEP_ALIVE_SECONDS", self.server.keep_alive.as_secs()),
             ("FV_MAX_CONNECTIONS", self.server.max_connections as u64),
+            (
+                "FV_REQUEST_TIMEOUT_SECONDS",
+                self.server.request_timeout.as_secs(),
+            ),
         ] {
             row(key, value.to_string(), key);
         }

@@ -40,6 +40,7 @@
 //! | `FV_HEADER_READ_TIMEOUT_SECONDS` | time a client has to send a request's headers, 1 to 300 | `10` |
 //! | `FV_KEEP_ALIVE_SECONDS` | idle kept-alive connections are closed after this, 1 to 3600 | `5` |
 //! | `FV_MAX_CONNECTIONS` | connections served at once, 1 to 100000 | `1024` |
+//! | `FV_REQUEST_TIMEOUT_SECONDS` | time a handler has to answer before a 503 page, 1 to 600 | `30` |
 
 mod display;
 mod error;
@@ -179,7 +180,7 @@ pub struct Settings {
 }
 
 /// `FV_LISTEN`, `FV_HEADER_READ_TIMEOUT_SECONDS`, `FV_KEEP_ALIVE_SECONDS`,
-/// `FV_MAX_CONNECTIONS` (parsed in `validate/edge.rs`, which documents them).
+/// `FV_MAX_CONNECTIONS`, `FV_REQUEST_TIMEOUT_SECONDS` (parsed in `validate/edge.rs`, which documents them).
 #[derive(Clone, Debug)]
 pub struct ServerSettings {
     /// Where the server binds.
@@ -191,6 +192,8 @@ pub struct ServerSettings {
     pub keep_alive: std::time::Duration,
     /// Connections served at once; more are closed as soon as they are accepted.
     pub max_connections: usize,
+    /// Time a handler has to produce its response head before the client gets a 503 page.
+    pub request_timeout: std::time::Duration,
 }
 
 /// `FV_REGION`, `FV_AUTHORITY`, `FV_CLIENT_ID`, `FV_CLIENT_SECRET`, `FV_REDIRECT_URI`,

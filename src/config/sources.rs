@@ -115,6 +115,7 @@ pub(super) const KEYS: &[&str] = &[
     "FV_HEADER_READ_TIMEOUT_SECONDS",
     "FV_KEEP_ALIVE_SECONDS",
     "FV_MAX_CONNECTIONS",
+    "FV_REQUEST_TIMEOUT_SECONDS",
 ];
 
 /// The Python sample's `.env` names and the canonical names they stand for. `AUTH_CONFIG` is a

@@ -62,26 +62,46 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
     for (path, handler) in app_routes() {
         router = router.route(path, handler);
     }
+    let limits = ops::Limits {
+        timeout: settings.server.request_timeout,
+        ..ops::Limits::default()
+    };
     let router = router
         .fallback(|| async { AppError::NotFound })
-        .layer(sessions)
-        .layer(middleware::from_fn_with_state(
-            headers,
-            security::add_security_headers,
-        ));
-    // Access log, metrics, body limit and timeout inside the span; request ids outside it.
-    let router = ops::inner(router, ops::Limits::default())
-        // The span names the path only: the callback's query holds the authorization code.
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
-                tracing::info_span!(
-                    "request",
-                    method = crate::metrics::method_label(req.method()),
-                    path = %crate::telemetry::Bounded(req.uri().path())
-                )
-            }),
-        );
-    ops::outer(router).with_state(state)
+        .layer(sessions);
+    layers(router, limits, headers).with_state(state)
+}
+
+/// The layers around the routes, outermost first:
+/// 1. security headers: outermost, so every response carries them, the edge's own included
+///    (404, 405, the 413 of the body limit, the 503 of the timeout, a panic's 500, a 429);
+/// 2. request ids ([`ops::outer`]);
+/// 3. the trace span: method (a closed set) and path (escaped, bounded), never the query, which
+///    holds the authorization code on the callback;
+/// 4. access log and metrics, body limit, timeout ([`ops::inner`]);
+/// 5. a caught panic becomes a plain 500 page (no message, no stack trace to the browser);
+/// 6. (already on `router`) sessions, then the routes and the 404 fallback.
+fn layers(
+    router: Router<AppState>,
+    limits: ops::Limits,
+    headers: security::SecurityHeaders,
+) -> Router<AppState> {
+    let router = router.layer(tower_http::catch_panic::CatchPanicLayer::custom(
+        security::panic_response,
+    ));
+    let router = ops::inner(router, limits).layer(TraceLayer::new_for_http().make_span_with(
+        |req: &axum::extract::Request| {
+            tracing::info_span!(
+                "request",
+                method = crate::metrics::method_label(req.method()),
+                path = %crate::telemetry::Bounded(req.uri().path())
+            )
+        },
+    ));
+    ops::outer(router).layer(middleware::from_fn_with_state(
+        headers,
+        security::add_security_headers,
+    ))
 }
 
 /// The app's own routes: every one but the callback and the post-logout landing, whose paths

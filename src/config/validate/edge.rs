@@ -7,6 +7,7 @@
 //! | `FV_HEADER_READ_TIMEOUT_SECONDS` | a client must send a request's headers (and, under https, finish the TLS handshake) within this, 1 to 300 | `10` |
 //! | `FV_KEEP_ALIVE_SECONDS` | an idle kept-alive connection is closed after this, 1 to 3600 (HTTP/1.1 also closes it at the header-read timeout, whichever is first) | `5` |
 //! | `FV_MAX_CONNECTIONS` | connections served at once; more are closed at once, 1 to 100000 | `1024` |
+//! | `FV_REQUEST_TIMEOUT_SECONDS` | a handler that has not answered within this gets a 503 page (exports, which stream, are exempt), 1 to 600 | `30` |
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -38,8 +39,12 @@ pub(in crate::config) fn server(r: &mut Resolver, listen: SocketAddr) -> ServerS
     let max_connections = r.value("FV_MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS, |t| {
         in_range(t, 1, 100_000, "connections")
     });
+    let request_timeout = Duration::from_secs(r.value("FV_REQUEST_TIMEOUT_SECONDS", 30, |t| {
+        in_range(t, 1, 600, "seconds")
+    }));
     ServerSettings {
         listen,
+        request_timeout,
         header_read_timeout,
         keep_alive,
         max_connections,
@@ -85,6 +90,7 @@ mod tests {
             ("FV_KEEP_ALIVE_SECONDS", "-1"),
             ("FV_MAX_CONNECTIONS", "0"),
             ("FV_MAX_CONNECTIONS", "1e9"),
+            ("FV_REQUEST_TIMEOUT_SECONDS", "0"),
         ] {
             let e = resolve(env(&[(key, value)])).expect_err(value);
             assert_eq!(e.0.len(), 1, "{e}");
