@@ -40,6 +40,11 @@ pub enum AppError {
     NotFound,
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// The database failed (down, slow, full). Handlers use `?` on store calls: wrapping
+    /// every one in `.map_err(..)` would only be noise, and this one mapping decides what the
+    /// user sees (a retry page, never the database's message).
+    #[error("database: {0}")]
+    Db(#[from] crate::store::DbError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -68,7 +73,7 @@ impl AppError {
                 return_to,
                 reason: format!("stored tokens unreadable: {e}"),
             },
-            other => AppError::Internal(other.to_string()),
+            VaultError::Db(e) => AppError::Db(e),
         }
     }
 
@@ -77,17 +82,29 @@ impl AppError {
             AppError::Login(LoginError::Session(_)) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Login(LoginError::Gateway(_)) => StatusCode::BAD_GATEWAY,
             AppError::Login(_) => StatusCode::BAD_REQUEST,
-            AppError::Gateway(GatewayError::Unauthorized) => StatusCode::UNAUTHORIZED,
-            AppError::Gateway(GatewayError::Forbidden(_)) => StatusCode::FORBIDDEN,
-            AppError::Gateway(GatewayError::NotFound) | AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Gateway(GatewayError::RateLimited { .. }) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Gateway(_) => StatusCode::BAD_GATEWAY,
+            AppError::Gateway(e) => Self::gateway_status(e),
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Db(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::SignInAgain { .. } => StatusCode::SEE_OTHER,
             AppError::NoRefreshToken { .. } => StatusCode::UNAUTHORIZED,
             AppError::ProviderUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl AppError {
+    /// The HTTP status a failed gateway call shows with (also inside the dashboard, which
+    /// renders a failed list in its own page).
+    pub fn gateway_status(e: &GatewayError) -> StatusCode {
+        match e {
+            GatewayError::Unauthorized => StatusCode::UNAUTHORIZED,
+            GatewayError::Forbidden(_) => StatusCode::FORBIDDEN,
+            GatewayError::NotFound => StatusCode::NOT_FOUND,
+            GatewayError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            _ => StatusCode::BAD_GATEWAY,
         }
     }
 }
@@ -140,6 +157,11 @@ impl IntoResponse for AppError {
             ),
             AppError::NotFound => ("Page not found", "There is nothing at this address.".into(), None),
             AppError::BadRequest(m) => ("That request did not make sense", (*m).to_owned(), None),
+            AppError::Db(_) => (
+                "The app's database is not answering",
+                "Nothing was lost, and you are still signed in. Try again in a moment; if it persists, give the reference below to your administrator.".into(),
+                Some(("".to_owned(), "Try again".to_owned())),
+            ),
             AppError::Internal(_) => (
                 "Something went wrong on our side",
                 "The app hit an unexpected problem. Try again; if it persists, give the reference below to your administrator.".into(),

@@ -21,6 +21,7 @@ pub mod error;
 pub mod filevine;
 pub mod healthcheck;
 pub mod metrics;
+pub mod projects;
 pub mod reporting;
 pub mod service_account;
 pub mod startup;

@@ -15,12 +15,12 @@ use std::{
 
 use fv_partner_app::{
     config::Overrides,
+    projects::export::Format,
     reporting::{
         export::{export_to, ExportRequest},
         PatAccount,
     },
     startup::Application,
-    web::dashboard::export::Format,
 };
 
 /// The export's options.

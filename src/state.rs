@@ -22,14 +22,14 @@ pub struct AppInner {
     /// "Now" for every comparison of times; tests move it instead of sleeping.
     pub clock: Clock,
     pub oidc: Arc<OidcProvider>,
-    pub vault: TokenVault,
+    pub vault: Arc<TokenVault>,
     pub gateway: Arc<dyn Gateway>,
     pub cipher: Cipher,
     pub db: Db,
     /// The browser-facing site is https (cookies get `Secure` and the `__Host-` prefix).
     pub https: bool,
-    /// Briefly cached dashboard summaries (projects per phase), see [`crate::web::dashboard`].
-    pub summaries: crate::web::dashboard::SummaryCache,
+    /// Briefly cached dashboard summaries (projects per phase), see [`crate::projects::summary`].
+    pub summaries: crate::projects::SummaryCache,
     /// The service-account (PAT) connection: `pat.current()` gives the token source.
     pub pat: PatConnection,
 }

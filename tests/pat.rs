@@ -140,13 +140,8 @@ async fn a_gateway_401_mints_one_new_token_and_retries_once() {
     let source = client_of(&app).source(SecretString::from(DEMO_PAT));
     source.token().await.unwrap();
     app.control().expire_access_tokens();
-    let gw = app.state.gateway.clone();
-    let who = fv_partner_app::service_account::with_pat_token(&source, |t| {
-        let gw = gw.clone();
-        async move { gw.user_orgs(&t).await }
-    })
-    .await
-    .unwrap();
+    let gw = fv_partner_app::filevine::AuthedGateway::new(app.state.gateway.clone(), source);
+    let who = gw.user_orgs().await.unwrap();
     assert_eq!(who.user.email.as_deref(), Some(BOT_EMAIL));
     assert_eq!(app.control().token_calls(PAT_GRANT), 2);
 }

@@ -1,5 +1,6 @@
 //! The Filevine API gateway: client, response models and typed errors.
 
+pub mod authed;
 pub mod client;
 pub mod error;
 pub mod models;
@@ -7,6 +8,7 @@ pub mod projects;
 pub mod retry;
 pub mod walk;
 
+pub use authed::{AuthedError, AuthedGateway, TokenSource};
 pub use client::{Gateway, HttpGateway, OrgContext};
 pub use error::GatewayError;
 pub use projects::{OrgId, Project, ProjectId, ProjectPage, ProjectQuery, SortField, SortOrder};

@@ -1,4 +1,4 @@
-//! `fv-partner-app projects export`: the dashboard's export ([`crate::web::dashboard::export`]:
+//! `fv-partner-app projects export`: the dashboard's export ([`crate::projects::export`]:
 //! same CSV columns, same formula neutralising, same bounded-concurrency page walk) written to
 //! a file or stdout, through the PAT instead of a user's session.
 
@@ -12,11 +12,14 @@ use std::{
 
 use futures::StreamExt;
 
-use super::{pat_projects, PatAccount, ReportError};
+use super::{PatAccount, ReportError};
 use crate::{
     filevine::ProjectQuery,
+    projects::{
+        export::{body_stream, first_query, Format},
+        ProjectFilters,
+    },
     state::AppState,
-    web::dashboard::export::{body_stream, first_query, Format},
 };
 
 /// What to export.
@@ -30,16 +33,14 @@ pub struct ExportRequest {
 }
 
 impl ExportRequest {
-    /// The gateway filters, as the dashboard builds them.
+    /// The gateway filters, built as the dashboard builds them.
     pub fn filters(&self) -> ProjectQuery {
-        ProjectQuery {
-            sort_by: Some(crate::filevine::SortField::ProjectId),
-            order: Some(crate::filevine::SortOrder::Asc),
-            phase_name: self.phase.clone().filter(|p| !p.is_empty()),
-            exclude_archived: !self.archived,
-            search_term: self.q.clone().filter(|q| !q.is_empty()),
-            ..ProjectQuery::default()
-        }
+        let filters = ProjectFilters {
+            q: self.q.clone().unwrap_or_default(),
+            phase: self.phase.clone().unwrap_or_default(),
+            archived: self.archived,
+        };
+        filters.walk_query()
     }
 }
 
@@ -64,20 +65,20 @@ pub async fn export_to<W: Write>(
     let (org_id, org_name) = account.pick_org(request.org_id)?;
     let ctx = account.ctx(org_id);
     let base = first_query(request.filters());
-    let first = pat_projects(state, &account.source, ctx, base.clone()).await?;
+    let first = account.gw.projects(ctx, &base).await?;
     let fetched = Arc::new(AtomicUsize::new(first.items.len()));
     progress(first.items.len());
     let counter = fetched.clone();
-    let source = account.source.clone();
+    let fetch = account.gw.page_fetcher(ctx);
     let body = body_stream(
         format,
         first,
         base,
         state.settings.gateway.concurrency,
         move |q| {
-            let (state, source, counter) = (state.clone(), source.clone(), counter.clone());
+            let (fetch, counter) = (fetch.clone(), counter.clone());
             async move {
-                let page = pat_projects(&state, &source, ctx, q).await?;
+                let page = fetch(q).await?;
                 counter.fetch_add(page.items.len(), Ordering::Relaxed);
                 Ok(page)
             }

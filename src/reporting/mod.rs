@@ -8,12 +8,11 @@
 pub mod export;
 pub mod snapshot;
 
-use crate::filevine::models::FvOrg;
 use std::sync::Arc;
 
 use crate::{
-    filevine::{GatewayError, OrgContext, ProjectPage, ProjectQuery},
-    service_account::{with_pat_token, PatCallError, PatError, PatTokenSource},
+    filevine::{models::FvOrg, AuthedError, AuthedGateway, GatewayError, OrgContext},
+    service_account::{PatError, PatTokenSource},
     state::AppState,
 };
 
@@ -38,11 +37,11 @@ pub enum ReportError {
     Io(#[from] std::io::Error),
 }
 
-impl From<PatCallError> for ReportError {
-    fn from(e: PatCallError) -> Self {
+impl From<AuthedError<PatError>> for ReportError {
+    fn from(e: AuthedError<PatError>) -> Self {
         match e {
-            PatCallError::Pat(p) => ReportError::Pat(p),
-            PatCallError::Gateway(g) => ReportError::Gateway(g),
+            AuthedError::Token(p) => ReportError::Pat(p),
+            AuthedError::Gateway(g) => ReportError::Gateway(g),
         }
     }
 }
@@ -50,7 +49,8 @@ impl From<PatCallError> for ReportError {
 /// Who the PAT acts as: its Filevine user id and `(id, name)` of its organizations.
 #[derive(Clone)]
 pub struct PatAccount {
-    pub source: Arc<PatTokenSource>,
+    /// The gateway with the PAT's tokens.
+    pub gw: AuthedGateway<PatTokenSource>,
     pub user_id: i64,
     pub orgs: Vec<(i64, String)>,
 }
@@ -61,14 +61,10 @@ impl PatAccount {
         state: &AppState,
         source: Arc<PatTokenSource>,
     ) -> Result<Self, ReportError> {
-        let gw = state.gateway.clone();
-        let info = with_pat_token(&source, |t| {
-            let gw = gw.clone();
-            async move { gw.user_orgs(&t).await }
-        })
-        .await?;
+        let gw = AuthedGateway::new(state.gateway.clone(), source);
+        let info = gw.user_orgs().await?;
         Ok(Self {
-            source,
+            gw,
             user_id: info.user.user_id.native,
             orgs: info.orgs.into_iter().map(FvOrg::into_id_and_name).collect(),
         })
@@ -112,27 +108,4 @@ impl PatAccount {
             user_id: self.user_id,
         }
     }
-}
-
-/// One page of projects with the PAT's token (one fresh token and retry after a 401). A
-/// refused PAT shows as `Unauthorized` (logged with the reason), so it fits page walkers.
-pub async fn pat_projects(
-    state: &AppState,
-    source: &PatTokenSource,
-    ctx: OrgContext,
-    query: ProjectQuery,
-) -> Result<ProjectPage, GatewayError> {
-    let gw = state.gateway.clone();
-    with_pat_token(source, |t| {
-        let (gw, q) = (gw.clone(), query.clone());
-        async move { gw.projects(&t, ctx, &q).await }
-    })
-    .await
-    .map_err(|e| match e {
-        PatCallError::Gateway(g) => g,
-        PatCallError::Pat(p) => {
-            tracing::warn!(error = %p, "the service account's token could not be minted");
-            GatewayError::Unauthorized
-        }
-    })
 }

@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
-use super::{pat_projects, PatAccount, ReportError};
-use crate::{filevine::ProjectQuery, state::AppState, web::dashboard::summary::scan_with};
+use super::{PatAccount, ReportError};
+use crate::{filevine::ProjectQuery, projects::summary::scan, state::AppState};
 
 /// Default minutes between snapshots.
 pub const DEFAULT_MINUTES: u64 = 15;
@@ -72,11 +72,8 @@ async fn snapshot(state: &AppState) -> Result<SnapshotReport, ReportError> {
             exclude_archived: false,
             ..ProjectQuery::default()
         };
-        let summary = scan_with(filters, state.settings.gateway.concurrency, |q| {
-            let source = account.source.clone();
-            async move { pat_projects(state, &source, ctx, q).await }
-        })
-        .await?;
+        let fetch = account.gw.page_fetcher(ctx);
+        let summary = scan(filters, state.settings.gateway.concurrency, fetch).await?;
         let counts: Vec<(String, i64)> = summary
             .phases
             .iter()

@@ -18,7 +18,7 @@ use secrecy::SecretString;
 pub use token_source::{PatClient, PatError, PatToken, PatTokenSource, DEFAULT_PAT_SCOPES};
 pub use verify::{verify, Verified, VerifyError};
 
-use crate::{crypto::Cipher, filevine::GatewayError, store::Db};
+use crate::{crypto::Cipher, store::Db};
 
 /// Purpose string the stored PAT is sealed with (bound as AES-GCM associated data).
 pub const PAT_PURPOSE: &str = "pat";
@@ -113,42 +113,4 @@ impl PatConnection {
     }
 }
 
-/// A gateway call made with the service account's token failed.
-#[derive(Debug, thiserror::Error)]
-pub enum PatCallError {
-    #[error(transparent)]
-    Pat(#[from] PatError),
-    #[error(transparent)]
-    Gateway(#[from] GatewayError),
-}
-
-/// Runs `call` with a bearer token from `source`; after a 401 (the token was revoked or
-/// expired early) mints one new token and retries once. A second 401 is reported, not looped.
-/// This is what background jobs (snapshots, `projects export`) use.
-pub async fn with_pat_token<T, F, Fut>(source: &PatTokenSource, call: F) -> Result<T, PatCallError>
-where
-    F: Fn(String) -> Fut,
-    Fut: std::future::Future<Output = Result<T, GatewayError>>,
-{
-    let token = source.token().await?;
-    match call(token.secret().to_owned()).await {
-        Err(GatewayError::Unauthorized) => {
-            tracing::info!("gateway refused the service account's token; minting a new one");
-            source.invalidate(&token);
-            let fresh = source.token().await?;
-            Ok(call(fresh.secret().to_owned()).await?)
-        }
-        other => Ok(other?),
-    }
-}
-
-/// Unix seconds as an RFC 3339 UTC time, for pages and the command line.
-pub fn format_unix(secs: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| secs.to_string())
-}
+pub use crate::util::format_unix;

@@ -374,8 +374,12 @@ impl PatTokenSource {
     /// After the gateway refused `stale` (401): drops it so the next [`Self::token`] mints a
     /// new one, unless another caller already replaced it.
     pub fn invalidate(&self, stale: &PatToken) {
+        self.invalidate_secret(stale.secret());
+    }
+
+    fn invalidate_secret(&self, stale: &str) {
         let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
-        if cache.as_ref().map(|c| c.secret()) == Some(stale.secret()) {
+        if cache.as_ref().map(|c| c.secret()) == Some(stale) {
             *cache = None;
         }
     }
@@ -478,5 +482,26 @@ mod tests {
         assert!(msg.contains("revoked"));
         assert!(msg.contains("mistyped"));
         assert!(msg.contains("activated"));
+    }
+}
+
+/// The service account as a [`TokenSource`]: after a 401 (the token was revoked or expired
+/// early) one new token is minted, unless another caller already replaced the spent one.
+#[async_trait::async_trait]
+impl crate::filevine::TokenSource for PatTokenSource {
+    type Error = PatError;
+
+    async fn token(&self) -> Result<String, PatError> {
+        PatTokenSource::token(self)
+            .await
+            .map(|t| t.secret().to_owned())
+    }
+
+    async fn after_unauthorized(&self, spent: &str) -> Result<String, PatError> {
+        tracing::info!("gateway refused the service account's token; minting a new one");
+        self.invalidate_secret(spent);
+        PatTokenSource::token(self)
+            .await
+            .map(|t| t.secret().to_owned())
     }
 }

@@ -117,13 +117,13 @@ impl Application {
         let oidc = OidcProvider::discover(&settings, http.clone()).await?;
         let db = Db::connect(&settings.db.url).await?;
         let cipher = Cipher::new(&settings.db.secret_key);
-        let vault = TokenVault::new(
+        let vault = Arc::new(TokenVault::new(
             db.clone(),
             cipher.clone(),
             oidc.clone(),
             settings.session.refresh_margin,
             settings.session.absolute_timeout,
-        );
+        ));
         let gateway = Arc::new(HttpGateway::new(
             http.clone(),
             settings.gateway.url.clone(),

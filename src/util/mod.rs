@@ -22,6 +22,17 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
+/// Unix seconds as an RFC 3339 UTC time, for pages and the command line.
+pub fn format_unix(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| secs.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     #[derive(Debug, thiserror::Error)]

@@ -4,7 +4,7 @@ pub mod assets;
 pub mod auth_pages;
 pub mod dashboard;
 pub mod extract;
-pub mod gateway_call;
+pub mod gateway;
 pub mod health;
 pub mod ops;
 pub mod pages;

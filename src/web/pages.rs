@@ -4,21 +4,21 @@ use std::collections::HashMap;
 
 use axum::{
     extract::{rejection::FormRejection, Query, State},
-    http::Uri,
     response::{IntoResponse, Redirect, Response},
     Form,
 };
 
 use super::{
     extract::SignedIn,
-    gateway_call::with_token,
+    gateway::UserApi,
     templates::{ChooseOrgPage, Chrome, HomePage, ProfilePage},
 };
 use crate::{
-    auth::{flow::apply_user_orgs, ReturnTo},
+    auth::{account, ReturnTo},
     error::AppError,
-    filevine::{models::user_type_name, OrgContext},
+    filevine::models::user_type_name,
     state::AppState,
+    util::format_unix,
 };
 
 /// `GET /`.
@@ -34,80 +34,23 @@ pub async fn home(State(state): State<AppState>, signed: Option<SignedIn>) -> Ho
 /// Users/Me, plus the verified ID token claims. Never a token.
 pub async fn profile(
     State(state): State<AppState>,
-    mut signed: SignedIn,
-    uri: Uri,
+    mut api: UserApi,
 ) -> Result<ProfilePage, AppError> {
-    let here = ReturnTo::parse_or_root(uri.path_and_query().map(|p| p.as_str()));
-    let gw = state.gateway.clone();
-    let info = with_token(&state, &signed, &here, |t| {
-        let gw = gw.clone();
-        async move { gw.user_orgs(&t).await }
-    })
-    .await?;
-    let username = info.user.username.clone();
-    let email = info.user.email.clone();
-    let before = (signed.user.orgs.clone(), signed.user.fv_user_id);
-    apply_user_orgs(&mut signed.user, info);
-    if before != (signed.user.orgs.clone(), signed.user.fv_user_id) {
-        signed.save().await?;
+    let loaded = account::load(&api.gw, &state.vault, &mut api.signed.user).await;
+    let account = loaded.map_err(|e| api.error(e))?;
+    if account.user_changed {
+        api.signed.save().await?;
     }
-
-    let mut gateway_warning = None;
-    let mut org_user_id = None;
-    if let (Some(org), Some(uid)) = (signed.user.current_org, signed.user.fv_user_id) {
-        let ctx = OrgContext {
-            org_id: org,
-            user_id: uid,
-        };
-        match with_token(&state, &signed, &here, |t| {
-            let gw = gw.clone();
-            async move { gw.me(&t, ctx).await }
-        })
-        .await
-        {
-            Ok(me) => org_user_id = me.org_user_id,
-            Err(AppError::Gateway(e)) => {
-                tracing::warn!(error = %e, "Users/Me failed");
-                gateway_warning = Some(format!(
-                    "Filevine's Users/Me call failed: {}",
-                    e.user_message().0
-                ));
-            }
-            Err(e) => return Err(e),
-        }
-    } else if signed.user.orgs.len() > 1 {
-        gateway_warning =
-            Some("Choose an organization at the top of the page to see your org user.".into());
-    }
-
-    let tokens = state
-        .vault
-        .load(&signed.user.vault_id)
-        .await
-        .map_err(|e| AppError::from_vault(e, here.clone()))?;
-    let (token_expires, has_refresh) = tokens
-        .map(|t| {
-            let at = time::OffsetDateTime::from_unix_timestamp(t.expires_at)
-                .ok()
-                .and_then(|d| {
-                    d.format(&time::format_description::well_known::Rfc3339)
-                        .ok()
-                })
-                .unwrap_or_default();
-            (at, t.refresh_token.is_some())
-        })
-        .unwrap_or_default();
-
-    let user = &signed.user;
+    let user = &api.signed.user;
     Ok(ProfilePage {
         chrome: Chrome::new(&state.settings, Some(user)),
         display_name: user.display_name(),
-        email: email.or_else(|| user.identity.email.clone()),
-        username,
+        email: account.email.or_else(|| user.identity.email.clone()),
+        username: account.username,
         user_id: user.fv_user_id,
         user_type: user.user_type.map(|t| user_type_name(t).to_owned()),
         current_org: user.current_org().cloned(),
-        org_user_id,
+        org_user_id: account.org_user_id,
         other_orgs: user
             .orgs
             .iter()
@@ -115,9 +58,12 @@ pub async fn profile(
             .cloned()
             .collect(),
         claims: user.identity.claims.clone(),
-        token_expires,
-        has_refresh,
-        gateway_warning,
+        token_expires: account
+            .token_expires_at
+            .map(format_unix)
+            .unwrap_or_default(),
+        has_refresh: account.has_refresh_token,
+        gateway_warning: account.gateway_warning,
     })
 }
 

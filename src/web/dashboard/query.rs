@@ -4,7 +4,8 @@
 
 use crate::{
     error::AppError,
-    filevine::{ProjectQuery, SortField, SortOrder},
+    filevine::{OrgContext, ProjectQuery, SortField, SortOrder},
+    projects::{ProjectFilters, SummaryKey},
 };
 
 /// Rows per page when `per_page` is absent.
@@ -137,13 +138,21 @@ impl DashQuery {
 
     /// Filters and sort only (for the summary and the export, which walk every page).
     pub fn filters(&self) -> ProjectQuery {
-        ProjectQuery {
-            sort_by: Some(self.sort),
-            order: Some(self.order),
-            phase_name: (!self.phase.is_empty()).then(|| self.phase.clone()),
-            exclude_archived: !self.archived,
-            search_term: (!self.q.is_empty()).then(|| self.q.clone()),
-            ..ProjectQuery::default()
+        let filters = ProjectFilters {
+            q: self.q.clone(),
+            phase: self.phase.clone(),
+            archived: self.archived,
+        };
+        filters.query(self.sort, self.order)
+    }
+
+    /// The summary this view shows, for the org and user of `ctx`.
+    pub fn summary_key(&self, ctx: OrgContext) -> SummaryKey {
+        SummaryKey {
+            org_id: ctx.org_id,
+            user_id: ctx.user_id,
+            q: self.q.clone(),
+            archived: self.archived,
         }
     }
 

@@ -145,6 +145,18 @@ impl Trend {
     }
 }
 
+/// The trend of the org's recorded snapshots, if any (a database error only hides it).
+pub async fn of_org(state: &crate::state::AppState, org_id: i64) -> Option<Trend> {
+    let since = state.clock.now_unix() - WINDOW_SECS;
+    match state.db.snapshots_since(org_id, since).await {
+        Ok(rows) => Trend::new(&rows),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the reporting snapshots");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

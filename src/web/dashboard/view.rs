@@ -5,8 +5,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::{
+    chart::Chart,
     query::{DashQuery, PER_PAGE_CHOICES},
-    summary::Chart,
 };
 use crate::{
     filevine::{Project, ProjectId, SortField},

@@ -10,8 +10,9 @@
 //! time, which discovers the phases (ordered by `phaseId`, i.e. the pipeline) and counts them
 //! exactly. The walk stops at [`MAX_SCANNED`] projects and then says "at least".
 //!
-//! Results are cached for [`TTL`] per (org, user, search, archived): the phase filter and the
-//! page are not part of the key, so paging, sorting and clicking a phase bar cost nothing.
+//! Results are cached for [`TTL`] per [`SummaryKey`] (org, user, search, archived): the phase
+//! filter and the page are not part of the key, so paging, sorting and clicking a phase bar
+//! cost nothing.
 //! Concurrent requests for the same key share one scan (single flight), so a burst of
 //! dashboard views does not multiply gateway calls. The cache is small and bounded.
 
@@ -24,7 +25,6 @@ use std::{
 use futures::StreamExt;
 use tokio::sync::OnceCell;
 
-use super::{query::DashQuery, user_gateway::UserGateway};
 use crate::filevine::{walk::pages_after, GatewayError, ProjectPage, ProjectQuery};
 
 /// How long a summary is reused.
@@ -77,14 +77,17 @@ impl Summary {
     }
 }
 
-/// The key: what changes the counts. Not the phase filter (the chart shows every phase) and not
-/// the sort or page.
+/// The cache key: what changes the counts. Not the phase filter (the chart shows every phase)
+/// and not the sort or page. The user is part of it: what a user may see is Filevine's
+/// decision, so one user's counts are never shown to another.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct Key {
-    org_id: i64,
-    user_id: i64,
-    q: String,
-    archived: bool,
+pub struct SummaryKey {
+    pub org_id: i64,
+    pub user_id: i64,
+    /// The search term, empty for none.
+    pub q: String,
+    /// Archived projects are counted too.
+    pub archived: bool,
 }
 
 struct Entry {
@@ -95,11 +98,11 @@ struct Entry {
 /// Briefly cached summaries, shared by every request of this process.
 #[derive(Default)]
 pub struct SummaryCache {
-    entries: Mutex<HashMap<Key, Entry>>,
+    entries: Mutex<HashMap<SummaryKey, Entry>>,
 }
 
 impl SummaryCache {
-    fn cell(&self, key: Key) -> Arc<OnceCell<Arc<Summary>>> {
+    fn cell(&self, key: SummaryKey) -> Arc<OnceCell<Arc<Summary>>> {
         let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         if let Some(e) = map.get(&key) {
@@ -130,51 +133,31 @@ impl SummaryCache {
         cell
     }
 
-    /// The summary for `view` (cached, or computed by scanning through `gateway`, which is
-    /// only created on a miss). A failed scan is not cached.
-    pub async fn get<G, Fut>(
+    /// The summary for `key` (cached, or computed by scanning every page of `filters`
+    /// through `fetch`). Concurrent callers with one key share one scan; a failed scan is
+    /// not cached.
+    pub async fn get<F, Fut>(
         &self,
-        view: &DashQuery,
-        ctx: crate::filevine::OrgContext,
+        key: SummaryKey,
+        filters: ProjectQuery,
         concurrency: usize,
-        gateway: G,
+        fetch: F,
     ) -> Result<Arc<Summary>, GatewayError>
     where
-        G: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Option<UserGateway>>,
+        F: Fn(ProjectQuery) -> Fut,
+        Fut: std::future::Future<Output = Result<ProjectPage, GatewayError>>,
     {
-        let cell = self.cell(Key {
-            org_id: ctx.org_id,
-            user_id: ctx.user_id,
-            q: view.q.clone(),
-            archived: view.archived,
-        });
-        cell.get_or_try_init(|| async {
-            let gw = gateway().await.ok_or(GatewayError::Unauthorized)?;
-            scan(&gw, view, concurrency).await.map(Arc::new)
-        })
-        .await
-        .cloned()
+        let cell = self.cell(key);
+        cell.get_or_try_init(|| async { scan(filters, concurrency, fetch).await.map(Arc::new) })
+            .await
+            .cloned()
     }
 }
 
-/// Walks every project matching `view`'s search and archived filters (all phases).
-async fn scan(
-    gw: &UserGateway,
-    view: &DashQuery,
-    concurrency: usize,
-) -> Result<Summary, GatewayError> {
-    scan_with(view.filters(), concurrency, |q| {
-        let gw = gw.clone();
-        async move { gw.projects(q).await }
-    })
-    .await
-}
-
 /// Counts every project matching `filters`' search and archived settings, per phase (the phase
-/// filter is ignored), with any page fetcher: the user's session here, the service account's
-/// PAT for the scheduled snapshots ([`crate::reporting::snapshot`]).
-pub async fn scan_with<F, Fut>(
+/// filter is ignored), with any page fetcher: a user's session for the dashboard, the service
+/// account's PAT for the scheduled snapshots ([`crate::reporting::snapshot`]).
+pub async fn scan<F, Fut>(
     filters: ProjectQuery,
     concurrency: usize,
     fetch: F,
@@ -217,111 +200,53 @@ where
     Ok(summary)
 }
 
-/// One bar of the chart, positioned in the SVG's user units.
-pub struct Bar {
-    pub label: String,
-    pub count: u64,
-    pub href: String,
-    pub selected: bool,
-    pub y: u32,
-    pub text_y: u32,
-    pub width: u32,
-    pub count_x: u32,
-}
-
-/// The server-drawn bar chart: positions computed here, markup in the template, no script and
-/// no `style=` (the CSP forbids inline styles; SVG attributes and classes are fine).
-pub struct Chart {
-    pub bars: Vec<Bar>,
-    pub height: u32,
-    pub width: u32,
-    pub label_x: u32,
-    pub bar_x: u32,
-    pub bar_h: u32,
-    pub description: String,
-}
-
-const ROW: u32 = 30;
-const BAR_H: u32 = 20;
-const LABEL_W: u32 = 140;
-const BAR_MAX: u32 = 420;
-
-impl Chart {
-    /// The chart of `summary`, each bar a link filtering `view` to that phase.
-    pub fn new(summary: &Summary, view: &DashQuery) -> Self {
-        let max = summary.phases.iter().map(|p| p.1).max().unwrap_or(0).max(1);
-        let bars: Vec<Bar> = summary
-            .phases
-            .iter()
-            .enumerate()
-            .map(|(i, (label, count))| {
-                let width = ((*count as f64 / max as f64) * BAR_MAX as f64).round() as u32;
-                let width = if *count > 0 { width.max(2) } else { 0 };
-                let y = i as u32 * ROW + 5;
-                Bar {
-                    label: label.clone(),
-                    count: *count,
-                    href: view.phase_href(if view.phase == *label { "" } else { label }),
-                    selected: view.phase == *label,
-                    y,
-                    text_y: y + 15,
-                    width,
-                    count_x: LABEL_W + width + 8,
-                }
-            })
-            .collect();
-        let description = summary
-            .phases
-            .iter()
-            .map(|(p, c)| format!("{p}: {c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        Chart {
-            height: bars.len() as u32 * ROW + 10,
-            width: LABEL_W + BAR_MAX + 70,
-            label_x: LABEL_W - 10,
-            bar_x: LABEL_W,
-            bar_h: BAR_H,
-            bars,
-            description,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::filevine::{Project, ProjectId};
 
-    #[test]
-    fn counts_in_pipeline_order_and_draws_proportionally() {
+    #[tokio::test]
+    async fn counts_in_pipeline_order() {
         let mk = |id: i64, phase: &str, pid: i64| Project {
             project_id: Some(ProjectId::new(id)),
             phase_name: Some(phase.into()),
             phase_id: Some(pid),
             ..Default::default()
         };
-        let page = ProjectPage {
-            items: vec![
-                mk(1, "Settled", 307),
-                mk(2, "Intake", 301),
-                mk(3, "Intake", 301),
-                mk(4, "Intake", 301),
-            ],
-            ..Default::default()
+        // Settled (phase id 307) comes first in the data, Intake (301) first in the pipeline;
+        // a project with no phase goes last.
+        let items = vec![
+            mk(1, "Settled", 307),
+            mk(2, "Intake", 301),
+            mk(3, "Intake", 301),
+            Project {
+                project_id: Some(ProjectId::new(4)),
+                ..Default::default()
+            },
+            mk(5, "Intake", 301),
+        ];
+        let fetch = |q: ProjectQuery| {
+            let start = (q.offset as usize).min(items.len());
+            let end = (start + q.limit as usize).min(items.len());
+            futures::future::ready(Ok(ProjectPage {
+                items: items[start..end].to_vec(),
+                has_more: end < items.len(),
+                ..Default::default()
+            }))
         };
-        let mut s = Summary::default();
-        let mut order = HashMap::new();
-        s.add_page(&page, &mut order);
-        s.phases
-            .sort_by(|a, b| order[&a.0].cmp(&order[&b.0]).then(a.0.cmp(&b.0)));
-        assert_eq!(s.total, 4);
-        assert_eq!(s.phases, vec![("Intake".into(), 3), ("Settled".into(), 1)]);
+        let s = scan(ProjectQuery::default(), 2, fetch).await.unwrap();
+        assert_eq!(s.total, 5);
+        assert_eq!(
+            s.phases,
+            vec![
+                ("Intake".into(), 3),
+                ("Settled".into(), 1),
+                ("(no phase)".into(), 1)
+            ]
+        );
         assert_eq!(s.count_for("Settled"), 1);
-        assert_eq!(s.count_for(""), 4);
-        let chart = Chart::new(&s, &DashQuery::default());
-        assert_eq!(chart.bars[0].width, BAR_MAX);
-        assert_eq!(chart.bars[1].width, BAR_MAX / 3);
-        assert_eq!(chart.bars[1].href, "/projects?phase=Settled");
+        assert_eq!(s.count_for(""), 5);
+        assert_eq!(s.count_for("Nope"), 0);
+        assert!(!s.partial);
     }
 }
