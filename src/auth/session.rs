@@ -153,6 +153,43 @@ pub async fn sign_in(session: &Session, user: &SessionUser) -> Result<(), LoginE
     session.insert(USER_KEY, user).await.map_err(session_err)
 }
 
+/// Where the session remembers when it was last used (Unix seconds, on the app's clock).
+const SEEN_KEY: &str = "fv.seen";
+/// The last-use time is written at most this often: often enough that the idle expiry slides
+/// (it is off by at most this much), rare enough that a busy user does not cost a session
+/// write per request. With a very short idle timeout, a quarter of it (see [`seen_write_every`]).
+pub const SEEN_WRITE_EVERY_SECONDS: i64 = 60;
+
+/// How old the last-use time may get before it is written again: a minute, or a quarter of the
+/// idle timeout when that is shorter, so that a user active within the timeout is never judged
+/// idle because of the write interval.
+pub fn seen_write_every(idle: std::time::Duration) -> i64 {
+    SEEN_WRITE_EVERY_SECONDS
+        .min(idle.as_secs() as i64 / 4)
+        .max(1)
+}
+
+/// The sliding idle expiry, checked against the app's clock: `false` when the session has not
+/// been used for more than `idle` (the caller ends it); otherwise `true`, and the last-use time
+/// moves to `now` when it is more than [`seen_write_every`] old (which makes
+/// tower-sessions save the record, and so renew its row and cookie).
+pub async fn still_active(
+    session: &Session,
+    user: &SessionUser,
+    now: i64,
+    idle: std::time::Duration,
+) -> Result<bool, LoginError> {
+    let seen: Option<i64> = session.get(SEEN_KEY).await.map_err(session_err)?;
+    let seen = seen.unwrap_or(user.login_at).max(user.login_at);
+    if now - seen > idle.as_secs() as i64 {
+        return Ok(false);
+    }
+    if now - seen >= seen_write_every(idle) {
+        session.insert(SEEN_KEY, now).await.map_err(session_err)?;
+    }
+    Ok(true)
+}
+
 /// The signed-in user, if any.
 pub async fn current_user(session: &Session) -> Result<Option<SessionUser>, LoginError> {
     session.get(USER_KEY).await.map_err(session_err)

@@ -20,7 +20,9 @@ use axum::{
 use tower_http::trace::TraceLayer;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
-use crate::{error::AppError, state::AppState, store::AnyStore};
+use crate::{
+    auth::session::SEEN_WRITE_EVERY_SECONDS, error::AppError, state::AppState, store::AnyStore,
+};
 
 /// Name of the session cookie; `__Host-` under https so it cannot be set by a sibling domain.
 pub fn session_cookie_name(https: bool) -> &'static str {
@@ -35,7 +37,12 @@ pub fn session_cookie_name(https: bool) -> &'static str {
 /// client registered for the samples' `/signin-oidc` works unchanged.
 pub fn router(state: AppState, store: AnyStore) -> Router {
     let settings = &state.settings;
-    let idle = time::Duration::seconds(settings.session.idle_timeout.as_secs() as i64);
+    // The idle expiry is enforced by `extract::SignedIn` on the app's clock and slides with use
+    // (written at most once a minute); the store's own expiry is the backstop for sessions
+    // nobody comes back to, with slack for that minute.
+    let idle = time::Duration::seconds(
+        (settings.session.idle_timeout.as_secs() + 2 * SEEN_WRITE_EVERY_SECONDS as u64) as i64,
+    );
     let sessions = SessionManagerLayer::new(store)
         .with_name(session_cookie_name(state.https))
         .with_secure(state.https)
