@@ -41,6 +41,9 @@ pub const ACTIVE_SESSIONS: &str = "fv_active_sessions";
 /// Connections closed as soon as they were accepted because `FV_MAX_CONNECTIONS` were open.
 pub const CONNECTIONS_REFUSED: &str = "fv_http_connections_refused_total";
 
+/// Requests refused with 429 by the per-address rate limit.
+pub const RATE_LIMITED: &str = "fv_http_rate_limited_total";
+
 /// Latency buckets (seconds): page requests are milliseconds, gateway calls up to the
 /// 30-second client timeout.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -109,6 +112,10 @@ fn describe() {
     );
     describe_gauge!(ACTIVE_SESSIONS, "Signed-in sessions holding tokens");
     describe_counter!(
+        RATE_LIMITED,
+        "Requests refused with 429 by the per-address rate limit"
+    );
+    describe_counter!(
         CONNECTIONS_REFUSED,
         "Connections closed at once because FV_MAX_CONNECTIONS were open"
     );
@@ -157,6 +164,11 @@ pub fn http_request(method: &'static str, route: &str, status: u16, elapsed: Dur
 /// A connection was refused: the connection limit was reached.
 pub fn connection_refused() {
     counter!(CONNECTIONS_REFUSED).increment(1);
+}
+
+/// A request was refused by the per-address rate limit.
+pub fn rate_limited() {
+    counter!(RATE_LIMITED).increment(1);
 }
 
 /// A login was started.

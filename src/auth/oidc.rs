@@ -145,6 +145,10 @@ pub struct Identity {
     pub subject: String,
     pub name: Option<String>,
     pub email: Option<String>,
+    /// The ID token's `email_verified`: only a verified email may make its owner an admin.
+    /// Absent (false) in sessions made before it was recorded.
+    #[serde(default)]
+    pub email_verified: bool,
     /// Non-secret claims for the profile page, as `(name, value)`.
     pub claims: Vec<(String, String)>,
 }
@@ -650,6 +654,7 @@ fn identity_from(claims: &CoreIdTokenClaims) -> Identity {
         subject: claims.subject().as_str().to_owned(),
         name,
         email,
+        email_verified: claims.email_verified().unwrap_or(false),
         claims: shown,
     }
 }

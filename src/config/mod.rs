@@ -41,6 +41,8 @@
 //! | `FV_KEEP_ALIVE_SECONDS` | idle kept-alive connections are closed after this, 1 to 3600 | `5` |
 //! | `FV_MAX_CONNECTIONS` | connections served at once, 1 to 100000 | `1024` |
 //! | `FV_REQUEST_TIMEOUT_SECONDS` | time a handler has to answer before a 503 page, 1 to 600 | `30` |
+//! | `FV_RATE_LIMIT_PER_MINUTE` | login starts, callbacks and POSTs per client address per minute | `60` |
+//! | `FV_TRUSTED_PROXIES` | proxies (addresses, CIDR) whose `X-Forwarded-For` is believed | none |
 
 mod display;
 mod error;
@@ -180,7 +182,8 @@ pub struct Settings {
 }
 
 /// `FV_LISTEN`, `FV_HEADER_READ_TIMEOUT_SECONDS`, `FV_KEEP_ALIVE_SECONDS`,
-/// `FV_MAX_CONNECTIONS`, `FV_REQUEST_TIMEOUT_SECONDS` (parsed in `validate/edge.rs`, which documents them).
+/// `FV_MAX_CONNECTIONS`, `FV_REQUEST_TIMEOUT_SECONDS`, `FV_RATE_LIMIT_PER_MINUTE`,
+/// `FV_TRUSTED_PROXIES` (parsed in `validate/edge.rs`, which documents them).
 #[derive(Clone, Debug)]
 pub struct ServerSettings {
     /// Where the server binds.
@@ -194,6 +197,10 @@ pub struct ServerSettings {
     pub max_connections: usize,
     /// Time a handler has to produce its response head before the client gets a 503 page.
     pub request_timeout: std::time::Duration,
+    /// Login starts, callbacks and POSTs allowed per client address per minute.
+    pub rate_limit_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` names the client (rate limits); none by default.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// `FV_REGION`, `FV_AUTHORITY`, `FV_CLIENT_ID`, `FV_CLIENT_SECRET`, `FV_REDIRECT_URI`,

@@ -116,6 +116,8 @@ pub(super) const KEYS: &[&str] = &[
     "FV_KEEP_ALIVE_SECONDS",
     "FV_MAX_CONNECTIONS",
     "FV_REQUEST_TIMEOUT_SECONDS",
+    "FV_RATE_LIMIT_PER_MINUTE",
+    "FV_TRUSTED_PROXIES",
 ];
 
 /// The Python sample's `.env` names and the canonical names they stand for. `AUTH_CONFIG` is a

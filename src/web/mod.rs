@@ -8,6 +8,7 @@ pub mod gateway;
 pub mod health;
 pub mod ops;
 pub mod pages;
+pub mod rate_limit;
 pub mod security;
 pub mod settings;
 pub mod templates;
@@ -76,7 +77,12 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
     let router = router
         .fallback(|| async { AppError::NotFound })
         .layer(sessions);
-    layers(router, limits, headers).with_state(state)
+    let rate_limits = rate_limit::RateLimits::new(
+        settings.server.rate_limit_per_minute,
+        &settings.server.trusted_proxies,
+        settings.oidc.redirect_uri.path(),
+    );
+    layers(router, limits, headers, rate_limits).with_state(state)
 }
 
 /// The layers around the routes, outermost first:
@@ -86,16 +92,24 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
 /// 3. the trace span: method (a closed set) and path (escaped, bounded), never the query, which
 ///    holds the authorization code on the callback;
 /// 4. access log and metrics, body limit, timeout ([`ops::inner`]);
-/// 5. a caught panic becomes a plain 500 page (no message, no stack trace to the browser);
-/// 6. (already on `router`) sessions, then the routes and the 404 fallback.
+/// 5. the per-address rate limit on login starts, callbacks and POSTs (a 429 before any
+///    session or database work);
+/// 6. a caught panic becomes a plain 500 page (no message, no stack trace to the browser);
+/// 7. (already on `router`) sessions, then the routes and the 404 fallback.
 fn layers(
     router: Router<AppState>,
     limits: ops::Limits,
     headers: security::SecurityHeaders,
+    rate_limits: rate_limit::RateLimits,
 ) -> Router<AppState> {
-    let router = router.layer(tower_http::catch_panic::CatchPanicLayer::custom(
-        security::panic_response,
-    ));
+    let router = router
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            security::panic_response,
+        ))
+        .layer(middleware::from_fn_with_state(
+            rate_limits,
+            rate_limit::limit,
+        ));
     let router = ops::inner(router, limits).layer(TraceLayer::new_for_http().make_span_with(
         |req: &axum::extract::Request| {
             tracing::info_span!(
