@@ -45,6 +45,9 @@ pub enum AppError {
     /// user sees (a retry page, never the database's message).
     #[error("database: {0}")]
     Db(#[from] crate::store::DbError),
+    /// The session store (the same database) failed reading or writing the session.
+    #[error("session store: {0}")]
+    Session(#[from] tower_sessions::session::Error),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -84,7 +87,7 @@ impl AppError {
             AppError::Login(_) => StatusCode::BAD_REQUEST,
             AppError::Gateway(e) => Self::gateway_status(e),
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Db(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Db(_) | AppError::Session(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::SignInAgain { .. } => StatusCode::SEE_OTHER,
             AppError::NoRefreshToken { .. } => StatusCode::UNAUTHORIZED,
             AppError::ProviderUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -157,7 +160,7 @@ impl IntoResponse for AppError {
             ),
             AppError::NotFound => ("Page not found", "There is nothing at this address.".into(), None),
             AppError::BadRequest(m) => ("That request did not make sense", (*m).to_owned(), None),
-            AppError::Db(_) => (
+            AppError::Db(_) | AppError::Session(_) => (
                 "The app's database is not answering",
                 "Nothing was lost, and you are still signed in. Try again in a moment; if it persists, give the reference below to your administrator.".into(),
                 Some(("".to_owned(), "Try again".to_owned())),

@@ -7,7 +7,7 @@ use crate::{
     config::Settings,
     crypto::Cipher,
     filevine::Gateway,
-    service_account::PatConnection,
+    service_account::{IntegrationService, PatConnection},
     store::Db,
     util::Clock,
 };
@@ -31,7 +31,9 @@ pub struct AppInner {
     /// Briefly cached dashboard summaries (projects per phase), see [`crate::projects::summary`].
     pub summaries: crate::projects::SummaryCache,
     /// The service-account (PAT) connection: `pat.current()` gives the token source.
-    pub pat: PatConnection,
+    pub pat: Arc<PatConnection>,
+    /// Verify, save, remove and test the service-account connection (the settings page).
+    pub integration: Arc<IntegrationService>,
 }
 
 impl AppState {

@@ -215,7 +215,7 @@ mod tests {
         };
         // Settled (phase id 307) comes first in the data, Intake (301) first in the pipeline;
         // a project with no phase goes last.
-        let items = vec![
+        let items = [
             mk(1, "Settled", 307),
             mk(2, "Intake", 301),
             mk(3, "Intake", 301),

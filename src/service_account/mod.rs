@@ -8,6 +8,8 @@
 //!   swapped when an admin saves or removes one. Later jobs call
 //!   `state.pat.current()` and then `source.token().await`.
 
+pub mod client;
+pub mod integration;
 pub mod token_source;
 pub mod verify;
 
@@ -15,7 +17,9 @@ use std::sync::{Arc, RwLock};
 
 use secrecy::SecretString;
 
-pub use token_source::{PatClient, PatError, PatToken, PatTokenSource, DEFAULT_PAT_SCOPES};
+pub use client::{effective_margin, PatClient};
+pub use integration::{IntegrationService, TestOutcome, VerifiedPat};
+pub use token_source::{PatError, PatToken, PatTokenSource, DEFAULT_PAT_SCOPES};
 pub use verify::{verify, Verified, VerifyError};
 
 use crate::{crypto::Cipher, store::Db};
@@ -47,8 +51,7 @@ impl PatConnection {
         }
     }
 
-    /// Starts with `FV_PAT` when set, else with the PAT stored in the database (if it can be
-    /// opened with this key: a changed `FV_SECRET_KEY` leaves it unreadable, which is logged).
+    /// Starts with `FV_PAT` when set, else with the PAT stored in the database.
     pub async fn load(
         client: PatClient,
         env_pat: Option<SecretString>,
@@ -56,31 +59,42 @@ impl PatConnection {
         cipher: &Cipher,
     ) -> Self {
         let conn = Self::new(client);
-        if let Some(pat) = env_pat {
-            conn.set(PatOrigin::Environment, Some(pat));
-            return conn;
-        }
-        match db.integration_get().await {
-            Ok(Some(row)) => match row
-                .sealed_pat
-                .as_deref()
-                .map(|s| cipher.open_bytes(PAT_PURPOSE, s))
-            {
-                Some(Ok(bytes)) => match String::from_utf8(bytes) {
-                    Ok(pat) => conn.set(PatOrigin::Stored, Some(SecretString::from(pat))),
-                    Err(_) => tracing::warn!("the stored PAT is not text; ignoring it"),
-                },
-                Some(Err(e)) => {
-                    tracing::warn!(error = %e, "the stored PAT cannot be opened (was FV_SECRET_KEY changed?); save it again on /settings/integration")
-                }
-                None => {}
-            },
-            Ok(None) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read the stored service-account connection")
-            }
+        match env_pat {
+            Some(pat) => conn.set(PatOrigin::Environment, Some(pat)),
+            None => conn.reload_stored(db, cipher).await,
         }
         conn
+    }
+
+    /// Makes the PAT stored in the database current (or none, when there is none or it cannot
+    /// be opened with this key: a changed `FV_SECRET_KEY` leaves it unreadable, which is
+    /// logged). A database error leaves the current PAT as it is.
+    pub async fn reload_stored(&self, db: &Db, cipher: &Cipher) {
+        let row = match db.integration_get().await {
+            Ok(row) => row,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the stored service-account connection");
+                return;
+            }
+        };
+        let opened = row
+            .and_then(|r| r.sealed_pat)
+            .map(|sealed| cipher.open_bytes(PAT_PURPOSE, &sealed));
+        let pat = match opened {
+            Some(Ok(bytes)) => match String::from_utf8(bytes) {
+                Ok(pat) => Some(SecretString::from(pat)),
+                Err(_) => {
+                    tracing::warn!("the stored PAT is not text; ignoring it");
+                    None
+                }
+            },
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "the stored PAT cannot be opened (was FV_SECRET_KEY changed?); save it again on /settings/integration");
+                None
+            }
+            None => None,
+        };
+        self.set(PatOrigin::Stored, pat);
     }
 
     /// The exchange client (to verify a PAT before it becomes current).

@@ -20,7 +20,8 @@ use crate::{
     auth::{oidc::DiscoveryError, OidcProvider, TokenVault},
     config::{ConfigErrors, Settings},
     crypto::Cipher,
-    filevine::HttpGateway,
+    filevine::{Gateway, HttpGateway},
+    service_account::IntegrationService,
     state::{AppInner, AppState},
     store::{Db, DbError},
     util::Clock,
@@ -124,13 +125,21 @@ impl Application {
             settings.session.refresh_margin,
             settings.session.absolute_timeout,
         ));
-        let gateway = Arc::new(HttpGateway::new(
+        let gateway: Arc<dyn Gateway> = Arc::new(HttpGateway::new(
             http.clone(),
             settings.gateway.url.clone(),
             settings.gateway.concurrency,
         ));
         let https = settings.oidc.https();
-        let pat = pat_connection(&settings, &oidc, http.clone(), &db, &cipher).await?;
+        let pat = Arc::new(pat_connection(&settings, &oidc, http.clone(), &db, &cipher).await?);
+        let integration = Arc::new(IntegrationService::new(
+            pat.clone(),
+            db.clone(),
+            cipher.clone(),
+            gateway.clone(),
+            settings.service_account.clone(),
+            clock.clone(),
+        ));
         let store = db.session_store();
         let state = AppState::new(AppInner {
             settings,
@@ -143,6 +152,7 @@ impl Application {
             https,
             summaries: Default::default(),
             pat,
+            integration,
         });
         let router = web::router(state.clone(), store);
         jobs::spawn_all(&state);

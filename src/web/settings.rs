@@ -5,7 +5,6 @@
 //! moves it, sealed, into the `fv_integration` table and makes it the app's current PAT.
 //! A PAT from `FV_PAT` is shown as configured and cannot be changed here.
 
-use crate::util::clock::now_unix;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
@@ -24,11 +23,8 @@ use super::{
 use crate::{
     auth::{policy::is_admin, SessionUser},
     error::AppError,
-    service_account::{
-        format_unix, token_source::last4, verify, PatOrigin, Verified, VerifyError, PAT_PURPOSE,
-    },
+    service_account::{format_unix, TestOutcome, Verified, VerifiedPat, VerifyError},
     state::AppState,
-    store::IntegrationRow,
 };
 
 const PENDING_KEY: &str = "fv.pat_pending";
@@ -110,11 +106,7 @@ pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Res
     if !is_admin(&state.settings.service_account, &signed.user) {
         return Ok(forbidden(&state, &signed.user));
     }
-    let flash: Option<String> = signed
-        .session
-        .remove(FLASH_KEY)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let flash: Option<String> = signed.session.remove(FLASH_KEY).await?;
     let page = render(&state, &signed, flash, None, String::new()).await?;
     Ok(page.into_response())
 }
@@ -132,10 +124,10 @@ pub async fn submit(
     if !is_admin(&state.settings.service_account, &signed.user) {
         return Ok(forbidden(&state, &signed.user));
     }
-    let env_pat = state.pat.origin() == Some(PatOrigin::Environment);
+    let service = &state.integration;
     match form.action.as_str() {
         "test" => test_connection(&state, &signed).await,
-        _ if env_pat => Err(AppError::BadRequest(
+        _ if service.from_environment() => Err(AppError::BadRequest(
             "The PAT comes from FV_PAT in the environment; change it there and restart.",
         )),
         "verify" => verify_pat(&state, &signed, form).await,
@@ -145,16 +137,21 @@ pub async fn submit(
             Ok(Redirect::to(PATH).into_response())
         }
         "remove" => {
-            state.db.integration_delete().await.map_err(internal)?;
-            if state.pat.origin() == Some(PatOrigin::Stored) {
-                state.pat.set(PatOrigin::Stored, None);
-            }
+            service.remove(&admin_name(&signed)).await?;
             remove_pending(&signed).await?;
-            tracing::info!(by = ?signed.user.identity.email, "service-account PAT removed");
             flash(&signed, "The service-account connection was removed.").await
         }
         _ => Err(AppError::BadRequest("Unknown action.")),
     }
+}
+
+/// Who made a change, for the stored row and the log.
+fn admin_name(signed: &SignedIn) -> String {
+    let user = &signed.user;
+    user.identity
+        .email
+        .clone()
+        .unwrap_or_else(|| user.display_name())
 }
 
 async fn verify_pat(
@@ -176,21 +173,20 @@ async fn verify_pat(
         let page = render(state, signed, None, problem, email).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let source = state.pat.client().source(SecretString::from(pat.clone()));
-    match verify(&source, state.gateway.as_ref(), Some(&email)).await {
+    match state
+        .integration
+        .verify(SecretString::from(pat), &email)
+        .await
+    {
         Ok(verified) => {
             let pending = PendingPat {
-                pat,
-                email,
-                verified,
-                verified_at: now_unix(),
+                pat: verified.pat.expose_secret().to_owned(),
+                email: verified.email,
+                verified: verified.verified,
+                verified_at: verified.verified_at,
             };
             let sealed = state.cipher.seal_json(PENDING_PURPOSE, &pending);
-            signed
-                .session
-                .insert(PENDING_KEY, sealed)
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+            signed.session.insert(PENDING_KEY, sealed).await?;
             Ok(Redirect::to(PATH).into_response())
         }
         Err(e) => {
@@ -207,44 +203,22 @@ async fn verify_pat(
 
 async fn save(state: &AppState, signed: &SignedIn) -> Result<Response, AppError> {
     let Some(pending) = load_pending(state, signed).await? else {
-        let page = render(
-            state,
-            signed,
-            None,
-            Some(
-                "Nothing to save: verify a PAT first (a verification is kept for 15 minutes)."
-                    .into(),
-            ),
-            String::new(),
-        )
-        .await?;
+        let message =
+            "Nothing to save: verify a PAT first (a verification is kept for 15 minutes).";
+        let page = render(state, signed, None, Some(message.into()), String::new()).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let pat = SecretString::from(pending.pat);
-    let row = IntegrationRow {
-        sealed_pat: Some(
-            state
-                .cipher
-                .seal_bytes(PAT_PURPOSE, pat.expose_secret().as_bytes()),
-        ),
-        last4: last4(&pat),
+    let verified = VerifiedPat {
+        pat: SecretString::from(pending.pat),
         email: pending.email,
-        verified_name: Some(pending.verified.name),
-        verified_at: Some(pending.verified_at),
-        token_valid_until: Some(pending.verified.token_valid_until),
-        last_error: None,
-        updated_by: signed
-            .user
-            .identity
-            .email
-            .clone()
-            .unwrap_or_else(|| signed.user.display_name()),
-        updated_at: now_unix(),
+        verified: pending.verified,
+        verified_at: pending.verified_at,
     };
-    state.db.integration_put(&row).await.map_err(internal)?;
-    state.pat.set(PatOrigin::Stored, Some(pat));
+    state
+        .integration
+        .save(verified, &admin_name(signed))
+        .await?;
     remove_pending(signed).await?;
-    tracing::info!(by = %row.updated_by, service_account = %row.email, "service-account PAT saved");
     flash(
         signed,
         "Saved. The app now uses this service account for background work.",
@@ -252,52 +226,18 @@ async fn save(state: &AppState, signed: &SignedIn) -> Result<Response, AppError>
     .await
 }
 
-/// Checks the current connection (stored or `FV_PAT`) end to end and records the outcome on
-/// the stored row, so the page's "last error" says whether it still works.
+/// Checks the current connection (stored or `FV_PAT`) end to end.
 async fn test_connection(state: &AppState, signed: &SignedIn) -> Result<Response, AppError> {
-    let Some(source) = state.pat.current() else {
-        return flash(signed, "There is no connection to test.").await;
+    let message = match state.integration.test().await? {
+        TestOutcome::NothingToTest => "There is no connection to test.".to_owned(),
+        TestOutcome::Works(v) => format!(
+            "The connection works: it acts as {}; the current token is valid until {}.",
+            v.name,
+            format_unix(v.token_valid_until)
+        ),
+        TestOutcome::Fails(e) => format!("The connection test failed: {e}"),
     };
-    let stored = state.pat.origin() == Some(PatOrigin::Stored);
-    let expected = if stored {
-        state
-            .db
-            .integration_get()
-            .await
-            .map_err(internal)?
-            .map(|r| r.email)
-    } else {
-        state.settings.service_account.email.clone()
-    };
-    match verify(&source, state.gateway.as_ref(), expected.as_deref()).await {
-        Ok(v) => {
-            if stored {
-                state
-                    .db
-                    .integration_set_status(None, Some(v.token_valid_until))
-                    .await
-                    .map_err(internal)?;
-            }
-            let msg = format!(
-                "The connection works: it acts as {}; the current token is valid until {}.",
-                v.name,
-                format_unix(v.token_valid_until)
-            );
-            flash(signed, &msg).await
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "service-account connection test failed");
-            let msg = e.to_string();
-            if stored {
-                state
-                    .db
-                    .integration_set_status(Some(&msg), None)
-                    .await
-                    .map_err(internal)?;
-            }
-            flash(signed, &format!("The connection test failed: {msg}")).await
-        }
-    }
+    flash(signed, &message).await
 }
 
 async fn render(
@@ -308,33 +248,21 @@ async fn render(
     email_value: String,
 ) -> Result<IntegrationPage, AppError> {
     let settings = &state.settings;
-    let env = (state.pat.origin() == Some(PatOrigin::Environment)).then(|| EnvView {
-        last4: settings
-            .service_account
-            .pat
-            .as_ref()
-            .map(last4)
-            .unwrap_or_default(),
+    let status = state.integration.status().await?;
+    let env = status.env_last4.map(|last4| EnvView {
+        last4,
         email: settings.service_account.email.clone(),
     });
-    let stored = state
-        .db
-        .integration_get()
-        .await
-        .map_err(internal)?
-        .map(|r| StoredView {
-            readable: r
-                .sealed_pat
-                .as_deref()
-                .is_some_and(|s| state.cipher.open_bytes(PAT_PURPOSE, s).is_ok()),
-            last4: r.last4,
-            email: r.email,
-            verified_name: r.verified_name,
-            verified_at: r.verified_at.map(format_unix),
-            token_valid_until: r.token_valid_until.map(format_unix),
-            last_error: r.last_error,
-            updated_by: r.updated_by,
-        });
+    let stored = status.stored.map(|(r, readable)| StoredView {
+        readable,
+        last4: r.last4,
+        email: r.email,
+        verified_name: r.verified_name,
+        verified_at: r.verified_at.map(format_unix),
+        token_valid_until: r.token_valid_until.map(format_unix),
+        last_error: r.last_error,
+        updated_by: r.updated_by,
+    });
     let pending = load_pending(state, signed).await?.map(|p| PendingView {
         user_type: p.verified.user_type_name().to_owned(),
         email: p.email,
@@ -357,7 +285,11 @@ async fn render(
     Ok(IntegrationPage {
         chrome: Chrome::new(settings, Some(&signed.user)),
         csrf: signed.user.csrf.clone(),
-        demo_admin: settings.demo && settings.service_account.admin_emails.is_empty(),
+        demo_admin: settings.demo
+            && !settings
+                .origins
+                .get("FV_ADMIN_EMAILS")
+                .is_some_and(|o| o.is_explicit()),
         env,
         stored,
         pending,
@@ -369,11 +301,7 @@ async fn render(
 
 /// The verified PAT waiting in the session, if it is still fresh and opens with our key.
 async fn load_pending(state: &AppState, signed: &SignedIn) -> Result<Option<PendingPat>, AppError> {
-    let sealed: Option<String> = signed
-        .session
-        .get(PENDING_KEY)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let sealed: Option<String> = signed.session.get(PENDING_KEY).await?;
     Ok(sealed
         .and_then(|s| {
             state
@@ -381,25 +309,17 @@ async fn load_pending(state: &AppState, signed: &SignedIn) -> Result<Option<Pend
                 .open_json::<PendingPat>(PENDING_PURPOSE, &s)
                 .ok()
         })
-        .filter(|p| now_unix() - p.verified_at <= PENDING_TTL_SECS))
+        .filter(|p| state.clock.now_unix() - p.verified_at <= PENDING_TTL_SECS))
 }
 
 async fn remove_pending(signed: &SignedIn) -> Result<(), AppError> {
-    signed
-        .session
-        .remove::<String>(PENDING_KEY)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    signed.session.remove::<String>(PENDING_KEY).await?;
     Ok(())
 }
 
 /// Remembers `message` for the next GET and redirects there (so a reload does not post again).
 async fn flash(signed: &SignedIn, message: &str) -> Result<Response, AppError> {
-    signed
-        .session
-        .insert(FLASH_KEY, message)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    signed.session.insert(FLASH_KEY, message).await?;
     Ok(Redirect::to(PATH).into_response())
 }
 
@@ -414,8 +334,4 @@ fn forbidden(state: &AppState, user: &SessionUser) -> Response {
         reference: None,
     };
     (StatusCode::FORBIDDEN, page).into_response()
-}
-
-fn internal(e: crate::store::DbError) -> AppError {
-    AppError::Internal(e.to_string())
 }
