@@ -44,6 +44,8 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
     let idle = time::Duration::seconds(
         (settings.session.idle_timeout.as_secs() + 2 * SEEN_WRITE_EVERY_SECONDS as u64) as i64,
     );
+    // The table keeps a keyed hash of each id, never the cookie's value.
+    let store = crate::store::HashedIds::new(store, &settings.db.secret_key);
     let sessions = SessionManagerLayer::new(store)
         .with_name(session_cookie_name(state.https))
         .with_secure(state.https)
