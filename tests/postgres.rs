@@ -64,46 +64,66 @@ async fn one_refresh_across_two_replicas_for_100_concurrent_requests() {
     assert_eq!(apps[0].control().token_calls("refresh_token"), 1);
 }
 
+/// Polls `done` every 100 ms for up to 10 s (a background job of another replica, not an
+/// expiry: the replicas re-read the saved connection every few seconds).
+async fn eventually(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{what}: not within 10 s");
+}
+
 #[tokio::test]
-async fn the_service_account_connection_is_stored_sealed_in_postgres() {
-    use fv_partner_app::store::IntegrationRow;
-    let app = spawn_app(TestOptions {
-        database_url: Some(postgres_url()),
-        ..Default::default()
-    })
+async fn the_service_account_pat_is_stored_sealed_and_followed_by_every_replica() {
+    use fake_filevine::{DEMO_PAT, REPORTING_BOT};
+    use secrecy::SecretString;
+    let apps = spawn_replicas(
+        2,
+        TestOptions {
+            database_url: Some(postgres_url()),
+            ..Default::default()
+        },
+    )
     .await;
-    let db = &app.state.db;
-    let row = IntegrationRow {
-        sealed_pat: Some(app.state.cipher.seal_bytes(
-            fv_partner_app::service_account::PAT_PURPOSE,
-            b"fvpat-postgres-test-0000",
-        )),
-        last4: "0000".into(),
-        email: "reporting-bot@lovelace-law.example".into(),
-        verified_name: Some("Reporting Bot".into()),
-        verified_at: Some(1_700_000_000),
-        token_valid_until: Some(1_700_001_200),
-        last_error: None,
-        updated_by: "ada@lovelace-law.example".into(),
-        updated_at: 1_700_000_000,
-    };
-    db.integration_put(&row).await.unwrap();
-    db.integration_set_status(Some("provider unreachable"), None)
+    let (a, b) = (&apps[0], &apps[1]);
+    a.state.db.integration_delete().await.unwrap();
+    // Saved on replica A through the app's own service, as the settings page does.
+    let verified = a
+        .state
+        .integration
+        .verify(SecretString::from(DEMO_PAT), REPORTING_BOT.email)
         .await
         .unwrap();
-    let back = db.integration_get().await.unwrap().unwrap();
-    assert_eq!(back.last4, "0000");
-    assert_eq!(back.token_valid_until, Some(1_700_001_200));
-    assert_eq!(back.last_error.as_deref(), Some("provider unreachable"));
-    let opened = app
+    a.state
+        .integration
+        .save(verified, "ada@lovelace-law.example")
+        .await
+        .unwrap();
+    // What PostgreSQL holds: never the PAT, and a blob only this app's key opens.
+    let row = a.state.db.integration_get().await.unwrap().unwrap();
+    let sealed = row.sealed_pat.clone().unwrap();
+    assert!(!sealed.contains(DEMO_PAT), "the PAT is stored in clear");
+    assert_eq!(row.last4, &DEMO_PAT[DEMO_PAT.len() - 4..]);
+    let opened = a
         .state
         .cipher
-        .open_bytes(
-            fv_partner_app::service_account::PAT_PURPOSE,
-            back.sealed_pat.as_deref().unwrap(),
-        )
+        .open_bytes(fv_partner_app::service_account::PAT_PURPOSE, &sealed)
         .unwrap();
-    assert_eq!(opened, b"fvpat-postgres-test-0000");
-    db.integration_delete().await.unwrap();
-    assert!(db.integration_get().await.unwrap().is_none());
+    assert_eq!(opened, DEMO_PAT.as_bytes());
+    // Replica B, which nobody told, starts using it within seconds...
+    let b_pat = || b.state.pat.current().map(|s| s.last4());
+    eventually("replica B picks up the saved PAT", || {
+        b_pat().as_deref() == Some(&row.last4)
+    })
+    .await;
+    // ...and stops when A removes it.
+    a.state
+        .integration
+        .remove("ada@lovelace-law.example")
+        .await
+        .unwrap();
+    eventually("replica B drops the removed PAT", || b_pat().is_none()).await;
 }

@@ -9,7 +9,7 @@ use std::process::Command;
 use common::*;
 use fv_partner_app::{
     reporting::{run_snapshot_once, ReportError},
-    service_account::PatOrigin,
+    service_account::{PatOrigin, PAT_PURPOSE},
     store::IntegrationRow,
 };
 use secrecy::SecretString;
@@ -124,7 +124,19 @@ fn export_with_an_unknown_org_names_the_orgs() {
     assert!(e.contains("4242") && e.contains("#5001"), "{e}");
 }
 
-fn use_pat(app: &TestApp, pat: &str) {
+/// Makes `pat` the saved connection, as Save on the settings page leaves it: sealed in the
+/// database (keeping the rest of an existing row) and live. Every replica follows the row, so
+/// a live PAT without its row would not stay.
+async fn use_pat(app: &TestApp, pat: &str) {
+    let db = &app.state.db;
+    let mut row = db.integration_get().await.unwrap().unwrap_or(IntegrationRow {
+        email: "reporting-bot@lovelace-law.example".into(),
+        updated_by: "test".into(),
+        ..Default::default()
+    });
+    row.sealed_pat = Some(app.state.cipher.seal_bytes(PAT_PURPOSE, pat.as_bytes()));
+    row.updated_at += 1;
+    db.integration_put(&row).await.unwrap();
     app.state
         .pat
         .set(PatOrigin::Stored, Some(SecretString::from(pat.to_owned())));
@@ -133,7 +145,7 @@ fn use_pat(app: &TestApp, pat: &str) {
 #[tokio::test]
 async fn a_snapshot_records_the_per_phase_counts_with_nobody_signed_in() {
     let app = spawn_app(TestOptions::default()).await;
-    use_pat(&app, DEMO_PAT);
+    use_pat(&app, DEMO_PAT).await;
     let report = run_snapshot_once(&app.state).await.unwrap();
     let rows = app.state.db.snapshots_since(ORG, 0).await.unwrap();
     assert!(!rows.is_empty());
@@ -170,7 +182,7 @@ async fn a_refused_pat_is_recorded_not_a_crash() {
         })
         .await
         .unwrap();
-    use_pat(&app, WRONG_PAT);
+    use_pat(&app, WRONG_PAT).await;
     let err = run_snapshot_once(&app.state).await.unwrap_err();
     assert!(matches!(err, ReportError::Pat(_)), "{err:?}");
     let row = app.state.db.integration_get().await.unwrap().unwrap();
@@ -200,7 +212,7 @@ async fn the_dashboard_draws_the_trend_once_snapshots_exist() {
     assert!(page.contains("summary-title"), "not the dashboard: {page}");
     assert!(!page.contains("trend-title"), "a trend without snapshots");
 
-    use_pat(&app, DEMO_PAT);
+    use_pat(&app, DEMO_PAT).await;
     run_snapshot_once(&app.state).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     run_snapshot_once(&app.state).await.unwrap();
@@ -226,7 +238,7 @@ async fn snapshots_work_on_postgres() {
         ..Default::default()
     })
     .await;
-    use_pat(&app, DEMO_PAT);
+    use_pat(&app, DEMO_PAT).await;
     let report = run_snapshot_once(&app.state).await.unwrap();
     // Run twice in the same second: the second replaces the first, it does not fail.
     run_snapshot_once(&app.state).await.unwrap();

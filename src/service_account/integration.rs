@@ -181,29 +181,30 @@ impl IntegrationService {
             return;
         }
         tokio::spawn(async move {
-            let mut seen = self.stamp().await.ok();
+            // Nothing seen yet: the first tick (at once) applies the row, so a change made
+            // between start-up's read and this task's first look is not missed. The row
+            // compared is the row applied (one read), so no change can slip between them.
+            let mut seen: Option<Option<i64>> = None;
             let mut tick = tokio::time::interval(WATCH_EVERY);
             loop {
                 tick.tick().await;
-                // A database error keeps the connection we have; the next tick looks again.
-                let now = match self.stamp().await {
-                    Ok(now) => Some(now),
+                let row = match self.db.integration_get().await {
+                    Ok(row) => row,
                     Err(e) => {
+                        // A database error keeps the connection we have; the next tick retries.
                         tracing::debug!(error = %e, "could not check the service-account connection");
                         continue;
                     }
                 };
-                if now != seen {
-                    tracing::info!("the saved service-account PAT changed; reloading it");
-                    self.pat.reload_stored(&self.db, &self.cipher).await;
-                    seen = now;
+                let stamp = row.as_ref().map(|r| r.updated_at);
+                if seen != Some(stamp) {
+                    if seen.is_some() {
+                        tracing::info!("the saved service-account PAT changed; reloading it");
+                    }
+                    self.pat.use_stored(row.as_ref(), &self.cipher);
+                    seen = Some(stamp);
                 }
             }
         });
-    }
-
-    /// The saved row's `updated_at` (`None`: no row).
-    async fn stamp(&self) -> Result<Option<i64>, DbError> {
-        Ok(self.db.integration_get().await?.map(|r| r.updated_at))
     }
 }

@@ -22,7 +22,10 @@ pub use integration::{IntegrationService, TestOutcome, VerifiedPat};
 pub use token_source::{PatError, PatToken, PatTokenSource, DEFAULT_PAT_SCOPES};
 pub use verify::{verify, Verified, VerifyError};
 
-use crate::{crypto::Cipher, store::Db};
+use crate::{
+    crypto::Cipher,
+    store::{Db, IntegrationRow},
+};
 
 /// Purpose string the stored PAT is sealed with (bound as AES-GCM associated data).
 pub const PAT_PURPOSE: &str = "pat";
@@ -70,16 +73,23 @@ impl PatConnection {
     /// be opened with this key: a changed `FV_SECRET_KEY` leaves it unreadable, which is
     /// logged). A database error leaves the current PAT as it is.
     pub async fn reload_stored(&self, db: &Db, cipher: &Cipher) {
-        let row = match db.integration_get().await {
-            Ok(row) => row,
+        match db.integration_get().await {
+            Ok(row) => self.use_stored(row.as_ref(), cipher),
             Err(e) => {
-                tracing::warn!(error = %e, "could not read the stored service-account connection");
-                return;
+                tracing::warn!(error = %e, "could not read the stored service-account connection")
             }
-        };
+        }
+    }
+
+    /// Makes the PAT of `row` (a saved connection, or none) current. `FV_PAT` always wins:
+    /// a PAT from the environment is never replaced by a saved one.
+    pub fn use_stored(&self, row: Option<&IntegrationRow>, cipher: &Cipher) {
+        if self.origin() == Some(PatOrigin::Environment) {
+            return;
+        }
         let opened = row
-            .and_then(|r| r.sealed_pat)
-            .map(|sealed| cipher.open_bytes(PAT_PURPOSE, &sealed));
+            .and_then(|r| r.sealed_pat.as_deref())
+            .map(|sealed| cipher.open_bytes(PAT_PURPOSE, sealed));
         let pat = match opened {
             Some(Ok(bytes)) => match String::from_utf8(bytes) {
                 Ok(pat) => Some(SecretString::from(pat)),

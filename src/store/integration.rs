@@ -68,30 +68,12 @@ impl Db {
     /// The stored connection, if any.
     pub async fn integration_get(&self) -> Result<Option<IntegrationRow>, DbError> {
         let sql = format!("SELECT {COLUMNS} FROM fv_integration WHERE id = 1");
-        let row = match self {
-            Db::Sqlite(p) => sqlx::query(&sql)
-                .fetch_optional(p)
-                .await?
-                .map(|r| from_row!(r)),
-            Db::Postgres(p) => sqlx::query(&sql)
-                .fetch_optional(p)
-                .await?
-                .map(|r| from_row!(r)),
-        };
-        Ok(row)
+        Ok(on_db!(self, &sql, [], fetch_optional, |r| r.map(|r| from_row!(r)))?)
     }
 
     /// Creates or replaces the connection.
     pub async fn integration_put(&self, row: &IntegrationRow) -> Result<(), DbError> {
-        const SQL_LITE: &str = "INSERT INTO fv_integration (id, sealed_pat, last4, email,
-            verified_name, verified_at, token_valid_until, last_error, updated_by, updated_at)
-            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET sealed_pat = excluded.sealed_pat,
-                last4 = excluded.last4, email = excluded.email,
-                verified_name = excluded.verified_name, verified_at = excluded.verified_at,
-                token_valid_until = excluded.token_valid_until, last_error = excluded.last_error,
-                updated_by = excluded.updated_by, updated_at = excluded.updated_at";
-        const SQL_PG: &str = "INSERT INTO fv_integration (id, sealed_pat, last4, email,
+        const SQL: &str = "INSERT INTO fv_integration (id, sealed_pat, last4, email,
             verified_name, verified_at, token_valid_until, last_error, updated_by, updated_at)
             VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9)
             ON CONFLICT (id) DO UPDATE SET sealed_pat = excluded.sealed_pat,
@@ -99,27 +81,23 @@ impl Db {
                 verified_name = excluded.verified_name, verified_at = excluded.verified_at,
                 token_valid_until = excluded.token_valid_until, last_error = excluded.last_error,
                 updated_by = excluded.updated_by, updated_at = excluded.updated_at";
-        macro_rules! bind_all {
-            ($q:expr) => {
-                $q.bind(&row.sealed_pat)
-                    .bind(&row.last4)
-                    .bind(&row.email)
-                    .bind(&row.verified_name)
-                    .bind(row.verified_at)
-                    .bind(row.token_valid_until)
-                    .bind(&row.last_error)
-                    .bind(&row.updated_by)
-                    .bind(row.updated_at)
-            };
-        }
-        match self {
-            Db::Sqlite(p) => {
-                bind_all!(sqlx::query(SQL_LITE)).execute(p).await?;
-            }
-            Db::Postgres(p) => {
-                bind_all!(sqlx::query(SQL_PG)).execute(p).await?;
-            }
-        }
+        on_db!(
+            self,
+            SQL,
+            [
+                &row.sealed_pat,
+                &row.last4,
+                &row.email,
+                &row.verified_name,
+                row.verified_at,
+                row.token_valid_until,
+                &row.last_error,
+                &row.updated_by,
+                row.updated_at,
+            ],
+            execute,
+            |_| ()
+        )?;
         Ok(())
     }
 
@@ -129,39 +107,15 @@ impl Db {
         last_error: Option<&str>,
         token_valid_until: Option<i64>,
     ) -> Result<(), DbError> {
-        const SQL_LITE: &str = "UPDATE fv_integration SET last_error = ?,
-            token_valid_until = COALESCE(?, token_valid_until) WHERE id = 1";
-        const SQL_PG: &str = "UPDATE fv_integration SET last_error = $1,
+        const SQL: &str = "UPDATE fv_integration SET last_error = $1,
             token_valid_until = COALESCE($2, token_valid_until) WHERE id = 1";
-        match self {
-            Db::Sqlite(p) => {
-                sqlx::query(SQL_LITE)
-                    .bind(last_error)
-                    .bind(token_valid_until)
-                    .execute(p)
-                    .await?;
-            }
-            Db::Postgres(p) => {
-                sqlx::query(SQL_PG)
-                    .bind(last_error)
-                    .bind(token_valid_until)
-                    .execute(p)
-                    .await?;
-            }
-        }
+        on_db!(self, SQL, [last_error, token_valid_until], execute, |_| ())?;
         Ok(())
     }
 
     /// Removes the connection.
     pub async fn integration_delete(&self) -> Result<(), DbError> {
-        match self {
-            Db::Sqlite(p) => {
-                sqlx::query("DELETE FROM fv_integration").execute(p).await?;
-            }
-            Db::Postgres(p) => {
-                sqlx::query("DELETE FROM fv_integration").execute(p).await?;
-            }
-        }
+        on_db!(self, "DELETE FROM fv_integration", [], execute, |_| ())?;
         Ok(())
     }
 }

@@ -2,8 +2,29 @@
 //! replicas share logins. It holds the tower-sessions records, the token vault and, later,
 //! the service-account connection and reporting snapshots.
 //!
-//! Two backends, one small API: each query is written once per dialect next to its twin,
-//! which keeps them honest without an ORM.
+//! Two backends, one small API, and each query written once: the SQL uses PostgreSQL's
+//! numbered placeholders (`$1`, `$2`, ...), which SQLite reads too, and [`on_db!`] runs the
+//! same text with the same binds on whichever pool this is. Where the dialects really differ
+//! (column types in the schemas), each keeps its own text.
+
+/// Runs one query on either backend: `on_db!(db, SQL, [binds...], method, map)` expands to
+/// `sqlx::query(SQL).bind(..)...method(pool).await.map(map)` for the pool `db` holds, so the
+/// SQL and its binds are written once. `map` is written once too, and typed per backend.
+///
+/// Placeholders must first appear in order (`$1` before `$2`): SQLite numbers `$N` names by
+/// first appearance. Cast with `CAST(.. AS ..)`, not PostgreSQL's `::`.
+macro_rules! on_db {
+    ($db:expr, $sql:expr, [$($bind:expr),* $(,)?], $method:ident, $map:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite(p) => {
+                sqlx::query($sql)$(.bind($bind))*.$method(p).await.map($map)
+            }
+            $crate::store::Db::Postgres(p) => {
+                sqlx::query($sql)$(.bind($bind))*.$method(p).await.map($map)
+            }
+        }
+    };
+}
 
 mod integration;
 mod sessions;
@@ -130,14 +151,7 @@ impl Db {
 
     /// A cheap round trip, for readiness.
     pub async fn ping(&self) -> Result<(), DbError> {
-        match self {
-            Db::Sqlite(p) => {
-                sqlx::query("SELECT 1").execute(p).await?;
-            }
-            Db::Postgres(p) => {
-                sqlx::query("SELECT 1").execute(p).await?;
-            }
-        };
+        on_db!(self, "SELECT 1", [], execute, |_| ())?;
         Ok(())
     }
 

@@ -40,33 +40,22 @@ impl Db {
         taken_at: i64,
         counts: &[(String, i64)],
     ) -> Result<(), DbError> {
+        const SQL: &str = "INSERT INTO fv_snapshots (org_id, taken_at, phase, count)
+            VALUES ($1, $2, $3, $4)
+            ON CONFLICT (org_id, taken_at, phase) DO UPDATE SET count = excluded.count";
+        macro_rules! in_one_transaction {
+            ($pool:expr) => {{
+                let mut tx = $pool.begin().await?;
+                for (phase, count) in counts {
+                    let q = sqlx::query(SQL).bind(org_id).bind(taken_at);
+                    q.bind(phase).bind(count).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }};
+        }
         match self {
-            Db::Sqlite(p) => {
-                let mut tx = p.begin().await?;
-                for (phase, count) in counts {
-                    sqlx::query("INSERT INTO fv_snapshots (org_id, taken_at, phase, count) VALUES (?, ?, ?, ?) ON CONFLICT (org_id, taken_at, phase) DO UPDATE SET count = excluded.count")
-                        .bind(org_id)
-                        .bind(taken_at)
-                        .bind(phase)
-                        .bind(count)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-            }
-            Db::Postgres(p) => {
-                let mut tx = p.begin().await?;
-                for (phase, count) in counts {
-                    sqlx::query("INSERT INTO fv_snapshots (org_id, taken_at, phase, count) VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, taken_at, phase) DO UPDATE SET count = excluded.count")
-                        .bind(org_id)
-                        .bind(taken_at)
-                        .bind(phase)
-                        .bind(count)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-            }
+            Db::Sqlite(p) => in_one_transaction!(p),
+            Db::Postgres(p) => in_one_transaction!(p),
         }
         Ok(())
     }
@@ -77,36 +66,23 @@ impl Db {
         org_id: i64,
         since: i64,
     ) -> Result<Vec<SnapshotRow>, DbError> {
-        macro_rules! rows {
-            ($p:expr, $sql:expr) => {
-                sqlx::query($sql)
-                    .bind(org_id)
-                    .bind(since)
-                    .fetch_all($p)
-                    .await?
-                    .into_iter()
-                    .map(|r| SnapshotRow {
-                        org_id: r.get("org_id"),
-                        taken_at: r.get("taken_at"),
-                        phase: r.get("phase"),
-                        count: r.get("count"),
-                    })
-                    .collect()
-            };
-        }
-        Ok(match self {
-            Db::Sqlite(p) => rows!(p, "SELECT org_id, taken_at, phase, count FROM fv_snapshots WHERE org_id = ? AND taken_at >= ? ORDER BY taken_at, phase"),
-            Db::Postgres(p) => rows!(p, "SELECT org_id, taken_at, phase, count FROM fv_snapshots WHERE org_id = $1 AND taken_at >= $2 ORDER BY taken_at, phase"),
-        })
+        const SQL: &str = "SELECT org_id, taken_at, phase, count FROM fv_snapshots
+            WHERE org_id = $1 AND taken_at >= $2 ORDER BY taken_at, phase";
+        Ok(on_db!(self, SQL, [org_id, since], fetch_all, |rows| rows
+            .into_iter()
+            .map(|r| SnapshotRow {
+                org_id: r.get("org_id"),
+                taken_at: r.get("taken_at"),
+                phase: r.get("phase"),
+                count: r.get("count"),
+            })
+            .collect())?)
     }
 
     /// When the newest snapshot (of any org) was taken, to schedule the first run after a
     /// restart.
     pub async fn snapshot_latest(&self) -> Result<Option<i64>, DbError> {
         const SQL: &str = "SELECT MAX(taken_at) AS t FROM fv_snapshots";
-        Ok(match self {
-            Db::Sqlite(p) => sqlx::query(SQL).fetch_one(p).await?.get("t"),
-            Db::Postgres(p) => sqlx::query(SQL).fetch_one(p).await?.get("t"),
-        })
+        Ok(on_db!(self, SQL, [], fetch_one, |r| r.get("t"))?)
     }
 }
