@@ -129,11 +129,15 @@ fn export_with_an_unknown_org_names_the_orgs() {
 /// a live PAT without its row would not stay.
 async fn use_pat(app: &TestApp, pat: &str) {
     let db = &app.state.db;
-    let mut row = db.integration_get().await.unwrap().unwrap_or(IntegrationRow {
-        email: "reporting-bot@lovelace-law.example".into(),
-        updated_by: "test".into(),
-        ..Default::default()
-    });
+    let mut row = db
+        .integration_get()
+        .await
+        .unwrap()
+        .unwrap_or(IntegrationRow {
+            email: "reporting-bot@lovelace-law.example".into(),
+            updated_by: "test".into(),
+            ..Default::default()
+        });
     row.sealed_pat = Some(app.state.cipher.seal_bytes(PAT_PURPOSE, pat.as_bytes()));
     row.updated_at += 1;
     db.integration_put(&row).await.unwrap();

@@ -8,6 +8,7 @@ pub mod gateway;
 pub mod health;
 pub mod ops;
 pub mod pages;
+pub mod pending_cookie;
 pub mod rate_limit;
 pub mod security;
 pub mod settings;
@@ -76,9 +77,17 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
         timeout: settings.server.request_timeout,
         ..ops::Limits::default()
     };
+    let pending = pending_cookie::PendingCookie {
+        cipher: state.cipher.clone(),
+        https: state.https,
+    };
     let router = router
         .fallback(|| async { AppError::NotFound })
-        .layer(sessions);
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(
+            pending,
+            pending_cookie::layer,
+        ));
     let rate_limits = rate_limit::RateLimits::new(
         settings.server.rate_limit_per_minute,
         &settings.server.trusted_proxies,
@@ -97,7 +106,8 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
 /// 5. the per-address rate limit on login starts, callbacks and POSTs (a 429 before any
 ///    session or database work);
 /// 6. a caught panic becomes a plain 500 page (no message, no stack trace to the browser);
-/// 7. (already on `router`) sessions, then the routes and the 404 fallback.
+/// 7. (already on `router`) the pending-login cookie, sessions, then the routes and the 404
+///    fallback.
 fn layers(
     router: Router<AppState>,
     limits: ops::Limits,
