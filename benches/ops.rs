@@ -245,7 +245,11 @@ async fn create_sessions(app: &TestApp, n: usize) -> Vec<String> {
     let idle = tower_sessions::Expiry::OnInactivity(time::Duration::seconds(
         app.settings.session.idle_timeout.as_secs() as i64,
     ));
-    let store = Arc::new(state.db.session_store());
+    // Through the same id-hashing wrapper as the router, or the cookies would not load.
+    let store = Arc::new(fv_partner_app::store::HashedIds::new(
+        state.db.session_store(),
+        &app.settings.db.secret_key,
+    ));
     futures::stream::iter(0..n)
         .map(|i| {
             let (state, store) = (state.clone(), store.clone());
@@ -256,6 +260,7 @@ async fn create_sessions(app: &TestApp, n: usize) -> Vec<String> {
                         subject: format!("bench-user-{i}"),
                         name: Some(format!("Bench User {i}")),
                         email: Some(format!("bench{i}@example.test")),
+                        email_verified: false,
                         claims: vec![("sub".into(), format!("bench-user-{i}"))],
                     },
                     vault_id: session::random_token(),

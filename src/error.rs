@@ -119,18 +119,21 @@ impl AppError {
 }
 
 impl IntoResponse for AppError {
+    /// Logs the error (escaped and bounded: a provider's `error=` or a rejection's text is
+    /// attacker-controlled) with a reference the page shows, then renders the page.
     fn into_response(self) -> Response {
+        use crate::telemetry::Bounded;
         let status = self.status();
         let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
         match &self {
             AppError::Login(e) => {
-                tracing::warn!(reference, reason = e.reason(), error = %e, "login failed")
+                tracing::warn!(reference, reason = e.reason(), error = %Bounded(&e.to_string()), "login failed")
             }
             AppError::NotFound => {}
             e if status.is_server_error() => {
-                tracing::error!(reference, error = %e, "request failed")
+                tracing::error!(reference, error = %Bounded(&e.to_string()), "request failed")
             }
-            e => tracing::warn!(reference, error = %e, "request refused"),
+            e => tracing::warn!(reference, error = %Bounded(&e.to_string()), "request refused"),
         }
         let try_again = Some(("/auth/login".to_owned(), "Try again".to_owned()));
         let (title, message, action): (&str, String, Option<(String, String)>) = match &self {

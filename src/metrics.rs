@@ -1,7 +1,8 @@
 //! Prometheus metrics: one global recorder (the `metrics` facade), rendered at `GET /metrics`.
 //!
 //! Every name the app records is a constant here, so dashboards and alerts have one place to
-//! look. Labels are bounded on purpose: routes are the matched route *template* (never the raw
+//! look. Labels are bounded on purpose: HTTP methods are the standard ones or `other` (a
+//! client invents methods at will), routes are the matched route *template* (never the raw
 //! path, which would carry ids and make a series per URL), gateway endpoints have their numeric
 //! segments replaced by `{id}`, and failure reasons come from fixed `&'static str` tables.
 //!
@@ -36,6 +37,12 @@ pub const GATEWAY_REQUESTS: &str = "fv_gateway_requests_total";
 pub const GATEWAY_DURATION: &str = "fv_gateway_request_duration_seconds";
 /// Signed-in sessions holding tokens (rows of the token vault), sampled periodically.
 pub const ACTIVE_SESSIONS: &str = "fv_active_sessions";
+
+/// Connections closed as soon as they were accepted because `FV_MAX_CONNECTIONS` were open.
+pub const CONNECTIONS_REFUSED: &str = "fv_http_connections_refused_total";
+
+/// Requests refused with 429 by the per-address rate limit.
+pub const RATE_LIMITED: &str = "fv_http_rate_limited_total";
 
 /// Latency buckets (seconds): page requests are milliseconds, gateway calls up to the
 /// 30-second client timeout.
@@ -104,17 +111,64 @@ fn describe() {
         "Filevine gateway call latency, by endpoint and status"
     );
     describe_gauge!(ACTIVE_SESSIONS, "Signed-in sessions holding tokens");
+    describe_counter!(
+        RATE_LIMITED,
+        "Requests refused with 429 by the per-address rate limit"
+    );
+    describe_counter!(
+        CONNECTIONS_REFUSED,
+        "Connections closed at once because FV_MAX_CONNECTIONS were open"
+    );
 }
 
-/// One HTTP request answered.
-pub fn http_request(method: &str, route: &str, status: u16, elapsed: Duration) {
+/// The `method` label: a standard method's name, or `other`. A client can send any token as
+/// a method (`FOO`, 200 characters of `A`), and a label made from it is a new series that lives
+/// for the life of the process: 40,000 made-up methods once took `/metrics` to 104 MB.
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
+}
+
+/// The `status` label: the code when it is a real HTTP status (100 to 599; the app only ever
+/// sends a few dozen of them), else its class, so the label set stays closed.
+pub fn status_label(status: u16) -> String {
+    match status {
+        100..=599 => status.to_string(),
+        _ => "other".to_owned(),
+    }
+}
+
+/// One HTTP request answered. `method` comes from [`method_label`], `route` is the matched
+/// route template or `<unmatched>`: every label is from a closed set.
+pub fn http_request(method: &'static str, route: &str, status: u16, elapsed: Duration) {
     let labels = [
         ("method", method.to_owned()),
         ("route", route.to_owned()),
-        ("status", status.to_string()),
+        ("status", status_label(status)),
     ];
     counter!(HTTP_REQUESTS, &labels).increment(1);
     histogram!(HTTP_DURATION, &labels).record(elapsed.as_secs_f64());
+}
+
+/// A connection was refused: the connection limit was reached.
+pub fn connection_refused() {
+    counter!(CONNECTIONS_REFUSED).increment(1);
+}
+
+/// A request was refused by the per-address rate limit.
+pub fn rate_limited() {
+    counter!(RATE_LIMITED).increment(1);
 }
 
 /// A login was started.

@@ -102,7 +102,7 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
     let (result, destination) = match &args.output {
         Some(path) => {
             let partial = partial_path(path);
-            let file = match std::fs::File::create(&partial) {
+            let file = match create_private(&partial) {
                 Ok(f) => f,
                 Err(e) => {
                     eprintln!("cannot create {}: {e}", partial.display());
@@ -151,6 +151,31 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
             eprintln!("The export did not complete; no file was written.");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Creates `path` for writing, readable by the owner only (0600: an export is the firm's client
+/// list), and never through a symlink: the file must be new (`O_EXCL`, which does not follow a
+/// link at the last component). A leftover `FILE.partial` (a crashed run, or a link someone
+/// planted to make us overwrite another file) is unlinked first, the link itself, never
+/// its target; if one appears again in between, the export fails rather than follow it.
+fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let open = || {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        options.open(path)
+    };
+    match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(path)?;
+            open()
+        }
+        other => other,
     }
 }
 

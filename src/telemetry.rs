@@ -62,3 +62,70 @@ pub fn note_user(extensions: &axum::http::Extensions, user: &crate::auth::Sessio
         slot.set(&user.identity.subject, user.current_org);
     }
 }
+
+/// Most characters of attacker-controlled text a log field shows; the rest is counted, not
+/// printed, so one request cannot write megabytes into the log.
+pub const MAX_LOGGED_CHARS: usize = 200;
+
+/// Request-derived text (a path, a callback's `error=`, a provider's message) made safe for a
+/// log field: control characters (newlines, escape sequences, Unicode line and bidi controls)
+/// and quotes are escaped, so the text can never end a line and start a forged one, in the
+/// pretty format as in JSON; and it is cut at [`MAX_LOGGED_CHARS`]. Use it as a field value
+/// (`error = %Bounded(text)`), never as a log line's message.
+pub struct Bounded<'a>(pub &'a str);
+
+impl std::fmt::Display for Bounded<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        let mut chars = self.0.char_indices();
+        for (_, c) in chars.by_ref().take(MAX_LOGGED_CHARS) {
+            match c {
+                '"' | '\\' => {
+                    f.write_char('\\')?;
+                    f.write_char(c)?;
+                }
+                c if needs_escape(c) => write!(f, "{}", c.escape_unicode())?,
+                c => f.write_char(c)?,
+            }
+        }
+        if let Some((at, _)) = chars.next() {
+            write!(f, "...(+{} bytes)", self.0.len() - at)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Bounded<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+/// Characters that could break a log line or hide what it says: every control character, the
+/// Unicode line and paragraph separators, and the bidirectional overrides.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_text_cannot_break_a_line_and_is_cut() {
+        let forged =
+            "x\n2026-01-01T00:00:00Z  INFO fake: admin signed in\r\u{1b}[2J\u{2028}\u{202e}\"\\";
+        let shown = Bounded(forged).to_string();
+        assert!(!shown.chars().any(needs_escape), "{shown:?}");
+        assert!(
+            shown.contains("\\u{a}") && shown.contains("\\\""),
+            "{shown}"
+        );
+        let long = "a".repeat(10_000);
+        let shown = Bounded(&long).to_string();
+        assert!(shown.len() < MAX_LOGGED_CHARS + 30, "{}", shown.len());
+        assert!(shown.ends_with("...(+9800 bytes)"), "{shown}");
+        assert_eq!(Bounded("/profile").to_string(), "/profile");
+    }
+}

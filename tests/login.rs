@@ -201,18 +201,32 @@ async fn bad_return_to_falls_back_to_root() {
 async fn session_id_changes_at_login_and_cookie_is_safe() {
     let app = spawn_app(TestOptions::default()).await;
     let b = app.browser();
+    // A session id planted before login (session fixation) is worthless after it.
+    let planted = "AAAAAAAAAAAAAAAAAAAAAA";
+    b.jar
+        .add_cookie_str(&format!("fv_session={planted}; Path=/"), &app.base);
     let r = b.get(&app.url("/auth/login")).await;
+    // The login in flight travels in its own sealed cookie; no session is stored for it.
     let set_cookie = r.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
-    assert!(set_cookie.starts_with("fv_session="), "{set_cookie}");
+    assert!(set_cookie.starts_with("fv_login="), "{set_cookie}");
     assert!(set_cookie.contains("HttpOnly"));
     assert!(set_cookie.contains("SameSite=Lax"));
     assert!(!set_cookie.contains("Secure"), "plain http: no Secure flag");
-    let before = b.session_cookie(&app).expect("pre-login session");
     let authorize = location(&r);
     let callback = b.provider_choose(&authorize, Choice::User(ADA)).await;
-    assert_eq!(b.get(&callback).await.status(), StatusCode::SEE_OTHER);
+    let r = b.get(&callback).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let session_cookie = r
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("fv_session="))
+        .expect("a session cookie at login");
+    assert!(session_cookie.contains("HttpOnly") && session_cookie.contains("SameSite=Lax"));
     let after = b.session_cookie(&app).expect("signed-in session");
-    assert_ne!(before, after, "session id must be cycled at login");
+    assert_ne!(planted, after, "session id must be cycled at login");
+    assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -27,15 +27,15 @@ pub struct CallbackQuery {
 }
 
 /// Starts a login: remembers PKCE verifier, `state`, `nonce` and `return_to` in this browser's
-/// session and returns the provider URL to send the browser to.
+/// pending-login cookie and returns the provider URL to send the browser to.
 pub async fn start_login(
     oidc: &OidcProvider,
-    session: &Session,
+    pending_jar: &session::PendingJar,
     cipher: &Cipher,
     return_to: ReturnTo,
 ) -> Result<Url, LoginError> {
     let (url, pending) = oidc.begin_login(return_to);
-    session::push_pending(session, cipher, &pending).await?;
+    session::push_pending(pending_jar, cipher, &pending).await?;
     Ok(url)
 }
 
@@ -45,6 +45,8 @@ pub struct FinishDeps<'a> {
     pub vault: &'a TokenVault,
     pub gateway: &'a dyn Gateway,
     pub cipher: &'a Cipher,
+    /// This browser's logins in flight (the sealed pending-login cookie).
+    pub pending: &'a session::PendingJar,
 }
 
 /// Finishes a login at the callback and returns where to send the browser (with `code` and
@@ -57,7 +59,7 @@ pub async fn finish_login(
     if let Some(code) = query.error {
         // The attempt is over either way: spend its state so it cannot be replayed.
         if let Some(state) = &query.state {
-            let _ = session::take_pending(session, deps.cipher, state).await;
+            let _ = session::take_pending(deps.pending, deps.cipher, state).await;
         }
         return Err(LoginError::Provider {
             code,
@@ -68,7 +70,7 @@ pub async fn finish_login(
         .state
         .filter(|s| !s.is_empty())
         .ok_or(LoginError::MissingState)?;
-    let pending = session::take_pending(session, deps.cipher, &state).await?;
+    let pending = session::take_pending(deps.pending, deps.cipher, &state).await?;
     deps.oidc.check_response_issuer(query.iss.as_deref())?;
     let code = query
         .code

@@ -2,14 +2,20 @@
 //! anything added later agree.
 //!
 //! An admin (who may manage the service-account connection) is a signed-in user whose email is
-//! in `FV_ADMIN_EMAILS`, compared case-insensitively. Demo mode names its demo admin in the
+//! in `FV_ADMIN_EMAILS`, compared case-insensitively, and verified by the provider
+//! (`email_verified: true` in the ID token). Demo mode names its demo admin in the
 //! settings at start-up (`startup::demo`), so no code here knows about demo users.
 
 use super::SessionUser;
 use crate::config::ServiceAccountSettings;
 
-/// Whether `user` may manage the service-account connection.
+/// Whether `user` may manage the service-account connection: their email is listed and the
+/// provider says it is verified (`email_verified` in the ID token). An unverified email is only
+/// what someone typed at sign-up, so it could name the admin of another firm.
 pub fn is_admin(settings: &ServiceAccountSettings, user: &SessionUser) -> bool {
+    if !user.identity.email_verified {
+        return false;
+    }
     let Some(email) = user.identity.email.as_deref().map(str::trim) else {
         return false;
     };
@@ -34,6 +40,7 @@ pub(crate) mod tests {
                 subject: "s".into(),
                 name: None,
                 email: Some(email.into()),
+                email_verified: true,
                 claims: Vec::new(),
             },
             vault_id: "v".into(),
@@ -67,6 +74,14 @@ pub(crate) mod tests {
             &s.service_account,
             &user("ada@lovelace-law.example")
         ));
+    }
+
+    #[test]
+    fn an_unverified_email_is_not_an_admin() {
+        let s = settings(&[("FV_ADMIN_EMAILS", "boss@firm.com")]);
+        let mut u = user("boss@firm.com");
+        u.identity.email_verified = false;
+        assert!(!is_admin(&s.service_account, &u));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! The tower-sessions record holds no token: tokens live sealed in the vault table (see
 //! [`crate::store`]), and the record only names the vault entry. Pending logins hold the PKCE
-//! verifier and nonce, so they are sealed too.
+//! verifier and nonce: they are sealed, in a cookie of their own ([`PendingJar`]), so that a
+//! login start stores nothing.
 
 use crate::util::clock::now_unix;
 use serde::{Deserialize, Serialize};
@@ -17,8 +18,9 @@ use crate::crypto::Cipher;
 
 const PENDING_KEY: &str = "fv.pending";
 const USER_KEY: &str = "fv.user";
-/// Several tabs may start a login at once; keep the newest few.
-const MAX_PENDING: usize = 5;
+/// Several tabs may start a login at once; keep the newest few (the cookie stays well under
+/// the 4 KB browsers keep).
+const MAX_PENDING: usize = 3;
 const PENDING_PURPOSE: &str = "pending-login";
 
 /// An organization the user belongs to, from GetUserOrgsWithToken.
@@ -80,63 +82,100 @@ fn session_err(e: tower_sessions::session::Error) -> LoginError {
     LoginError::Session(e.to_string())
 }
 
-/// Remembers a login in flight (newest last, at most [`MAX_PENDING`]).
-pub async fn push_pending(
-    session: &Session,
-    cipher: &Cipher,
-    pending: &PendingLogin,
-) -> Result<(), LoginError> {
-    let mut list: Vec<String> = session
-        .get(PENDING_KEY)
-        .await
-        .map_err(session_err)?
-        .unwrap_or_default();
-    list.push(cipher.seal_json(PENDING_PURPOSE, &[], pending));
-    if list.len() > MAX_PENDING {
-        let drop = list.len() - MAX_PENDING;
-        list.drain(..drop);
-    }
-    session.insert(PENDING_KEY, list).await.map_err(session_err)
+/// The browser's logins in flight, opened from (and written back to) the sealed pending-login
+/// cookie by `web::pending_cookie`: the list lives in the browser, not in a stored session, so
+/// an anonymous login start costs no database row. Cheap to clone (one shared list).
+#[derive(Clone, Default)]
+pub struct PendingJar(std::sync::Arc<std::sync::Mutex<JarState>>);
+
+#[derive(Default)]
+struct JarState {
+    list: Vec<PendingLogin>,
+    changed: bool,
 }
 
-/// Finds and removes the pending login for `state`: single use, bound to this browser's
-/// session, compared in constant time, refused when older than [`PENDING_LOGIN_TTL`].
+impl PendingJar {
+    /// The list sealed in the cookie's `value`; empty when there is none or it does not open
+    /// (tampered, another key, or too old to matter).
+    pub fn open(value: Option<&str>, cipher: &Cipher) -> Self {
+        let list = value
+            .filter(|v| !v.is_empty() && v.len() <= MAX_COOKIE_CHARS)
+            .and_then(|v| {
+                cipher
+                    .open_json::<Vec<PendingLogin>>(PENDING_PURPOSE, &[], v)
+                    .ok()
+            })
+            .unwrap_or_default();
+        Self(std::sync::Arc::new(std::sync::Mutex::new(JarState {
+            list,
+            changed: false,
+        })))
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, JarState> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The new cookie value when the list changed (empty: delete the cookie).
+    pub fn sealed_if_changed(&self, cipher: &Cipher) -> Option<String> {
+        let state = self.state();
+        if !state.changed {
+            return None;
+        }
+        if state.list.is_empty() {
+            return Some(String::new());
+        }
+        Some(cipher.seal_json(PENDING_PURPOSE, &[], &state.list))
+    }
+}
+
+/// A sealed list longer than this is not a cookie we wrote: ignored unopened.
+const MAX_COOKIE_CHARS: usize = 4096;
+
+/// Remembers a login in flight (newest last, at most [`MAX_PENDING`]; expired ones dropped).
+pub async fn push_pending(
+    jar: &PendingJar,
+    _cipher: &Cipher,
+    pending: &PendingLogin,
+) -> Result<(), LoginError> {
+    let mut state = jar.state();
+    let now = now_unix();
+    state
+        .list
+        .retain(|p| now - p.created_at <= PENDING_LOGIN_TTL.as_secs() as i64);
+    state.list.push(pending.clone());
+    if state.list.len() > MAX_PENDING {
+        let drop = state.list.len() - MAX_PENDING;
+        state.list.drain(..drop);
+    }
+    state.changed = true;
+    Ok(())
+}
+
+/// Finds and removes the pending login for `state`: single use (the cookie is rewritten
+/// without it), bound to this browser (its cookie), compared in constant time, refused when
+/// older than [`PENDING_LOGIN_TTL`].
 pub async fn take_pending(
-    session: &Session,
-    cipher: &Cipher,
+    jar: &PendingJar,
+    _cipher: &Cipher,
     state: &str,
 ) -> Result<PendingLogin, LoginError> {
-    let list: Vec<String> = session
-        .get(PENDING_KEY)
-        .await
-        .map_err(session_err)?
-        .unwrap_or_default();
+    let mut jar = jar.state();
+    let now = now_unix();
     let mut found = None;
-    let mut keep = Vec::with_capacity(list.len());
-    for sealed in list {
-        match cipher.open_json::<PendingLogin>(PENDING_PURPOSE, &[], &sealed) {
-            Ok(p) if found.is_none() && bool::from(p.state.as_bytes().ct_eq(state.as_bytes())) => {
-                found = Some(p)
-            }
-            Ok(p) if now_unix() - p.created_at <= PENDING_LOGIN_TTL.as_secs() as i64 => {
-                keep.push(sealed)
-            }
-            _ => {}
+    let mut keep = Vec::with_capacity(jar.list.len());
+    for p in std::mem::take(&mut jar.list) {
+        if found.is_none() && bool::from(p.state.as_bytes().ct_eq(state.as_bytes())) {
+            found = Some(p);
+        } else if now - p.created_at <= PENDING_LOGIN_TTL.as_secs() as i64 {
+            keep.push(p);
         }
     }
-    if keep.is_empty() {
-        session
-            .remove::<Vec<String>>(PENDING_KEY)
-            .await
-            .map_err(session_err)?;
-    } else {
-        session
-            .insert(PENDING_KEY, keep)
-            .await
-            .map_err(session_err)?;
-    }
+    jar.changed = true;
+    jar.list = keep;
+    drop(jar);
     let pending = found.ok_or(LoginError::UnknownState)?;
-    if now_unix() - pending.created_at > PENDING_LOGIN_TTL.as_secs() as i64 {
+    if now - pending.created_at > PENDING_LOGIN_TTL.as_secs() as i64 {
         return Err(LoginError::Expired);
     }
     Ok(pending)
@@ -151,6 +190,43 @@ pub async fn sign_in(session: &Session, user: &SessionUser) -> Result<(), LoginE
         .await
         .map_err(session_err)?;
     session.insert(USER_KEY, user).await.map_err(session_err)
+}
+
+/// Where the session remembers when it was last used (Unix seconds, on the app's clock).
+const SEEN_KEY: &str = "fv.seen";
+/// The last-use time is written at most this often: often enough that the idle expiry slides
+/// (it is off by at most this much), rare enough that a busy user does not cost a session
+/// write per request. With a very short idle timeout, a quarter of it (see [`seen_write_every`]).
+pub const SEEN_WRITE_EVERY_SECONDS: i64 = 60;
+
+/// How old the last-use time may get before it is written again: a minute, or a quarter of the
+/// idle timeout when that is shorter, so that a user active within the timeout is never judged
+/// idle because of the write interval.
+pub fn seen_write_every(idle: std::time::Duration) -> i64 {
+    SEEN_WRITE_EVERY_SECONDS
+        .min(idle.as_secs() as i64 / 4)
+        .max(1)
+}
+
+/// The sliding idle expiry, checked against the app's clock: `false` when the session has not
+/// been used for more than `idle` (the caller ends it); otherwise `true`, and the last-use time
+/// moves to `now` when it is more than [`seen_write_every`] old (which makes
+/// tower-sessions save the record, and so renew its row and cookie).
+pub async fn still_active(
+    session: &Session,
+    user: &SessionUser,
+    now: i64,
+    idle: std::time::Duration,
+) -> Result<bool, LoginError> {
+    let seen: Option<i64> = session.get(SEEN_KEY).await.map_err(session_err)?;
+    let seen = seen.unwrap_or(user.login_at).max(user.login_at);
+    if now - seen > idle.as_secs() as i64 {
+        return Ok(false);
+    }
+    if now - seen >= seen_write_every(idle) {
+        session.insert(SEEN_KEY, now).await.map_err(session_err)?;
+    }
+    Ok(true)
 }
 
 /// The signed-in user, if any.

@@ -73,6 +73,35 @@ impl Settings {
             "FV_CLOCK_SKEW_SECONDS",
         );
         row("FV_LISTEN", self.server.listen.to_string(), "FV_LISTEN");
+        for (key, value) in [
+            (
+                "FV_HEADER_READ_TIMEOUT_SECONDS",
+                self.server.header_read_timeout.as_secs(),
+            ),
+            ("FV_KEEP_ALIVE_SECONDS", self.server.keep_alive.as_secs()),
+            ("FV_MAX_CONNECTIONS", self.server.max_connections as u64),
+            (
+                "FV_REQUEST_TIMEOUT_SECONDS",
+                self.server.request_timeout.as_secs(),
+            ),
+            (
+                "FV_RATE_LIMIT_PER_MINUTE",
+                u64::from(self.server.rate_limit_per_minute),
+            ),
+        ] {
+            row(key, value.to_string(), key);
+        }
+        let proxies = &self.server.trusted_proxies;
+        let proxies = if proxies.is_empty() {
+            "none".to_owned()
+        } else {
+            proxies
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        row("FV_TRUSTED_PROXIES", proxies, "FV_TRUSTED_PROXIES");
         row(
             "DATABASE_URL",
             mask_database_url(&self.db.url),
@@ -168,7 +197,7 @@ impl fmt::Debug for Settings {
             )
             .field("scopes", &self.oidc.scopes)
             .field("clock_skew", &self.oidc.clock_skew)
-            .field("listen", &self.server.listen)
+            .field("server", &self.server)
             .field("database_url", &mask_database_url(&self.db.url))
             .field("secret_key", &self.db.secret_key)
             .field("pat", &self.service_account.pat)

@@ -37,6 +37,12 @@
 //! | `FV_REFRESH_MARGIN_SECONDS` | refresh access tokens this long before they expire, 0 to 900 | `60` |
 //! | `FV_SESSION_IDLE_MINUTES` | sign out after this long without a request, 1 to 10080 | `120` |
 //! | `FV_SESSION_ABSOLUTE_HOURS` | sign out this long after login whatever happens, 1 to 720 | `24` |
+//! | `FV_HEADER_READ_TIMEOUT_SECONDS` | time a client has to send a request's headers, 1 to 300 | `10` |
+//! | `FV_KEEP_ALIVE_SECONDS` | idle kept-alive connections are closed after this, 1 to 3600 | `5` |
+//! | `FV_MAX_CONNECTIONS` | connections served at once, 1 to 100000 | `1024` |
+//! | `FV_REQUEST_TIMEOUT_SECONDS` | time a handler has to answer before a 503 page, 1 to 600 | `30` |
+//! | `FV_RATE_LIMIT_PER_MINUTE` | login starts, callbacks and POSTs per client address per minute | `60` |
+//! | `FV_TRUSTED_PROXIES` | proxies (addresses, CIDR) whose `X-Forwarded-For` is believed | none |
 
 mod display;
 mod error;
@@ -175,11 +181,26 @@ pub struct Settings {
     pub origins: BTreeMap<&'static str, Origin>,
 }
 
-/// `FV_LISTEN`.
+/// `FV_LISTEN`, `FV_HEADER_READ_TIMEOUT_SECONDS`, `FV_KEEP_ALIVE_SECONDS`,
+/// `FV_MAX_CONNECTIONS`, `FV_REQUEST_TIMEOUT_SECONDS`, `FV_RATE_LIMIT_PER_MINUTE`,
+/// `FV_TRUSTED_PROXIES` (parsed in `validate/edge.rs`, which documents them).
 #[derive(Clone, Debug)]
 pub struct ServerSettings {
     /// Where the server binds.
     pub listen: SocketAddr,
+    /// A client that has not sent a request's headers (or finished the TLS handshake) within
+    /// this is disconnected: slowloris protection.
+    pub header_read_timeout: std::time::Duration,
+    /// An idle kept-alive connection is closed after this.
+    pub keep_alive: std::time::Duration,
+    /// Connections served at once; more are closed as soon as they are accepted.
+    pub max_connections: usize,
+    /// Time a handler has to produce its response head before the client gets a 503 page.
+    pub request_timeout: std::time::Duration,
+    /// Login starts, callbacks and POSTs allowed per client address per minute.
+    pub rate_limit_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` names the client (rate limits); none by default.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// `FV_REGION`, `FV_AUTHORITY`, `FV_CLIENT_ID`, `FV_CLIENT_SECRET`, `FV_REDIRECT_URI`,

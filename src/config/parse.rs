@@ -232,7 +232,42 @@ fn display_url(url: &Url) -> String {
     if url.password().is_some() {
         let _ = url.set_password(Some("****"));
     }
+    // PostgreSQL (and sqlx) also take the password as a query parameter: `?password=`,
+    // `?sslpassword=`. Mask every parameter whose name says it is a secret.
+    if url.query().is_some() {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if is_secret_param(&k) {
+                    "****".to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
     url.to_string()
+}
+
+/// Whether a URL query parameter named `name` holds a secret.
+fn is_secret_param(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "secret",
+        "token",
+        "key",
+        "auth",
+        "credential",
+    ]
+    .iter()
+    .any(|s| name.contains(s))
+        && !matches!(name.as_str(), "sslkey" | "sslrootcert" | "sslcert")
 }
 
 /// A database URL for messages and `check`, with any password masked.
@@ -241,5 +276,29 @@ pub(super) fn mask_database_url(text: &str) -> String {
         Ok(url) => display_url(&url),
         Err(_) if text.contains('@') => "(hidden: not a URL and contains '@')".to_owned(),
         Err(_) => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use crate::config::{resolve, Sources};
+
+    #[test]
+    fn database_passwords_are_masked_in_userinfo_and_query_in_check_and_debug() {
+        let url = "postgres://app:hunter2@db.internal/app?sslmode=require&password=s3cret-q&sslpassword=x9y8z7&sslkey=/etc/key.pem";
+        let settings = resolve(Sources {
+            env: vec![("DATABASE_URL".into(), url.into())],
+            ..Default::default()
+        })
+        .expect("valid");
+        let debug = format!("{settings:?}");
+        let check = format!("{:?}", settings.describe());
+        for shown in [&debug, &check, &super::mask_database_url(url)] {
+            for secret in ["hunter2", "s3cret-q", "x9y8z7"] {
+                assert!(!shown.contains(secret), "{secret} shown in {shown}");
+            }
+            assert!(shown.contains("sslmode=require"), "{shown}");
+            assert!(shown.contains("sslkey=%2Fetc%2Fkey.pem"), "{shown}");
+        }
     }
 }

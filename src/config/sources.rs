@@ -112,6 +112,12 @@ pub(super) const KEYS: &[&str] = &[
     "FV_REFRESH_MARGIN_SECONDS",
     "FV_SESSION_IDLE_MINUTES",
     "FV_SESSION_ABSOLUTE_HOURS",
+    "FV_HEADER_READ_TIMEOUT_SECONDS",
+    "FV_KEEP_ALIVE_SECONDS",
+    "FV_MAX_CONNECTIONS",
+    "FV_REQUEST_TIMEOUT_SECONDS",
+    "FV_RATE_LIMIT_PER_MINUTE",
+    "FV_TRUSTED_PROXIES",
 ];
 
 /// The Python sample's `.env` names and the canonical names they stand for. `AUTH_CONFIG` is a

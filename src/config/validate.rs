@@ -15,9 +15,11 @@ use super::parse::{
     DISCOVERY_SUFFIX, KEY_FIX,
 };
 use super::sources::Raw;
+
+mod edge;
 use super::{
     ConfigError, ConfigErrors, DatabaseSettings, GatewaySettings, OidcSettings, Origin, Region,
-    SecretKey, ServerSettings, ServiceAccountSettings, SessionSettings, Settings, Sources, TlsMode,
+    SecretKey, ServiceAccountSettings, SessionSettings, Settings, Sources, TlsMode,
 };
 
 /// The scopes the Filevine samples request: `offline_access` for refresh tokens, the gateway
@@ -98,7 +100,7 @@ pub fn resolve(sources: Sources) -> Result<Settings, ConfigErrors> {
 
     let settings = Settings {
         demo,
-        server: ServerSettings { listen },
+        server: edge::server(&mut r, listen),
         oidc: OidcSettings {
             region,
             authority,

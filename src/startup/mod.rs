@@ -221,7 +221,8 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let result = server::serve(self.listener, self.router, self.tls, shutdown).await;
+        let limits = self.state.settings.server.clone();
+        let result = server::serve(self.listener, self.router, self.tls, &limits, shutdown).await;
         if let Some(fake) = self.fake {
             fake.shutdown().await;
         }

@@ -34,7 +34,7 @@ mod vault;
 use std::{str::FromStr, time::Duration};
 
 pub use integration::IntegrationRow;
-pub use sessions::AnyStore;
+pub use sessions::{AnyStore, HashedIds};
 pub use snapshots::SnapshotRow;
 use tower_sessions_sqlx_store::sqlx::{
     self,

@@ -70,3 +70,99 @@ impl ExpiredDeletion for AnyStore {
         }
     }
 }
+
+/// A session store that keeps only a keyed hash of each session id, so the table is not a list
+/// of working cookies: ids read from a database dump (or a backup, or a replica's disk) do not
+/// sign anyone in without `FV_SECRET_KEY`. The browser's cookie holds the real id; every call
+/// is passed on with `HMAC-SHA-256(k, id)` (cut to the 128 bits of an id) in its place, where
+/// `k` is derived from the secret key for this purpose only.
+///
+/// Rows written before this wrapper hold raw ids that no cookie hashes to: those sessions are
+/// signed out once, and expire from the table as usual.
+#[derive(Clone)]
+pub struct HashedIds<S> {
+    inner: S,
+    key: std::sync::Arc<[u8; 32]>,
+}
+
+impl<S> std::fmt::Debug for HashedIds<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HashedIds(****)")
+    }
+}
+
+impl<S> HashedIds<S> {
+    /// Wraps `inner`, hashing with a key derived from `secret`.
+    pub fn new(inner: S, secret: &crate::config::SecretKey) -> Self {
+        let key = hmac(secret.expose(), b"fv-partner-app session id v1");
+        Self {
+            inner,
+            key: std::sync::Arc::new(key),
+        }
+    }
+
+    /// The id the table sees for the cookie's `id`.
+    pub fn stored_id(&self, id: &Id) -> Id {
+        let mac = hmac(self.key.as_slice(), &id.0.to_le_bytes());
+        let mut half = [0u8; 16];
+        half.copy_from_slice(&mac[..16]);
+        Id(i128::from_le_bytes(half))
+    }
+}
+
+fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use hmac::{Mac, SimpleHmac};
+    let mut mac = <SimpleHmac<sha2::Sha256> as Mac>::new_from_slice(key)
+        .expect("HMAC takes keys of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
+#[async_trait]
+impl<S: SessionStore> SessionStore for HashedIds<S> {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        loop {
+            let wanted = self.stored_id(&record.id);
+            let mut stored = record.clone();
+            stored.id = wanted;
+            self.inner.create(&mut stored).await?;
+            if stored.id == wanted {
+                return Ok(());
+            }
+            // The inner store found the hash taken and picked another id, which no cookie
+            // hashes to: drop that row and try a fresh id (2^-128 odds; never seen).
+            self.inner.delete(&stored.id).await?;
+            record.id = Id::default();
+        }
+    }
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let mut stored = record.clone();
+        stored.id = self.stored_id(&record.id);
+        self.inner.save(&stored).await
+    }
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let found = self.inner.load(&self.stored_id(id)).await?;
+        Ok(found.map(|mut record| {
+            record.id = *id;
+            record
+        }))
+    }
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.inner.delete(&self.stored_id(id)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_ids_are_keyed_and_not_the_cookie() {
+        let a = HashedIds::new((), &crate::config::SecretKey::from_bytes([1; 32]));
+        let b = HashedIds::new((), &crate::config::SecretKey::from_bytes([2; 32]));
+        let id = Id(0x1234_5678_9abc_def0_1122_3344_5566_7788);
+        assert_ne!(a.stored_id(&id), id);
+        assert_ne!(a.stored_id(&id), b.stored_id(&id));
+        assert_eq!(a.stored_id(&id), a.stored_id(&id));
+    }
+}

@@ -9,7 +9,7 @@ use axum::{
         Query, State,
     },
     response::{IntoResponse, Redirect, Response},
-    Form,
+    Extension, Form,
 };
 use tower_sessions::Session;
 
@@ -17,7 +17,8 @@ use super::templates::{Chrome, SignedOutPage};
 use crate::{
     auth::{
         flow::{self, CallbackQuery, FinishDeps},
-        session, ReturnTo,
+        session::{self, PendingJar},
+        ReturnTo,
     },
     error::AppError,
     state::AppState,
@@ -26,11 +27,11 @@ use crate::{
 /// `GET /auth/login?return_to=/path`: 303 to the provider's authorization endpoint.
 pub async fn login(
     State(state): State<AppState>,
-    session: Session,
+    Extension(pending): Extension<PendingJar>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let return_to = ReturnTo::parse_or_root(query.get("return_to").map(String::as_str));
-    let url = flow::start_login(&state.oidc, &session, &state.cipher, return_to).await?;
+    let url = flow::start_login(&state.oidc, &pending, &state.cipher, return_to).await?;
     crate::metrics::login_started();
     Ok(Redirect::to(url.as_str()).into_response())
 }
@@ -38,11 +39,13 @@ pub async fn login(
 /// The callback at the path of `FV_REDIRECT_URI`.
 pub async fn callback(
     State(state): State<AppState>,
+    Extension(pending): Extension<PendingJar>,
     session: Session,
     query: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = query.map(|Query(q)| q).unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "unreadable callback query");
+        // The rejection quotes the query: attacker-controlled text, escaped and cut.
+        tracing::warn!(error = %crate::telemetry::Bounded(&e.to_string()), "unreadable callback query");
         CallbackQuery::default()
     });
     let deps = FinishDeps {
@@ -50,6 +53,7 @@ pub async fn callback(
         vault: &state.vault,
         gateway: state.gateway.as_ref(),
         cipher: &state.cipher,
+        pending: &pending,
     };
     let finished = flow::finish_login(deps, &session, query).await;
     crate::metrics::login_finished(&finished);

@@ -1,6 +1,5 @@
 //! Extractors: the signed-in user (or a redirect to login) and the optional user.
 
-use crate::util::clock::now_unix;
 use axum::{
     extract::{FromRequestParts, OptionalFromRequestParts},
     http::{request::Parts, Method},
@@ -15,7 +14,9 @@ use crate::{
 };
 
 /// A signed-in user. Requests without one are sent to login, remembering where they were
-/// going; sessions past their absolute lifetime are ended first.
+/// going; sessions past their absolute lifetime or idle for longer than the idle timeout are
+/// ended first. The idle expiry slides: each request counts as use (written at most once a
+/// minute, see [`session::still_active`]).
 pub struct SignedIn {
     pub session: Session,
     pub user: SessionUser,
@@ -49,22 +50,31 @@ impl FromRequestParts<AppState> for SignedIn {
             .await
             .map_err(|e| AppError::from(e).into_response())?;
         let to_login = |rt: ReturnTo| Redirect::to(&login_link(&rt)).into_response();
-        match user {
-            None => Err(to_login(here(parts))),
-            Some(user)
-                if now_unix() - user.login_at
-                    > state.settings.session.absolute_timeout.as_secs() as i64 =>
-            {
-                tracing::info!(sub = %user.identity.subject, "session reached its absolute lifetime");
-                let _ = state.vault.remove(&user.vault_id).await;
-                let _ = session::end(&session).await;
-                Err(to_login(here(parts)))
-            }
-            Some(user) => {
-                crate::telemetry::note_user(&parts.extensions, &user);
-                Ok(SignedIn { session, user })
-            }
+        let Some(user) = user else {
+            return Err(to_login(here(parts)));
+        };
+        // Both lifetimes on the app's clock (tests shift it); tower-sessions' own expiry runs
+        // on the system clock and is only the backstop (see `web::router`).
+        let now = state.clock.now_unix();
+        let limits = &state.settings.session;
+        let ended = if now - user.login_at > limits.absolute_timeout.as_secs() as i64 {
+            Some("session reached its absolute lifetime")
+        } else if !session::still_active(&session, &user, now, limits.idle_timeout)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?
+        {
+            Some("session idle for longer than FV_SESSION_IDLE_MINUTES")
+        } else {
+            None
+        };
+        if let Some(why) = ended {
+            tracing::info!(sub = %user.identity.subject, why, "signed out");
+            let _ = state.vault.remove(&user.vault_id).await;
+            let _ = session::end(&session).await;
+            return Err(to_login(here(parts)));
         }
+        crate::telemetry::note_user(&parts.extensions, &user);
+        Ok(SignedIn { session, user })
     }
 }
 

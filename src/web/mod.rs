@@ -8,6 +8,8 @@ pub mod gateway;
 pub mod health;
 pub mod ops;
 pub mod pages;
+pub mod pending_cookie;
+pub mod rate_limit;
 pub mod security;
 pub mod settings;
 pub mod templates;
@@ -20,7 +22,9 @@ use axum::{
 use tower_http::trace::TraceLayer;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
-use crate::{error::AppError, state::AppState, store::AnyStore};
+use crate::{
+    auth::session::SEEN_WRITE_EVERY_SECONDS, error::AppError, state::AppState, store::AnyStore,
+};
 
 /// Name of the session cookie; `__Host-` under https so it cannot be set by a sibling domain.
 pub fn session_cookie_name(https: bool) -> &'static str {
@@ -35,7 +39,14 @@ pub fn session_cookie_name(https: bool) -> &'static str {
 /// client registered for the samples' `/signin-oidc` works unchanged.
 pub fn router(state: AppState, store: AnyStore) -> Router {
     let settings = &state.settings;
-    let idle = time::Duration::seconds(settings.session.idle_timeout.as_secs() as i64);
+    // The idle expiry is enforced by `extract::SignedIn` on the app's clock and slides with use
+    // (written at most once a minute); the store's own expiry is the backstop for sessions
+    // nobody comes back to, with slack for that minute.
+    let idle = time::Duration::seconds(
+        (settings.session.idle_timeout.as_secs() + 2 * SEEN_WRITE_EVERY_SECONDS as u64) as i64,
+    );
+    // The table keeps a keyed hash of each id, never the cookie's value.
+    let store = crate::store::HashedIds::new(store, &settings.db.secret_key);
     let sessions = SessionManagerLayer::new(store)
         .with_name(session_cookie_name(state.https))
         .with_secure(state.https)
@@ -62,22 +73,68 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
     for (path, handler) in app_routes() {
         router = router.route(path, handler);
     }
+    let limits = ops::Limits {
+        timeout: settings.server.request_timeout,
+        ..ops::Limits::default()
+    };
+    let pending = pending_cookie::PendingCookie {
+        cipher: state.cipher.clone(),
+        https: state.https,
+    };
     let router = router
         .fallback(|| async { AppError::NotFound })
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
-            headers,
-            security::add_security_headers,
+            pending,
+            pending_cookie::layer,
         ));
-    // Access log, metrics, body limit and timeout inside the span; request ids outside it.
-    let router = ops::inner(router, ops::Limits::default())
-        // The span names the path only: the callback's query holds the authorization code.
-        .layer(TraceLayer::new_for_http().make_span_with(
-            |req: &axum::extract::Request| {
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-            },
+    let rate_limits = rate_limit::RateLimits::new(
+        settings.server.rate_limit_per_minute,
+        &settings.server.trusted_proxies,
+        settings.oidc.redirect_uri.path(),
+    );
+    layers(router, limits, headers, rate_limits).with_state(state)
+}
+
+/// The layers around the routes, outermost first:
+/// 1. security headers: outermost, so every response carries them, the edge's own included
+///    (404, 405, the 413 of the body limit, the 503 of the timeout, a panic's 500, a 429);
+/// 2. request ids ([`ops::outer`]);
+/// 3. the trace span: method (a closed set) and path (escaped, bounded), never the query, which
+///    holds the authorization code on the callback;
+/// 4. access log and metrics, body limit, timeout ([`ops::inner`]);
+/// 5. the per-address rate limit on login starts, callbacks and POSTs (a 429 before any
+///    session or database work);
+/// 6. a caught panic becomes a plain 500 page (no message, no stack trace to the browser);
+/// 7. (already on `router`) the pending-login cookie, sessions, then the routes and the 404
+///    fallback.
+fn layers(
+    router: Router<AppState>,
+    limits: ops::Limits,
+    headers: security::SecurityHeaders,
+    rate_limits: rate_limit::RateLimits,
+) -> Router<AppState> {
+    let router = router
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            security::panic_response,
+        ))
+        .layer(middleware::from_fn_with_state(
+            rate_limits,
+            rate_limit::limit,
         ));
-    ops::outer(router).with_state(state)
+    let router = ops::inner(router, limits).layer(TraceLayer::new_for_http().make_span_with(
+        |req: &axum::extract::Request| {
+            tracing::info_span!(
+                "request",
+                method = crate::metrics::method_label(req.method()),
+                path = %crate::telemetry::Bounded(req.uri().path())
+            )
+        },
+    ));
+    ops::outer(router).layer(middleware::from_fn_with_state(
+        headers,
+        security::add_security_headers,
+    ))
 }
 
 /// The app's own routes: every one but the callback and the post-logout landing, whose paths

@@ -114,7 +114,8 @@ fn is_probe(route: &str) -> bool {
 /// subject and organization when signed in. Never the query string, a cookie or a token.
 async fn access_log(mut req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().clone();
+    // A closed set (standard methods or `other`): the raw method is attacker-chosen text.
+    let method = crate::metrics::method_label(req.method());
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -133,16 +134,16 @@ async fn access_log(mut req: Request, next: Next) -> Response {
 
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    crate::metrics::http_request(method.as_str(), &route, status, elapsed);
+    crate::metrics::http_request(method, &route, status, elapsed);
     let (sub, org) = match user.get() {
         Some((sub, org)) => (Some(sub.as_str()), *org),
         None => (None, None),
     };
     let latency_ms = (elapsed.as_secs_f64() * 1e6).round() / 1e3;
     if is_probe(&route) {
-        tracing::debug!(request_id, method = %method, route, status, latency_ms, "request");
+        tracing::debug!(request_id, method, route, status, latency_ms, "request");
     } else {
-        tracing::info!(request_id, method = %method, route, status, latency_ms, sub, org, "request");
+        tracing::info!(request_id, method, route, status, latency_ms, sub, org, "request");
     }
     response
 }

@@ -108,6 +108,8 @@ pub fn settings_for(fake: &FakeFilevine, port: u16, opts: &TestOptions, db_url: 
     if opts.https {
         env.push(("FV_TLS_SELF_SIGNED".into(), "true".into()));
     }
+    // Tests drive hundreds of logins from one address; the rate-limit tests set their own.
+    env.push(("FV_RATE_LIMIT_PER_MINUTE".into(), "100000".into()));
     env.extend(opts.extra_env.iter().cloned());
     config::resolve(Sources {
         env,

@@ -251,6 +251,11 @@ impl FakeControl {
         lock(&self.shared.hostile).discovery_issuer = issuer;
     }
 
+    /// Make ID tokens say `email_verified: false` (`false`: verified, the default).
+    pub fn set_emails_unverified(&self, unverified: bool) {
+        lock(&self.shared.hostile).emails_unverified = unverified;
+    }
+
     /// Make userinfo answer with another `sub` (`None`: the token's user).
     pub fn set_userinfo_sub(&self, sub: Option<String>) {
         lock(&self.shared.hostile).userinfo_sub = sub;

@@ -59,6 +59,9 @@ pub(crate) struct Hostile {
     pub(crate) discovery_issuer: Option<String>,
     /// Userinfo's `sub` when set (`rp-userinfo-bad-sub-claim`).
     pub(crate) userinfo_sub: Option<String>,
+    /// ID tokens say `email_verified: false` while set (an account whose email nobody
+    /// confirmed, which must not count as an admin's).
+    pub(crate) emails_unverified: bool,
 }
 
 impl Hostile {

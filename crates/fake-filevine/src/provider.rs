@@ -247,7 +247,7 @@ pub(crate) async fn discovery(State(shared): State<Arc<Shared>>) -> Response {
         "jwks_uri": format!("{iss}/.well-known/openid-configuration/jwks"),
         "scopes_supported": SUPPORTED_SCOPES,
         "claims_supported": [
-            "sub", "name", "given_name", "family_name", "preferred_username", "email",
+            "sub", "name", "given_name", "family_name", "preferred_username", "email", "email_verified",
             "auth_time", "nonce", "azp"
         ],
         "response_types_supported": ["code"],
@@ -636,6 +636,7 @@ struct IdClaims<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     nonce: Option<&'a str>,
     email: &'a str,
+    email_verified: bool,
     name: String,
     given_name: &'a str,
     family_name: &'a str,
@@ -660,6 +661,7 @@ pub(crate) fn id_token(
         auth_time,
         nonce,
         email: user.email,
+        email_verified: !lock(&shared.hostile).emails_unverified,
         name: user.name(),
         given_name: user.first_name,
         family_name: user.last_name,

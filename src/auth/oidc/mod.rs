@@ -71,6 +71,10 @@ pub struct Identity {
     pub subject: String,
     pub name: Option<String>,
     pub email: Option<String>,
+    /// The ID token's `email_verified`: only a verified email may make its owner an admin.
+    /// Absent (false) in sessions made before it was recorded.
+    #[serde(default)]
+    pub email_verified: bool,
     /// Non-secret claims for the profile page, as `(name, value)`.
     pub claims: Vec<(String, String)>,
 }

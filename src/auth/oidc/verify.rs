@@ -245,6 +245,7 @@ pub(super) fn identity_from(claims: &CoreIdTokenClaims) -> Identity {
         subject: claims.subject().as_str().to_owned(),
         name,
         email,
+        email_verified: claims.email_verified().unwrap_or(false),
         claims: shown,
     }
 }

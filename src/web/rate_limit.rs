@@ -1,0 +1,200 @@
+//! Per-client-address rate limits on what costs the app or the provider work for an anonymous
+//! caller: login starts, the callback (a code exchange), and every POST.
+//!
+//! One token bucket per client address (`FV_RATE_LIMIT_PER_MINUTE` requests a minute, as a
+//! burst, refilled evenly), from the `governor` crate, keyed by the TCP peer; an IPv6 client
+//! is keyed by its /64, the block one subscriber usually gets, so hopping addresses within it
+//! buys nothing. Behind a proxy, the address comes from `X-Forwarded-For` only when the peer is
+//! one of `FV_TRUSTED_PROXIES`: the header is walked from the right, past trusted hops, and the
+//! first address that is not a trusted proxy is the client's (anyone can write the left end).
+//!
+//! `governor` directly rather than `tower_governor`: the limit applies to a few routes chosen
+//! by method and path, the key needs the proxy rule above, and the 429 is ours (a page with
+//! `Retry-After`, under the outer security-header layer).
+
+use std::{
+    net::{IpAddr, Ipv6Addr, SocketAddr},
+    num::NonZeroU32,
+    sync::Arc,
+};
+
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use governor::{
+    clock::{Clock, DefaultClock},
+    state::keyed::DefaultKeyedStateStore,
+    Quota, RateLimiter,
+};
+use ipnet::IpNet;
+
+type Limiter = RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock>;
+
+/// Above this many tracked addresses, buckets that are full again are dropped, so a flood from
+/// many addresses cannot grow memory without bound.
+const PRUNE_ABOVE: usize = 10_000;
+
+/// The limiter and what it needs to pick which requests it counts and whose they are.
+#[derive(Clone)]
+pub struct RateLimits {
+    limiter: Arc<Limiter>,
+    trusted: Arc<[IpNet]>,
+    callback_path: Arc<str>,
+}
+
+impl RateLimits {
+    /// `per_minute` requests a minute per client address; `trusted` proxies' `X-Forwarded-For`
+    /// is believed; `callback_path` is the path of `FV_REDIRECT_URI`.
+    pub fn new(per_minute: u32, trusted: &[IpNet], callback_path: &str) -> Self {
+        let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+        Self {
+            limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            trusted: trusted.into(),
+            callback_path: callback_path.into(),
+        }
+    }
+
+    /// Whether `req` counts against its client's bucket.
+    fn applies(&self, method: &Method, path: &str) -> bool {
+        *method == Method::POST
+            || (*method == Method::GET && (path == "/auth/login" || path == &*self.callback_path))
+    }
+}
+
+/// The client's address: the TCP peer, or behind trusted proxies the first untrusted hop of
+/// `X-Forwarded-For` counted from the right.
+pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Some(ip) = parse_hop(hop.trim()) else {
+            // Garbage the client wrote: the last trusted hop is all we know.
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
+}
+
+/// One `X-Forwarded-For` entry: an address, possibly with a port (`1.2.3.4:5`, `[::1]:5`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
+}
+
+/// The bucket key: the address, or for IPv6 its /64.
+fn bucket(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(
+                u128::from(v6) & 0xffff_ffff_ffff_ffff_0000_0000_0000_0000,
+            )),
+        },
+    }
+}
+
+/// The middleware: counts login starts, callbacks and POSTs; past the limit, a 429 page with
+/// `Retry-After` (the security headers come from the outer layer).
+pub async fn limit(State(limits): State<RateLimits>, req: Request, next: Next) -> Response {
+    if !limits.applies(req.method(), req.uri().path()) {
+        return next.run(req).await;
+    }
+    // Without a peer (a router driven in-process), everyone shares one bucket.
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let key = bucket(client_addr(peer, req.headers(), &limits.trusted));
+    if limits.limiter.len() > PRUNE_ABOVE {
+        limits.limiter.retain_recent();
+    }
+    match limits.limiter.check_key(&key) {
+        Ok(()) => next.run(req).await,
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            crate::metrics::rate_limited();
+            too_many(seconds.max(1))
+        }
+    }
+}
+
+/// The 429 page.
+fn too_many(retry_after: u64) -> Response {
+    let body =
+        format!("Too many requests from your address. Try again in {retry_after} seconds.\n");
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn xff(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy: IpNet = "10.0.0.0/8".parse().unwrap();
+        let peer: IpAddr = "10.1.2.3".parse().unwrap();
+        let outsider: IpAddr = "198.51.100.7".parse().unwrap();
+        let h = xff("6.6.6.6, 203.0.113.9, 10.9.9.9");
+        // Untrusted peer: its header is ignored.
+        assert_eq!(client_addr(outsider, &h, &[proxy]), outsider);
+        // No trusted proxies configured: the peer.
+        assert_eq!(client_addr(peer, &h, &[]), peer);
+        // Trusted: the first untrusted hop from the right, not the spoofable left end.
+        assert_eq!(
+            client_addr(peer, &h, &[proxy]),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
+        // Garbage from the client: the last trusted hop.
+        assert_eq!(
+            client_addr(peer, &xff("not-an-ip, 10.9.9.9"), &[proxy]),
+            "10.9.9.9".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client_addr(peer, &xff("[2001:db8::1]:443"), &[proxy]),
+            "2001:db8::1".parse::<IpAddr>().unwrap()
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_share_their_64() {
+        let a = bucket("2001:db8:1:2::1".parse().unwrap());
+        let b = bucket("2001:db8:1:2:ffff::9".parse().unwrap());
+        let c = bucket("2001:db8:1:3::1".parse().unwrap());
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(
+            bucket("::ffff:192.0.2.1".parse().unwrap()),
+            "192.0.2.1".parse::<IpAddr>().unwrap()
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! Per-client-address rate limits, black-box: login starts, callbacks and POSTs are counted per
+//! address; past the limit a 429 with `Retry-After` and the security headers; other pages are
+//! not limited; `X-Forwarded-For` counts only from a trusted proxy.
+
+mod common;
+
+use common::*;
+use reqwest::{header, StatusCode};
+
+fn limited_app(extra: &[(&str, &str)]) -> TestOptions {
+    let mut env = vec![("FV_RATE_LIMIT_PER_MINUTE".to_owned(), "3".to_owned())];
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    TestOptions {
+        extra_env: env,
+        ..Default::default()
+    }
+}
+
+async fn login_start(app: &TestApp, forwarded_for: Option<&str>) -> reqwest::Response {
+    let b = app.browser();
+    let mut req = b.http.get(app.url("/auth/login"));
+    if let Some(ip) = forwarded_for {
+        req = req.header("x-forwarded-for", ip);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn login_starts_callbacks_and_posts_past_the_limit_get_a_429_page() {
+    let app = spawn_app(limited_app(&[])).await;
+    for _ in 0..2 {
+        assert_eq!(
+            login_start(&app, None).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+    // The third in the same bucket is a callback, then a POST: both count.
+    let b = app.browser();
+    let r = b.get(&app.url("/auth/callback?code=x&state=y")).await;
+    assert_ne!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let r = b.post_form(&app.url("/auth/logout"), &[]).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let r = login_start(&app, None).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = r.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    for name in [
+        header::CONTENT_SECURITY_POLICY,
+        header::X_FRAME_OPTIONS,
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::CACHE_CONTROL,
+    ] {
+        assert!(r.headers().contains_key(&name), "429 without {name}");
+    }
+    assert!(r.text().await.unwrap().contains("Try again"));
+    // Pages that cost nothing are not limited.
+    for _ in 0..10 {
+        assert_eq!(b.get(&app.url("/")).await.status(), StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
+    // Not trusted: a client cannot buy a fresh bucket by writing the header.
+    let app = spawn_app(limited_app(&[])).await;
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let ip = format!("203.0.113.{i}");
+        statuses.push(login_start(&app, Some(&ip)).await.status());
+    }
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "spoofed X-Forwarded-For bought fresh buckets: {statuses:?}"
+    );
+
+    // Behind a trusted proxy (the test connects from 127.0.0.1): one bucket per client.
+    let app = spawn_app(limited_app(&[("FV_TRUSTED_PROXIES", "127.0.0.1")])).await;
+    for i in 0..5 {
+        let ip = format!("203.0.113.{i}");
+        assert_eq!(
+            login_start(&app, Some(&ip)).await.status(),
+            StatusCode::SEE_OTHER,
+            "client {ip}"
+        );
+    }
+    let statuses: Vec<_> = futures_statuses(&app, "198.51.100.1", 5).await;
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "one client behind the proxy was not limited: {statuses:?}"
+    );
+}
+
+async fn futures_statuses(app: &TestApp, ip: &str, n: usize) -> Vec<StatusCode> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(login_start(app, Some(ip)).await.status());
+    }
+    out
+}
