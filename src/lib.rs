@@ -1,18 +1,36 @@
 //! `fv-partner-app`: the reference "Login with Filevine" partner web app.
 //!
-//! The modules, in the order a request meets them:
-//! - [`config`]: typed settings from `config.json`, `.env`, the environment and flags, validated
-//!   once at start-up so a wrong value fails loudly instead of at the first login.
-//! - [`startup`]: [`startup::Application`] builds the router, binds (port 0 in tests) and serves.
-//! - [`web`]: thin handlers, one per page, rendering askama templates.
-//! - [`auth`]: the confidential OpenID Connect client (login, callback, logout), the typed
-//!   session and the token vault that keeps tokens encrypted server-side.
-//! - [`filevine`]: the API gateway client.
-//! - [`fake`]: the loopback-only stand-in for Filevine Identity and the gateway, used by the demo
-//!   mode and the tests. It is never reachable from outside the machine.
-//! - [`service_account`]: the PAT connection (bearer tokens minted from a service account's
-//!   Personal Access Token) for work that must not depend on a login session.
+//! The modules, in the order a request meets them (each layer imports only the ones below it):
+//! - [`startup`]: composition. [`startup::Application`] resolves demo mode into final settings,
+//!   wires the services into [`state::AppState`], binds (port 0 in tests) and serves;
+//!   `startup::jobs` starts the background tasks.
+//! - [`web`]: the router, edge layers (security headers, request log, limits), extractors
+//!   (`SignedIn`, `UserApi`, `OrgGateway`) and thin handlers that extract, call one service
+//!   and render an askama view. [`error`] is its one error type, mapped to friendly pages.
+//! - [`projects`]: the projects domain: filters, the per-phase summary scan and its cache, the
+//!   CSV/JSON export stream. Used by the dashboard, `projects export` and the snapshots.
+//! - [`reporting`]: work done as the service account with nobody signed in: `projects export`
+//!   and the scheduled per-phase snapshots.
+//! - [`auth`]: the confidential OpenID Connect client (login, callback, logout, refresh), the
+//!   typed session, the token vault and its refresh lease, who is admin (`auth::policy`), a
+//!   session as a token source (`auth::SessionTokens`) and the profile's account view.
+//! - [`service_account`]: the PAT connection: exchange, token cache, verification, and the
+//!   integration service behind the settings page.
+//! - [`filevine`]: the API gateway client (trait + reqwest), models, typed errors, the
+//!   `TokenSource` trait and `AuthedGateway` (the one 401 refresh-and-retry).
+//! - [`store`]: SQLite/PostgreSQL: sessions, the token vault, the service-account connection,
+//!   snapshots; one query text for both where the SQL agrees.
 //! - [`crypto`]: AES-256-GCM for tokens and secrets at rest.
+//! - [`config`]: typed settings in sections from `config.json`, `.env`, the environment and
+//!   flags, validated once at start-up so a wrong value fails loudly naming the key.
+//! - [`metrics`], [`telemetry`]: Prometheus metrics and secret-safe logging.
+//! - [`healthcheck`]: the `healthcheck` command's probe.
+//! - [`util`]: the ground floor: the app's [`util::Clock`] and `error_chain`.
+//!
+//! The command-line commands (`check`, `pat verify`, `projects export`, `healthcheck`,
+//! `fake-filevine`) live in the binary (`src/main.rs`, `src/pat_cli.rs`,
+//! `src/projects_cli.rs`). The stand-in for Filevine is the workspace crate
+//! `crates/fake-filevine`, used by demo mode (`startup::demo`) and the tests only.
 
 pub mod auth;
 pub mod config;

@@ -5,18 +5,17 @@
 // and boxing would only add noise.
 #![allow(clippy::result_large_err)]
 
-use std::cmp::Ordering;
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Map, Value};
-use time::{Date, Month, OffsetDateTime};
+use serde_json::{json, Value};
 
-use super::control::{ProjectFilter, RecordedRequest};
+use super::control::RecordedRequest;
 use super::data::{DemoUser, Project};
+use super::list_query::{bad, compare, page_link, parse_fields, parse_list_query, select};
 use super::provider::bearer;
 use super::state::{lock, InFlight, Shared};
 
@@ -43,7 +42,7 @@ pub const SORT_FIELDS: [&str; 13] = [
 /// Largest `limit` of one Projects page.
 pub const MAX_LIMIT: i64 = 1000;
 
-fn gw_error(status: StatusCode, message: impl Into<String>) -> Response {
+pub(crate) fn gw_error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "message": message.into() }))).into_response()
 }
 
@@ -247,245 +246,6 @@ pub(crate) async fn users_me(
         },
     }))
     .into_response()
-}
-
-/// Parse `mm/dd/yyyy`, `mm-dd-yyyy` or `yyyy-mm-dd`.
-fn parse_date(s: &str) -> Option<Date> {
-    let parts: Vec<&str> = s.trim().split(['/', '-']).collect();
-    let [a, b, c] = parts.as_slice() else {
-        return None;
-    };
-    let (y, m, d) = if a.len() == 4 { (a, b, c) } else { (c, a, b) };
-    let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;
-    Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
-}
-
-fn day_start(d: Date) -> OffsetDateTime {
-    d.midnight().assume_utc()
-}
-
-/// Everything the Projects list filters on.
-#[derive(Default)]
-struct Filters {
-    base: ProjectFilter,
-    name: Option<String>,
-    number: Option<String>,
-    project_id: Option<i64>,
-    created_since: Option<OffsetDateTime>,
-    activity_since: Option<OffsetDateTime>,
-    activity_before: Option<OffsetDateTime>,
-    incident_date: Option<Date>,
-    hashtags: Vec<String>,
-}
-
-impl Filters {
-    fn matches(&self, p: &Project) -> bool {
-        self.base.matches(p)
-            && self
-                .name
-                .as_ref()
-                .is_none_or(|n| p.project_name.to_lowercase().contains(&n.to_lowercase()))
-            && self
-                .number
-                .as_ref()
-                .is_none_or(|n| p.number.eq_ignore_ascii_case(n))
-            && self.project_id.is_none_or(|id| p.project_id == id)
-            && self.created_since.is_none_or(|t| p.created_date >= t)
-            && self.activity_since.is_none_or(|t| p.last_activity >= t)
-            && self.activity_before.is_none_or(|t| p.last_activity < t)
-            && self
-                .incident_date
-                .is_none_or(|d| p.incident_date.date() == d)
-            && self.hashtags.iter().all(|h| {
-                p.hashtags.iter().any(|t| {
-                    t.trim_start_matches('#')
-                        .eq_ignore_ascii_case(h.trim_start_matches('#'))
-                })
-            })
-    }
-}
-
-fn ci_cmp(a: &str, b: &str) -> Ordering {
-    a.chars()
-        .flat_map(char::to_lowercase)
-        .cmp(b.chars().flat_map(char::to_lowercase))
-}
-
-fn compare(field: &str, a: &Project, b: &Project) -> Ordering {
-    match field {
-        "projectOrClientName" | "projectName" => ci_cmp(&a.project_name, &b.project_name),
-        "clientName" => ci_cmp(&a.client_name, &b.client_name),
-        "phaseName" => ci_cmp(a.phase_name, b.phase_name),
-        "phaseDate" => a.phase_date.cmp(&b.phase_date),
-        "phaseId" => a.phase_id.cmp(&b.phase_id),
-        "lastActivity" => a.last_activity.cmp(&b.last_activity),
-        "createdDate" => a.created_date.cmp(&b.created_date),
-        "projectTypeId" => a.project_type_id.cmp(&b.project_type_id),
-        "clientId" => a.client_id.cmp(&b.client_id),
-        "firstPrimaryName" => ci_cmp(&a.first_primary_name, &b.first_primary_name),
-        "firstPrimaryUsername" => ci_cmp(&a.first_primary_username, &b.first_primary_username),
-        _ => Ordering::Equal,
-    }
-    .then(a.project_id.cmp(&b.project_id))
-}
-
-/// `requestedFields`: `*` or a comma list of top-level fields (projectId is always kept).
-fn select(p: &Project, fields: &Option<Vec<String>>) -> Value {
-    let all = p.to_json();
-    match fields {
-        None => Value::Object(all),
-        Some(wanted) => {
-            let mut m = Map::new();
-            for (k, v) in all {
-                if k == "projectId" || wanted.iter().any(|w| w.eq_ignore_ascii_case(&k)) {
-                    m.insert(k, v);
-                }
-            }
-            Value::Object(m)
-        }
-    }
-}
-
-fn parse_fields(raw: &str) -> Option<Vec<String>> {
-    let fields: Vec<String> = raw
-        .split(',')
-        .map(|f| f.trim().to_owned())
-        .filter(|f| !f.is_empty())
-        .collect();
-    (!fields.is_empty() && !fields.iter().any(|f| f == "*")).then_some(fields)
-}
-
-/// The listing parameters of a Projects request.
-struct ListQuery {
-    limit: i64,
-    offset: i64,
-    fields_raw: String,
-    fields: Option<Vec<String>>,
-    sort_by: String,
-    descending: bool,
-    filters: Filters,
-}
-
-fn bad(msg: impl Into<String>) -> Response {
-    gw_error(StatusCode::BAD_REQUEST, msg)
-}
-
-fn parse_list_query(pairs: &[(String, String)]) -> Result<ListQuery, Response> {
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
-    };
-    let int = |name: &str, default: i64| -> Result<i64, Response> {
-        get(name).map_or(Ok(default), |v| {
-            v.trim()
-                .parse::<i64>()
-                .map_err(|_| bad(format!("{name} must be an integer")))
-        })
-    };
-    let date = |name: &str| -> Result<Option<Date>, Response> {
-        get(name)
-            .map(|v| {
-                parse_date(v).ok_or_else(|| {
-                    bad(format!(
-                        "{name} must be a date as mm/dd/yyyy, mm-dd-yyyy or yyyy-mm-dd"
-                    ))
-                })
-            })
-            .transpose()
-    };
-    let limit = int("limit", 50)?;
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(bad(format!("limit must be between 1 and {MAX_LIMIT}")));
-    }
-    let offset = int("offset", 0)?;
-    if offset < 0 {
-        return Err(bad("offset must not be negative"));
-    }
-    let sort_by = match get("sortBy") {
-        None => None,
-        Some(s) => Some(
-            SORT_FIELDS
-                .iter()
-                .find(|f| f.eq_ignore_ascii_case(s))
-                .ok_or_else(|| {
-                    bad(format!(
-                        "sortBy {s} is not supported; use one of {}",
-                        SORT_FIELDS.join(", ")
-                    ))
-                })?
-                .to_string(),
-        ),
-    };
-    let descending = match get("orderBy").map(str::to_ascii_lowercase).as_deref() {
-        None => sort_by.is_none(),
-        Some("asc") => false,
-        Some("desc") => true,
-        Some(other) => {
-            return Err(bad(format!(
-                "orderBy {other} is not supported; use asc or desc"
-            )))
-        }
-    };
-    let exclude_archived = match get("excludeArchived")
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => return Err(bad("excludeArchived must be true or false")),
-    };
-    let project_id = get("projectID")
-        .map(|v| {
-            v.trim()
-                .parse::<i64>()
-                .map_err(|_| bad("projectID must be an integer"))
-        })
-        .transpose()?;
-    let fields_raw = get("requestedFields").unwrap_or("*").to_owned();
-    Ok(ListQuery {
-        limit,
-        offset,
-        fields: parse_fields(&fields_raw),
-        fields_raw,
-        sort_by: sort_by.unwrap_or_else(|| "projectId".to_owned()),
-        descending,
-        filters: Filters {
-            base: ProjectFilter {
-                search_term: get("searchTerm").map(str::to_owned),
-                phase_name: get("phaseName").map(str::to_owned),
-                exclude_archived,
-            },
-            name: get("name").map(str::to_owned),
-            number: get("number").map(str::to_owned),
-            project_id,
-            created_since: date("createdSince")?.map(day_start),
-            activity_since: date("latestActivitySince")?.map(day_start),
-            activity_before: date("latestActivityBefore")?.map(day_start),
-            incident_date: date("incidentDate")?,
-            hashtags: pairs
-                .iter()
-                .filter(|(k, v)| k.eq_ignore_ascii_case("hashtags") && !v.is_empty())
-                .map(|(_, v)| v.clone())
-                .collect(),
-        },
-    })
-}
-
-/// `path?<pairs without offset/limit>&offset=..&limit=..`.
-fn page_link(path: &str, pairs: &[(String, String)], offset: i64, limit: i64) -> String {
-    let mut ser = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        if !k.eq_ignore_ascii_case("offset") && !k.eq_ignore_ascii_case("limit") {
-            ser.append_pair(k, v);
-        }
-    }
-    ser.append_pair("offset", &offset.to_string());
-    ser.append_pair("limit", &limit.to_string());
-    format!("{path}?{}", ser.finish())
 }
 
 /// `GET /fv-app/v2/Projects`.
