@@ -51,6 +51,7 @@ async fn cancelled_requests_never_lose_the_rotated_refresh_token() {
     }
     app.control().set_refresh_delay(PROVIDER_DELAY);
     let mut slowest = Duration::ZERO;
+    let mut retried = 0;
     for _round in 0..ROUNDS {
         app.advance_clock(TTL + Duration::from_secs(1));
         let aborts = browsers.iter().map(|b| {
@@ -63,14 +64,23 @@ async fn cancelled_requests_never_lose_the_rotated_refresh_token() {
         // Every session still works, and none waits for a lease left behind.
         for b in &browsers {
             let started = Instant::now();
-            let r = b.get(&app.url("/profile")).await;
+            let mut status = b.get(&app.url("/profile")).await.status();
+            // A busy SQLite (a shared, loaded disk) may answer the retry page: that keeps the
+            // session, as its "Try again" says. Losing the session would be a redirect to sign in.
+            for _ in 0..3 {
+                if status != StatusCode::SERVICE_UNAVAILABLE {
+                    break;
+                }
+                retried += 1;
+                status = b.get(&app.url("/profile")).await.status();
+            }
             slowest = slowest.max(started.elapsed());
-            assert_eq!(r.status(), StatusCode::OK, "session lost after an abort");
+            assert_eq!(status, StatusCode::OK, "session lost after an abort");
         }
     }
     let control = app.control();
     println!(
-        "{} refresh grants for {} abandoned requests; slowest next request {slowest:?}",
+        "{} refresh grants for {} abandoned requests; slowest next request {slowest:?}; {retried} retry pages",
         control.token_calls("refresh_token"),
         SESSIONS * ROUNDS
     );
