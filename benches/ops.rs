@@ -281,9 +281,10 @@ async fn create_sessions(app: &TestApp, n: usize) -> Vec<String> {
                     refresh_token: Some(session::random_token()),
                     id_token: session::random_token(),
                     expires_at: now_unix() + 3600,
+                    issued_at: now_unix(),
                     scope: Some("openid profile email offline_access".into()),
                 };
-                state.vault.store(&user.vault_id, &tokens).await.ok()?;
+                state.vault.store(&user, &tokens).await.ok()?;
                 let s = tower_sessions::Session::new(None, store, Some(idle));
                 session::sign_in(&s, &user).await.ok()?;
                 s.save().await.ok()?;

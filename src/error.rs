@@ -76,7 +76,13 @@ impl AppError {
                 return_to,
                 reason: format!("stored tokens unreadable: {e}"),
             },
-            VaultError::Db(e) => AppError::Db(e),
+            // One refresh answers many requests, so its database error is shared: only the
+            // last holder gets the original.
+            VaultError::Db(e) => AppError::Db(std::sync::Arc::try_unwrap(e).unwrap_or_else(|e| {
+                crate::store::DbError::Query(tower_sessions_sqlx_store::sqlx::Error::Protocol(
+                    e.to_string(),
+                ))
+            })),
         }
     }
 

@@ -40,9 +40,9 @@ const CLIENT_SECRET: &str = "e2e-client-secret-0123456789abcdef";
 const SECRET_KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 /// The resource indicator the provider issues gateway access tokens for.
 const GATEWAY_RESOURCE: &str = "urn:fv-partner-app:e2e:gateway";
-/// Short, so the test can wait past it; the app refreshes 2 s before expiry, so the first
-/// pages have 8 s before a refresh is due (room for a slow machine).
-const ACCESS_TOKEN_TTL_SECS: u64 = 10;
+/// The provider's access-token lifetime; the test moves the app's clock past it instead of
+/// waiting, so it can be long enough that no page before that step needs a refresh.
+const ACCESS_TOKEN_TTL_SECS: u64 = 60;
 const REFRESH_MARGIN_SECS: u64 = 2;
 /// How long one page may take to show what we wait for.
 const STEP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -282,6 +282,8 @@ impl WebDriverCompatibleCommand for BrowserLog {
 /// The browser, where screenshots go, and the console errors seen so far.
 struct Session {
     client: Client,
+    /// The app's clock, moved past token expiry instead of sleeping.
+    clock: fv_partner_app::util::Clock,
     app: Url,
     shots: PathBuf,
     console_errors: Vec<String>,
@@ -419,8 +421,10 @@ async fn journey(s: &mut Session, provider: &Provider) -> Result<()> {
         provider.log()
     );
 
-    // 6. Past the access token's lifetime, the profile needs a refreshed token.
-    tokio::time::sleep(Duration::from_secs(ACCESS_TOKEN_TTL_SECS + 1)).await;
+    // 6. Past the access token's lifetime (by the app's clock: no sleeping), the profile needs
+    //    a refreshed token.
+    s.clock
+        .advance(Duration::from_secs(ACCESS_TOKEN_TTL_SECS + 1));
     s.client.goto(s.app.join("/profile")?.as_str()).await?;
     let text = s.wait_for_text(&[&ADA.name(), ADA.email, org]).await?;
     ensure!(
@@ -533,7 +537,8 @@ async fn browser_login_refresh_logout_against_a_certified_provider() {
         ..Default::default()
     })
     .unwrap_or_else(|e| panic!("e2e settings invalid:\n{e}"));
-    let app = Application::build_with_listener(settings, app_listener)
+    let clock = fv_partner_app::util::Clock::system();
+    let app = Application::build_with_clock(settings, app_listener, clock.clone())
         .await
         .expect("app builds against the provider");
     tokio::spawn(app.run_until(std::future::pending()));
@@ -549,6 +554,7 @@ async fn browser_login_refresh_logout_against_a_certified_provider() {
     std::fs::create_dir_all(&shots).unwrap();
     let mut session = Session {
         client,
+        clock,
         app: app_base,
         shots,
         console_errors: Vec::new(),

@@ -110,7 +110,11 @@ async fn the_service_account_pat_is_stored_sealed_and_followed_by_every_replica(
     let opened = a
         .state
         .cipher
-        .open_bytes(fv_partner_app::service_account::PAT_PURPOSE, &sealed)
+        .open_bytes(
+            fv_partner_app::service_account::PAT_PURPOSE,
+            fv_partner_app::service_account::PAT_ROW,
+            &sealed,
+        )
         .unwrap();
     assert_eq!(opened, DEMO_PAT.as_bytes());
     // Replica B, which nobody told, starts using it within seconds...

@@ -10,6 +10,9 @@ use reqwest::{header, StatusCode};
 
 const ADA: &str = "fv-user-1001";
 
+/// Past the 5-second tokens' expiry, for the app and the stand-in alike.
+const EXPIRY: Duration = Duration::from_secs(6);
+
 fn short_tokens() -> TestOptions {
     TestOptions {
         access_token_ttl: Duration::from_secs(5),
@@ -25,11 +28,11 @@ async fn page_opened_after_expiry_refreshes_once_and_succeeds() {
     b.login(&app, ADA, None).await;
     assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
     assert_eq!(app.control().token_calls("refresh_token"), 0);
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    app.advance_clock(EXPIRY);
     assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
     assert_eq!(app.control().token_calls("refresh_token"), 1);
     // The rotated refresh token was stored: a second expiry refreshes again, successfully.
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    app.advance_clock(EXPIRY);
     assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
     assert_eq!(app.control().token_calls("refresh_token"), 2);
 }
@@ -39,7 +42,7 @@ async fn concurrent_requests_on_one_expiring_session_refresh_once() {
     let app = spawn_app(short_tokens()).await;
     let b = app.browser();
     b.login(&app, ADA, None).await;
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    app.advance_clock(EXPIRY);
     let url = app.url("/profile");
     let requests = (0..100).map(|_| {
         let http = b.http.clone();
@@ -70,7 +73,7 @@ async fn refused_refresh_token_ends_session_cleanly() {
     let b = app.browser();
     b.login(&app, ADA, None).await;
     app.control().revoke_refresh_tokens();
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    app.advance_clock(EXPIRY);
     let r = b.get(&app.url("/profile?x=1")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "no 500");
     assert_eq!(
@@ -89,7 +92,7 @@ async fn provider_outage_during_refresh_keeps_the_session() {
     let app = spawn_app(short_tokens()).await;
     let b = app.browser();
     b.login(&app, ADA, None).await;
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    app.advance_clock(EXPIRY);
     app.control().set_token_endpoint_down(true);
     let r = b.get(&app.url("/profile")).await;
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -111,7 +114,7 @@ async fn without_offline_access_the_user_is_told_to_sign_in_again() {
     let b = app.browser();
     b.login(&app, ADA, None).await;
     assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    app.advance_clock(EXPIRY);
     let r = b.get(&app.url("/profile")).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let html = r.text().await.unwrap();
@@ -129,7 +132,7 @@ async fn a_brief_provider_outage_is_ridden_out_by_retrying() {
     let app = spawn_app(short_tokens()).await;
     let b = app.browser();
     b.login(&app, ADA, None).await;
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    app.advance_clock(EXPIRY);
     let control = app.control();
     control.set_token_endpoint_down(true);
     let back = tokio::spawn(async move {
@@ -163,7 +166,7 @@ async fn tokens_sealed_with_another_key_mean_sign_in_again() {
     let other = fv_partner_app::crypto::Cipher::new(
         &fv_partner_app::config::SecretKey::from_bytes([9; 32]),
     );
-    let sealed = other.seal_bytes("token-set", b"{}");
+    let sealed = other.seal_bytes("token-set", &[], b"{}");
     sqlx::query("UPDATE fv_token_vault SET sealed = ?")
         .bind(sealed)
         .execute(pool)
@@ -185,7 +188,7 @@ async fn a_refreshed_id_token_for_another_subject_ends_the_session() {
     // From now on the provider's ID tokens name another user, validly signed.
     app.control()
         .set_id_token_tamper(Some(fake_filevine::Tamper::OtherSubject));
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    app.advance_clock(EXPIRY);
     let r = b.get(&app.url("/profile")).await;
     assert_eq!(
         r.status(),

@@ -138,7 +138,11 @@ async fn use_pat(app: &TestApp, pat: &str) {
             updated_by: "test".into(),
             ..Default::default()
         });
-    row.sealed_pat = Some(app.state.cipher.seal_bytes(PAT_PURPOSE, pat.as_bytes()));
+    row.sealed_pat = Some(app.state.cipher.seal_bytes(
+        PAT_PURPOSE,
+        fv_partner_app::service_account::PAT_ROW,
+        pat.as_bytes(),
+    ));
     row.updated_at += 1;
     db.integration_put(&row).await.unwrap();
     app.state

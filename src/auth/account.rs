@@ -51,10 +51,7 @@ pub async fn load(
             Some("Choose an organization at the top of the page to see your org user.".into());
     }
 
-    let tokens = vault
-        .load(&user.vault_id)
-        .await
-        .map_err(AuthedError::Token)?;
+    let tokens = vault.load(user).await.map_err(AuthedError::Token)?;
     Ok(Account {
         username,
         email,

@@ -91,8 +91,9 @@ impl LoginError {
 }
 
 /// Why a refresh failed. `InvalidGrant` and `IdentityChanged` end the session;
-/// `Unavailable` keeps it (the provider may be back in a moment).
-#[derive(Debug, thiserror::Error)]
+/// `Unavailable` keeps it (the provider may be back in a moment). `Clone` because one refresh
+/// answers every request waiting on it (see [`super::vault`]).
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum RefreshError {
     #[error("the session has no refresh token (offline_access not granted)")]
     NoRefreshToken,
@@ -102,8 +103,9 @@ pub enum RefreshError {
     Rejected(String),
     #[error("provider unavailable during refresh: {0}")]
     Unavailable(String),
-    #[error("refreshed ID token rejected: {}", crate::util::error_chain(.0))]
-    IdToken(ClaimsVerificationError),
+    /// With the verifier's whole cause chain, in words.
+    #[error("refreshed ID token rejected: {0}")]
+    IdToken(String),
     #[error("refreshed ID token names another issuer or subject")]
     IdentityChanged,
 }

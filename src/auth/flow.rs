@@ -96,11 +96,19 @@ pub async fn finish_login(
         Ok(info) => apply_user_orgs(&mut user, info),
         Err(e) => tracing::warn!(error = %e, "GetUserOrgsWithToken failed at login"),
     }
+    // Signing in again in a browser that is signed in: the previous session's tokens must not
+    // outlive it in the vault.
+    let previous = session::current_user(session).await.ok().flatten();
     deps.vault
-        .store(&user.vault_id, &outcome.tokens)
+        .store(&user, &outcome.tokens)
         .await
         .map_err(|e| LoginError::Session(e.to_string()))?;
     session::sign_in(session, &user).await?;
+    if let Some(old) = previous.filter(|old| old.vault_id != user.vault_id) {
+        if let Err(e) = deps.vault.remove(&old.vault_id).await {
+            tracing::warn!(error = %e, "could not delete the previous session's tokens at login");
+        }
+    }
     tracing::info!(sub = %user.identity.subject, orgs = user.orgs.len(), "signed in");
 
     if user.orgs.len() > 1 && user.current_org.is_none() {
@@ -134,9 +142,11 @@ pub fn apply_user_orgs(user: &mut SessionUser, info: crate::filevine::models::Us
     }
 }
 
-/// Ends the local session first (so nothing is left behind if the provider is down), then
-/// returns the provider's end-session URL with `id_token_hint`, `post_logout_redirect_uri` and
-/// `state`, or the local signed-out page when the provider has no end-session endpoint.
+/// Ends the local session first (so nothing is left behind if the provider is down), revokes
+/// the refresh token when the provider advertises RFC 7009 revocation (a failure is logged;
+/// the user is signed out regardless), then returns the provider's end-session URL with
+/// `id_token_hint`, `post_logout_redirect_uri` and `state`, or the local signed-out page when
+/// the provider has no end-session endpoint.
 pub async fn logout(
     oidc: &OidcProvider,
     vault: &TokenVault,
@@ -144,9 +154,13 @@ pub async fn logout(
     post_logout: &Url,
 ) -> Result<String, LoginError> {
     let mut id_token = None;
+    let mut refresh_token = None;
     if let Some(user) = session::current_user(session).await? {
-        match vault.load(&user.vault_id).await {
-            Ok(Some(tokens)) => id_token = Some(tokens.id_token),
+        match vault.load(&user).await {
+            Ok(Some(tokens)) => {
+                id_token = Some(tokens.id_token);
+                refresh_token = tokens.refresh_token;
+            }
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "could not read tokens at logout"),
         }
@@ -156,6 +170,14 @@ pub async fn logout(
         tracing::info!(sub = %user.identity.subject, "signed out");
     }
     session::end(session).await?;
+    if let Some(token) = refresh_token.filter(|_| oidc.can_revoke()) {
+        match oidc.revoke_refresh_token(&token).await {
+            Ok(_) => tracing::info!("refresh token revoked at the provider"),
+            Err(why) => {
+                tracing::warn!(reason = %why, "could not revoke the refresh token at logout; signed out locally")
+            }
+        }
+    }
     let state = session::random_token();
     Ok(
         match oidc.logout_url(id_token.as_deref(), post_logout, &state) {

@@ -102,7 +102,7 @@ impl PendingJar {
             .filter(|v| !v.is_empty() && v.len() <= MAX_COOKIE_CHARS)
             .and_then(|v| {
                 cipher
-                    .open_json::<Vec<PendingLogin>>(PENDING_PURPOSE, v)
+                    .open_json::<Vec<PendingLogin>>(PENDING_PURPOSE, &[], v)
                     .ok()
             })
             .unwrap_or_default();
@@ -125,7 +125,7 @@ impl PendingJar {
         if state.list.is_empty() {
             return Some(String::new());
         }
-        Some(cipher.seal_json(PENDING_PURPOSE, &state.list))
+        Some(cipher.seal_json(PENDING_PURPOSE, &[], &state.list))
     }
 }
 

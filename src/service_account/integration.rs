@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{
     token_source::last4, verify, PatConnection, PatOrigin, Verified, VerifyError, PAT_PURPOSE,
+    PAT_ROW,
 };
 use crate::{
     config::ServiceAccountSettings,
@@ -98,10 +99,11 @@ impl IntegrationService {
     pub async fn save(&self, verified: VerifiedPat, by: &str) -> Result<(), DbError> {
         let pat = verified.pat;
         let row = IntegrationRow {
-            sealed_pat: Some(
-                self.cipher
-                    .seal_bytes(PAT_PURPOSE, pat.expose_secret().as_bytes()),
-            ),
+            sealed_pat: Some(self.cipher.seal_bytes(
+                PAT_PURPOSE,
+                PAT_ROW,
+                pat.expose_secret().as_bytes(),
+            )),
             last4: last4(&pat),
             email: verified.email,
             verified_name: Some(verified.verified.name),
@@ -167,7 +169,7 @@ impl IntegrationService {
             let readable = row
                 .sealed_pat
                 .as_deref()
-                .is_some_and(|s| self.cipher.open_bytes(PAT_PURPOSE, s).is_ok());
+                .is_some_and(|s| self.cipher.open_bytes(PAT_PURPOSE, PAT_ROW, s).is_ok());
             (row, readable)
         });
         Ok(ConnectionStatus { env_last4, stored })

@@ -29,6 +29,8 @@ use crate::{
 
 /// Purpose string the stored PAT is sealed with (bound as AES-GCM associated data).
 pub const PAT_PURPOSE: &str = "pat";
+/// The row a sealed PAT is bound to (see [`crate::crypto`]): the one row of `fv_integration`.
+pub const PAT_ROW: &[&str] = &["fv_integration/1"];
 
 /// Where the current PAT came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,7 +91,7 @@ impl PatConnection {
         }
         let opened = row
             .and_then(|r| r.sealed_pat.as_deref())
-            .map(|sealed| cipher.open_bytes(PAT_PURPOSE, sealed));
+            .map(|sealed| cipher.open_bytes(PAT_PURPOSE, PAT_ROW, sealed));
         let pat = match opened {
             Some(Ok(bytes)) => match String::from_utf8(bytes) {
                 Ok(pat) => Some(SecretString::from(pat)),

@@ -96,6 +96,16 @@ impl Application {
         settings: Settings,
         listener: std::net::TcpListener,
     ) -> Result<Self, StartupError> {
+        Self::build_with_clock(settings, listener, Clock::system()).await
+    }
+
+    /// [`Application::build_with_listener`] with the app's clock given: tests share one
+    /// [`Clock`] between replicas and move it instead of sleeping until tokens expire.
+    pub async fn build_with_clock(
+        settings: Settings,
+        listener: std::net::TcpListener,
+        clock: Clock,
+    ) -> Result<Self, StartupError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         crate::metrics::install();
         let bind_error = |source| StartupError::Bind {
@@ -113,9 +123,8 @@ impl Application {
         };
         crate::config::check_route_paths(&settings, &web::served_paths())?;
 
-        let clock = Clock::system();
         let http = provider_http_client()?;
-        let oidc = OidcProvider::discover(&settings, http.clone()).await?;
+        let oidc = OidcProvider::discover(&settings, http.clone(), clock.clone()).await?;
         let db = Db::connect(&settings.db.url).await?;
         let cipher = Cipher::new(&settings.db.secret_key);
         let vault = Arc::new(TokenVault::new(
@@ -124,6 +133,7 @@ impl Application {
             oidc.clone(),
             settings.session.refresh_margin,
             settings.session.absolute_timeout,
+            clock.clone(),
         ));
         let gateway: Arc<dyn Gateway> = Arc::new(HttpGateway::new(
             http.clone(),

@@ -4,7 +4,9 @@
 //! written back whole at the end of every request that touched it: two concurrent requests
 //! would race, and a stale copy could overwrite a freshly rotated refresh token. Here every
 //! write is a single-row update with a version, and the `lease_*` columns let replicas take
-//! turns refreshing.
+//! turns refreshing. Every write made under a lease is fenced: it names the lease owner and
+//! reports whether a row matched, so a holder whose lease expired cannot overwrite (or
+//! release) what the next holder wrote.
 
 use tower_sessions_sqlx_store::sqlx::{self, Row};
 
@@ -165,41 +167,122 @@ impl Db {
         Ok(n == 1)
     }
 
-    /// Releases `owner`'s lease, optionally writing new sealed tokens in the same statement.
-    pub async fn vault_release(
+    /// Extends `owner`'s lease to `until` while its refresh is still in flight. Returns
+    /// whether `owner` still held it (false: it expired and someone else took it, or the row
+    /// is gone).
+    pub async fn vault_renew_lease(
         &self,
         id: &str,
         owner: &str,
-        sealed: Option<&str>,
-    ) -> Result<(), DbError> {
-        const SQL_LITE: &str = "UPDATE fv_token_vault SET lease_owner = NULL, lease_until = NULL,
-            sealed = COALESCE(?, sealed),
-            version = version + (CASE WHEN ? IS NULL THEN 0 ELSE 1 END)
+        until: i64,
+    ) -> Result<bool, DbError> {
+        const SQL_LITE: &str =
+            "UPDATE fv_token_vault SET lease_until = ? WHERE id = ? AND lease_owner = ?";
+        const SQL_PG: &str =
+            "UPDATE fv_token_vault SET lease_until = $1 WHERE id = $2 AND lease_owner = $3";
+        let n = match self {
+            Db::Sqlite(p) => sqlx::query(SQL_LITE)
+                .bind(until)
+                .bind(id)
+                .bind(owner)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Db::Postgres(p) => sqlx::query(SQL_PG)
+                .bind(until)
+                .bind(id)
+                .bind(owner)
+                .execute(p)
+                .await?
+                .rows_affected(),
+        };
+        Ok(n == 1)
+    }
+
+    /// Writes the refreshed tokens and releases `owner`'s lease in one statement (so there is
+    /// no moment with new tokens and a held lease, or a free lease and old tokens), fenced:
+    /// nothing is written unless `owner` still holds the lease. Returns whether it did.
+    pub async fn vault_store_and_release(
+        &self,
+        id: &str,
+        owner: &str,
+        sealed: &str,
+    ) -> Result<bool, DbError> {
+        const SQL_LITE: &str = "UPDATE fv_token_vault SET sealed = ?, version = version + 1,
+            lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?";
+        const SQL_PG: &str = "UPDATE fv_token_vault SET sealed = $1, version = version + 1,
+            lease_owner = NULL, lease_until = NULL WHERE id = $2 AND lease_owner = $3";
+        let n = match self {
+            Db::Sqlite(p) => sqlx::query(SQL_LITE)
+                .bind(sealed)
+                .bind(id)
+                .bind(owner)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Db::Postgres(p) => sqlx::query(SQL_PG)
+                .bind(sealed)
+                .bind(id)
+                .bind(owner)
+                .execute(p)
+                .await?
+                .rows_affected(),
+        };
+        Ok(n == 1)
+    }
+
+    /// Releases `owner`'s lease without writing tokens. Returns whether `owner` held it.
+    pub async fn vault_release(&self, id: &str, owner: &str) -> Result<bool, DbError> {
+        const SQL_LITE: &str = "UPDATE fv_token_vault SET lease_owner = NULL, lease_until = NULL
             WHERE id = ? AND lease_owner = ?";
-        const SQL_PG: &str = "UPDATE fv_token_vault SET lease_owner = NULL, lease_until = NULL,
-            sealed = COALESCE($1, sealed),
-            version = version + (CASE WHEN $1::text IS NULL THEN 0 ELSE 1 END)
-            WHERE id = $2 AND lease_owner = $3";
-        match self {
-            Db::Sqlite(p) => {
-                sqlx::query(SQL_LITE)
-                    .bind(sealed)
-                    .bind(sealed)
-                    .bind(id)
-                    .bind(owner)
-                    .execute(p)
-                    .await?;
-            }
-            Db::Postgres(p) => {
-                sqlx::query(SQL_PG)
-                    .bind(sealed)
-                    .bind(id)
-                    .bind(owner)
-                    .execute(p)
-                    .await?;
-            }
-        }
-        Ok(())
+        const SQL_PG: &str = "UPDATE fv_token_vault SET lease_owner = NULL, lease_until = NULL
+            WHERE id = $1 AND lease_owner = $2";
+        let n = match self {
+            Db::Sqlite(p) => sqlx::query(SQL_LITE)
+                .bind(id)
+                .bind(owner)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Db::Postgres(p) => sqlx::query(SQL_PG)
+                .bind(id)
+                .bind(owner)
+                .execute(p)
+                .await?
+                .rows_affected(),
+        };
+        Ok(n == 1)
+    }
+
+    /// Deletes the entry if `owner` holds its lease (a refused refresh ends the session).
+    pub async fn vault_delete_leased(&self, id: &str, owner: &str) -> Result<bool, DbError> {
+        const SQL_LITE: &str = "DELETE FROM fv_token_vault WHERE id = ? AND lease_owner = ?";
+        const SQL_PG: &str = "DELETE FROM fv_token_vault WHERE id = $1 AND lease_owner = $2";
+        let n = match self {
+            Db::Sqlite(p) => sqlx::query(SQL_LITE)
+                .bind(id)
+                .bind(owner)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Db::Postgres(p) => sqlx::query(SQL_PG)
+                .bind(id)
+                .bind(owner)
+                .execute(p)
+                .await?
+                .rows_affected(),
+        };
+        Ok(n == 1)
+    }
+
+    /// How many entries have a lease taken (tests check none is left behind).
+    pub async fn vault_count_leased(&self) -> Result<u64, DbError> {
+        const SQL: &str = "SELECT COUNT(*) FROM fv_token_vault WHERE lease_owner IS NOT NULL";
+        let n: i64 = match self {
+            Db::Sqlite(p) => sqlx::query_scalar(SQL).fetch_one(p).await?,
+            Db::Postgres(p) => sqlx::query_scalar(SQL).fetch_one(p).await?,
+        };
+        Ok(n.max(0) as u64)
     }
 }
 

@@ -185,7 +185,10 @@ async fn verify_pat(
                 verified: verified.verified,
                 verified_at: verified.verified_at,
             };
-            let sealed = state.cipher.seal_json(PENDING_PURPOSE, &pending);
+            let sealed =
+                state
+                    .cipher
+                    .seal_json(PENDING_PURPOSE, &[&signed.user.vault_id], &pending);
             signed.session.insert(PENDING_KEY, sealed).await?;
             Ok(Redirect::to(PATH).into_response())
         }
@@ -306,7 +309,7 @@ async fn load_pending(state: &AppState, signed: &SignedIn) -> Result<Option<Pend
         .and_then(|s| {
             state
                 .cipher
-                .open_json::<PendingPat>(PENDING_PURPOSE, &s)
+                .open_json::<PendingPat>(PENDING_PURPOSE, &[&signed.user.vault_id], &s)
                 .ok()
         })
         .filter(|p| state.clock.now_unix() - p.verified_at <= PENDING_TTL_SECS))

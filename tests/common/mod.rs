@@ -54,11 +54,20 @@ pub struct TestApp {
     pub db_dir: Arc<tempfile::TempDir>,
     pub db_path: std::path::PathBuf,
     pub state: fv_partner_app::state::AppState,
+    /// The app clock, shared by every replica of one [`spawn_replicas`] call.
+    pub clock: fv_partner_app::util::Clock,
 }
 
 impl TestApp {
     pub fn control(&self) -> FakeControl {
         self.fake.control()
+    }
+
+    /// Moves time forward for the app (every replica) and the stand-in together, so tokens
+    /// expire without the test sleeping.
+    pub fn advance_clock(&self, by: Duration) {
+        self.clock.advance(by);
+        self.control().advance_clock(by);
     }
 
     /// A fresh browser: its own cookie jar, no redirects followed (and, for an https app,
@@ -215,9 +224,10 @@ pub async fn spawn_replicas(n: usize, mut opts: TestOptions) -> Vec<TestApp> {
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", db_path.display()));
     let mut apps = Vec::new();
+    let clock = fv_partner_app::util::Clock::system();
     for (listener, port) in listeners.into_iter().zip(ports) {
         let settings = settings_for(&fake, port, &opts, &db_url);
-        let app = Application::build_with_listener(settings.clone(), listener)
+        let app = Application::build_with_clock(settings.clone(), listener, clock.clone())
             .await
             .expect("app builds");
         let state = app.state().clone();
@@ -230,6 +240,7 @@ pub async fn spawn_replicas(n: usize, mut opts: TestOptions) -> Vec<TestApp> {
             db_dir: db_dir.clone(),
             db_path: db_path.clone(),
             state,
+            clock: clock.clone(),
         });
     }
     apps

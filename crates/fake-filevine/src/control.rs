@@ -3,7 +3,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,6 +15,7 @@ use serde_json::json;
 use super::data::Project;
 use super::hostile::Tamper;
 use super::state::{lock, FailPlan, Shared};
+use super::RefreshFault;
 
 /// One gateway request as the stand-in saw it.
 #[derive(Clone, Debug)]
@@ -87,12 +88,90 @@ impl FakeControl {
 
     /// Expire every access token issued so far (the gateway and userinfo answer 401).
     pub fn expire_access_tokens(&self) {
-        let past = Instant::now()
-            .checked_sub(Duration::from_secs(1))
-            .unwrap_or_else(Instant::now);
+        let now = self.shared.now();
+        let past = now.checked_sub(Duration::from_secs(1)).unwrap_or(now);
         for g in lock(&self.shared.grants).access.values_mut() {
             g.expires_at = past;
         }
+    }
+
+    /// Moves the stand-in's clock forward: issued tokens and codes expire, and new ID tokens
+    /// carry `iat`/`exp` from the shifted time. Tests move the app's clock by the same amount
+    /// (`TestApp::advance_clock`) instead of sleeping.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared
+            .lab
+            .clock_offset_ms
+            .fetch_add(by.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// A delay on every refresh grant, *after* the presented token was spent and the new one
+    /// issued: a client that gives up during it has lost its refresh token unless it finishes
+    /// the refresh anyway.
+    pub fn set_refresh_delay(&self, d: Duration) {
+        self.shared
+            .lab
+            .refresh_delay_ms
+            .store(d.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// A delay on every refresh grant *before* the presented token is looked at (a hung
+    /// provider: a client that gives up meanwhile has spent nothing).
+    pub fn set_refresh_stall(&self, d: Duration) {
+        self.shared
+            .lab
+            .refresh_stall_ms
+            .store(d.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// The next refresh grants fail as `faults` say, one fault per grant, in order.
+    pub fn fail_next_refreshes(&self, faults: &[RefreshFault]) {
+        lock(&self.shared.lab.refresh_faults).extend(faults.iter().copied());
+    }
+
+    /// Rotate to a signing key that is *not* published in the JWKS (yet): ID tokens name a
+    /// `kid` no key-set fetch can find, as during a provider's botched key rollover. Returns
+    /// the new `kid`; [`FakeControl::publish_signing_key`] publishes it.
+    pub async fn rotate_signing_key_unpublished(&self) -> Result<String, super::FakeError> {
+        let alg = lock(&self.shared.keys).signing.alg;
+        let key = tokio::task::spawn_blocking(move || super::keys::SigningKeys::generate(alg))
+            .await
+            .map_err(|e| super::FakeError::Key(e.to_string()))??;
+        let key = Arc::new(key);
+        lock(&self.shared.keys).signing = key.clone();
+        Ok(key.kid.clone())
+    }
+
+    /// Publish the current signing key (first in the JWKS) if it is not yet.
+    pub fn publish_signing_key(&self) {
+        let mut ring = lock(&self.shared.keys);
+        let signing = ring.signing.clone();
+        if !ring.published.iter().any(|k| k.kid == signing.kid) {
+            ring.published.insert(0, signing);
+        }
+    }
+
+    /// Spent refresh tokens presented again (each one revoked its whole grant).
+    pub fn reused_refresh_tokens(&self) -> usize {
+        self.shared.lab.reused_refresh.load(Ordering::SeqCst)
+    }
+
+    /// Refresh grants that succeeded (issued a new token).
+    pub fn successful_refreshes(&self) -> usize {
+        self.shared.lab.refreshes.load(Ordering::SeqCst)
+    }
+
+    /// Requests at the revocation endpoint (RFC 7009), answered or not.
+    pub fn revocation_calls(&self) -> usize {
+        self.shared.lab.revocations.load(Ordering::SeqCst)
+    }
+
+    /// Make the revocation endpoint answer 503.
+    pub fn set_revocation_down(&self, down: bool) {
+        self.shared
+            .lab
+            .revocation_down
+            .store(down, Ordering::SeqCst);
     }
 
     /// Invalidate every refresh token issued so far (refresh answers `invalid_grant`).
@@ -236,6 +315,10 @@ pub(crate) async fn stats(State(shared): State<Arc<Shared>>) -> Response {
         "end_session_calls": end_session_calls,
         "access_token_ttl_secs": ttl,
         "token_endpoint_down": shared.token_down.load(Ordering::SeqCst),
+        "reused_refresh_tokens": shared.lab.reused_refresh.load(Ordering::SeqCst),
+        "successful_refreshes": shared.lab.refreshes.load(Ordering::SeqCst),
+        "revocation_calls": shared.lab.revocations.load(Ordering::SeqCst),
+        "clock_offset_ms": shared.lab.clock_offset_ms.load(Ordering::SeqCst),
     }))
     .into_response()
 }
@@ -260,6 +343,8 @@ pub(crate) struct ControlRequest {
     expire_access_tokens: Option<bool>,
     gateway_latency_ms: Option<u64>,
     reset_gateway_stats: Option<bool>,
+    advance_clock_ms: Option<u64>,
+    refresh_delay_ms: Option<u64>,
 }
 
 /// `POST /_fake/control`.
@@ -298,6 +383,12 @@ pub(crate) async fn control(
     }
     if req.reset_gateway_stats == Some(true) {
         c.reset_gateway_stats();
+    }
+    if let Some(ms) = req.advance_clock_ms {
+        c.advance_clock(Duration::from_millis(ms));
+    }
+    if let Some(ms) = req.refresh_delay_ms {
+        c.set_refresh_delay(Duration::from_millis(ms));
     }
     stats(State(c.shared)).await
 }

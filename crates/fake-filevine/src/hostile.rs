@@ -9,7 +9,6 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::keys::SigningKeys;
-use super::state::unix_now;
 use super::FakeError;
 
 /// How an ID token is broken. Each variant is one RP certification case of the Basic and
@@ -92,8 +91,7 @@ impl KeyRing {
 }
 
 /// Break the claims as `tamper` says (the signature-level cases are left to [`sign`]).
-pub(crate) fn tamper_claims(claims: &mut Value, tamper: Tamper, client_id: &str) {
-    let now = unix_now();
+pub(crate) fn tamper_claims(claims: &mut Value, tamper: Tamper, client_id: &str, now: u64) {
     let Some(obj) = claims.as_object_mut() else {
         return;
     };

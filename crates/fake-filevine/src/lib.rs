@@ -32,6 +32,7 @@ pub(crate) mod keys;
 mod list_query;
 pub mod options;
 pub mod provider;
+mod refresh_grant;
 mod state;
 
 pub use control::{FakeControl, ProjectFilter, RecordedRequest};
@@ -41,6 +42,7 @@ pub use options::{
     FakeClient, FakeOptions, FakePat, TrustedIntrospection, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
     DEMO_PAT,
 };
+pub use refresh_grant::RefreshFault;
 
 use state::{Grants, Shared};
 
@@ -144,6 +146,7 @@ impl FakeFilevine {
             end_sessions: Mutex::new(Vec::new()),
             projects: Mutex::new(HashMap::new()),
             introspector,
+            lab: Default::default(),
         });
         for c in &opts.clients {
             shared.remember_secret(&c.client_secret);

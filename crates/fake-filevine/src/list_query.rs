@@ -2,6 +2,10 @@
 //! `requestedFields`, `sortBy`, `orderBy` and the filters, dates in its three formats) parsed
 //! strictly, matched, sorted and projected onto the requested fields.
 
+// A refused query is answered with a ready 400 response; boxing it would buy nothing in a
+// test double that answers a handful of requests.
+#![allow(clippy::result_large_err)]
+
 use std::cmp::Ordering;
 
 use axum::http::StatusCode;

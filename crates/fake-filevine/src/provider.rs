@@ -6,7 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -25,7 +25,8 @@ use subtle::ConstantTimeEq;
 use super::data::{self, DemoUser};
 use super::hostile;
 use super::options::FakeClient;
-use super::state::{lock, random_token, unix_now, CodeGrant, RefreshGrant, Shared};
+use super::state::{lock, random_token, CodeGrant, RefreshGrant, Shared};
+use std::sync::atomic::Ordering;
 
 /// Scopes the provider knows; anything else is `invalid_scope`.
 pub const SUPPORTED_SCOPES: [&str; 9] = [
@@ -57,7 +58,10 @@ fn pairs(raw: &[u8]) -> Vec<(String, String)> {
 }
 
 /// The single value of `name`; `Err` when it is repeated (RFC 6749 3.1, 3.2).
-fn single<'a>(pairs: &'a [(String, String)], name: &str) -> Result<Option<&'a str>, String> {
+pub(crate) fn single<'a>(
+    pairs: &'a [(String, String)],
+    name: &str,
+) -> Result<Option<&'a str>, String> {
     let mut found = None;
     for (k, v) in pairs {
         if k == name {
@@ -71,7 +75,7 @@ fn single<'a>(pairs: &'a [(String, String)], name: &str) -> Result<Option<&'a st
 }
 
 /// An OAuth error response (`{"error","error_description"}`), never cached.
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     let mut resp = (
         status,
         Json(json!({ "error": error, "error_description": description })),
@@ -125,11 +129,11 @@ fn form_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn scopes(scope: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn scopes(scope: &str) -> impl Iterator<Item = &str> {
     scope.split(' ').filter(|s| !s.is_empty())
 }
 
-fn has_scope(scope: &str, wanted: &str) -> bool {
+pub(crate) fn has_scope(scope: &str, wanted: &str) -> bool {
     scopes(scope).any(|s| s == wanted)
 }
 
@@ -539,8 +543,8 @@ pub(crate) async fn authorize_submit(State(shared): State<Arc<Shared>>, body: By
             nonce: req.nonce.clone(),
             scope: req.scope.clone(),
             user,
-            auth_time: unix_now(),
-            expires_at: Instant::now() + CODE_TTL,
+            auth_time: shared.unix_now(),
+            expires_at: shared.now() + CODE_TTL,
         },
     );
     shared.remember_secret(&code);
@@ -639,14 +643,14 @@ struct IdClaims<'a> {
     preferred_username: &'a str,
 }
 
-fn id_token(
+pub(crate) fn id_token(
     shared: &Shared,
     client_id: &str,
     user: &DemoUser,
     auth_time: u64,
     nonce: Option<&str>,
 ) -> Result<String, Response> {
-    let now = unix_now();
+    let now = shared.unix_now();
     let claims = IdClaims {
         iss: &shared.issuer,
         sub: user.sub,
@@ -673,7 +677,7 @@ fn id_token(
     let mut claims = serde_json::to_value(&claims).map_err(|e| server_error(&e))?;
     let tamper = lock(&shared.hostile).take_tamper();
     if let Some(t) = tamper {
-        hostile::tamper_claims(&mut claims, t, client_id);
+        hostile::tamper_claims(&mut claims, t, client_id, now);
     }
     let key = lock(&shared.keys).signing.clone();
     let secret = shared
@@ -685,7 +689,7 @@ fn id_token(
     Ok(token)
 }
 
-fn token_ok(body: Value) -> Response {
+pub(crate) fn token_ok(body: Value) -> Response {
     let mut resp = Json(body).into_response();
     no_store(&mut resp);
     resp
@@ -735,7 +739,7 @@ pub(crate) async fn token(
     };
     let result = match grant_type.as_str() {
         "authorization_code" => code_grant(&shared, client, &p),
-        "refresh_token" => refresh_grant(&shared, client, &p),
+        "refresh_token" => super::refresh_grant::refresh_grant(&shared, client, &p).await,
         "personal_access_token" => pat_grant(&shared, client, &p),
         "" => Err(oauth_error(
             StatusCode::BAD_REQUEST,
@@ -751,11 +755,11 @@ pub(crate) async fn token(
     result.unwrap_or_else(|r| r)
 }
 
-fn invalid_grant(d: &str) -> Response {
+pub(crate) fn invalid_grant(d: &str) -> Response {
     oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", d)
 }
 
-fn param<'a>(p: &'a [(String, String)], name: &str) -> Result<&'a str, Response> {
+pub(crate) fn param<'a>(p: &'a [(String, String)], name: &str) -> Result<&'a str, Response> {
     match single(p, name) {
         Ok(Some(v)) => Ok(v),
         Ok(None) => Err(oauth_error(
@@ -781,7 +785,7 @@ fn code_grant(
         .codes
         .remove(code)
         .ok_or_else(|| invalid_grant("unknown, used or expired authorization code"))?;
-    if grant.expires_at <= Instant::now() {
+    if grant.expires_at <= shared.now() {
         return Err(invalid_grant("the authorization code expired"));
     }
     if grant.client_id != client.client_id {
@@ -828,76 +832,13 @@ fn code_grant(
                 user: grant.user,
                 scope: grant.scope.clone(),
                 auth_time: grant.auth_time,
+                family: rand::random(),
             },
         );
         shared.remember_secret(&refresh);
         body["refresh_token"] = Value::String(refresh);
     }
     Ok(token_ok(body))
-}
-
-fn refresh_grant(
-    shared: &Shared,
-    client: &FakeClient,
-    p: &[(String, String)],
-) -> Result<Response, Response> {
-    let old = param(p, "refresh_token")?;
-    shared.remember_secret(old);
-    let requested_scope = single(p, "scope").ok().flatten();
-    let (user, scope, auth_time, refresh) = {
-        let mut grants = lock(&shared.grants);
-        let g = grants
-            .refresh
-            .get(old)
-            .ok_or_else(|| invalid_grant("unknown, used or revoked refresh token"))?;
-        if g.client_id != client.client_id {
-            return Err(invalid_grant(
-                "the refresh token was issued to another client",
-            ));
-        }
-        let scope = match requested_scope {
-            Some(s) => {
-                if let Some(extra) = scopes(s).find(|x| !has_scope(&g.scope, x)) {
-                    return Err(oauth_error(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_scope",
-                        &format!("scope {extra} was not granted originally"),
-                    ));
-                }
-                s.to_owned()
-            }
-            None => g.scope.clone(),
-        };
-        let (user, auth_time, granted) = (g.user, g.auth_time, g.scope.clone());
-        let refresh = if shared.rotation {
-            grants.refresh.remove(old);
-            let new = random_token("fvrt_");
-            grants.refresh.insert(
-                new.clone(),
-                RefreshGrant {
-                    client_id: client.client_id.clone(),
-                    user,
-                    scope: granted,
-                    auth_time,
-                },
-            );
-            new
-        } else {
-            old.to_owned()
-        };
-        (user, scope, auth_time, refresh)
-    };
-    shared.remember_secret(&refresh);
-    let (access, expires_in) = shared.issue_access_token(&client.client_id, user, &scope);
-    let id = id_token(shared, &client.client_id, user, auth_time, None)?;
-    Ok(token_ok(json!({
-        "access_token": access,
-        "token_type": "Bearer",
-        "expires_in": expires_in,
-        "scope": scope,
-        "id_token": id,
-        "refresh_token": refresh,
-    })))
 }
 
 fn pat_grant(
@@ -1093,6 +1034,14 @@ pub(crate) async fn revocation(
         Err(r) => return r,
     };
     shared.remember_secret(token);
+    shared.lab.revocations.fetch_add(1, Ordering::SeqCst);
+    if shared.lab.revocation_down.load(Ordering::SeqCst) {
+        return oauth_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            "the revocation endpoint is down (simulated outage)",
+        );
+    }
     let mut grants = lock(&shared.grants);
     if grants
         .access

@@ -2,7 +2,7 @@
 //! One `Arc<Shared>` is shared by the HTTP handlers and every [`super::FakeControl`].
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -61,6 +61,9 @@ pub(crate) struct RefreshGrant {
     pub(crate) user: &'static DemoUser,
     pub(crate) scope: String,
     pub(crate) auth_time: u64,
+    /// The login this token descends from: every rotation keeps it, so a reused token can
+    /// revoke the whole chain (RFC 9700 section 4.14.2).
+    pub(crate) family: u64,
 }
 
 /// Issued codes and tokens.
@@ -69,6 +72,40 @@ pub(crate) struct Grants {
     pub(crate) codes: HashMap<String, CodeGrant>,
     pub(crate) access: HashMap<String, AccessGrant>,
     pub(crate) refresh: HashMap<String, RefreshGrant>,
+    /// Refresh tokens spent by rotation, with their family: presenting one again is reuse.
+    pub(crate) spent_refresh: HashMap<String, u64>,
+}
+
+/// The stand-in's notion of time and the token-endpoint faults of issue 12: a clock tests can
+/// shift (so tokens expire without sleeping), a delay on refresh grants, reuse and revocation
+/// counters.
+#[derive(Default)]
+pub(crate) struct TokenLab {
+    /// Added to the system clock for everything the provider issues and checks.
+    pub(crate) clock_offset_ms: AtomicU64,
+    /// How long a refresh grant takes *after* it rotated the token (the worst moment for a
+    /// client to give up).
+    pub(crate) refresh_delay_ms: AtomicU64,
+    /// Spent refresh tokens presented again.
+    pub(crate) reused_refresh: AtomicUsize,
+    /// Successful refresh grants.
+    pub(crate) refreshes: AtomicUsize,
+    /// Revocation requests answered (RFC 7009).
+    pub(crate) revocations: AtomicUsize,
+    /// The revocation endpoint answers 503.
+    pub(crate) revocation_down: AtomicBool,
+    /// How long a refresh grant hangs *before* it looks at the token (a provider that is slow
+    /// to start; a client that hangs up meanwhile spent nothing).
+    pub(crate) refresh_stall_ms: AtomicU64,
+    /// Faults for the next refresh grants, in order.
+    pub(crate) refresh_faults: Mutex<std::collections::VecDeque<super::RefreshFault>>,
+}
+
+impl TokenLab {
+    /// How far the stand-in's clock is ahead of the system clock.
+    pub(crate) fn offset(&self) -> Duration {
+        Duration::from_millis(self.clock_offset_ms.load(Ordering::SeqCst))
+    }
 }
 
 /// The next gateway calls that should fail.
@@ -103,9 +140,21 @@ pub(crate) struct Shared {
     pub(crate) projects: Mutex<HashMap<i64, Arc<Vec<Project>>>>,
     /// Another provider whose tokens the gateway also trusts (see [`super::TrustedIntrospection`]).
     pub(crate) introspector: Option<super::introspection::Introspector>,
+    /// Shifted clock, refresh delay and reuse/revocation counters.
+    pub(crate) lab: TokenLab,
 }
 
 impl Shared {
+    /// "Now" for expiry checks: the monotonic clock plus the test's shift.
+    pub(crate) fn now(&self) -> Instant {
+        Instant::now() + self.lab.offset()
+    }
+
+    /// Unix seconds on the stand-in's (shiftable) clock, for `iat`/`exp` claims.
+    pub(crate) fn unix_now(&self) -> u64 {
+        unix_now() + self.lab.offset().as_secs()
+    }
+
     /// Remember a secret so leak tests can look for it.
     pub(crate) fn remember_secret(&self, s: &str) {
         if s.is_empty() {
@@ -159,7 +208,7 @@ impl Shared {
                 client_id: client_id.to_owned(),
                 user,
                 scope: scope.to_owned(),
-                expires_at: Instant::now() + ttl,
+                expires_at: self.now() + ttl,
             },
         );
         self.remember_secret(&token);
@@ -170,7 +219,7 @@ impl Shared {
     pub(crate) fn live_access(&self, token: &str) -> Option<(&'static DemoUser, String)> {
         let grants = lock(&self.grants);
         let g = grants.access.get(token)?;
-        (g.expires_at > Instant::now()).then(|| (g.user, g.scope.clone()))
+        (g.expires_at > self.now()).then(|| (g.user, g.scope.clone()))
     }
 
     /// The user and scope of a bearer token at the gateway: one the stand-in issued, else (when

@@ -1,0 +1,266 @@
+//! The confidential OpenID Connect client: discovery, the authorization request, the code
+//! exchange, ID token verification, refresh, revocation and the RP-initiated logout URL.
+//!
+//! `openidconnect` does the protocol work. What it leaves to us, and this module adds:
+//! - an algorithm allow-list (RS256/RS384/RS512, PS*, ES*; never `none` or HMAC);
+//! - clock leeway on `exp`/`iat` (`FV_CLOCK_SKEW_SECONDS`), judged by the app's [`Clock`];
+//! - the `azp` rule for tokens with several audiences;
+//! - RFC 9207 `iss` on the authorization response when the provider advertises it;
+//! - key rotation: the crate fetches the key set once; an unknown `kid` makes us refetch it,
+//!   at most once per cool-down, so a rotated provider key needs no restart;
+//! - the userinfo check at login: when the provider has a userinfo endpoint, its `sub` must be
+//!   the ID token's (OpenID Connect Core 5.3.2), or the login is refused;
+//! - a retry rule for refresh that never resends a possibly spent refresh token
+//!   (see [`refresh`]).
+//!
+//! Files: [`discovery`] (metadata and start-up checks), [`verify`] (ID tokens and keys),
+//! [`refresh`] (refresh and revocation); this one holds the login and logout legs.
+
+mod discovery;
+mod refresh;
+mod verify;
+
+use std::{
+    sync::atomic::AtomicU64,
+    time::{Duration, Instant},
+};
+
+use openidconnect::{
+    core::{CoreAuthenticationFlow, CoreClient},
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, IssuerUrl,
+    JsonWebKeySetUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, Scope,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Mutex, RwLock};
+use url::Url;
+
+pub use discovery::{DiscoveryError, ExtraProviderMetadata, FvProviderMetadata, ProviderSummary};
+pub use refresh::RefreshFailure;
+pub use verify::{ALLOWED_ALGS, JWKS_REFETCH_COOLDOWN};
+
+use super::{error::LoginError, return_to::ReturnTo, tokens::TokenSet};
+use crate::util::{error_chain, Clock};
+
+type FvClient = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+    EndpointNotSet,
+>;
+
+/// What a login started: kept server-side (sealed in the session) until the callback.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PendingLogin {
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub return_to: ReturnTo,
+    /// Unix seconds; a pending login older than [`PENDING_LOGIN_TTL`] is refused.
+    pub created_at: i64,
+}
+
+/// How long the user may spend on the provider's login page.
+pub const PENDING_LOGIN_TTL: Duration = Duration::from_secs(600);
+
+/// The verified identity from an ID token, kept in the session (no token in here).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Identity {
+    pub issuer: String,
+    pub subject: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// The ID token's `email_verified`: only a verified email may make its owner an admin.
+    /// Absent (false) in sessions made before it was recorded.
+    #[serde(default)]
+    pub email_verified: bool,
+    /// Non-secret claims for the profile page, as `(name, value)`.
+    pub claims: Vec<(String, String)>,
+}
+
+/// A successful login: tokens for the vault, identity for the session.
+pub struct LoginOutcome {
+    pub tokens: TokenSet,
+    pub identity: Identity,
+}
+
+/// The OpenID provider as our confidential client sees it. Cheap to share behind an `Arc`.
+pub struct OidcProvider {
+    http: reqwest::Client,
+    client: FvClient,
+    client_id: ClientId,
+    client_secret: ClientSecret,
+    issuer: IssuerUrl,
+    jwks_uri: JsonWebKeySetUrl,
+    keys: RwLock<verify::KeyCache>,
+    refetch_gate: Mutex<Option<Instant>>,
+    /// [`JWKS_REFETCH_COOLDOWN`] unless changed with [`OidcProvider::set_key_refetch_cooldown`].
+    refetch_cooldown_ms: AtomicU64,
+    userinfo: Option<Url>,
+    scopes: Vec<Scope>,
+    clock_skew: Duration,
+    /// The app's clock: ID-token `exp`/`iat` and token-set expiry are judged by it.
+    clock: Clock,
+    end_session: Option<Url>,
+    revocation: Option<Url>,
+    /// The provider takes only `client_secret_post`: the secret goes in the body.
+    secret_in_body: bool,
+    iss_parameter: bool,
+    summary: ProviderSummary,
+}
+
+impl OidcProvider {
+    /// What discovery said, for `fv-partner-app check` and the logs.
+    pub fn summary(&self) -> &ProviderSummary {
+        &self.summary
+    }
+
+    /// The issuer, exactly as discovery gave it.
+    pub fn issuer(&self) -> &str {
+        self.issuer.as_str()
+    }
+
+    /// The clock this provider judges token times by (shared with the vault).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Builds the authorization request: PKCE S256, a fresh `state` and `nonce`.
+    pub fn begin_login(&self, return_to: ReturnTo) -> (Url, PendingLogin) {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, state, nonce) = self
+            .client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scopes(
+                self.scopes
+                    .iter()
+                    .filter(|s| s.as_str() != "openid")
+                    .cloned(),
+            )
+            .set_pkce_challenge(challenge)
+            .url();
+        let pending = PendingLogin {
+            state: state.secret().clone(),
+            nonce: nonce.secret().clone(),
+            pkce_verifier: verifier.secret().clone(),
+            return_to,
+            // The session layer checks this against the system clock (src/auth/session.rs).
+            created_at: crate::util::clock::now_unix(),
+        };
+        (url, pending)
+    }
+
+    /// Checks the authorization response's `iss` (RFC 9207): required when advertised, and
+    /// when present it must be our issuer.
+    pub fn check_response_issuer(&self, iss: Option<&str>) -> Result<(), LoginError> {
+        match iss {
+            Some(iss) if iss == self.issuer.as_str() => Ok(()),
+            Some(_) => Err(LoginError::IssuerMismatch),
+            None if self.iss_parameter => Err(LoginError::IssuerMissing),
+            None => Ok(()),
+        }
+    }
+
+    /// Exchanges the code (with the client secret and PKCE verifier) and verifies the ID token.
+    pub async fn complete_login(
+        &self,
+        pending: &PendingLogin,
+        code: String,
+    ) -> Result<LoginOutcome, LoginError> {
+        let response = self
+            .client
+            .exchange_code(AuthorizationCode::new(code))
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.clone()))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| LoginError::TokenExchange(refresh::token_error_summary(&e)))?;
+        let id_token = response
+            .extra_fields()
+            .id_token()
+            .cloned()
+            .ok_or(LoginError::NoIdToken)?;
+        let nonce = Nonce::new(pending.nonce.clone());
+        let claims = self
+            .verify_id_token(&id_token, &nonce)
+            .await
+            .map_err(LoginError::IdToken)?;
+        let identity = verify::identity_from(&claims);
+        let tokens =
+            TokenSet::from_response(&response, id_token.to_string(), None, self.clock.now_unix());
+        if let Some(endpoint) = &self.userinfo {
+            match self
+                .check_userinfo_subject(endpoint, &tokens.access_token, &identity.subject)
+                .await
+            {
+                Err(LoginError::Userinfo(why)) => {
+                    // The ID token already proved who this is; an unavailable userinfo only
+                    // costs the cross-check, and must not lock every user out.
+                    tracing::warn!(reason = %why, "userinfo unavailable at login; relying on the verified ID token")
+                }
+                other => other?,
+            }
+        }
+        Ok(LoginOutcome { tokens, identity })
+    }
+
+    /// Asks userinfo who the access token belongs to; a different `sub` means the token
+    /// response mixed two users (or an attacker's token), so the login is refused. A userinfo
+    /// that does not answer properly is reported as [`LoginError::Userinfo`], which the caller
+    /// logs and tolerates.
+    async fn check_userinfo_subject(
+        &self,
+        endpoint: &Url,
+        access_token: &str,
+        subject: &str,
+    ) -> Result<(), LoginError> {
+        #[derive(Deserialize)]
+        struct UserinfoSubject {
+            sub: String,
+        }
+        let response = self
+            .http
+            .get(endpoint.clone())
+            .bearer_auth(access_token)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| LoginError::Userinfo(format!("request failed: {}", error_chain(&e))))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(LoginError::Userinfo(format!("status {status}")));
+        }
+        let body: UserinfoSubject = response
+            .json()
+            .await
+            .map_err(|_| LoginError::Userinfo("answer is not JSON with a sub".into()))?;
+        if body.sub != subject {
+            return Err(LoginError::UserinfoSubjectMismatch);
+        }
+        Ok(())
+    }
+
+    /// The RP-initiated logout URL, or `None` when the provider has no end-session endpoint.
+    pub fn logout_url(
+        &self,
+        id_token: Option<&str>,
+        post_logout: &Url,
+        state: &str,
+    ) -> Option<Url> {
+        let mut url = self.end_session.clone()?;
+        {
+            let mut q = url.query_pairs_mut();
+            if let Some(hint) = id_token {
+                q.append_pair("id_token_hint", hint);
+            }
+            q.append_pair("client_id", self.client_id.as_str());
+            q.append_pair("post_logout_redirect_uri", post_logout.as_str());
+            q.append_pair("state", state);
+        }
+        Some(url)
+    }
+}
