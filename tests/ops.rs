@@ -47,6 +47,10 @@ async fn metrics_count_logins_routes_and_gateway_calls_by_template() {
     let b = app.browser();
     b.login(&app, ADA, Some("/profile")).await;
     assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
+    // A route with a parameter: its label is the template, whatever the id; a path no route
+    // matches is `<unmatched>`.
+    b.get(&app.url("/projects/987654321")).await;
+    b.get(&app.url("/no-such-page-4711")).await;
     // A failed login: a callback with a state this browser never had.
     let bad = app.url("/auth/callback?code=abc&state=nope");
     b.get(&bad).await;
@@ -71,8 +75,12 @@ async fn metrics_count_logins_routes_and_gateway_calls_by_template() {
     ] {
         assert!(text.contains(needle), "missing {needle} in:\n{text}");
     }
-    // Never the raw query, never a token.
-    assert!(!text.contains("code=abc"), "{text}");
+    // Never the raw path or query, never a token.
+    assert!(text.contains(r#"route="/projects/{id}""#), "{text}");
+    assert!(text.contains(r#"route="<unmatched>""#), "{text}");
+    for raw in ["987654321", "no-such-page-4711", "code=abc"] {
+        assert!(!text.contains(raw), "raw {raw} in:\n{text}");
+    }
     for secret in app.control().issued_secrets() {
         assert!(!text.contains(&secret));
     }

@@ -80,6 +80,7 @@ async fn eventually(what: &str, done: impl Fn() -> bool) {
 async fn the_service_account_pat_is_stored_sealed_and_followed_by_every_replica() {
     use fake_filevine::{DEMO_PAT, REPORTING_BOT};
     use secrecy::SecretString;
+    use tower_sessions_sqlx_store::sqlx;
     let apps = spawn_replicas(
         2,
         TestOptions {
@@ -102,10 +103,19 @@ async fn the_service_account_pat_is_stored_sealed_and_followed_by_every_replica(
         .save(verified, "ada@lovelace-law.example")
         .await
         .unwrap();
-    // What PostgreSQL holds: never the PAT, and a blob only this app's key opens.
+    // What PostgreSQL holds, read with SQL rather than through the app's store: the PAT in
+    // no column, and a sealed blob that only this app's key opens for this row.
+    let fv_partner_app::store::Db::Postgres(pool) = &a.state.db else {
+        panic!("the replicas share PostgreSQL")
+    };
+    let (raw, sealed): (String, String) = sqlx::query_as(
+        "SELECT row_to_json(i)::text, i.sealed_pat FROM fv_integration i WHERE id = 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert!(!raw.contains(DEMO_PAT), "the PAT is stored in clear: {raw}");
     let row = a.state.db.integration_get().await.unwrap().unwrap();
-    let sealed = row.sealed_pat.clone().unwrap();
-    assert!(!sealed.contains(DEMO_PAT), "the PAT is stored in clear");
     assert_eq!(row.last4, &DEMO_PAT[DEMO_PAT.len() - 4..]);
     let opened = a
         .state
