@@ -258,7 +258,7 @@ pub(crate) async fn discovery(State(shared): State<Arc<Shared>>) -> Response {
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
-        "authorization_response_iss_parameter_supported": true,
+        "authorization_response_iss_parameter_supported": !lock(&shared.hostile).iss_unadvertised,
         "frontchannel_logout_supported": false,
         "backchannel_logout_supported": false,
         "request_parameter_supported": false,
@@ -898,6 +898,9 @@ pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderM
         }
         r
     };
+    if lock(&shared.hostile).userinfo_down {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     let Some(token) = bearer(&headers) else {
         let mut r = StatusCode::UNAUTHORIZED.into_response();
         r.headers_mut()
