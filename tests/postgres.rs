@@ -50,7 +50,8 @@ async fn one_refresh_across_two_replicas_for_100_concurrent_requests() {
     .await;
     let browser = apps[0].browser();
     browser.login(&apps[0], "fv-user-1001", None).await;
-    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    // 4 s into the 5-second tokens (app and stand-in clocks moved together): due for refresh.
+    apps[0].advance_clock(std::time::Duration::from_secs(4));
     let requests = (0..100).map(|i| {
         let http = browser.http.clone();
         let url = apps[i % 2].url("/profile");

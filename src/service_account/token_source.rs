@@ -16,7 +16,7 @@
 
 use std::{
     sync::RwLock,
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime},
 };
 
 use secrecy::{ExposeSecret, SecretString};
@@ -83,7 +83,7 @@ pub struct PatToken {
     /// Requested scopes the provider did not grant (a warning, not a failure).
     pub missing_scopes: Vec<String>,
     /// When the source stops handing this token out.
-    pub(super) renew_at: Instant,
+    pub(super) renew_at: SystemTime,
 }
 
 impl PatToken {
@@ -118,8 +118,8 @@ impl std::fmt::Debug for PatToken {
 /// What the minting lock guards: the last failure, so waiters do not all repeat it.
 #[derive(Default)]
 struct MintState {
-    /// A permanent refusal, remembered until the instant.
-    rejected: Option<(Instant, PatError)>,
+    /// A permanent refusal, remembered until then (on the app's clock).
+    rejected: Option<(SystemTime, PatError)>,
     /// The last transient failure and when it ended.
     failed: Option<(Instant, PatError)>,
 }
@@ -155,7 +155,7 @@ impl PatTokenSource {
             return Ok(t);
         }
         if let Some((until, e)) = &state.rejected {
-            if Instant::now() < *until {
+            if self.client.clock.now() < *until {
                 return Err(e.clone());
             }
             state.rejected = None;
@@ -181,7 +181,8 @@ impl PatTokenSource {
                 if e.is_transient() {
                     state.failed = Some((Instant::now(), e.clone()));
                 } else {
-                    state.rejected = Some((Instant::now() + REJECTION_MEMORY, e.clone()));
+                    let until = self.client.clock.now() + REJECTION_MEMORY;
+                    state.rejected = Some((until, e.clone()));
                 }
                 Err(e)
             }
@@ -210,7 +211,7 @@ impl PatTokenSource {
         let cache = self.cache.read().unwrap_or_else(|p| p.into_inner());
         cache
             .as_ref()
-            .filter(|t| Instant::now() < t.renew_at)
+            .filter(|t| self.client.clock.now() < t.renew_at)
             .cloned()
     }
 
