@@ -50,3 +50,29 @@ fn secrets_are_masked_in_describe_and_debug() {
         .iter()
         .any(|(n, v)| n == "FV_SECRET_KEY" && v.starts_with("random")));
 }
+
+#[test]
+fn provider_urls_with_any_credentials_are_refused() {
+    for url in [
+        "https://user@identity.example.com",
+        "https://:pw@identity.example.com",
+        "https://user:pw@identity.example.com",
+    ] {
+        let e = errors(real(&[("FV_AUTHORITY", url)]));
+        assert_eq!(keys(&e), ["FV_AUTHORITY"], "{url}");
+        assert!(e.0[0].problem.contains("holds credentials"), "{e}");
+        assert!(!e.to_string().contains(":pw@"), "{e}");
+    }
+}
+
+#[test]
+fn a_database_url_that_is_not_a_url_is_hidden_when_it_may_hold_a_password() {
+    let e = errors(real(&[("DATABASE_URL", "//app:hunter2@db.internal/fv")]));
+    assert_eq!(keys(&e), ["DATABASE_URL"]);
+    let text = e.to_string();
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("hidden: not a URL"), "{text}");
+    // Without an '@' there is no password to hide: the value is shown to help fix it.
+    let e = errors(real(&[("DATABASE_URL", "fv-partner-app.db")]));
+    assert!(e.to_string().contains("'fv-partner-app.db'"), "{e}");
+}
