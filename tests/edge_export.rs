@@ -82,7 +82,7 @@ async fn a_gateway_failing_mid_export_leaves_no_file_behind() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("all.csv");
     let partial = dir.path().join("all.csv.partial");
-    let mut child = bin(dir.path())
+    let child = bin(dir.path())
         .env("FV_AUTHORITY", fake.issuer())
         .env("FV_GATEWAY_URL", fake.gateway_url().to_string())
         .env("FV_CLIENT_ID", DEMO_CLIENT_ID)
