@@ -152,3 +152,32 @@ async fn a_flood_of_made_up_methods_does_not_grow_metrics() {
         text.len()
     );
 }
+
+/// The refresh and PAT counters move when a token is refreshed or a PAT exchanged.
+#[tokio::test]
+async fn metrics_count_refreshes_and_pat_exchanges_by_outcome() {
+    use secrecy::SecretString;
+    let app = spawn_app(TestOptions::default()).await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    app.advance_clock(std::time::Duration::from_secs(1200));
+    assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
+    assert_eq!(app.control().token_calls("refresh_token"), 1);
+    let client = app.state.pat.client();
+    client
+        .source(SecretString::from(fake_filevine::DEMO_PAT))
+        .token()
+        .await
+        .unwrap();
+    let wrong = client.source(SecretString::from("fvpat_not_a_real_one_0123456789"));
+    assert!(wrong.token().await.is_err());
+    let text = b.get(&app.url("/metrics")).await.text().await.unwrap();
+    for needle in [
+        r#"fv_token_refreshes_total{outcome="success"}"#,
+        r#"fv_pat_exchanges_total{outcome="success"}"#,
+        r#"fv_pat_exchanges_total{outcome="rejected"}"#,
+        "fv_active_sessions",
+    ] {
+        assert!(text.contains(needle), "missing {needle} in:\n{text}");
+    }
+}

@@ -64,6 +64,17 @@ pub enum PatError {
 }
 
 impl PatError {
+    /// The `outcome` label of `fv_pat_exchanges_total` (a closed set).
+    pub fn metric_outcome(&self) -> &'static str {
+        match self {
+            PatError::Rejected => "rejected",
+            PatError::Client(_) => "client",
+            PatError::Scope(_) | PatError::MissingGatewayScope { .. } => "scope",
+            PatError::Unavailable(_) => "unavailable",
+            PatError::Protocol(_) => "protocol",
+        }
+    }
+
     /// Whether asking again later may succeed without anyone changing anything.
     pub fn is_transient(&self) -> bool {
         matches!(self, PatError::Unavailable(_))
@@ -167,6 +178,7 @@ impl PatTokenSource {
         }
         match self.client.exchange(&self.pat).await {
             Ok(t) => {
+                crate::metrics::pat_exchange("success");
                 state.failed = None;
                 tracing::info!(
                     lifetime_s = t.lifetime.as_secs(),
@@ -177,6 +189,7 @@ impl PatTokenSource {
                 Ok(t)
             }
             Err(e) => {
+                crate::metrics::pat_exchange(e.metric_outcome());
                 tracing::warn!(error = %e, "PAT exchange failed");
                 if e.is_transient() {
                     state.failed = Some((Instant::now(), e.clone()));
