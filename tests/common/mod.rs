@@ -13,6 +13,8 @@ use reqwest::{header, StatusCode};
 use url::Url;
 
 mod signed_in;
+// Each test binary uses a part of the harness: an unused re-export is not a smell here.
+#[allow(unused_imports)]
 pub use signed_in::signed_in_with_ttl;
 
 pub const CLIENT_ID: &str = "test-client";
