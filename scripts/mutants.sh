@@ -49,7 +49,9 @@ explain() {
     return 1
 }
 
-count() { [ -f "$1" ] && grep -c . "$1" || echo 0; }
+count() {
+    if [ -f "$1" ]; then grep -c . "$1" || true; else echo 0; fi
+}
 
 total_caught=0 total_missed=0 total_unviable=0 total_timeout=0 unexplained=0
 for target in "${TARGETS[@]}"; do

@@ -157,6 +157,8 @@ mod tests {
         let rt = ReturnTo::parse("/projects?q=a&page=2").unwrap();
         assert_eq!(rt.to_string(), "/projects?q=a&page=2");
         assert_eq!(ReturnTo::root().to_string(), "/");
+        // `Debug` shows it too (it is a path, not a secret), for the logs of refused values.
+        assert_eq!(format!("{rt:?}"), r#"ReturnTo("/projects?q=a&page=2")"#);
     }
 
     #[test]

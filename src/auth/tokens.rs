@@ -106,6 +106,32 @@ mod tests {
     fn debug_never_prints_tokens() {
         let s = format!("{:?}", token(0, 10));
         assert!(!s.contains("secret"), "{s}");
+        // What it does show, for the logs.
+        assert!(
+            s.contains("expires_at: 10") && s.contains("has_refresh_token: true"),
+            "{s}"
+        );
+    }
+
+    fn response(body: serde_json::Value) -> CoreTokenResponse {
+        serde_json::from_value(body).expect("a token response")
+    }
+
+    #[test]
+    fn from_response_dates_the_token_from_now() {
+        let r = response(serde_json::json!({
+            "access_token": "at", "token_type": "Bearer", "expires_in": 300,
+            "refresh_token": "rt", "scope": "openid email",
+        }));
+        let t = TokenSet::from_response(&r, "id".into(), Some("old-rt".into()), 1000);
+        assert_eq!((t.issued_at, t.expires_at), (1000, 1300));
+        assert_eq!(t.refresh_token.as_deref(), Some("rt"));
+        assert_eq!(t.scope.as_deref(), Some("openid email"));
+        // No new refresh token (a provider that does not rotate): the previous one is kept.
+        let r = response(serde_json::json!({"access_token": "at", "token_type": "Bearer"}));
+        let t = TokenSet::from_response(&r, "id".into(), Some("old-rt".into()), 1000);
+        assert_eq!(t.refresh_token.as_deref(), Some("old-rt"));
+        assert_eq!(t.expires_at, 1000 + DEFAULT_LIFETIME.as_secs() as i64);
     }
 
     #[test]

@@ -327,3 +327,22 @@ fn redirect_uris_checked_against_listen_and_each_other() {
     )]));
     assert_eq!(keys(&e), ["FV_POST_LOGOUT_REDIRECT_URI"]);
 }
+
+#[test]
+fn region_us_by_name_and_emails_need_both_halves() {
+    let s = ok(real(&[("FV_REGION", "US")]));
+    assert_eq!(s.oidc.region, Region::Us);
+    assert_eq!(s.origins["FV_AUTHORITY"], Origin::Preset(Region::Us));
+    for bad in [
+        "@firm.com",
+        "robot@",
+        "ro bot@firm.com",
+        "robot@fi rm.com",
+        "robot",
+    ] {
+        let e = errors(real(&[("FV_SERVICE_ACCOUNT_EMAIL", bad)]));
+        assert_eq!(keys(&e), ["FV_SERVICE_ACCOUNT_EMAIL"], "{bad}");
+        let e = errors(real(&[("FV_ADMIN_EMAILS", bad)]));
+        assert_eq!(keys(&e), ["FV_ADMIN_EMAILS"], "{bad}");
+    }
+}
