@@ -21,8 +21,8 @@ use self::{
     view::{ProjectPageView, ProjectsPage, Row, SummaryView},
 };
 use super::{gateway::OrgGateway, templates::Chrome};
+use crate::web::error::AppError;
 use crate::{
-    error::AppError,
     filevine::ProjectId,
     projects::export::{body_stream, first_query, Format},
     state::AppState,
