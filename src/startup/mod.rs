@@ -163,6 +163,7 @@ impl Application {
             summaries: Default::default(),
             pat,
             integration,
+            exports: crate::util::slots::KeyedSlots::new(crate::state::EXPORTS_PER_USER),
         });
         let router = web::router(state.clone(), store);
         jobs::spawn_all(&state);
