@@ -7,7 +7,8 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use super::templates::{Chrome, ErrorPage};
+use super::error_chrome::ErrorPageParts;
+use super::templates::Chrome;
 use crate::{
     auth::{LoginError, RefreshError, ReturnTo, VaultError},
     filevine::GatewayError,
@@ -168,7 +169,11 @@ impl IntoResponse for AppError {
                 "The page you submitted from is out of date or came from another site. Go back, reload the page and try again.".into(),
                 None,
             ),
-            AppError::NotFound => ("Page not found", "There is nothing at this address.".into(), None),
+            AppError::NotFound => (
+                "Page not found",
+                "There is nothing at this address. It may have moved, or the link was mistyped.".into(),
+                Some(("/projects".to_owned(), "Go to your projects".to_owned())),
+            ),
             AppError::BadRequest(m) => ("That request did not make sense", (*m).to_owned(), None),
             AppError::TooManyExports(n) => (
                 "Your other exports are still running",
@@ -187,14 +192,15 @@ impl IntoResponse for AppError {
             ),
         };
         // An empty href is a same-document reference: the link reloads the page that failed.
-        let page = ErrorPage {
-            chrome: Chrome::anonymous(),
+        let parts = ErrorPageParts {
             title: title.to_owned(),
             message,
             action,
             reference: (status != StatusCode::NOT_FOUND).then_some(reference),
         };
-        let mut response = (status, page).into_response();
+        // Anonymous here; `error_chrome` renders it again in the reader's own layout.
+        let mut response = (status, parts.clone().page(Chrome::anonymous())).into_response();
+        response.extensions_mut().insert(parts);
         if let AppError::TooManyExports(_) = self {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
