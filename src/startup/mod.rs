@@ -257,7 +257,8 @@ async fn pat_connection(
         endpoint,
         settings.oidc.client_id.clone(),
         settings.oidc.client_secret.clone(),
-    );
+    )
+    .with_clock(oidc.clock().clone());
     Ok(PatConnection::load(client, settings.service_account.pat.clone(), db, cipher).await)
 }
 
