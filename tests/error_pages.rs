@@ -19,15 +19,29 @@ async fn a_signed_in_user_keeps_their_header_on_404_and_400_pages() {
     ] {
         let r = ada.get(&app.url(path)).await;
         assert_eq!(r.status(), status, "{path}");
-        assert!(r.headers().contains_key("content-security-policy"), "{path}");
+        assert!(
+            r.headers().contains_key("content-security-policy"),
+            "{path}"
+        );
         let page = r.text().await.unwrap();
         assert!(page.contains("Log out"), "{path} looks signed out: {page}");
         assert!(page.contains("Ada"), "{path} lost the user's name: {page}");
         assert!(!page.contains("Login with Filevine"), "{path}: {page}");
     }
-    let page = ada.get(&app.url("/no-such-page")).await.text().await.unwrap();
-    assert!(page.contains("href=\"/projects\""), "a way back to the projects: {page}");
-    assert!(!page.contains(">Try again<"), "a pointless retry on a 404: {page}");
+    let page = ada
+        .get(&app.url("/no-such-page"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("href=\"/projects\""),
+        "a way back to the projects: {page}"
+    );
+    assert!(
+        !page.contains(">Try again<"),
+        "a pointless retry on a 404: {page}"
+    );
 
     let stranger = app.browser();
     let r = stranger.get(&app.url("/no-such-page")).await;

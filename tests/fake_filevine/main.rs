@@ -15,11 +15,11 @@ use reqwest::{header, redirect::Policy, StatusCode};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-mod provider_flow;
-mod provider_errors;
-mod provider_grants;
 mod gateway_auth;
 mod gateway_projects;
+mod provider_errors;
+mod provider_flow;
+mod provider_grants;
 
 const REDIRECT: &str = "http://127.0.0.1:7059/auth/callback";
 const POST_LOGOUT: &str = "http://127.0.0.1:7059/auth/logout/callback";
