@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod auth_pages;
+pub mod current_page;
 pub mod dashboard;
 pub mod error;
 pub mod error_chrome;
@@ -88,6 +89,7 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
             state.clone(),
             error_chrome::layer,
         ))
+        .layer(middleware::from_fn(current_page::layer))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
             pending,
