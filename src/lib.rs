@@ -14,8 +14,9 @@
 //! - [`auth`]: the confidential OpenID Connect client (login, callback, logout, refresh), the
 //!   typed session, the token vault and its refresh lease, who is admin (`auth::policy`), a
 //!   session as a token source (`auth::SessionTokens`) and the profile's account view.
-//! - [`service_account`]: the PAT connection: exchange, token cache, verification, and the
-//!   integration service behind the settings page.
+//! - [`connections`]: named connections (PAT today; refresh tokens next): store, rules,
+//!   status, audit, and pools of concurrency leased in the database.
+//! - [`service_account`]: the PAT exchange, token cache and verification.
 //! - [`filevine`]: the API gateway client (trait + reqwest), models, typed errors, the
 //!   `TokenSource` trait and `AuthedGateway` (the one 401 refresh-and-retry).
 //! - [`store`]: SQLite/PostgreSQL: sessions, the token vault, the service-account connection,
@@ -34,6 +35,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod connections;
 pub mod crypto;
 pub mod error;
 pub mod filevine;

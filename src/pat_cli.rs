@@ -66,7 +66,7 @@ pub async fn verify(overrides: &Overrides) -> ExitCode {
         "Token endpoint:     {}",
         state.oidc.summary().token_endpoint
     );
-    let source = state.pat.client().source(pat);
+    let source = state.connections.pat_client().source(pat);
     let verified =
         match service_account::verify(&source, state.gateway.as_ref(), expected.as_deref()).await {
             Ok(v) => v,

@@ -74,8 +74,9 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
         return super::pat_cli::no_pat("projects export");
     };
     let started = Instant::now();
-    let source = state.pat.client().source(pat);
-    let account = match PatAccount::resolve(state, source).await {
+    let source = state.connections.pat_client().source(pat);
+    let gw = fv_partner_app::filevine::AuthedGateway::new(state.gateway.clone(), source);
+    let account = match PatAccount::resolve(gw, state.settings.gateway.concurrency).await {
         Ok(a) => a,
         Err(e) => {
             eprintln!("Problem: {e}");
@@ -110,7 +111,7 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
                 }
             };
             let mut out = std::io::BufWriter::new(file);
-            let r = export_to(state, &account, &request, format, &mut out, progress).await;
+            let r = export_to(&account, &request, format, &mut out, progress).await;
             drop(out);
             let r = match r {
                 Ok(done) => std::fs::rename(&partial, path).map(|_| done).map_err(|e| {
@@ -127,7 +128,7 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            let r = export_to(state, &account, &request, format, &mut out, progress).await;
+            let r = export_to(&account, &request, format, &mut out, progress).await;
             (r, "stdout".to_owned())
         }
     };

@@ -1,14 +1,17 @@
-//! The scheduled snapshot: every `FV_SNAPSHOT_MINUTES` (default 15; 0 turns it off) the
-//! service account counts each of its orgs' projects per phase (archived included) and
-//! records the counts in `fv_snapshots`. Nobody needs to be signed in; with no PAT the job
-//! sleeps. The first run comes shortly after start, or when the interval since the newest
+//! The scheduled snapshot: every `FV_SNAPSHOT_MINUTES` (default 15; 0 turns it off) each
+//! connection counts its orgs' projects per phase (archived included) and records the counts
+//! in `fv_snapshots`. Nobody needs to be signed in; with no connection the job sleeps, and a
+//! connection that needs authorization is skipped (logged, counted in a metric, shown on the
+//! settings page). The first run comes shortly after start, or when the interval since the newest
 //! stored snapshot has passed, so a restart neither skips nor doubles a snapshot. A failure
-//! is logged and recorded as the connection's last error; the job carries on.
+//! is logged and recorded as the connection's status and last error; the job carries on.
 
 use std::time::Duration;
 
 use super::{PatAccount, ReportError};
-use crate::{filevine::ProjectQuery, projects::summary::scan, state::AppState};
+use crate::{
+    connections::Status, filevine::ProjectQuery, projects::summary::scan, state::AppState,
+};
 
 /// Default minutes between snapshots.
 pub const DEFAULT_MINUTES: u64 = 15;
@@ -21,6 +24,8 @@ pub struct SnapshotReport {
     pub taken_at: i64,
     /// `(org_id, [(phase, count)])`.
     pub orgs: Vec<(i64, Vec<(String, i64)>)>,
+    /// Connections skipped because they need authorization.
+    pub skipped: Vec<String>,
 }
 
 /// The interval from `FV_SNAPSHOT_MINUTES` (`None`: off).
@@ -38,51 +43,97 @@ pub fn interval_from_env() -> Option<Duration> {
     (minutes > 0).then(|| Duration::from_secs(minutes * 60))
 }
 
-/// Takes one snapshot of every org of the current PAT. Records a failure as the connection's
-/// last error (and logs it) before returning it.
+/// Takes one snapshot of every org of every usable connection (an org seen by several
+/// connections is counted once, through the first by name). A connection that needs
+/// authorization is skipped and named in the report; each connection's outcome is recorded as
+/// its status. Fails only when no connection could take its snapshot: with the first error.
 pub async fn run_snapshot_once(state: &AppState) -> Result<SnapshotReport, ReportError> {
-    let result = snapshot(state).await;
-    match &result {
-        Ok(r) => {
-            tracing::info!(orgs = r.orgs.len(), "reporting snapshot recorded");
-            if let Err(e) = state.db.integration_set_status(None, None).await {
-                tracing::warn!(error = %e, "could not clear the connection's last error");
-            }
+    let all = state.connections.list().await?;
+    if all.is_empty() {
+        return Err(ReportError::NoPat);
+    }
+    let taken_at = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut report = SnapshotReport {
+        taken_at,
+        orgs: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let mut first_error = None;
+    let mut succeeded = false;
+    for c in &all {
+        let name = c.name.as_str();
+        if c.status == Status::NeedsAuthorization || !c.has_secret {
+            tracing::warn!(
+                connection = name,
+                "snapshot skipped: the connection needs authorization"
+            );
+            crate::metrics::connection_failure(name, "skipped");
+            report.skipped.push(name.to_owned());
+            continue;
         }
-        Err(ReportError::NoPat) => {}
-        Err(e) => {
-            tracing::warn!(error = %e, "reporting snapshot failed");
-            let message = format!("Scheduled snapshot failed: {e}");
-            if let Err(db) = state.db.integration_set_status(Some(&message), None).await {
-                tracing::warn!(error = %db, "could not record the snapshot failure");
+        match snapshot(state, name, &mut report).await {
+            Ok(()) => {
+                succeeded = true;
+                log_db(state.connections.record_ok(name).await);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, connection = name, "reporting snapshot failed");
+                let message = format!("Scheduled snapshot failed: {e}");
+                let status = e.connection_status();
+                log_db(state.connections.record_error(name, status, &message).await);
+                first_error.get_or_insert(e);
             }
         }
     }
-    result
+    match first_error {
+        Some(e) if !succeeded => Err(e),
+        _ if !succeeded => Err(ReportError::Connection(format!(
+            "every connection needs authorization: {}",
+            report.skipped.join(", ")
+        ))),
+        _ => {
+            tracing::info!(orgs = report.orgs.len(), "reporting snapshot recorded");
+            Ok(report)
+        }
+    }
 }
 
-async fn snapshot(state: &AppState) -> Result<SnapshotReport, ReportError> {
-    let source = state.pat.current().ok_or(ReportError::NoPat)?;
-    let account = PatAccount::resolve(state, source).await?;
-    let taken_at = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut orgs = Vec::new();
+fn log_db(result: Result<(), crate::store::DbError>) {
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "could not record a connection's status");
+    }
+}
+
+/// One connection's orgs, those not counted yet in `report`.
+async fn snapshot(
+    state: &AppState,
+    name: &str,
+    report: &mut SnapshotReport,
+) -> Result<(), ReportError> {
+    let account = PatAccount::of_connection(state, name).await?;
     for (org_id, _) in &account.orgs {
+        if report.orgs.iter().any(|(o, _)| o == org_id) {
+            continue;
+        }
         let ctx = account.ctx(*org_id);
         let filters = ProjectQuery {
             exclude_archived: false,
             ..ProjectQuery::default()
         };
         let fetch = account.gw.page_fetcher(ctx);
-        let summary = scan(filters, state.settings.gateway.concurrency, fetch).await?;
+        let summary = scan(filters, account.concurrency, fetch).await?;
         let counts: Vec<(String, i64)> = summary
             .phases
             .iter()
             .map(|(p, c)| (p.clone(), i64::try_from(*c).unwrap_or(i64::MAX)))
             .collect();
-        state.db.snapshot_put(*org_id, taken_at, &counts).await?;
-        orgs.push((*org_id, counts));
+        state
+            .db
+            .snapshot_put(*org_id, report.taken_at, &counts)
+            .await?;
+        report.orgs.push((*org_id, counts));
     }
-    Ok(SnapshotReport { taken_at, orgs })
+    Ok(())
 }
 
 /// Starts the scheduled job (unless `FV_SNAPSHOT_MINUTES=0`). It checks for a PAT at every
@@ -106,9 +157,6 @@ pub fn spawn_snapshots(state: AppState) {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            if state.pat.current().is_none() {
-                continue;
-            }
             // Replicas sharing a database each run this loop: skip when another one has
             // recorded a snapshot within the last half interval.
             let now = time::OffsetDateTime::now_utc().unix_timestamp();

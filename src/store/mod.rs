@@ -26,13 +26,16 @@ macro_rules! on_db {
     };
 }
 
+mod connections;
 mod integration;
+mod permits;
 mod sessions;
 mod snapshots;
 mod vault;
 
 use std::{str::FromStr, time::Duration};
 
+pub use connections::{AuditRow, ConnectionRow};
 pub use integration::IntegrationRow;
 pub use sessions::{AnyStore, HashedIds};
 pub use snapshots::SnapshotRow;
@@ -112,6 +115,11 @@ impl Db {
                     .execute(pool)
                     .await?;
                 sqlx::query(snapshots::SQLITE_SCHEMA).execute(pool).await?;
+                sqlx::query(connections::SCHEMA).execute(pool).await?;
+                sqlx::query(connections::SQLITE_AUDIT_SCHEMA)
+                    .execute(pool)
+                    .await?;
+                sqlx::query(permits::SCHEMA).execute(pool).await?;
                 self.session_store().migrate().await?;
             }
             Db::Postgres(pool) => {
@@ -131,6 +139,11 @@ impl Db {
                     sqlx::query(snapshots::POSTGRES_SCHEMA)
                         .execute(pool)
                         .await?;
+                    sqlx::query(connections::SCHEMA).execute(pool).await?;
+                    sqlx::query(connections::POSTGRES_AUDIT_SCHEMA)
+                        .execute(pool)
+                        .await?;
+                    sqlx::query(permits::SCHEMA).execute(pool).await?;
                     self.session_store().migrate().await?;
                     Ok::<(), DbError>(())
                 }
