@@ -78,18 +78,7 @@ pub async fn finish_login(
         .ok_or(LoginError::MissingCode)?;
     let outcome = deps.oidc.complete_login(&pending, code).await?;
 
-    let mut user = SessionUser {
-        identity: outcome.identity,
-        vault_id: session::random_token(),
-        login_at: now_unix(),
-        csrf: session::random_token(),
-        fv_user_id: None,
-        first_name: None,
-        last_name: None,
-        user_type: None,
-        orgs: Vec::new(),
-        current_org: None,
-    };
+    let mut user = SessionUser::signed_in(outcome.identity, now_unix());
     // Who this is in Filevine, and in which orgs. A gateway hiccup does not undo a good login:
     // the profile page asks again.
     match deps.gateway.user_orgs(&outcome.tokens.access_token).await {

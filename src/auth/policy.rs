@@ -34,25 +34,15 @@ pub(crate) mod tests {
     };
 
     pub(crate) fn user(email: &str) -> SessionUser {
-        SessionUser {
-            identity: Identity {
-                issuer: "http://127.0.0.1".into(),
-                subject: "s".into(),
-                name: None,
-                email: Some(email.into()),
-                email_verified: true,
-                claims: Vec::new(),
-            },
-            vault_id: "v".into(),
-            login_at: 0,
-            csrf: "c".into(),
-            fv_user_id: None,
-            first_name: None,
-            last_name: None,
-            user_type: None,
-            orgs: Vec::new(),
-            current_org: None,
-        }
+        let identity = Identity {
+            issuer: "http://127.0.0.1".into(),
+            subject: "s".into(),
+            name: None,
+            email: Some(email.into()),
+            email_verified: true,
+            claims: Vec::new(),
+        };
+        SessionUser::signed_in(identity, 0)
     }
 
     pub(crate) fn settings(env: &[(&str, &str)]) -> Settings {

@@ -51,6 +51,23 @@ pub struct SessionUser {
 }
 
 impl SessionUser {
+    /// A user just signed in as `identity` at `login_at`, with a fresh vault key and CSRF
+    /// token; who they are in Filevine is filled in afterwards from the gateway.
+    pub fn signed_in(identity: Identity, login_at: i64) -> Self {
+        Self {
+            identity,
+            vault_id: random_token(),
+            login_at,
+            csrf: random_token(),
+            fv_user_id: None,
+            first_name: None,
+            last_name: None,
+            user_type: None,
+            orgs: Vec::new(),
+            current_org: None,
+        }
+    }
+
     /// The name to greet the user with.
     pub fn display_name(&self) -> String {
         match (&self.first_name, &self.last_name) {

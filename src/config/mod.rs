@@ -46,6 +46,7 @@
 
 mod display;
 mod error;
+mod files;
 mod parse;
 mod routes;
 mod sources;
@@ -341,9 +342,9 @@ pub struct Overrides {
 /// `resolve`, which tests call with in-memory sources. The process environment is never changed.
 pub fn load(overrides: &Overrides) -> Result<Settings, ConfigErrors> {
     let mut errors = Vec::new();
-    let json = sources::read_config_file(overrides.config.as_deref(), &mut errors);
-    let dotenv = sources::read_dotenv_file(overrides.env_file.as_deref(), &mut errors);
-    let env = sources::read_process_env(&mut errors);
+    let json = files::read_config_file(overrides.config.as_deref(), &mut errors);
+    let dotenv = files::read_dotenv_file(overrides.env_file.as_deref(), &mut errors);
+    let env = files::read_process_env(&mut errors);
     let resolved = resolve(Sources {
         json,
         dotenv,

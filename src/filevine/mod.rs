@@ -8,7 +8,7 @@ pub mod projects;
 pub mod retry;
 pub mod walk;
 
-pub use authed::{AuthedError, AuthedGateway, TokenSource};
+pub use authed::{AuthedError, AuthedGateway, PageFetcher, TokenSource};
 pub use client::{Gateway, HttpGateway, OrgContext};
 pub use error::GatewayError;
 pub use projects::{OrgId, Project, ProjectId, ProjectPage, ProjectQuery, SortField, SortOrder};

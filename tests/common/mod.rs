@@ -12,6 +12,11 @@ use fv_partner_app::{
 use reqwest::{header, StatusCode};
 use url::Url;
 
+mod signed_in;
+// Each test binary uses a part of the harness: an unused re-export is not a smell here.
+#[allow(unused_imports)]
+pub use signed_in::signed_in_with_ttl;
+
 pub const CLIENT_ID: &str = "test-client";
 pub const CLIENT_SECRET: &str = "test-client-secret-0123456789";
 pub const SECRET_KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
