@@ -28,9 +28,9 @@
 //! - [`healthcheck`]: the `healthcheck` command's probe.
 //! - [`util`]: the ground floor: the app's [`util::Clock`] and `error_chain`.
 //!
-//! The command-line commands (`check`, `pat verify`, `projects export`, `healthcheck`,
-//! `fake-filevine`) live in the binary (`src/main.rs`, `src/pat_cli.rs`,
-//! `src/projects_cli.rs`). The stand-in for Filevine is the workspace crate
+//! The command-line commands (`check`, `pat verify`, `projects export`, `connections list`,
+//! `healthcheck`, `fake-filevine`) live in the binary (`src/main.rs`, `src/pat_cli.rs`,
+//! `src/projects_cli.rs`, `src/connections_cli.rs`). The stand-in for Filevine is the workspace crate
 //! `crates/fake-filevine`, used by demo mode (`startup::demo`) and the tests only.
 
 pub mod auth;
