@@ -169,3 +169,81 @@ async fn a_revoked_pat_needs_authorization_and_test_after_fixing_it_is_ok() {
     assert_eq!(c.status.as_str(), "ok");
     assert!(c.last_success_at.is_some());
 }
+
+#[tokio::test]
+async fn snapshots_are_taken_per_connection_and_say_who_took_them() {
+    let app = spawn_app(TestOptions::default()).await;
+    let connections = &app.state.connections;
+    for name in ["alpha", "beta"] {
+        connections
+            .put_pat(name, SecretString::from(DEMO_PAT), BOT_EMAIL, "test")
+            .await
+            .unwrap();
+    }
+    connections
+        .put_pat("gamma", SecretString::from(WRONG_PAT), BOT_EMAIL, "test")
+        .await
+        .unwrap();
+    // gamma's PAT is refused once; from then on the jobs skip it, and /readyz names it.
+    connections.test("gamma").await.unwrap();
+    let report = fv_partner_app::reporting::run_snapshot_once(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(report.skipped, ["gamma"]);
+    // alpha and beta see the same org: counted once, through the first by name.
+    let rows = app.state.db.snapshots_since(5001, 0).await.unwrap();
+    assert!(!rows.is_empty() && rows.iter().all(|r| r.connection == "alpha"));
+    // beta on its own schedule records under its own name.
+    let beta = ["beta".to_owned()];
+    app.advance_clock(std::time::Duration::from_secs(1));
+    fv_partner_app::reporting::run_snapshots(&app.state, Some(&beta))
+        .await
+        .unwrap();
+    let latest = app.state.db.snapshot_latest_of("beta").await.unwrap();
+    assert!(latest > Some(report.taken_at), "{latest:?}");
+    let ready: serde_json::Value = app
+        .browser()
+        .get(&app.url("/readyz"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        ready["connections_needing_authorization"][0], "gamma",
+        "{ready}"
+    );
+    assert_eq!(ready["status"], "ready");
+}
+
+#[tokio::test]
+async fn a_snapshot_table_from_before_connections_gets_the_column() {
+    use tower_sessions_sqlx_store::sqlx;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    let opts: sqlx::sqlite::SqliteConnectOptions = url.parse().unwrap();
+    let pool = sqlx::SqlitePool::connect_with(opts.create_if_missing(true))
+        .await
+        .unwrap();
+    sqlx::query(
+        "CREATE TABLE fv_snapshots (org_id INTEGER NOT NULL, taken_at INTEGER NOT NULL,
+         phase TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (org_id, taken_at, phase))",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO fv_snapshots VALUES (5001, 10, 'Intake', 3)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let db = fv_partner_app::store::Db::connect(&url).await.unwrap();
+    let rows = db.snapshots_since(5001, 0).await.unwrap();
+    assert_eq!((rows[0].count, rows[0].connection.as_str()), (3, ""));
+    db.snapshot_put("alpha", 5001, 20, &[("Intake".into(), 4)])
+        .await
+        .unwrap();
+    assert_eq!(db.snapshot_latest_of("alpha").await.unwrap(), Some(20));
+    // A second start finds the column there.
+    drop(db);
+    fv_partner_app::store::Db::connect(&url).await.unwrap();
+}

@@ -11,7 +11,7 @@ use secrecy::SecretString;
 
 use super::{
     service::{ConnectionsService, EnvConnection, EnvStatus, TestOutcome, WATCH_EVERY},
-    Connection, ConnectionName, PooledGateway, Pools, Status, DEFAULT_CONNECTION,
+    ConnectionName, PooledGateway, Pools, Status, DEFAULT_CONNECTION,
 };
 use crate::{
     crypto::Cipher,
@@ -232,13 +232,6 @@ impl ConnectionsService {
         self.db
             .connection_set_status(name, status.as_str(), None, Some((message, now)))
             .await
-    }
-
-    /// Connections background work should skip, and why (they need an admin).
-    pub fn needs_attention(all: &[Connection]) -> Vec<&Connection> {
-        all.iter()
-            .filter(|c| c.status == Status::NeedsAuthorization || !c.has_secret)
-            .collect()
     }
 }
 

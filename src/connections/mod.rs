@@ -155,6 +155,12 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Whether an admin must act before background work can use it (its PAT was refused, or
+    /// its secret no longer opens): jobs skip it, the page and `/readyz` say so.
+    pub fn needs_authorization(&self) -> bool {
+        self.status == Status::NeedsAuthorization || !self.has_secret
+    }
+
     /// The pool this connection's calls count against: its lender's, or its own.
     pub fn pool(&self) -> &ConnectionName {
         self.borrow_from.as_ref().unwrap_or(&self.name)

@@ -14,7 +14,7 @@ use crate::{
     state::AppState,
 };
 
-pub use snapshot::{run_snapshot_once, spawn_snapshots, SnapshotReport};
+pub use snapshot::{run_snapshot_once, run_snapshots, spawn_snapshots, SnapshotReport};
 
 /// Why reporting work failed. Messages never carry the PAT or a token.
 #[derive(Debug, thiserror::Error)]

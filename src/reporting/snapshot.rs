@@ -9,9 +9,7 @@
 use std::time::Duration;
 
 use super::{PatAccount, ReportError};
-use crate::{
-    connections::Status, filevine::ProjectQuery, projects::summary::scan, state::AppState,
-};
+use crate::{filevine::ProjectQuery, projects::summary::scan, state::AppState};
 
 /// Default minutes between snapshots.
 pub const DEFAULT_MINUTES: u64 = 15;
@@ -48,11 +46,22 @@ pub fn interval_from_env() -> Option<Duration> {
 /// authorization is skipped and named in the report; each connection's outcome is recorded as
 /// its status. Fails only when no connection could take its snapshot: with the first error.
 pub async fn run_snapshot_once(state: &AppState) -> Result<SnapshotReport, ReportError> {
-    let all = state.connections.list().await?;
+    run_snapshots(state, None).await
+}
+
+/// [`run_snapshot_once`] for the connections named in `only` (all when `None`).
+pub async fn run_snapshots(
+    state: &AppState,
+    only: Option<&[String]>,
+) -> Result<SnapshotReport, ReportError> {
+    let mut all = state.connections.list().await?;
+    if let Some(names) = only {
+        all.retain(|c| names.iter().any(|n| n == c.name.as_str()));
+    }
     if all.is_empty() {
         return Err(ReportError::NoPat);
     }
-    let taken_at = time::OffsetDateTime::now_utc().unix_timestamp();
+    let taken_at = state.clock.now_unix();
     let mut report = SnapshotReport {
         taken_at,
         orgs: Vec::new(),
@@ -62,7 +71,7 @@ pub async fn run_snapshot_once(state: &AppState) -> Result<SnapshotReport, Repor
     let mut succeeded = false;
     for c in &all {
         let name = c.name.as_str();
-        if c.status == Status::NeedsAuthorization || !c.has_secret {
+        if c.needs_authorization() {
             tracing::warn!(
                 connection = name,
                 "snapshot skipped: the connection needs authorization"
@@ -104,7 +113,7 @@ fn log_db(result: Result<(), crate::store::DbError>) {
     }
 }
 
-/// One connection's orgs, those not counted yet in `report`.
+/// One connection's orgs, those not counted yet in `report`, recorded under its name.
 async fn snapshot(
     state: &AppState,
     name: &str,
@@ -129,7 +138,7 @@ async fn snapshot(
             .collect();
         state
             .db
-            .snapshot_put(*org_id, report.taken_at, &counts)
+            .snapshot_put(name, *org_id, report.taken_at, &counts)
             .await?;
         report.orgs.push((*org_id, counts));
     }
@@ -144,7 +153,7 @@ pub fn spawn_snapshots(state: AppState) {
         return;
     };
     tokio::spawn(async move {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = state.clock.now_unix();
         let first = match state.db.snapshot_latest().await {
             Ok(Some(t)) => {
                 let due = t.saturating_add(every.as_secs() as i64) - now;
@@ -157,16 +166,25 @@ pub fn spawn_snapshots(state: AppState) {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            // Replicas sharing a database each run this loop: skip when another one has
-            // recorded a snapshot within the last half interval.
-            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            // Replicas sharing a database each run this loop, and each connection keeps its
+            // own schedule: a connection is due when nobody recorded a snapshot through it
+            // within the last half interval.
+            let now = state.clock.now_unix();
             let half = (every.as_secs() / 2) as i64;
-            if let Ok(Some(latest)) = state.db.snapshot_latest().await {
-                if latest > now - half {
-                    continue;
+            let Ok(all) = state.connections.list().await else {
+                continue;
+            };
+            let mut due = Vec::new();
+            for c in &all {
+                let latest = state.db.snapshot_latest_of(c.name.as_str()).await;
+                if matches!(latest, Ok(None)) || matches!(latest, Ok(Some(t)) if t <= now - half) {
+                    due.push(c.name.to_string());
                 }
             }
-            let _ = run_snapshot_once(&state).await;
+            if due.is_empty() {
+                continue;
+            }
+            let _ = run_snapshots(&state, Some(&due)).await;
         }
     });
 }

@@ -115,6 +115,7 @@ impl Db {
                     .execute(pool)
                     .await?;
                 sqlx::query(snapshots::SQLITE_SCHEMA).execute(pool).await?;
+                snapshots::add_connection_column(self).await?;
                 sqlx::query(connections::SCHEMA).execute(pool).await?;
                 sqlx::query(connections::SQLITE_AUDIT_SCHEMA)
                     .execute(pool)
@@ -139,6 +140,7 @@ impl Db {
                     sqlx::query(snapshots::POSTGRES_SCHEMA)
                         .execute(pool)
                         .await?;
+                    snapshots::add_connection_column(self).await?;
                     sqlx::query(connections::SCHEMA).execute(pool).await?;
                     sqlx::query(connections::POSTGRES_AUDIT_SCHEMA)
                         .execute(pool)

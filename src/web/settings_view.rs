@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     auth::SessionUser,
-    connections::{AuthKind, Connection, Draft, Status, VerifiedDraft, DEFAULT_CONCURRENCY},
+    connections::{AuthKind, Connection, Draft, VerifiedDraft, DEFAULT_CONCURRENCY},
     error::AppError,
     service_account::{format_unix, Verified},
     state::AppState,
@@ -115,6 +115,7 @@ impl ConnectionsPage {
 
 fn view_of(c: Connection) -> ConnectionView {
     ConnectionView {
+        needs_authorization: c.needs_authorization(),
         pool: c.pool().to_string(),
         name: c.name.to_string(),
         environment: c.environment,
@@ -125,7 +126,6 @@ fn view_of(c: Connection) -> ConnectionView {
         last4: c.last4,
         verified_name: c.verified_name,
         status: c.status.as_str().to_owned(),
-        needs_authorization: c.status == Status::NeedsAuthorization || !c.has_secret,
         last_success: c.last_success_at.map(format_unix),
         last_error: c.last_error,
         last_error_at: c.last_error_at.map(format_unix),
