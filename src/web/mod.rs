@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod auth_pages;
 pub mod dashboard;
+pub mod error;
 pub mod extract;
 pub mod gateway;
 pub mod health;
@@ -23,9 +24,8 @@ use axum::{
 use tower_http::trace::TraceLayer;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
-use crate::{
-    auth::session::SEEN_WRITE_EVERY_SECONDS, error::AppError, state::AppState, store::AnyStore,
-};
+use self::error::AppError;
+use crate::{auth::session::SEEN_WRITE_EVERY_SECONDS, state::AppState, store::AnyStore};
 
 /// Name of the session cookie; `__Host-` under https so it cannot be set by a sibling domain.
 pub fn session_cookie_name(https: bool) -> &'static str {

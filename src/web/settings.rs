@@ -19,13 +19,13 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::{extract::SignedIn, settings_view as view};
+use crate::web::error::AppError;
 use crate::{
     auth::policy::is_admin,
     connections::{
         service::ConnectionError, AuthKind, Draft, FormError, SaveOutcome, TestOutcome,
         VerifiedDraft,
     },
-    error::AppError,
     service_account::format_unix,
     state::AppState,
 };

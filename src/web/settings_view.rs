@@ -12,10 +12,10 @@ use super::{
     settings::PATH,
     templates::{Chrome, ErrorPage},
 };
+use crate::web::error::AppError;
 use crate::{
     auth::SessionUser,
     connections::{AuthKind, Connection, Draft, VerifiedDraft, DEFAULT_CONCURRENCY},
-    error::AppError,
     service_account::{format_unix, Verified},
     state::AppState,
 };

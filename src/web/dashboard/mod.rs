@@ -21,8 +21,9 @@ use self::{
     view::{ProjectPageView, ProjectsPage, Row, SummaryView},
 };
 use super::{gateway::OrgGateway, templates::Chrome};
+use crate::auth::policy;
+use crate::web::error::AppError;
 use crate::{
-    error::AppError,
     filevine::ProjectId,
     projects::export::{body_stream, first_query, Format},
     state::AppState,
@@ -69,7 +70,9 @@ pub async fn list(
             out.summary_error = Some(e.user_message().0.to_owned());
         }
     }
-    out.trend = trend::of_org(&state, gw.ctx.org_id).await;
+    if policy::may_see_org_wide_data(&state.settings.service_account, user) {
+        out.trend = trend::of_org(&state, gw.ctx.org_id).await;
+    }
     if !view.phase.is_empty() && !out.phases.contains(&view.phase) {
         out.phases.push(view.phase.clone());
     }

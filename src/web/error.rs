@@ -7,10 +7,10 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
+use super::templates::{Chrome, ErrorPage};
 use crate::{
     auth::{LoginError, RefreshError, ReturnTo, VaultError},
     filevine::GatewayError,
-    web::templates::{Chrome, ErrorPage},
 };
 
 /// A failed request, by what the user should do next.
