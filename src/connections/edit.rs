@@ -7,9 +7,10 @@ use secrecy::SecretString;
 use super::{
     rules::{self, Draft, FormError, ValidDraft},
     service::{ConnectionError, ConnectionsService, SaveOutcome, VerifiedDraft},
-    ConnectionName, PooledGateway, Status, ENV_CONNECTION,
+    AuthKind, ConnectionName, PooledGateway, Status, ENV_CONNECTION, SECRET_PURPOSE,
 };
 use crate::{
+    auth::{Identity, TokenSet},
     service_account::{token_source::last4, verify},
     store::{AuditRow, ConnectionRow, DbError},
 };
@@ -119,6 +120,73 @@ impl ConnectionsService {
         row.last4 = last4(&pat);
         self.commit(row, &valid, by, "saved a PAT (not verified)")
             .await?;
+        Ok(())
+    }
+
+    /// Save & authorize of a refresh-token connection, first half: the draft is saved with
+    /// no secret yet (status `needs_authorization`), so the callback has a row to complete.
+    pub async fn save_for_authorization(
+        &self,
+        draft: &Draft,
+        by: &str,
+    ) -> Result<ConnectionName, ConnectionError> {
+        let valid = self.check(draft).await?;
+        let mut row = self.row_for(&valid, by);
+        if let Some(old) = self.db.connection_get(&row.name).await? {
+            // Re-authorizing keeps the tokens until new ones arrive.
+            row.sealed_secret = old.sealed_secret;
+            row.last4 = old.last4;
+            row.verified_name = old.verified_name;
+            row.last_success_at = old.last_success_at;
+        }
+        row.status = Status::NeedsAuthorization.as_str().into();
+        let what = format!("saved, waiting for authorization: {}", describe(&valid));
+        self.commit(row, &valid, by, &what).await?;
+        Ok(valid.name)
+    }
+
+    /// Save & authorize, second half (the callback): stores the authorized user's tokens on
+    /// refresh-token connection `name`, sealed and bound to its row. A token response without
+    /// a refresh token (no `offline_access`) cannot act later, so it is refused.
+    pub async fn store_authorization(
+        &self,
+        name: &str,
+        tokens: &TokenSet,
+        identity: &Identity,
+        by: &str,
+    ) -> Result<(), ConnectionError> {
+        let refused = |message: &str| FormError {
+            field: "auth",
+            message: message.to_owned(),
+        };
+        let mut row = self
+            .db
+            .connection_get(name)
+            .await?
+            .filter(|r| r.auth == AuthKind::RefreshToken.as_str())
+            .ok_or_else(|| refused("That connection no longer waits for an authorization."))?;
+        if tokens.refresh_token.is_none() {
+            return Err(refused("Filevine granted no refresh token (the offline_access scope is missing from FV_SCOPES or the client), so the connection could not act later.").into());
+        }
+        let bound = super::secret_row(name);
+        row.sealed_secret = Some(self.cipher.seal_json(SECRET_PURPOSE, &[&bound], tokens));
+        row.last4 = String::new();
+        let who = identity.email.clone().or_else(|| identity.name.clone());
+        row.verified_name = who.clone();
+        if row.email.is_empty() {
+            row.email = identity.email.clone().unwrap_or_default();
+        }
+        row.status = Status::Ok.as_str().into();
+        row.last_success_at = Some(self.clock.now_unix());
+        row.updated_by = by.to_owned();
+        row.updated_at = self.clock.now_unix();
+        self.db.connection_put(&row).await?;
+        let what = format!(
+            "authorized as {}",
+            who.unwrap_or_else(|| identity.subject.clone())
+        );
+        self.audit(name, by, &what).await?;
+        tracing::info!(by, connection = name, "refresh-token connection authorized");
         Ok(())
     }
 

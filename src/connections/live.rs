@@ -141,7 +141,10 @@ impl ConnectionsService {
     /// Makes `row`'s secret the live source of its connection, unless it already is.
     pub(super) fn apply_row(&self, row: &ConnectionRow) {
         let mut live = self.live.write().unwrap_or_else(|p| p.into_inner());
-        let Some(sealed) = row.sealed_secret.clone() else {
+        // Only a PAT serves tokens from its secret today; a refresh-token connection's
+        // sealed token set waits for its token source (see the notes: slice 4).
+        let pat = row.auth == super::AuthKind::Pat.as_str();
+        let Some(sealed) = row.sealed_secret.clone().filter(|_| pat) else {
             live.remove(&row.name);
             return;
         };

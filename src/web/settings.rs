@@ -13,7 +13,7 @@ use axum::{
     extract::{rejection::FormRejection, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
-    Form,
+    Extension, Form,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -21,7 +21,7 @@ use serde::Deserialize;
 use super::{extract::SignedIn, settings_view as view};
 use crate::web::error::AppError;
 use crate::{
-    auth::policy::is_admin,
+    auth::{flow, policy::is_admin, session::PendingJar},
     connections::{
         service::ConnectionError, AuthKind, Draft, FormError, SaveOutcome, TestOutcome,
         VerifiedDraft,
@@ -117,6 +117,7 @@ pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Res
 /// `POST /settings/connections`.
 pub async fn submit(
     State(state): State<AppState>,
+    Extension(pending): Extension<PendingJar>,
     signed: SignedIn,
     form: Result<Form<ConnectionForm>, FormRejection>,
 ) -> Result<Response, AppError> {
@@ -130,6 +131,9 @@ pub async fn submit(
     let by = admin_name(&signed);
     let result = match form.action.as_str() {
         "verify" => verify(&state, &signed, &form).await,
+        "save_authorize" if is_refresh_token(&form) => {
+            authorize(&state, &pending, &form, &by).await
+        }
         "save" | "save_authorize" => save(&state, &signed, &form, &by).await,
         "test" => return test(&state, &signed, form.name.trim()).await,
         "remove" => remove(&state, &signed, form.name.trim(), &by).await,
@@ -253,16 +257,40 @@ async fn save(
     Ok(view::flash(signed, &message).await?)
 }
 
-/// Refresh-token connections (Save & authorize) are not built yet: say so plainly.
+fn is_refresh_token(form: &ConnectionForm) -> bool {
+    AuthKind::parse(&form.auth) == Some(AuthKind::RefreshToken)
+}
+
+/// A refresh-token connection is saved only with Save & authorize; Verify is for PATs.
 fn refuse_refresh_token(draft: &Draft) -> Result<(), ConnectionError> {
     if AuthKind::parse(&draft.auth) == Some(AuthKind::RefreshToken) {
         return Err(FormError {
             field: "auth",
-            message: "Refresh-token connections (Save & authorize) are not available in this version yet: use a service account's PAT.".into(),
+            message: "A refresh-token connection is saved with Save & authorize: you then sign in to Filevine as the user it acts as.".into(),
         }
         .into());
     }
     Ok(())
+}
+
+/// Save & authorize of a refresh-token connection: saves the draft, then answers 303 to the
+/// provider's authorization endpoint (the form posts to a new window), with a pending login
+/// marked as this connection's authorization.
+async fn authorize(
+    state: &AppState,
+    pending: &PendingJar,
+    form: &ConnectionForm,
+    by: &str,
+) -> Result<Response, Failure> {
+    let name = state
+        .connections
+        .save_for_authorization(&form.draft(), by)
+        .await?;
+    let url =
+        flow::start_connection_authorization(&state.oidc, pending, &state.cipher, name.as_str())
+            .await
+            .map_err(AppError::from)?;
+    Ok(Redirect::to(url.as_str()).into_response())
 }
 
 /// A live check of one connection.

@@ -250,6 +250,59 @@ pub async fn flash(signed: &SignedIn, message: &str) -> Result<Response, AppErro
     Ok(axum::response::Redirect::to(PATH).into_response())
 }
 
+/// The page the Save & authorize window ends on.
+#[derive(Template, WebTemplate)]
+#[template(path = "connected.html")]
+pub struct ConnectedPage {
+    pub chrome: Chrome,
+    pub name: String,
+    /// Why the tokens were not stored, if they were not.
+    pub problem: Option<String>,
+}
+
+/// The callback of a connection authorization (Save & authorize): only the admin whose
+/// browser started it (the pending login is this browser's) and who is still an admin may
+/// complete it; the tokens go onto the connection, sealed, and nobody is signed in.
+pub async fn authorized(
+    state: &AppState,
+    session: &tower_sessions::Session,
+    done: &crate::auth::flow::ConnectionAuthorization,
+) -> Result<Response, AppError> {
+    let (name, tokens, identity) = (done.name.as_str(), &done.tokens, &done.identity);
+    let admin = crate::auth::session::current_user(session)
+        .await?
+        .filter(|u| crate::auth::policy::is_admin(&state.settings.service_account, u));
+    let Some(admin) = admin else {
+        tracing::warn!(
+            connection = name,
+            "a connection authorization completed in a browser that is no admin's; tokens dropped"
+        );
+        return Err(AppError::BadRequest(
+            "Only a signed-in administrator can authorize a connection.",
+        ));
+    };
+    let by = admin
+        .identity
+        .email
+        .clone()
+        .unwrap_or_else(|| admin.display_name());
+    let problem = match state
+        .connections
+        .store_authorization(name, tokens, identity, &by)
+        .await
+    {
+        Ok(()) => None,
+        Err(crate::connections::ConnectionError::Db(e)) => return Err(e.into()),
+        Err(e) => Some(e.to_string()),
+    };
+    let page = ConnectedPage {
+        chrome: Chrome::new(&state.settings, Some(&admin)),
+        name: name.to_owned(),
+        problem,
+    };
+    Ok(page.into_response())
+}
+
 /// The friendly 403 for signed-in users who are not admins: no form at all.
 pub fn forbidden(state: &AppState, user: &SessionUser) -> Response {
     tracing::info!(sub = %user.identity.subject, "non-admin refused on the connection settings");
