@@ -92,6 +92,11 @@ impl PatAccount {
         let c = connections.get(name).await?.ok_or_else(|| {
             ReportError::Connection(format!("there is no connection named `{name}`"))
         })?;
+        if c.auth == crate::connections::AuthKind::RefreshToken {
+            return Err(ReportError::Connection(format!(
+                "the connection `{name}` is a refresh-token connection, which cannot act from here yet in this version: use a PAT connection"
+            )));
+        }
         let level = connections.pool_level(&c).await?;
         let gw = connections.gateway_for(&c).await?.ok_or_else(|| {
             ReportError::Connection(format!(
