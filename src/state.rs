@@ -33,7 +33,13 @@ pub struct AppInner {
     /// The named connections (`FV_PAT` as `env`, the ones admins saved): their token
     /// sources, pools, status and audit log.
     pub connections: Arc<ConnectionsService>,
+    /// Exports running per signed-in user ([`EXPORTS_PER_USER`] at most), so one person's
+    /// downloads cannot take every gateway permit.
+    pub exports: crate::util::slots::KeyedSlots,
 }
+
+/// How many exports one user may run at once; a third gets a 429 page.
+pub const EXPORTS_PER_USER: usize = 2;
 
 impl AppState {
     pub fn new(inner: AppInner) -> Self {

@@ -4,6 +4,7 @@
 //! shutdown signal. Background tasks start in [`jobs`]; TLS comes from [`tls`].
 
 mod demo;
+mod demo_key;
 pub mod jobs;
 mod server;
 mod tls;
@@ -43,6 +44,9 @@ pub enum StartupError {
     Fake(String),
     #[error("TLS: {0}")]
     Tls(String),
+    /// Demo mode's kept key (`startup::demo_key`) is unreadable.
+    #[error("{0}")]
+    DemoKey(String),
     /// A setting that only start-up can judge (a callback path that is one of the app's own
     /// routes): reported like any configuration error, one line per key.
     #[error("the configuration has problems.\n{0}")]
@@ -54,7 +58,7 @@ impl StartupError {
     /// else (a port in use, a provider that is down).
     pub fn exit_code(&self) -> u8 {
         match self {
-            StartupError::Config(_) => 2,
+            StartupError::Config(_) | StartupError::DemoKey(_) => 2,
             _ => 1,
         }
     }
@@ -153,6 +157,7 @@ impl Application {
             https,
             summaries: Default::default(),
             connections,
+            exports: crate::util::slots::KeyedSlots::new(crate::state::EXPORTS_PER_USER),
         });
         let router = web::router(state.clone(), store);
         jobs::spawn_all(&state);

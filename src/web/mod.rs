@@ -4,6 +4,7 @@ pub mod assets;
 pub mod auth_pages;
 pub mod dashboard;
 pub mod error;
+pub mod error_chrome;
 pub mod extract;
 pub mod gateway;
 pub mod health;
@@ -84,6 +85,10 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
     };
     let router = router
         .fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error_chrome::layer,
+        ))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
             pending,

@@ -209,10 +209,19 @@ impl FakeControl {
         self.shared.max_in_flight.load(Ordering::SeqCst)
     }
 
-    /// Forget recorded gateway requests and the in-flight maximum.
+    /// The most gateway calls seen in flight at once for one `x-fv-userid`.
+    pub fn gateway_max_in_flight_of(&self, user_id: i64) -> usize {
+        let users = lock(&self.shared.user_in_flight);
+        users.get(&user_id.to_string()).map_or(0, |(_, max)| *max)
+    }
+
+    /// Forget recorded gateway requests and the in-flight maxima.
     pub fn reset_gateway_stats(&self) {
         let now = self.shared.in_flight.load(Ordering::SeqCst);
         self.shared.max_in_flight.store(now, Ordering::SeqCst);
+        for (now, max) in lock(&self.shared.user_in_flight).values_mut() {
+            *max = *now;
+        }
         lock(&self.shared.requests).clear();
     }
 

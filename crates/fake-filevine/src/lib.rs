@@ -141,6 +141,7 @@ impl FakeFilevine {
             fail_next: Mutex::new(None),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
+            user_in_flight: Default::default(),
             requests: Mutex::new(Vec::new()),
             secrets: Mutex::new((Vec::new(), Default::default())),
             end_sessions: Mutex::new(Vec::new()),
