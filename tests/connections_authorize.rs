@@ -106,6 +106,29 @@ async fn save_and_authorize_stores_the_tokens_on_the_connection() {
     assert!(page.contains("Ada Lovelace"), "{page}");
     let ben_card = &page[page.find("id=\"connection-ben-rt\"").unwrap()..];
     assert!(ben_card.contains("<code>ok</code>"), "{ben_card}");
+    // Its own card changes its settings without authorizing again; the tokens stay.
+    let csrf = csrf_of(&page);
+    let edit = [
+        ("csrf", csrf.as_str()),
+        ("action", "save"),
+        ("mode", "edit"),
+        ("name", "ben-rt"),
+        ("environment", "us"),
+        ("auth", "refresh_token"),
+        ("email", "ben@okafor-injury.example"),
+        ("concurrency", "6"),
+        ("borrow_from", ""),
+    ];
+    let r = ada.post_form(&app.url(PAGE), &edit).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let row = app
+        .state
+        .db
+        .connection_get("ben-rt")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((row.concurrency, row.sealed_secret), (6, Some(sealed)));
 }
 
 #[tokio::test]

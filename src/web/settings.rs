@@ -222,7 +222,11 @@ async fn save(
     by: &str,
 ) -> Result<Response, Failure> {
     let draft = form.draft();
-    refuse_refresh_token(&draft)?;
+    // A refresh-token connection's own card may change its settings; creating one (or giving
+    // it new tokens) is Save & authorize.
+    if !draft.editing || form.pat().is_some() {
+        refuse_refresh_token(&draft)?;
+    }
     let connections = &state.connections;
     let pending = view::load_pending(state, signed).await?;
     let outcome = if let Some(pat) = form.pat() {
