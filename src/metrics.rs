@@ -197,8 +197,8 @@ pub fn refresh_finished(outcome: &'static str) {
     counter!(REFRESHES, "outcome" => outcome).increment(1);
 }
 
-/// A PAT exchange's outcome (`success`, `rejected`, `unavailable`...). Reserved: called by the
-/// service-account code.
+/// A PAT exchange's outcome (`success`, `rejected`, `client`, `scope`, `unavailable`,
+/// `protocol`), counted by the service account's token source once per exchange.
 pub fn pat_exchange(outcome: &'static str) {
     counter!(PAT_EXCHANGES, "outcome" => outcome).increment(1);
 }

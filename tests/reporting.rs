@@ -207,7 +207,8 @@ async fn the_dashboard_draws_the_trend_once_snapshots_exist() {
 
     use_pat(&app, DEMO_PAT).await;
     run_snapshot_once(&app.state).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // An hour later by the app's clock (snapshots are keyed by the second they were taken).
+    app.clock.advance(std::time::Duration::from_secs(3600));
     run_snapshot_once(&app.state).await.unwrap();
 
     let page = browser

@@ -1,7 +1,6 @@
 //! The login and logout flows, as services the handlers call: one function per step, each
 //! taking exactly what it needs.
 
-use crate::util::clock::now_unix;
 use serde::Deserialize;
 use tower_sessions::Session;
 use url::Url;
@@ -35,7 +34,7 @@ pub async fn start_login(
     return_to: ReturnTo,
 ) -> Result<Url, LoginError> {
     let (url, pending) = oidc.begin_login(return_to);
-    session::push_pending(pending_jar, cipher, &pending).await?;
+    session::push_pending(pending_jar, cipher, &pending, oidc.clock().now_unix()).await?;
     Ok(url)
 }
 
@@ -50,7 +49,7 @@ pub async fn start_connection_authorization(
 ) -> Result<Url, LoginError> {
     let (url, mut pending) = oidc.begin_login(ReturnTo::parse_or_root(None));
     pending.connection = Some(name.to_owned());
-    session::push_pending(pending_jar, cipher, &pending).await?;
+    session::push_pending(pending_jar, cipher, &pending, oidc.clock().now_unix()).await?;
     Ok(url)
 }
 
@@ -87,10 +86,11 @@ pub async fn finish_login(
     session: &Session,
     query: CallbackQuery,
 ) -> Result<Finished, LoginError> {
+    let now = deps.oidc.clock().now_unix();
     if let Some(code) = query.error {
         // The attempt is over either way: spend its state so it cannot be replayed.
         if let Some(state) = &query.state {
-            let _ = session::take_pending(deps.pending, deps.cipher, state).await;
+            let _ = session::take_pending(deps.pending, deps.cipher, state, now).await;
         }
         return Err(LoginError::Provider {
             code,
@@ -101,7 +101,7 @@ pub async fn finish_login(
         .state
         .filter(|s| !s.is_empty())
         .ok_or(LoginError::MissingState)?;
-    let pending = session::take_pending(deps.pending, deps.cipher, &state).await?;
+    let pending = session::take_pending(deps.pending, deps.cipher, &state, now).await?;
     deps.oidc.check_response_issuer(query.iss.as_deref())?;
     let code = query
         .code
@@ -116,7 +116,7 @@ pub async fn finish_login(
         })));
     }
 
-    let mut user = SessionUser::signed_in(outcome.identity, now_unix());
+    let mut user = SessionUser::signed_in(outcome.identity, now);
     // Who this is in Filevine, and in which orgs. A gateway hiccup does not undo a good login:
     // the profile page asks again.
     match deps.gateway.user_orgs(&outcome.tokens.access_token).await {

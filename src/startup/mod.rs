@@ -252,7 +252,8 @@ async fn connections(
         endpoint,
         settings.oidc.client_id.clone(),
         settings.oidc.client_secret.clone(),
-    );
+    )
+    .with_clock(oidc.clock().clone());
     let gateway: Arc<dyn Gateway> = Arc::new(HttpGateway::new(
         http,
         settings.gateway.url.clone(),

@@ -68,15 +68,13 @@ impl TestApp {
         self.fake.control()
     }
 
-    /// Moves time forward for the app (every replica) and the stand-in together, so tokens
-    /// expire without the test sleeping.
+    /// Moves time forward for the app (every replica) and the stand-in: tokens expire unslept.
     pub fn advance_clock(&self, by: Duration) {
         self.clock.advance(by);
         self.control().advance_clock(by);
     }
 
-    /// A fresh browser: its own cookie jar, no redirects followed (and, for an https app,
-    /// trusting its self-signed certificate).
+    /// A fresh browser: own cookie jar, no redirects (trusting an https app's own certificate).
     pub fn browser(&self) -> Browser {
         Browser::with_tls(self.base.scheme() == "https")
     }
@@ -389,6 +387,7 @@ pub fn hidden_inputs(html: &str) -> Vec<(String, String)> {
 fn unescape(s: &str) -> String {
     s.replace("&quot;", "\"")
         .replace("&#34;", "\"")
+        .replace("&#38;", "&")
         .replace("&#39;", "'")
         .replace("&#x27;", "'")
         .replace("&lt;", "<")

@@ -270,6 +270,11 @@ impl FakeControl {
         lock(&self.shared.hostile).userinfo_sub = sub;
     }
 
+    /// Make userinfo answer 503 while `down` (an outage of that endpoint alone).
+    pub fn set_userinfo_down(&self, down: bool) {
+        lock(&self.shared.hostile).userinfo_down = down;
+    }
+
     /// Rotate the signing key: a new key (new `kid`) signs from now on and is published in the
     /// JWKS first; the old keys stay published unless `retire_old`.
     pub async fn rotate_signing_key(&self, retire_old: bool) -> Result<String, super::FakeError> {

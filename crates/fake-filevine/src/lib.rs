@@ -130,7 +130,10 @@ impl FakeFilevine {
             rotation: opts.refresh_token_rotation,
             projects_per_org: opts.projects_per_org,
             keys: Mutex::new(keys),
-            hostile: Mutex::new(hostile::Hostile::default()),
+            hostile: Mutex::new(hostile::Hostile {
+                iss_unadvertised: !opts.advertise_iss_parameter,
+                ..Default::default()
+            }),
             jwks_fetches: AtomicUsize::new(0),
             userinfo_calls: AtomicUsize::new(0),
             grants: Mutex::new(Grants::default()),

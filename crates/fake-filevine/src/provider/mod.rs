@@ -209,7 +209,7 @@ pub(crate) async fn discovery(State(shared): State<Arc<Shared>>) -> Response {
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
-        "authorization_response_iss_parameter_supported": true,
+        "authorization_response_iss_parameter_supported": !lock(&shared.hostile).iss_unadvertised,
         "frontchannel_logout_supported": false,
         "backchannel_logout_supported": false,
         "request_parameter_supported": false,

@@ -28,6 +28,9 @@ pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderM
         }
         r
     };
+    if lock(&shared.hostile).userinfo_down {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     let Some(token) = bearer(&headers) else {
         let mut r = StatusCode::UNAUTHORIZED.into_response();
         r.headers_mut()
