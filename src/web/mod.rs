@@ -15,6 +15,7 @@ pub mod pending_cookie;
 pub mod rate_limit;
 pub mod security;
 pub mod settings;
+pub mod settings_view;
 pub mod templates;
 
 use axum::{
@@ -160,8 +161,12 @@ fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/projects/export.json", get(dashboard::export_json)),
         ("/projects/{id}", get(dashboard::detail)),
         (
-            "/settings/integration",
+            "/settings/connections",
             get(settings::page).post(settings::submit),
+        ),
+        (
+            "/settings/integration",
+            get(settings::moved).post(settings::moved),
         ),
         ("/static/app.css", get(assets::app_css)),
         ("/static/favicon.svg", get(assets::favicon)),
