@@ -25,6 +25,17 @@ pub fn is_admin(settings: &ServiceAccountSettings, user: &SessionUser) -> bool {
         .any(|a| a.eq_ignore_ascii_case(email))
 }
 
+/// Whether `user` may see org-wide figures gathered by the service account (the dashboard's
+/// per-phase trend, from the scheduled snapshots). The service account sees every project of
+/// the org, but Filevine may show a user only the projects they are on; showing them the
+/// service account's counts would tell them about matters they cannot open. So org-wide data
+/// is for admins, who manage that connection anyway. Everything else a user sees (the table,
+/// the summary and its chart, exports) is fetched with their own token and cached per user, so
+/// Filevine's own visibility rules apply to it.
+pub fn may_see_org_wide_data(settings: &ServiceAccountSettings, user: &SessionUser) -> bool {
+    is_admin(settings, user)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

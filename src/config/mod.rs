@@ -259,7 +259,8 @@ pub struct SessionSettings {
 pub struct DatabaseSettings {
     /// `sqlite:...` or `postgres://...`; may hold a password, so never log it raw.
     pub url: String,
-    /// Encrypts tokens and PATs at rest. Random in demo mode unless `FV_SECRET_KEY` is set.
+    /// Encrypts tokens and PATs at rest. In demo mode without `FV_SECRET_KEY`, a key kept next
+    /// to the demo database (`startup::demo_key`).
     pub secret_key: SecretKey,
 }
 

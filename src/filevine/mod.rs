@@ -3,6 +3,7 @@
 pub mod authed;
 pub mod client;
 pub mod error;
+pub mod fair_share;
 pub mod models;
 pub mod projects;
 pub mod retry;

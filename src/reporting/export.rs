@@ -19,7 +19,6 @@ use crate::{
         export::{body_stream, first_query, Format},
         ProjectFilters,
     },
-    state::AppState,
 };
 
 /// What to export.
@@ -55,7 +54,6 @@ pub struct ExportDone {
 /// Streams every matching project into `out` in `format`; `progress` is called with the rows
 /// fetched so far after each page. On error `out` holds a partial file: the caller discards it.
 pub async fn export_to<W: Write>(
-    state: &AppState,
     account: &PatAccount,
     request: &ExportRequest,
     format: Format,
@@ -70,20 +68,14 @@ pub async fn export_to<W: Write>(
     progress(first.items.len());
     let counter = fetched.clone();
     let fetch = account.gw.page_fetcher(ctx);
-    let body = body_stream(
-        format,
-        first,
-        base,
-        state.settings.gateway.concurrency,
-        move |q| {
-            let (fetch, counter) = (fetch.clone(), counter.clone());
-            async move {
-                let page = fetch(q).await?;
-                counter.fetch_add(page.items.len(), Ordering::Relaxed);
-                Ok(page)
-            }
-        },
-    );
+    let body = body_stream(format, first, base, account.concurrency, move |q| {
+        let (fetch, counter) = (fetch.clone(), counter.clone());
+        async move {
+            let page = fetch(q).await?;
+            counter.fetch_add(page.items.len(), Ordering::Relaxed);
+            Ok(page)
+        }
+    });
     futures::pin_mut!(body);
     while let Some(chunk) = body.next().await {
         out.write_all(&chunk?)?;

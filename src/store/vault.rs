@@ -12,16 +12,8 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-pub(super) const SQLITE_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_token_vault (
-    id TEXT PRIMARY KEY NOT NULL,
-    sealed TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    lease_owner TEXT,
-    lease_until INTEGER
-)";
-
-pub(super) const POSTGRES_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_token_vault (
+/// The table, in SQL both backends read alike (SQLite gives `BIGINT` integer affinity).
+pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_token_vault (
     id TEXT PRIMARY KEY NOT NULL,
     sealed TEXT NOT NULL,
     version BIGINT NOT NULL,

@@ -14,13 +14,13 @@ use axum::{
 use tower_sessions::Session;
 
 use super::templates::{Chrome, SignedOutPage};
+use crate::web::error::AppError;
 use crate::{
     auth::{
         flow::{self, CallbackQuery, FinishDeps},
         session::{self, PendingJar},
         ReturnTo,
     },
-    error::AppError,
     state::AppState,
 };
 
@@ -56,9 +56,13 @@ pub async fn callback(
         pending: &pending,
     };
     let finished = flow::finish_login(deps, &session, query).await;
-    crate::metrics::login_finished(&finished);
-    let location = finished?;
-    Ok(Redirect::to(&location).into_response())
+    crate::metrics::login_finished(finished.as_ref().err().map(|e| e.reason()));
+    match finished? {
+        flow::Finished::SignedIn(location) => Ok(Redirect::to(&location).into_response()),
+        flow::Finished::Connection(done) => {
+            super::settings_view::authorized(&state, &session, &done).await
+        }
+    }
 }
 
 /// The logout form's body.

@@ -13,9 +13,9 @@ use axum::{
 };
 
 use super::extract::{here, SignedIn};
+use crate::web::error::AppError;
 use crate::{
     auth::{ReturnTo, SessionTokens, VaultError},
-    error::AppError,
     filevine::{
         AuthedError, AuthedGateway, OrgContext, PageFetcher, Project, ProjectId, ProjectPage,
         ProjectQuery,

@@ -2,7 +2,10 @@
 
 pub mod assets;
 pub mod auth_pages;
+pub mod current_page;
 pub mod dashboard;
+pub mod error;
+pub mod error_chrome;
 pub mod extract;
 pub mod gateway;
 pub mod health;
@@ -12,6 +15,7 @@ pub mod pending_cookie;
 pub mod rate_limit;
 pub mod security;
 pub mod settings;
+pub mod settings_view;
 pub mod templates;
 
 use axum::{
@@ -22,9 +26,8 @@ use axum::{
 use tower_http::trace::TraceLayer;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
-use crate::{
-    auth::session::SEEN_WRITE_EVERY_SECONDS, error::AppError, state::AppState, store::AnyStore,
-};
+use self::error::AppError;
+use crate::{auth::session::SEEN_WRITE_EVERY_SECONDS, state::AppState, store::AnyStore};
 
 /// Name of the session cookie; `__Host-` under https so it cannot be set by a sibling domain.
 pub fn session_cookie_name(https: bool) -> &'static str {
@@ -83,6 +86,11 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
     };
     let router = router
         .fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error_chrome::layer,
+        ))
+        .layer(middleware::from_fn(current_page::layer))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
             pending,
@@ -153,8 +161,12 @@ fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/projects/export.json", get(dashboard::export_json)),
         ("/projects/{id}", get(dashboard::detail)),
         (
-            "/settings/integration",
+            "/settings/connections",
             get(settings::page).post(settings::submit),
+        ),
+        (
+            "/settings/integration",
+            get(settings::moved).post(settings::moved),
         ),
         ("/static/app.css", get(assets::app_css)),
         ("/static/favicon.svg", get(assets::favicon)),

@@ -20,7 +20,7 @@ impl Resolver {
             None if demo => {
                 if !self.raw.ignored.is_empty() {
                     self.warnings.push(format!(
-                        "{} is not used as the at-rest key: demo mode uses a random one, so saved sessions do not survive a restart",
+                        "{} is not used as the at-rest key: demo mode keeps its own key next to its database (set FV_SECRET_KEY to choose one)",
                         self.raw.ignored.join(", ")
                     ));
                 }

@@ -21,8 +21,11 @@ use self::{
     view::{ProjectPageView, ProjectsPage, Row, SummaryView},
 };
 use super::{gateway::OrgGateway, templates::Chrome};
+use futures::StreamExt;
+
+use crate::auth::policy;
+use crate::web::error::AppError;
 use crate::{
-    error::AppError,
     filevine::ProjectId,
     projects::export::{body_stream, first_query, Format},
     state::AppState,
@@ -69,7 +72,9 @@ pub async fn list(
             out.summary_error = Some(e.user_message().0.to_owned());
         }
     }
-    out.trend = trend::of_org(&state, gw.ctx.org_id).await;
+    if policy::may_see_org_wide_data(&state.settings.service_account, user) {
+        out.trend = trend::of_org(&state, gw.ctx.org_id).await;
+    }
     if !view.phase.is_empty() && !out.phases.contains(&view.phase) {
         out.phases.push(view.phase.clone());
     }
@@ -129,10 +134,18 @@ async fn export(
     format: Format,
 ) -> Result<Response, AppError> {
     let view = DashQuery::parse(uri.query())?;
+    // Held until the body is done or dropped (finished, failed, or the client hung up).
+    let slot = state
+        .exports
+        .try_take(&gw.api.signed.user.identity.subject)
+        .ok_or(AppError::TooManyExports(state.exports.per_key()))?;
     let base = first_query(view.filters());
     let first = gw.projects(&base).await?;
     tracing::info!(org_id = gw.ctx.org_id, format = ?format, "export started");
     let concurrency = state.settings.gateway.concurrency;
-    let body = body_stream(format, first, base, concurrency, gw.page_fetcher());
+    let body = body_stream(format, first, base, concurrency, gw.page_fetcher()).map(move |chunk| {
+        let _held = &slot;
+        chunk
+    });
     Ok(export::response(format, gw.ctx.org_id, body))
 }
