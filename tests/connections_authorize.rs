@@ -5,26 +5,24 @@
 
 mod common;
 
-use common::*;
+use common::{connections::*, *};
 use reqwest::StatusCode;
 
 const ADA: &str = "fv-user-1001";
 const BEN: &str = "fv-user-1002";
-const PAGE: &str = "/settings/connections";
-
-fn admin_opts() -> TestOptions {
-    TestOptions {
-        extra_env: vec![("FV_ADMIN_EMAILS".into(), "ada@lovelace-law.example".into())],
-        ..Default::default()
-    }
-}
 
 /// Ada, signed in, presses Save & authorize for a refresh-token connection `name`; returns
 /// her browser and the provider URL the new window is sent to.
 async fn save_and_authorize(app: &TestApp, name: &str) -> (Browser, url::Url) {
     let ada = app.browser();
     ada.login(app, ADA, None).await;
-    let csrf = csrf_of(&ada.get(&app.url(PAGE)).await.text().await.unwrap());
+    let csrf = csrf_of(
+        &ada.get(&app.url(CONNECTIONS_PAGE))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
     let form = [
         ("csrf", csrf.as_str()),
         ("action", "save_authorize"),
@@ -36,7 +34,7 @@ async fn save_and_authorize(app: &TestApp, name: &str) -> (Browser, url::Url) {
         ("concurrency", "4"),
         ("borrow_from", ""),
     ];
-    let r = ada.post_form(&app.url(PAGE), &form).await;
+    let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     (ada, location(&r))
 }
@@ -101,7 +99,12 @@ async fn save_and_authorize_stores_the_tokens_on_the_connection() {
         "{audit:?}"
     );
     // Nobody was signed in: the browser is still Ada's, and the page shows it authorized.
-    let page = ada.get(&app.url(PAGE)).await.text().await.unwrap();
+    let page = ada
+        .get(&app.url(CONNECTIONS_PAGE))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("id=\"connection-ben-rt\""), "{page}");
     assert!(page.contains("Ada Lovelace"), "{page}");
     let ben_card = &page[page.find("id=\"connection-ben-rt\"").unwrap()..];
@@ -119,7 +122,7 @@ async fn save_and_authorize_stores_the_tokens_on_the_connection() {
         ("concurrency", "6"),
         ("borrow_from", ""),
     ];
-    let r = ada.post_form(&app.url(PAGE), &edit).await;
+    let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &edit).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let row = app
         .state

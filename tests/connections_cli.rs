@@ -7,11 +7,9 @@ mod common;
 
 use std::process::{Command, Output};
 
-use common::*;
+use common::{connections::*, *};
 use fake_filevine::{FakeOptions, ProjectFilter, DEMO_PAT};
-use secrecy::SecretString;
 
-const BOT_EMAIL: &str = "reporting-bot@lovelace-law.example";
 const ORG: i64 = 5001;
 
 /// The binary configured for `app`'s stand-in and database, like an operator's cron job.
@@ -52,22 +50,6 @@ fn text(out: &Output) -> (String, String) {
     )
 }
 
-async fn save(app: &TestApp, name: &str, concurrency: &str) {
-    let connections = &app.state.connections;
-    connections
-        .put_pat(name, SecretString::from(DEMO_PAT), BOT_EMAIL, "test")
-        .await
-        .unwrap();
-    let draft = fv_partner_app::connections::Draft {
-        name: name.into(),
-        email: BOT_EMAIL.into(),
-        concurrency: concurrency.into(),
-        editing: true,
-        ..Default::default()
-    };
-    connections.save_settings(&draft, "test").await.unwrap();
-}
-
 #[tokio::test]
 async fn a_connection_exports_completely_from_the_command_line_within_its_concurrency() {
     let app = spawn_app(TestOptions {
@@ -78,7 +60,7 @@ async fn a_connection_exports_completely_from_the_command_line_within_its_concur
         ..Default::default()
     })
     .await;
-    save(&app, "reports", "3").await;
+    save_pat_connection(&app, "reports", "3", "").await;
     // The only connection is the default.
     let file = app.db_dir.path().join("all.csv");
     app.control()
@@ -102,7 +84,7 @@ async fn a_connection_exports_completely_from_the_command_line_within_its_concur
     assert_eq!(c.status.as_str(), "ok");
 
     // With two connections, the command asks which.
-    save(&app, "other", "8").await;
+    save_pat_connection(&app, "other", "8", "").await;
     let out = run(bin(&app, &["projects", "export"])).await;
     let (_, e) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{e}");
@@ -121,8 +103,8 @@ async fn a_connection_exports_completely_from_the_command_line_within_its_concur
 #[tokio::test]
 async fn connections_list_prints_the_columns_and_json() {
     let app = spawn_app(TestOptions::default()).await;
-    save(&app, "lender", "5").await;
-    save(&app, "borrower", "2").await;
+    save_pat_connection(&app, "lender", "5", "").await;
+    save_pat_connection(&app, "borrower", "2", "").await;
     let draft = fv_partner_app::connections::Draft {
         name: "borrower".into(),
         email: BOT_EMAIL.into(),

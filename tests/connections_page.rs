@@ -4,33 +4,10 @@
 
 mod common;
 
-use common::*;
+use common::{connections::*, *};
 use fake_filevine::DEMO_PAT;
 use reqwest::{header, StatusCode};
 use secrecy::SecretString;
-
-const ADA: &str = "fv-user-1001";
-const BOT_EMAIL: &str = "reporting-bot@lovelace-law.example";
-const PAGE: &str = "/settings/connections";
-
-fn admin_opts() -> TestOptions {
-    TestOptions {
-        extra_env: vec![("FV_ADMIN_EMAILS".into(), "ada@lovelace-law.example".into())],
-        ..Default::default()
-    }
-}
-
-async fn admin(app: &TestApp) -> (Browser, String) {
-    let b = app.browser();
-    b.login(app, ADA, None).await;
-    let html = b.get(&app.url(PAGE)).await.text().await.unwrap();
-    let csrf = csrf_of(&html);
-    (b, csrf)
-}
-
-async fn page(app: &TestApp, b: &Browser) -> String {
-    b.get(&app.url(PAGE)).await.text().await.unwrap()
-}
 
 /// A posted form: field names and values.
 type Form<'a> = Vec<(&'a str, &'a str)>;
@@ -68,11 +45,14 @@ async fn verify_then_save_creates_a_connection_with_an_audit_line() {
     let app = spawn_app(admin_opts()).await;
     let (ada, csrf) = admin(&app).await;
     let r = ada
-        .post_form(&app.url(PAGE), &fields(&csrf, "verify", "reports"))
+        .post_form(
+            &app.url(CONNECTIONS_PAGE),
+            &fields(&csrf, "verify", "reports"),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()[header::LOCATION], PAGE);
-    let html = page(&app, &ada).await;
+    assert_eq!(r.headers()[header::LOCATION], CONNECTIONS_PAGE);
+    let html = connections_page(&app, &ada).await;
     assert!(html.contains("Verified: ready to save"), "{html}");
     assert!(!html.contains(DEMO_PAT), "PAT echoed");
     assert!(app
@@ -85,7 +65,7 @@ async fn verify_then_save_creates_a_connection_with_an_audit_line() {
 
     // Save posts the same fields with the PAT empty: the verified one waits in the session.
     let save = with(fields(&csrf, "save", "reports"), "pat", "");
-    let r = ada.post_form(&app.url(PAGE), &save).await;
+    let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &save).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let row = app
         .state
@@ -97,7 +77,7 @@ async fn verify_then_save_creates_a_connection_with_an_audit_line() {
     assert_eq!((row.concurrency, row.status.as_str()), (3, "ok"));
     assert_eq!((row.environment.as_str(), row.auth.as_str()), ("us", "pat"));
     assert!(!row.sealed_secret.unwrap().contains(DEMO_PAT));
-    let html = page(&app, &ada).await;
+    let html = connections_page(&app, &ada).await;
     assert!(
         html.contains("Saved. The connection `reports` was created."),
         "{html}"
@@ -119,7 +99,7 @@ async fn verify_then_save_creates_a_connection_with_an_audit_line() {
     let mut edit = with(fields(&csrf, "save", "reports"), "pat", "");
     edit = with(edit, "concurrency", "5");
     edit.push(("mode", "edit"));
-    let r = ada.post_form(&app.url(PAGE), &edit).await;
+    let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &edit).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let row = app
         .state
@@ -134,7 +114,10 @@ async fn verify_then_save_creates_a_connection_with_an_audit_line() {
 
     // Remove.
     let r = ada
-        .post_form(&app.url(PAGE), &fields(&csrf, "remove", "reports"))
+        .post_form(
+            &app.url(CONNECTIONS_PAGE),
+            &fields(&csrf, "remove", "reports"),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(app
@@ -145,7 +128,7 @@ async fn verify_then_save_creates_a_connection_with_an_audit_line() {
         .unwrap()
         .is_none());
     assert!(app.state.connections.source("reports").is_none());
-    assert!(page(&app, &ada).await.contains("Not connected"));
+    assert!(connections_page(&app, &ada).await.contains("Not connected"));
 }
 
 #[tokio::test]
@@ -166,7 +149,9 @@ async fn bad_input_is_a_form_error_that_keeps_the_other_fields() {
     borrow = with(with(borrow, "borrow_from", "lender"), "pat", "");
     borrow.push(("mode", "edit"));
     assert_eq!(
-        ada.post_form(&app.url(PAGE), &borrow).await.status(),
+        ada.post_form(&app.url(CONNECTIONS_PAGE), &borrow)
+            .await
+            .status(),
         StatusCode::SEE_OTHER
     );
 
@@ -220,7 +205,7 @@ async fn bad_input_is_a_form_error_that_keeps_the_other_fields() {
         ),
     ];
     for (what, form, expected) in cases {
-        let r = ada.post_form(&app.url(PAGE), &form).await;
+        let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{what}");
         let html = r.text().await.unwrap();
         assert!(html.contains(expected), "{what}: {html}");
@@ -261,7 +246,10 @@ async fn bad_input_is_a_form_error_that_keeps_the_other_fields() {
     assert_eq!(lender.borrow_from, None);
     // A lender others borrow from is not removed from under them.
     let r = ada
-        .post_form(&app.url(PAGE), &fields(&csrf, "remove", "lender"))
+        .post_form(
+            &app.url(CONNECTIONS_PAGE),
+            &fields(&csrf, "remove", "lender"),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(app
@@ -279,24 +267,24 @@ async fn the_old_page_redirects_and_only_admins_with_csrf_get_in() {
     let (ada, csrf) = admin(&app).await;
     let r = ada.get(&app.url("/settings/integration")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()[header::LOCATION], PAGE);
+    assert_eq!(r.headers()[header::LOCATION], CONNECTIONS_PAGE);
     let home = ada.get(&app.url("/")).await.text().await.unwrap();
     assert!(home.contains("href=\"/settings/connections\""), "{home}");
     // A post without the CSRF token does nothing.
     let r = ada
-        .post_form(&app.url(PAGE), &fields("wrong", "verify", "x"))
+        .post_form(&app.url(CONNECTIONS_PAGE), &fields("wrong", "verify", "x"))
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Ben is no admin.
     let ben = app.browser();
     ben.login(&app, "fv-user-1002", None).await;
     assert_eq!(
-        ben.get(&app.url(PAGE)).await.status(),
+        ben.get(&app.url(CONNECTIONS_PAGE)).await.status(),
         StatusCode::FORBIDDEN
     );
     let ben_csrf = csrf_of(&ben.get(&app.url("/")).await.text().await.unwrap());
     let r = ben
-        .post_form(&app.url(PAGE), &fields(&ben_csrf, "save", "x"))
+        .post_form(&app.url(CONNECTIONS_PAGE), &fields(&ben_csrf, "save", "x"))
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(app.state.db.connections_list().await.unwrap().is_empty());

@@ -7,31 +7,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::*;
-use fake_filevine::DEMO_PAT;
+use common::{connections::*, *};
 use fv_partner_app::connections::pool::LEASE;
-use secrecy::SecretString;
 
-const BOT_EMAIL: &str = "reporting-bot@lovelace-law.example";
 const LATENCY: Duration = Duration::from_millis(80);
-
-/// Saves PAT connection `name` at `concurrency`, borrowing from `lender` when given.
-async fn connection(app: &TestApp, name: &str, concurrency: &str, lender: &str) {
-    let connections = &app.state.connections;
-    connections
-        .put_pat(name, SecretString::from(DEMO_PAT), BOT_EMAIL, "test")
-        .await
-        .unwrap();
-    let draft = fv_partner_app::connections::Draft {
-        name: name.into(),
-        email: BOT_EMAIL.into(),
-        concurrency: concurrency.into(),
-        borrow_from: lender.into(),
-        editing: true,
-        ..Default::default()
-    };
-    connections.save_settings(&draft, "test").await.unwrap();
-}
 
 /// `n` concurrent gateway calls as connection `name` of `app`; every one must succeed.
 async fn calls(app: &TestApp, name: &str, n: usize) {
@@ -57,7 +36,7 @@ fn unique(prefix: &str) -> String {
 #[tokio::test]
 async fn concurrency_3_never_has_more_than_3_calls_in_flight() {
     let app = spawn_app(TestOptions::default()).await;
-    connection(&app, "reports", "3", "").await;
+    save_pat_connection(&app, "reports", "3", "").await;
     app.control().set_gateway_latency(LATENCY);
     app.control().reset_gateway_stats();
     calls(&app, "reports", 12).await;
@@ -70,8 +49,8 @@ async fn concurrency_3_never_has_more_than_3_calls_in_flight() {
 #[tokio::test]
 async fn a_borrowing_pair_never_exceeds_the_lenders_level() {
     let app = spawn_app(TestOptions::default()).await;
-    connection(&app, "lender", "3", "").await;
-    connection(&app, "borrower", "20", "lender").await;
+    save_pat_connection(&app, "lender", "3", "").await;
+    save_pat_connection(&app, "borrower", "20", "lender").await;
     app.control().set_gateway_latency(LATENCY);
     app.control().reset_gateway_stats();
     tokio::join!(calls(&app, "lender", 8), calls(&app, "borrower", 8));
@@ -90,8 +69,8 @@ async fn two_instances_on_postgres_share_one_pool() {
     .await;
     let (a, b) = (&apps[0], &apps[1]);
     let (lender, borrower) = (unique("lender"), unique("borrower"));
-    connection(a, &lender, "3", "").await;
-    connection(a, &borrower, "25", &lender).await;
+    save_pat_connection(a, &lender, "3", "").await;
+    save_pat_connection(a, &borrower, "25", &lender).await;
     b.state.connections.refresh_live().await.unwrap();
     a.control().set_gateway_latency(LATENCY);
     a.control().reset_gateway_stats();
@@ -110,7 +89,7 @@ async fn two_instances_on_postgres_share_one_pool() {
 #[tokio::test]
 async fn a_crashed_holders_permits_come_back_when_the_lease_ends() {
     let app = spawn_app(TestOptions::default()).await;
-    connection(&app, "reports", "2", "").await;
+    save_pat_connection(&app, "reports", "2", "").await;
     // A process took both slots and died without giving them back.
     let now = app.clock.now_unix() * 1000;
     for slot in 0..2 {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::*;
+use common::{connections::*, *};
 use fake_filevine::DEMO_PAT;
 use fv_partner_app::{
     service_account::{PAT_PURPOSE, PAT_ROW},
@@ -13,29 +13,7 @@ use fv_partner_app::{
 use reqwest::StatusCode;
 use secrecy::SecretString;
 
-const ADA: &str = "fv-user-1001";
-const BOT_EMAIL: &str = "reporting-bot@lovelace-law.example";
 const WRONG_PAT: &str = "fvpat_wrong_value_for_connections_1a2b3c";
-const PAGE: &str = "/settings/connections";
-
-fn admin_opts() -> TestOptions {
-    TestOptions {
-        extra_env: vec![("FV_ADMIN_EMAILS".into(), "ada@lovelace-law.example".into())],
-        ..Default::default()
-    }
-}
-
-async fn admin(app: &TestApp) -> (Browser, String) {
-    let b = app.browser();
-    b.login(app, ADA, None).await;
-    let html = b.get(&app.url(PAGE)).await.text().await.unwrap();
-    let csrf = csrf_of(&html);
-    (b, csrf)
-}
-
-async fn page(app: &TestApp, b: &Browser) -> String {
-    b.get(&app.url(PAGE)).await.text().await.unwrap()
-}
 
 fn fields<'a>(csrf: &'a str, action: &'a str, name: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
@@ -55,24 +33,24 @@ async fn fv_pat_is_the_read_only_connection_env() {
         .push(("FV_SERVICE_ACCOUNT_EMAIL".into(), BOT_EMAIL.into()));
     let app = spawn_app(opts).await;
     let (ada, csrf) = admin(&app).await;
-    let html = page(&app, &ada).await;
+    let html = connections_page(&app, &ada).await;
     assert!(html.contains("id=\"connection-env\""), "{html}");
     assert!(html.contains("Configured from the environment"));
     // It cannot be replaced, edited or removed; it can be tested.
     for (action, mode) in [("save", "edit"), ("remove", ""), ("verify", "")] {
         let mut form = fields(&csrf, action, "env");
         form.push(("mode", mode));
-        let r = ada.post_form(&app.url(PAGE), &form).await;
+        let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{action}");
     }
     let r = ada
         .post_form(
-            &app.url(PAGE),
+            &app.url(CONNECTIONS_PAGE),
             &[("csrf", &csrf), ("action", "test"), ("name", "env")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert!(page(&app, &ada)
+    assert!(connections_page(&app, &ada)
         .await
         .contains("The connection works: `env`"));
     let env = app.state.connections.get("env").await.unwrap().unwrap();
@@ -145,12 +123,12 @@ async fn a_revoked_pat_needs_authorization_and_test_after_fixing_it_is_ok() {
         ("action", "test"),
         ("name", "reports"),
     ];
-    let r = ada.post_form(&app.url(PAGE), &test).await;
+    let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &test).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let c = connections.get("reports").await.unwrap().unwrap();
     assert_eq!(c.status.as_str(), "needs_authorization");
     assert!(c.last_error.unwrap().contains("refused"));
-    let html = page(&app, &ada).await;
+    let html = connections_page(&app, &ada).await;
     assert!(
         html.contains("needs authorization: background work skips it"),
         "{html}"
@@ -164,7 +142,7 @@ async fn a_revoked_pat_needs_authorization_and_test_after_fixing_it_is_ok() {
         .put_pat("reports", SecretString::from(DEMO_PAT), BOT_EMAIL, "test")
         .await
         .unwrap();
-    ada.post_form(&app.url(PAGE), &test).await;
+    ada.post_form(&app.url(CONNECTIONS_PAGE), &test).await;
     let c = connections.get("reports").await.unwrap().unwrap();
     assert_eq!(c.status.as_str(), "ok");
     assert!(c.last_success_at.is_some());
