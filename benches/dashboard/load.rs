@@ -118,10 +118,13 @@ pub async fn export_once(http: &reqwest::Client, url: &Url) -> (Duration, usize)
     let r = http.get(url.clone()).send().await.expect("export request");
     assert!(r.status().is_success(), "export answered {}", r.status());
     let mut body = r.bytes_stream();
-    let mut lines = 0usize;
+    // CSV records end with CRLF; a bare LF may sit inside a quoted cell.
+    let (mut lines, mut prev) = (0usize, 0u8);
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.expect("export body");
-        lines += chunk.iter().filter(|b| **b == b'\n').count();
+        for &b in chunk.expect("export body").iter() {
+            lines += usize::from(b == b'\n' && prev == b'\r');
+            prev = b;
+        }
     }
     (t.elapsed(), lines.saturating_sub(1))
 }

@@ -278,11 +278,10 @@ pub(crate) async fn projects(
             o
         }
     });
-    let total = matching.len() as i64;
-    let start = q.offset.min(total) as usize;
-    let end = (q.offset.saturating_add(q.limit)).min(total) as usize;
+    let fault = *lock(&shared.lab.paging_fault);
+    let (start, end, has_more) =
+        super::paging::page_bounds(fault, matching.len() as i64, q.offset, q.limit);
     let page = &matching[start..end];
-    let has_more = (end as i64) < total;
     let items: Vec<Value> = page.iter().map(|p| select(p, &q.fields)).collect();
     let path = uri.path();
     Json(json!({

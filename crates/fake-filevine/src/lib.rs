@@ -31,6 +31,7 @@ mod introspection;
 pub(crate) mod keys;
 mod list_query;
 pub mod options;
+pub mod paging;
 pub mod provider;
 mod refresh_grant;
 mod state;
