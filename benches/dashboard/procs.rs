@@ -90,8 +90,8 @@ fn clock_ticks() -> u64 {
 /// The stand-in in its own process, with `projects` projects per org and the benchmark's
 /// client registered for an app on `app_port`.
 pub struct StandIn {
-    /// Kept so the process lives as long as this handle (killed on drop).
-    _proc: Proc,
+    /// The stand-in's process (killed on drop).
+    pub proc: Proc,
     pub base: Url,
     http: reqwest::Client,
 }
@@ -127,7 +127,7 @@ impl StandIn {
             }
         }
         StandIn {
-            _proc: proc,
+            proc,
             base: Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap(),
             http: reqwest::Client::new(),
         }

@@ -34,6 +34,7 @@ pub mod options;
 pub mod paging;
 pub mod provider;
 mod refresh_grant;
+mod rendered;
 mod state;
 
 pub use control::{FakeControl, ProjectFilter, RecordedRequest};
