@@ -13,6 +13,7 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::{
     sync::{
@@ -28,34 +29,8 @@ use tokio::{
     net::TcpStream,
 };
 
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("edge benchmark: skipped (run cargo bench --bench edge)");
-        return;
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(run());
-}
-
-fn rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
+    support::bench_main("edge", "cargo bench --bench edge", run);
 }
 
 fn db_bytes(app: &TestApp) -> u64 {
@@ -159,14 +134,14 @@ async fn flood_one(port: u16, i: u64, stats: &FloodStats) {
 }
 
 async fn run() {
-    let secs = env_num("BENCH_SECS", 30);
-    let conns = env_num("BENCH_FLOOD_CONNS", 64);
+    let secs = support::env_num("BENCH_SECS", 30);
+    let conns = support::env_num("BENCH_FLOOD_CONNS", 64);
     let app = Arc::new(spawn_app(TestOptions::default()).await);
     let b = app.browser();
     b.login(&app, "fv-user-1001", None).await;
 
     let quiet = measure(&app, &b, secs.min(10)).await;
-    let rss_before = rss_kb();
+    let rss_before = support::rss_kib();
     let db_before = db_bytes(&app);
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -187,7 +162,7 @@ async fn run() {
     for f in flood {
         let _ = tokio::time::timeout(Duration::from_secs(20), f).await;
     }
-    let rss_after = rss_kb();
+    let rss_after = support::rss_kib();
     let db_after = db_bytes(&app);
 
     println!("edge benchmark ({secs} s flood, {conns} connections, one process on loopback)");

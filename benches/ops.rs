@@ -16,6 +16,7 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::{
     sync::Arc,
@@ -38,36 +39,21 @@ const PAGES: &[(&str, &str)] = &[
 /// The bare route the pages are compared with.
 const BARE: (&str, &str) = ("bare route /healthz", "/healthz");
 
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("ops benchmark: skipped (run ./scripts/bench.sh or cargo bench --bench ops)");
-        return;
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(run());
+    support::bench_main("ops", "./scripts/bench.sh or cargo bench --bench ops", run);
 }
 
 async fn run() {
-    let conns = env_num("BENCH_CONNS", 64) as usize;
-    let secs = env_num("BENCH_SECS", 5);
-    let logins = env_num("BENCH_LOGINS", 64) as usize;
-    let sessions = env_num("BENCH_SESSIONS", 10_000) as usize;
+    let conns = support::env_num("BENCH_CONNS", 64) as usize;
+    let secs = support::env_num("BENCH_SECS", 5);
+    let logins = support::env_num("BENCH_LOGINS", 64) as usize;
+    let sessions = support::env_num("BENCH_SESSIONS", 10_000) as usize;
 
     println!(
         "fv-partner-app ops benchmark: {} cores, {conns} connections, {secs} s per page, in one process on loopback",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
-    let rss_start = vm_rss_kib();
+    let rss_start = support::rss_kib();
     let app = spawn_app(TestOptions::default()).await;
     // Warm the connection pools and the templates.
     let _ = Browser::new().get(&app.url("/healthz")).await;
@@ -117,11 +103,11 @@ async fn run() {
     }
 
     // --- Memory with many sessions ----------------------------------------------------------
-    let rss_before = vm_rss_kib();
+    let rss_before = support::rss_kib();
     let started = Instant::now();
     let ids = create_sessions(&app, sessions).await;
     let took = started.elapsed();
-    let rss_after = vm_rss_kib();
+    let rss_after = support::rss_kib();
     println!(
         "\n{} sessions stored in SQLite (session record + sealed vault row each) in {:.1} s ({:.0}/s)",
         ids.len(),
@@ -131,7 +117,7 @@ async fn run() {
     let started = Instant::now();
     let (ok, failed) = touch_sessions(&app, &ids, conns).await;
     let took = started.elapsed();
-    let rss_touched = vm_rss_kib();
+    let rss_touched = support::rss_kib();
     println!(
         "one signed-in GET / on each stored session: {ok} ok, {failed} failed, {:.0} req/s",
         ok as f64 / took.as_secs_f64()
@@ -328,19 +314,6 @@ async fn touch_sessions(app: &TestApp, ids: &[String], conns: usize) -> (u64, u6
         .await;
     let ok = results.iter().filter(|b| **b).count() as u64;
     (ok, results.len() as u64 - ok)
-}
-
-/// VmRSS of this process, in KiB.
-fn vm_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 fn mib(kib: u64) -> f64 {

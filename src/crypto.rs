@@ -193,4 +193,51 @@ mod tests {
         assert_eq!(associated_data("pat", &[]), b"pat");
         assert!(c.open_bytes("pat", &[], &legacy).is_ok());
     }
+
+    #[test]
+    fn json_round_trips_bound_to_purpose_and_row() {
+        #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        struct Tokens {
+            access: String,
+            expires_at: i64,
+        }
+        let c = Cipher::new(&SecretKey::from_bytes([5; 32]));
+        let value = Tokens {
+            access: "at-123".into(),
+            expires_at: 42,
+        };
+        let sealed = c.seal_json("token-set", &["v1", "sub"], &value);
+        assert!(!sealed.contains("at-123"));
+        let opened: Tokens = c.open_json("token-set", &["v1", "sub"], &sealed).unwrap();
+        assert_eq!(opened, value);
+        assert!(matches!(
+            c.open_json::<Tokens>("token-set", &["v2", "sub"], &sealed),
+            Err(CryptoError::Authentication)
+        ));
+        let not_json = c.seal_bytes("token-set", &[], b"not json");
+        assert!(matches!(
+            c.open_json::<Tokens>("token-set", &[], &not_json),
+            Err(CryptoError::Decode(_))
+        ));
+    }
+
+    #[test]
+    fn blobs_shorter_than_nonce_and_tag_are_malformed_never_a_panic() {
+        let c = Cipher::new(&SecretKey::from_bytes([9; 32]));
+        for len in 0..28 {
+            let blob = URL_SAFE_NO_PAD.encode(vec![0u8; len]);
+            assert!(
+                matches!(c.open_bytes("p", &[], &blob), Err(CryptoError::Malformed)),
+                "{len} bytes"
+            );
+        }
+        // Nonce and tag with an empty message: the right shape, so it is authenticated (and
+        // fails), not called malformed.
+        let blob = URL_SAFE_NO_PAD.encode([0u8; 28]);
+        assert!(matches!(
+            c.open_bytes("p", &[], &blob),
+            Err(CryptoError::Authentication)
+        ));
+        assert!(c.open_bytes("p", &[], &c.seal_bytes("p", &[], b"")).is_ok());
+    }
 }

@@ -6,7 +6,8 @@
 //!   `startup::jobs` starts the background tasks.
 //! - [`web`]: the router, edge layers (security headers, request log, limits), extractors
 //!   (`SignedIn`, `UserApi`, `OrgGateway`) and thin handlers that extract, call one service
-//!   and render an askama view. [`error`] is its one error type, mapped to friendly pages.
+//!   and render an askama view. `web::error::AppError` is its one error type, mapped to
+//!   friendly pages.
 //! - [`projects`]: the projects domain: filters, the per-phase summary scan and its cache, the
 //!   CSV/JSON export stream. Used by the dashboard, `projects export` and the snapshots.
 //! - [`reporting`]: work done as the service account with nobody signed in: `projects export`
@@ -35,7 +36,6 @@
 pub mod auth;
 pub mod config;
 pub mod crypto;
-pub mod error;
 pub mod filevine;
 pub mod healthcheck;
 pub mod metrics;

@@ -215,41 +215,33 @@ async fn check(overrides: &Overrides) -> ExitCode {
     }
     let s = app.oidc_summary();
     println!("\nProvider discovery ({}):", s.issuer);
-    println!(
-        "  authorization endpoint           {}",
-        s.authorization_endpoint
-    );
-    println!("  token endpoint                   {}", s.token_endpoint);
-    println!(
-        "  end-session endpoint             {}",
-        s.end_session_endpoint
-            .as_deref()
-            .unwrap_or("none (logout stays local)")
-    );
-    println!(
-        "  revocation endpoint              {}",
-        s.revocation_endpoint.as_deref().unwrap_or("none")
-    );
-    println!(
-        "  PKCE methods                     {}",
-        s.pkce_methods.join(" ")
-    );
-    println!(
-        "  ID token algorithms              {}",
-        s.signing_algs.join(" ")
-    );
-    println!(
-        "  client authentication            {}",
-        s.auth_methods.join(" ")
-    );
-    println!(
-        "  grant types                      {}",
-        s.grant_types_supported.join(" ")
-    );
-    println!(
-        "  RFC 9207 iss parameter           {}",
-        if s.iss_parameter { "yes" } else { "no" }
-    );
+    let rows: [(&str, String); 9] = [
+        ("authorization endpoint", s.authorization_endpoint.clone()),
+        ("token endpoint", s.token_endpoint.clone()),
+        (
+            "end-session endpoint",
+            s.end_session_endpoint
+                .clone()
+                .unwrap_or_else(|| "none (logout stays local)".into()),
+        ),
+        (
+            "revocation endpoint",
+            s.revocation_endpoint
+                .clone()
+                .unwrap_or_else(|| "none".into()),
+        ),
+        ("PKCE methods", s.pkce_methods.join(" ")),
+        ("ID token algorithms", s.signing_algs.join(" ")),
+        ("client authentication", s.auth_methods.join(" ")),
+        ("grant types", s.grant_types_supported.join(" ")),
+        (
+            "RFC 9207 iss parameter",
+            if s.iss_parameter { "yes" } else { "no" }.into(),
+        ),
+    ];
+    for (label, value) in rows {
+        println!("  {label:<32} {value}");
+    }
     let requested = &app.settings().oidc.scopes;
     let missing: Vec<&String> = requested
         .iter()

@@ -15,8 +15,6 @@ use std::{sync::OnceLock, time::Duration};
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::auth::{LoginError, RefreshError};
-
 /// HTTP requests served, by `method`, `route` (template) and `status`.
 pub const HTTP_REQUESTS: &str = "fv_http_requests_total";
 /// HTTP request latency in seconds, by `method`, `route` and `status`.
@@ -25,7 +23,7 @@ pub const HTTP_DURATION: &str = "fv_http_request_duration_seconds";
 pub const LOGINS_STARTED: &str = "fv_logins_started_total";
 /// Logins completed at the callback.
 pub const LOGINS_SUCCEEDED: &str = "fv_logins_succeeded_total";
-/// Logins refused at the callback, by `reason` ([`LoginError::reason`]).
+/// Logins refused at the callback, by `reason` (`auth::LoginError::reason`).
 pub const LOGINS_FAILED: &str = "fv_logins_failed_total";
 /// Refresh-token grants sent to the provider, by `outcome`.
 pub const REFRESHES: &str = "fv_token_refreshes_total";
@@ -176,34 +174,22 @@ pub fn login_started() {
     counter!(LOGINS_STARTED).increment(1);
 }
 
-/// A callback finished, well or not.
-pub fn login_finished<T>(result: &Result<T, LoginError>) {
-    match result {
-        Ok(_) => counter!(LOGINS_SUCCEEDED).increment(1),
-        Err(e) => counter!(LOGINS_FAILED, "reason" => e.reason()).increment(1),
+/// A callback finished: `None` when the login succeeded, else the failure's bounded reason
+/// (`auth::LoginError::reason`). Takes the label, not the error, so metrics stay below auth.
+pub fn login_finished(failure: Option<&'static str>) {
+    match failure {
+        None => counter!(LOGINS_SUCCEEDED).increment(1),
+        Some(reason) => counter!(LOGINS_FAILED, "reason" => reason).increment(1),
     }
 }
 
-/// A refresh-token grant's outcome.
-pub fn refresh_finished<T>(result: &Result<T, RefreshError>) {
-    counter!(REFRESHES, "outcome" => refresh_outcome(result)).increment(1);
+/// A refresh-token grant's outcome, as a bounded label (`auth::RefreshError::outcome`).
+pub fn refresh_finished(outcome: &'static str) {
+    counter!(REFRESHES, "outcome" => outcome).increment(1);
 }
 
-/// A bounded label for a refresh's outcome.
-pub fn refresh_outcome<T>(result: &Result<T, RefreshError>) -> &'static str {
-    match result {
-        Ok(_) => "success",
-        Err(RefreshError::NoRefreshToken) => "no_refresh_token",
-        Err(RefreshError::InvalidGrant) => "invalid_grant",
-        Err(RefreshError::Rejected(_)) => "rejected",
-        Err(RefreshError::Unavailable(_)) => "unavailable",
-        Err(RefreshError::IdToken(_)) => "id_token",
-        Err(RefreshError::IdentityChanged) => "identity_changed",
-    }
-}
-
-/// A PAT exchange's outcome (`success`, `rejected`, `unavailable`...). Reserved: called by the
-/// service-account code.
+/// A PAT exchange's outcome (`success`, `rejected`, `client`, `scope`, `unavailable`,
+/// `protocol`), counted by the service account's token source once per exchange.
 pub fn pat_exchange(outcome: &'static str) {
     counter!(PAT_EXCHANGES, "outcome" => outcome).increment(1);
 }

@@ -34,7 +34,13 @@ pub struct AppInner {
     pub pat: Arc<PatConnection>,
     /// Verify, save, remove and test the service-account connection (the settings page).
     pub integration: Arc<IntegrationService>,
+    /// Exports running per signed-in user ([`EXPORTS_PER_USER`] at most), so one person's
+    /// downloads cannot take every gateway permit.
+    pub exports: crate::util::slots::KeyedSlots,
 }
+
+/// How many exports one user may run at once; a third gets a 429 page.
+pub const EXPORTS_PER_USER: usize = 2;
 
 impl AppState {
     pub fn new(inner: AppInner) -> Self {

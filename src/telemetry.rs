@@ -57,9 +57,9 @@ impl RequestUser {
 }
 
 /// Notes the signed-in user in the request's [`RequestUser`] slot, when there is one.
-pub fn note_user(extensions: &axum::http::Extensions, user: &crate::auth::SessionUser) {
+pub fn note_user(extensions: &axum::http::Extensions, subject: &str, org: Option<i64>) {
     if let Some(slot) = extensions.get::<RequestUser>() {
-        slot.set(&user.identity.subject, user.current_org);
+        slot.set(subject, org);
     }
 }
 

@@ -174,3 +174,57 @@ fn a_callback_on_one_of_the_apps_routes_is_refused_in_demo_mode_too() {
         .unwrap();
     assert_route_collision(&out, "FV_REDIRECT_URI", "/projects");
 }
+
+/// Demo mode keeps its at-rest key next to its database, so a restart keeps demo sessions and
+/// the saved demo PAT readable; a broken key file is a one-line start-up error, never a panic.
+#[cfg(unix)]
+#[test]
+fn demo_mode_keeps_its_key_next_to_its_database() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("fv-partner-app.db.key");
+    let first = bin(dir.path()).arg("check").output().unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let written = std::fs::read_to_string(&key).expect("the first demo start writes its key");
+    assert_eq!(written.trim().len(), 64, "a 32-byte key in hex");
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the key file is private");
+
+    let second = bin(dir.path()).arg("check").output().unwrap();
+    assert!(second.status.success());
+    assert_eq!(
+        std::fs::read_to_string(&key).unwrap(),
+        written,
+        "a restart reuses the key"
+    );
+    let out = String::from_utf8_lossy(&second.stdout).into_owned()
+        + &String::from_utf8_lossy(&second.stderr);
+    assert!(!out.contains(written.trim()), "the key was printed");
+
+    std::fs::write(&key, "garbage\n").unwrap();
+    let broken = bin(dir.path()).arg("check").output().unwrap();
+    let err = String::from_utf8_lossy(&broken.stderr);
+    assert_eq!(broken.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("fv-partner-app.db.key") && err.contains("FV_SECRET_KEY"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+
+    // An operator's own key wins, and no key file is needed then.
+    std::fs::remove_file(&key).unwrap();
+    let own = bin(dir.path())
+        .arg("check")
+        .env("FV_SECRET_KEY", "11".repeat(32))
+        .output()
+        .unwrap();
+    assert!(own.status.success());
+    assert!(
+        !key.exists(),
+        "a key file was written although FV_SECRET_KEY is set"
+    );
+}

@@ -1,5 +1,6 @@
 //! The edge's connection limits, black-box over raw sockets: a slowloris client trickling its
-//! headers in is cut off at the header-read timeout (http and https), a silent or idle
+//! headers in is cut off at the header-read timeout (http and https, on a fresh connection and
+//! on a kept-alive connection's next request), a silent or idle
 //! connection is closed, and connections beyond `FV_MAX_CONNECTIONS` are closed at once.
 
 mod common;
@@ -93,6 +94,39 @@ async fn slowloris_is_cut_off_over_https_too_in_the_handshake_and_in_the_headers
         .await
         .expect("https kept a trickled handshake open");
     assert!(sent < hello.len() / 2, "cut off only after {sent} bytes");
+}
+
+#[tokio::test]
+async fn slowloris_on_a_kept_alive_connections_next_request_is_cut_off_too() {
+    // Keep-alive far longer than the header timer: only the header-read timeout can end this.
+    let app = spawn_app(app_with(
+        &[
+            ("FV_HEADER_READ_TIMEOUT_SECONDS", "2"),
+            ("FV_KEEP_ALIVE_SECONDS", "120"),
+        ],
+        false,
+    ))
+    .await;
+    let mut s = TcpStream::connect(("127.0.0.1", app.port)).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = s.read(&mut buf).await.unwrap();
+    let first = String::from_utf8_lossy(&buf[..n]);
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    assert!(
+        !first.to_ascii_lowercase().contains("connection: close"),
+        "{first}"
+    );
+    // The first request was honest; the second one trickles in.
+    let sent = trickle(s, SLOW_HEAD)
+        .await
+        .expect("the server kept a slowloris second request open for the whole head");
+    assert!(
+        sent < SLOW_HEAD.len() / 2,
+        "cut off only after {sent} bytes"
+    );
 }
 
 #[tokio::test]

@@ -72,3 +72,31 @@ async fn anonymous_login_starts_store_nothing_and_the_login_still_works() {
     let r = other.get(&callback).await;
     assert!(r.status().is_client_error(), "{}", r.status());
 }
+
+/// `state` expires 10 minutes after the login started, by the app's clock (only the app's is
+/// moved, so the provider would still take the code): 5 s before, the login completes; 5 s
+/// after, it is refused and the code is never exchanged.
+#[tokio::test]
+async fn a_login_state_expires_after_ten_minutes() {
+    let app = spawn_app(TestOptions::default()).await;
+    let ttl = std::time::Duration::from_secs(600);
+    let five = std::time::Duration::from_secs(5);
+    let b = app.browser();
+    let authorize = b.start_login(&app, Some("/profile")).await;
+    let callback = b.provider_choose(&authorize, Choice::User(ADA)).await;
+    app.clock.advance(ttl - five);
+    let r = b.get(&callback).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "9:55 after the start");
+    assert_eq!(location(&r).path(), "/profile");
+
+    let b = app.browser();
+    let authorize = b.start_login(&app, Some("/profile")).await;
+    let callback = b.provider_choose(&authorize, Choice::User(ADA)).await;
+    let exchanged = app.control().token_calls("authorization_code");
+    app.clock.advance(ttl + five);
+    let r = b.get(&callback).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "10:05 after the start");
+    assert_eq!(app.control().token_calls("authorization_code"), exchanged);
+    let r = b.get(&app.url("/profile")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "no session");
+}

@@ -1,5 +1,6 @@
 //! Sessions behave as documented, black-box, on the app's shiftable clock (no real waiting):
-//! the idle expiry slides with use, without a session write per request.
+//! the idle expiry slides with use, without a session write per request; the absolute lifetime
+//! ends a session however active.
 
 mod common;
 
@@ -90,4 +91,26 @@ async fn requests_within_a_minute_do_not_write_the_session() {
         before,
         "more than a minute later, the last-use time should have been written"
     );
+}
+
+/// `FV_SESSION_ABSOLUTE_HOURS=1`: a user active every 20 minutes is still signed in at 59
+/// minutes and signed out at 61, however active (app and provider clocks moved together, so
+/// the tokens are refreshed on the way).
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_lifetime_however_active() {
+    let app = spawn_app(TestOptions {
+        extra_env: vec![("FV_SESSION_ABSOLUTE_HOURS".into(), "1".into())],
+        ..Default::default()
+    })
+    .await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    let minutes = |m: u64| Duration::from_secs(m * 60);
+    for step in [20, 20, 19] {
+        app.advance_clock(minutes(step));
+        assert!(signed_in(&b, &app).await, "signed out before the hour");
+    }
+    app.advance_clock(minutes(2));
+    assert!(!signed_in(&b, &app).await, "signed in after 61 minutes");
+    assert!(!signed_in(&b, &app).await);
 }

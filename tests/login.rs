@@ -340,3 +340,30 @@ async fn tokens_are_encrypted_at_rest() {
         assert!(!haystack.contains(s.as_str()), "a token is stored in clear");
     }
 }
+
+/// The organization chooser keeps the page the login was for: the login's `return_to` is the
+/// chooser form's hidden field, and choosing an org lands there (query string included).
+#[tokio::test]
+async fn the_org_chooser_keeps_return_to() {
+    let app = spawn_app(TestOptions::default()).await;
+    let b = app.browser();
+    let wanted = "/projects?q=smith&page=2";
+    let to = b.login(&app, BEN, Some(wanted)).await;
+    assert!(to.starts_with("/org?"), "{to}");
+    let page = b.get(&app.url(&to)).await.text().await.unwrap();
+    let hidden = hidden_inputs(&page);
+    let kept = hidden
+        .iter()
+        .find(|(name, _)| name == "return_to")
+        .map(|(_, value)| value.as_str());
+    assert_eq!(kept, Some(wanted), "{hidden:?}");
+    let csrf = csrf_of(&page);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("org_id", "5002"),
+        ("return_to", wanted),
+    ];
+    let r = b.post_form(&app.url("/org"), &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[header::LOCATION], wanted);
+}

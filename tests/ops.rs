@@ -47,6 +47,10 @@ async fn metrics_count_logins_routes_and_gateway_calls_by_template() {
     let b = app.browser();
     b.login(&app, ADA, Some("/profile")).await;
     assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
+    // A route with a parameter: its label is the template, whatever the id; a path no route
+    // matches is `<unmatched>`.
+    b.get(&app.url("/projects/987654321")).await;
+    b.get(&app.url("/no-such-page-4711")).await;
     // A failed login: a callback with a state this browser never had.
     let bad = app.url("/auth/callback?code=abc&state=nope");
     b.get(&bad).await;
@@ -71,8 +75,12 @@ async fn metrics_count_logins_routes_and_gateway_calls_by_template() {
     ] {
         assert!(text.contains(needle), "missing {needle} in:\n{text}");
     }
-    // Never the raw query, never a token.
-    assert!(!text.contains("code=abc"), "{text}");
+    // Never the raw path or query, never a token.
+    assert!(text.contains(r#"route="/projects/{id}""#), "{text}");
+    assert!(text.contains(r#"route="<unmatched>""#), "{text}");
+    for raw in ["987654321", "no-such-page-4711", "code=abc"] {
+        assert!(!text.contains(raw), "raw {raw} in:\n{text}");
+    }
     for secret in app.control().issued_secrets() {
         assert!(!text.contains(&secret));
     }
@@ -143,4 +151,33 @@ async fn a_flood_of_made_up_methods_does_not_grow_metrics() {
         "/metrics grew from {before} to {} bytes",
         text.len()
     );
+}
+
+/// The refresh and PAT counters move when a token is refreshed or a PAT exchanged.
+#[tokio::test]
+async fn metrics_count_refreshes_and_pat_exchanges_by_outcome() {
+    use secrecy::SecretString;
+    let app = spawn_app(TestOptions::default()).await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    app.advance_clock(std::time::Duration::from_secs(1200));
+    assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
+    assert_eq!(app.control().token_calls("refresh_token"), 1);
+    let client = app.state.pat.client();
+    client
+        .source(SecretString::from(fake_filevine::DEMO_PAT))
+        .token()
+        .await
+        .unwrap();
+    let wrong = client.source(SecretString::from("fvpat_not_a_real_one_0123456789"));
+    assert!(wrong.token().await.is_err());
+    let text = b.get(&app.url("/metrics")).await.text().await.unwrap();
+    for needle in [
+        r#"fv_token_refreshes_total{outcome="success"}"#,
+        r#"fv_pat_exchanges_total{outcome="success"}"#,
+        r#"fv_pat_exchanges_total{outcome="rejected"}"#,
+        "fv_active_sessions",
+    ] {
+        assert!(text.contains(needle), "missing {needle} in:\n{text}");
+    }
 }

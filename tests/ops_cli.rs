@@ -28,21 +28,9 @@ fn free_port() -> u16 {
         .port()
 }
 
-#[test]
-fn healthcheck_follows_the_server_and_sigterm_stops_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    // The server binds every interface, as in the container; the probe must use loopback.
-    let listen = format!("0.0.0.0:{port}");
-
-    // Nothing listens yet: not healthy.
-    let out = bin(dir.path(), &listen)
-        .arg("healthcheck")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-
-    let mut child = bin(dir.path(), &listen)
+/// Starts the server `c` and waits until it says it is running.
+fn serve(mut c: Command) -> std::process::Child {
+    let mut child = c
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -61,7 +49,54 @@ fn healthcheck_follows_the_server_and_sigterm_stops_it() {
             running = line.contains("is running");
         }
     }
-    assert!(running, "the server did not start");
+    if !running {
+        let _ = child.kill();
+        panic!("the server did not start");
+    }
+    child
+}
+
+/// Under TLS (`--tls-self-signed`) the probe speaks https to the self-signed server.
+#[test]
+fn healthcheck_speaks_https_when_tls_is_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut tls = bin(dir.path(), &listen);
+    tls.env("FV_TLS_SELF_SIGNED", "true");
+    let mut child = serve(tls);
+    let mut probe = bin(dir.path(), &listen);
+    let out = probe
+        .env("FV_TLS_SELF_SIGNED", "true")
+        .arg("healthcheck")
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let body = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{body} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(body.contains("\"ready\""), "{body}");
+}
+
+#[test]
+fn healthcheck_follows_the_server_and_sigterm_stops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // The server binds every interface, as in the container; the probe must use loopback.
+    let listen = format!("0.0.0.0:{port}");
+
+    // Nothing listens yet: not healthy.
+    let out = bin(dir.path(), &listen)
+        .arg("healthcheck")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+
+    let mut child = serve(bin(dir.path(), &listen));
 
     let out = bin(dir.path(), &listen)
         .arg("healthcheck")

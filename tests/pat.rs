@@ -110,7 +110,7 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 async fn one_exchange_serves_many_calls_and_a_new_one_follows_expiry() {
     capture_logs();
     let app = spawn_app(TestOptions {
-        access_token_ttl: Duration::from_secs(3),
+        access_token_ttl: Duration::from_secs(300),
         ..Default::default()
     })
     .await;
@@ -121,10 +121,14 @@ async fn one_exchange_serves_many_calls_and_a_new_one_follows_expiry() {
         assert_eq!(t.secret(), first.secret());
     }
     assert_eq!(app.control().token_calls(PAT_GRANT), 1);
-    assert_eq!(first.lifetime, Duration::from_secs(3));
+    assert_eq!(first.lifetime, Duration::from_secs(300));
     assert!(first.missing_scopes.is_empty(), "{first:?}");
-    // Renewed 0.3 s (a tenth of the lifetime) before expiry.
-    tokio::time::sleep(Duration::from_millis(2800)).await;
+    // Renewed 30 s (a tenth of the lifetime) before expiry, by the app's clock: at 260 s the
+    // token is still handed out, at 275 s a new one is minted.
+    app.advance_clock(Duration::from_secs(260));
+    assert_eq!(source.token().await.unwrap().secret(), first.secret());
+    assert_eq!(app.control().token_calls(PAT_GRANT), 1);
+    app.advance_clock(Duration::from_secs(15));
     let second = source.token().await.unwrap();
     assert_ne!(second.secret(), first.secret());
     assert_eq!(app.control().token_calls(PAT_GRANT), 2);
@@ -188,6 +192,13 @@ async fn refused_pat_is_explained_and_not_asked_again() {
         .all(|r| r.is_err()));
     assert_eq!(app.control().token_calls(PAT_GRANT), 1);
     assert!(!logs_text().contains(WRONG_PAT), "PAT in the logs");
+    // The refusal is remembered for 5 minutes by the app's clock, then asked again.
+    app.advance_clock(Duration::from_secs(295));
+    assert!(source.token().await.is_err());
+    assert_eq!(app.control().token_calls(PAT_GRANT), 1, "4:55 later");
+    app.advance_clock(Duration::from_secs(10));
+    assert!(source.token().await.is_err());
+    assert_eq!(app.control().token_calls(PAT_GRANT), 2, "5:05 later");
 }
 
 #[tokio::test]

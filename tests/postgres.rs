@@ -50,7 +50,8 @@ async fn one_refresh_across_two_replicas_for_100_concurrent_requests() {
     .await;
     let browser = apps[0].browser();
     browser.login(&apps[0], "fv-user-1001", None).await;
-    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    // 4 s into the 5-second tokens (app and stand-in clocks moved together): due for refresh.
+    apps[0].advance_clock(std::time::Duration::from_secs(4));
     let requests = (0..100).map(|i| {
         let http = browser.http.clone();
         let url = apps[i % 2].url("/profile");
@@ -80,6 +81,7 @@ async fn eventually(what: &str, done: impl Fn() -> bool) {
 async fn the_service_account_pat_is_stored_sealed_and_followed_by_every_replica() {
     use fake_filevine::{DEMO_PAT, REPORTING_BOT};
     use secrecy::SecretString;
+    use tower_sessions_sqlx_store::sqlx;
     let apps = spawn_replicas(
         2,
         TestOptions {
@@ -102,10 +104,19 @@ async fn the_service_account_pat_is_stored_sealed_and_followed_by_every_replica(
         .save(verified, "ada@lovelace-law.example")
         .await
         .unwrap();
-    // What PostgreSQL holds: never the PAT, and a blob only this app's key opens.
+    // What PostgreSQL holds, read with SQL rather than through the app's store: the PAT in
+    // no column, and a sealed blob that only this app's key opens for this row.
+    let fv_partner_app::store::Db::Postgres(pool) = &a.state.db else {
+        panic!("the replicas share PostgreSQL")
+    };
+    let (raw, sealed): (String, String) = sqlx::query_as(
+        "SELECT row_to_json(i)::text, i.sealed_pat FROM fv_integration i WHERE id = 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert!(!raw.contains(DEMO_PAT), "the PAT is stored in clear: {raw}");
     let row = a.state.db.integration_get().await.unwrap().unwrap();
-    let sealed = row.sealed_pat.clone().unwrap();
-    assert!(!sealed.contains(DEMO_PAT), "the PAT is stored in clear");
     assert_eq!(row.last4, &DEMO_PAT[DEMO_PAT.len() - 4..]);
     let opened = a
         .state

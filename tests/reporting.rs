@@ -208,7 +208,12 @@ async fn a_refused_pat_is_recorded_not_a_crash() {
 
 #[tokio::test]
 async fn the_dashboard_draws_the_trend_once_snapshots_exist() {
-    let app = spawn_app(TestOptions::default()).await;
+    // The trend is org-wide service-account data: admins only (auth::policy).
+    let app = spawn_app(TestOptions {
+        extra_env: vec![("FV_ADMIN_EMAILS".into(), "ada@lovelace-law.example".into())],
+        ..Default::default()
+    })
+    .await;
     let browser = app.browser();
     browser.login(&app, "fv-user-1001", Some("/projects")).await;
     let page = browser
@@ -222,7 +227,8 @@ async fn the_dashboard_draws_the_trend_once_snapshots_exist() {
 
     use_pat(&app, DEMO_PAT).await;
     run_snapshot_once(&app.state).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // An hour later by the app's clock (snapshots are keyed by the second they were taken).
+    app.clock.advance(std::time::Duration::from_secs(3600));
     run_snapshot_once(&app.state).await.unwrap();
 
     let page = browser
@@ -237,6 +243,21 @@ async fn the_dashboard_draws_the_trend_once_snapshots_exist() {
     assert!(trend.contains("<polyline points="), "{trend}");
     assert!(trend.contains("2 snapshots"), "{trend}");
     assert!(!page.contains("style="), "inline style breaks the CSP");
+
+    // Ben works in the same org but is no admin: Filevine may show him fewer projects than
+    // the service account counts, so he gets his own summary and no org-wide trend.
+    let ben = app.browser();
+    let to = ben.login(&app, "fv-user-1002", Some("/projects")).await;
+    let chooser = ben.get(&app.url(&to)).await.text().await.unwrap();
+    let csrf = csrf_of(&chooser);
+    ben.post_form(&app.url("/org"), &[("csrf", &csrf), ("org_id", "5001")])
+        .await;
+    let page = ben.get(&app.url("/projects")).await.text().await.unwrap();
+    assert!(page.contains("summary-title"), "not the dashboard: {page}");
+    assert!(
+        !page.contains("trend-title"),
+        "a non-admin saw the org-wide trend"
+    );
 }
 
 #[tokio::test]

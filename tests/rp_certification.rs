@@ -257,3 +257,97 @@ async fn rs512_signed_id_tokens_succeed() {
     .await;
     assert_login_succeeds(&app).await;
 }
+
+/// Decision: userinfo is a cross-check, so an outage of it fails open (the verified ID token
+/// already says who this is; a flaky userinfo must not lock every user out) and is logged,
+/// while a userinfo naming someone else fails closed (see `rp_userinfo_bad_sub_claim`).
+#[tokio::test]
+async fn a_userinfo_outage_does_not_refuse_the_login_but_is_logged() {
+    let logs = capture_logs(LOG_FILTER);
+    let app = spawn(TestOptions::default()).await;
+    app.control().set_userinfo_down(true);
+    assert_login_succeeds(&app).await;
+    assert_eq!(
+        app.control().userinfo_calls(),
+        0,
+        "userinfo answered nothing"
+    );
+    assert!(
+        logs.text()
+            .contains("userinfo unavailable at login; relying on the verified ID token"),
+        "the outage is logged"
+    );
+}
+
+/// `FV_CLOCK_SKEW_SECONDS=30`, seconds either side of the boundary. Only the app's clock is
+/// moved, so the provider's clock runs ahead (the ID token's `iat` is in our future) or behind
+/// (its one-hour `exp` is in our past) by 25 s (within the leeway) or 35 s (beyond it).
+#[tokio::test]
+async fn the_clock_skew_leeway_holds_to_within_seconds_either_side() {
+    let app = spawn(TestOptions {
+        extra_env: vec![("FV_CLOCK_SKEW_SECONDS".into(), "30".into())],
+        ..Default::default()
+    })
+    .await;
+    let secs = Duration::from_secs;
+    let id_token_ttl = secs(3600);
+    // The provider 25 s / 35 s ahead of us: `iat` in our future.
+    app.clock.rewind(secs(25));
+    assert_login_succeeds(&app).await;
+    app.clock.rewind(secs(10));
+    assert_login_refused(&app, "id_token", "future").await;
+    app.clock.advance(secs(35));
+    // The provider 25 s / 35 s behind, on an ID token issued an hour ago by its clock.
+    app.clock.advance(id_token_ttl + secs(25));
+    assert_login_succeeds(&app).await;
+    app.clock.advance(secs(10));
+    assert_login_refused(&app, "id_token", "xpired").await;
+}
+
+/// `callback` with its `iss` replaced by `iss` (`None`: removed).
+fn with_iss(callback: &url::Url, iss: Option<&str>) -> url::Url {
+    let mut u = callback.clone();
+    let pairs: Vec<(String, String)> = callback
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, _)| k != "iss")
+        .collect();
+    let mut q = u.query_pairs_mut();
+    q.clear().extend_pairs(pairs);
+    if let Some(iss) = iss {
+        q.append_pair("iss", iss);
+    }
+    drop(q);
+    u
+}
+
+/// RFC 9207 when the provider does not advertise it: a response without `iss` is accepted,
+/// and one that carries a foreign `iss` is still refused (RFC 9207 2.4) before the code is spent.
+#[tokio::test]
+async fn without_rfc_9207_advertised_iss_is_optional_but_still_checked() {
+    let app = spawn(TestOptions {
+        fake: FakeOptions {
+            advertise_iss_parameter: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let b = app.browser();
+    let authorize = b.start_login(&app, None).await;
+    let callback = b.provider_choose(&authorize, Choice::User(ADA)).await;
+    let r = b.get(&with_iss(&callback, None)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "no iss, none promised");
+    assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
+
+    let b = app.browser();
+    let authorize = b.start_login(&app, None).await;
+    let callback = b.provider_choose(&authorize, Choice::User(ADA)).await;
+    let exchanged = app.control().token_calls("authorization_code");
+    let r = b
+        .get(&with_iss(&callback, Some("https://evil.example")))
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a foreign iss");
+    assert_signed_out(&app, &b).await;
+    assert_eq!(app.control().token_calls("authorization_code"), exchanged);
+}

@@ -103,13 +103,7 @@ async fn cancelled_requests_never_lose_the_rotated_refresh_token() {
 /// expiry, so a waiting request gets through once the lease time has passed (by the clock).
 #[tokio::test]
 async fn a_lease_left_by_a_vanished_holder_expires() {
-    let app = spawn_app(TestOptions {
-        access_token_ttl: TTL,
-        ..Default::default()
-    })
-    .await;
-    let b = app.browser();
-    b.login(&app, "fv-user-1001", None).await;
+    let (app, b) = signed_in_with_ttl(TTL).await;
     let vault_id = only_vault_id(&app).await;
     app.advance_clock(TTL + Duration::from_secs(1));
     let now = app.clock.now_unix();

@@ -13,13 +13,7 @@ use reqwest::StatusCode;
 const TTL: Duration = Duration::from_secs(60);
 
 async fn expired_session() -> (TestApp, Browser) {
-    let app = spawn_app(TestOptions {
-        access_token_ttl: TTL,
-        ..Default::default()
-    })
-    .await;
-    let b = app.browser();
-    b.login(&app, "fv-user-1001", None).await;
+    let (app, b) = signed_in_with_ttl(TTL).await;
     app.advance_clock(TTL + Duration::from_secs(1));
     (app, b)
 }

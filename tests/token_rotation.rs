@@ -10,14 +10,7 @@ use reqwest::StatusCode;
 const TTL: Duration = Duration::from_secs(60);
 
 async fn signed_in() -> (TestApp, Browser) {
-    let app = spawn_app(TestOptions {
-        access_token_ttl: TTL,
-        ..Default::default()
-    })
-    .await;
-    let b = app.browser();
-    b.login(&app, "fv-user-1001", None).await;
-    (app, b)
+    signed_in_with_ttl(TTL).await
 }
 
 #[tokio::test]

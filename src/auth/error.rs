@@ -111,6 +111,19 @@ pub enum RefreshError {
 }
 
 impl RefreshError {
+    /// A bounded label for a refresh's outcome (metrics, logs); `"success"` for `Ok`.
+    pub fn outcome<T>(result: &Result<T, RefreshError>) -> &'static str {
+        match result {
+            Ok(_) => "success",
+            Err(RefreshError::NoRefreshToken) => "no_refresh_token",
+            Err(RefreshError::InvalidGrant) => "invalid_grant",
+            Err(RefreshError::Rejected(_)) => "rejected",
+            Err(RefreshError::Unavailable(_)) => "unavailable",
+            Err(RefreshError::IdToken(_)) => "id_token",
+            Err(RefreshError::IdentityChanged) => "identity_changed",
+        }
+    }
+
     /// Whether the session must end (the user signs in again).
     pub fn ends_session(&self) -> bool {
         !matches!(self, RefreshError::Unavailable(_))

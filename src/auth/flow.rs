@@ -1,7 +1,6 @@
 //! The login and logout flows, as services the handlers call: one function per step, each
 //! taking exactly what it needs.
 
-use crate::util::clock::now_unix;
 use serde::Deserialize;
 use tower_sessions::Session;
 use url::Url;
@@ -35,7 +34,7 @@ pub async fn start_login(
     return_to: ReturnTo,
 ) -> Result<Url, LoginError> {
     let (url, pending) = oidc.begin_login(return_to);
-    session::push_pending(pending_jar, cipher, &pending).await?;
+    session::push_pending(pending_jar, cipher, &pending, oidc.clock().now_unix()).await?;
     Ok(url)
 }
 
@@ -56,10 +55,11 @@ pub async fn finish_login(
     session: &Session,
     query: CallbackQuery,
 ) -> Result<String, LoginError> {
+    let now = deps.oidc.clock().now_unix();
     if let Some(code) = query.error {
         // The attempt is over either way: spend its state so it cannot be replayed.
         if let Some(state) = &query.state {
-            let _ = session::take_pending(deps.pending, deps.cipher, state).await;
+            let _ = session::take_pending(deps.pending, deps.cipher, state, now).await;
         }
         return Err(LoginError::Provider {
             code,
@@ -70,7 +70,7 @@ pub async fn finish_login(
         .state
         .filter(|s| !s.is_empty())
         .ok_or(LoginError::MissingState)?;
-    let pending = session::take_pending(deps.pending, deps.cipher, &state).await?;
+    let pending = session::take_pending(deps.pending, deps.cipher, &state, now).await?;
     deps.oidc.check_response_issuer(query.iss.as_deref())?;
     let code = query
         .code
@@ -78,18 +78,7 @@ pub async fn finish_login(
         .ok_or(LoginError::MissingCode)?;
     let outcome = deps.oidc.complete_login(&pending, code).await?;
 
-    let mut user = SessionUser {
-        identity: outcome.identity,
-        vault_id: session::random_token(),
-        login_at: now_unix(),
-        csrf: session::random_token(),
-        fv_user_id: None,
-        first_name: None,
-        last_name: None,
-        user_type: None,
-        orgs: Vec::new(),
-        current_org: None,
-    };
+    let mut user = SessionUser::signed_in(outcome.identity, now);
     // Who this is in Filevine, and in which orgs. A gateway hiccup does not undo a good login:
     // the profile page asks again.
     match deps.gateway.user_orgs(&outcome.tokens.access_token).await {

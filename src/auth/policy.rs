@@ -25,6 +25,17 @@ pub fn is_admin(settings: &ServiceAccountSettings, user: &SessionUser) -> bool {
         .any(|a| a.eq_ignore_ascii_case(email))
 }
 
+/// Whether `user` may see org-wide figures gathered by the service account (the dashboard's
+/// per-phase trend, from the scheduled snapshots). The service account sees every project of
+/// the org, but Filevine may show a user only the projects they are on; showing them the
+/// service account's counts would tell them about matters they cannot open. So org-wide data
+/// is for admins, who manage that connection anyway. Everything else a user sees (the table,
+/// the summary and its chart, exports) is fetched with their own token and cached per user, so
+/// Filevine's own visibility rules apply to it.
+pub fn may_see_org_wide_data(settings: &ServiceAccountSettings, user: &SessionUser) -> bool {
+    is_admin(settings, user)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -34,25 +45,15 @@ pub(crate) mod tests {
     };
 
     pub(crate) fn user(email: &str) -> SessionUser {
-        SessionUser {
-            identity: Identity {
-                issuer: "http://127.0.0.1".into(),
-                subject: "s".into(),
-                name: None,
-                email: Some(email.into()),
-                email_verified: true,
-                claims: Vec::new(),
-            },
-            vault_id: "v".into(),
-            login_at: 0,
-            csrf: "c".into(),
-            fv_user_id: None,
-            first_name: None,
-            last_name: None,
-            user_type: None,
-            orgs: Vec::new(),
-            current_org: None,
-        }
+        let identity = Identity {
+            issuer: "http://127.0.0.1".into(),
+            subject: "s".into(),
+            name: None,
+            email: Some(email.into()),
+            email_verified: true,
+            claims: Vec::new(),
+        };
+        SessionUser::signed_in(identity, 0)
     }
 
     pub(crate) fn settings(env: &[(&str, &str)]) -> Settings {

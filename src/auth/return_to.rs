@@ -152,6 +152,22 @@ mod tests {
     }
 
     #[test]
+    fn display_is_the_path_itself() {
+        // The organization chooser renders it into its hidden field.
+        let rt = ReturnTo::parse("/projects?q=a&page=2").unwrap();
+        assert_eq!(rt.to_string(), "/projects?q=a&page=2");
+        assert_eq!(ReturnTo::root().to_string(), "/");
+    }
+
+    #[test]
+    fn at_most_2048_characters() {
+        let at_cap = format!("/{}", "a".repeat(2047));
+        assert_eq!(ReturnTo::parse(&at_cap).unwrap().as_str(), at_cap);
+        let over = format!("/{}", "a".repeat(2048));
+        assert_eq!(ReturnTo::parse(&over), Err(ReturnToError::TooLong));
+    }
+
+    #[test]
     fn parse_or_root_falls_back() {
         assert_eq!(ReturnTo::parse_or_root(Some("//evil")).as_str(), "/");
         assert_eq!(ReturnTo::parse_or_root(None).as_str(), "/");

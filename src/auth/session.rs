@@ -5,7 +5,6 @@
 //! verifier and nonce: they are sealed, in a cookie of their own ([`PendingJar`]), so that a
 //! login start stores nothing.
 
-use crate::util::clock::now_unix;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
@@ -51,6 +50,23 @@ pub struct SessionUser {
 }
 
 impl SessionUser {
+    /// A user just signed in as `identity` at `login_at`, with a fresh vault key and CSRF
+    /// token; who they are in Filevine is filled in afterwards from the gateway.
+    pub fn signed_in(identity: Identity, login_at: i64) -> Self {
+        Self {
+            identity,
+            vault_id: random_token(),
+            login_at,
+            csrf: random_token(),
+            fv_user_id: None,
+            first_name: None,
+            last_name: None,
+            user_type: None,
+            orgs: Vec::new(),
+            current_org: None,
+        }
+    }
+
     /// The name to greet the user with.
     pub fn display_name(&self) -> String {
         match (&self.first_name, &self.last_name) {
@@ -133,13 +149,14 @@ impl PendingJar {
 const MAX_COOKIE_CHARS: usize = 4096;
 
 /// Remembers a login in flight (newest last, at most [`MAX_PENDING`]; expired ones dropped).
+/// `now` is the app's clock (Unix seconds), the one `pending.created_at` was read from.
 pub async fn push_pending(
     jar: &PendingJar,
     _cipher: &Cipher,
     pending: &PendingLogin,
+    now: i64,
 ) -> Result<(), LoginError> {
     let mut state = jar.state();
-    let now = now_unix();
     state
         .list
         .retain(|p| now - p.created_at <= PENDING_LOGIN_TTL.as_secs() as i64);
@@ -154,14 +171,14 @@ pub async fn push_pending(
 
 /// Finds and removes the pending login for `state`: single use (the cookie is rewritten
 /// without it), bound to this browser (its cookie), compared in constant time, refused when
-/// older than [`PENDING_LOGIN_TTL`].
+/// older than [`PENDING_LOGIN_TTL`] by the app's clock (`now`, Unix seconds).
 pub async fn take_pending(
     jar: &PendingJar,
     _cipher: &Cipher,
     state: &str,
+    now: i64,
 ) -> Result<PendingLogin, LoginError> {
     let mut jar = jar.state();
-    let now = now_unix();
     let mut found = None;
     let mut keep = Vec::with_capacity(jar.list.len());
     for p in std::mem::take(&mut jar.list) {

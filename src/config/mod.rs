@@ -46,6 +46,7 @@
 
 mod display;
 mod error;
+mod files;
 mod parse;
 mod routes;
 mod sources;
@@ -258,7 +259,8 @@ pub struct SessionSettings {
 pub struct DatabaseSettings {
     /// `sqlite:...` or `postgres://...`; may hold a password, so never log it raw.
     pub url: String,
-    /// Encrypts tokens and PATs at rest. Random in demo mode unless `FV_SECRET_KEY` is set.
+    /// Encrypts tokens and PATs at rest. In demo mode without `FV_SECRET_KEY`, a key kept next
+    /// to the demo database (`startup::demo_key`).
     pub secret_key: SecretKey,
 }
 
@@ -341,9 +343,9 @@ pub struct Overrides {
 /// `resolve`, which tests call with in-memory sources. The process environment is never changed.
 pub fn load(overrides: &Overrides) -> Result<Settings, ConfigErrors> {
     let mut errors = Vec::new();
-    let json = sources::read_config_file(overrides.config.as_deref(), &mut errors);
-    let dotenv = sources::read_dotenv_file(overrides.env_file.as_deref(), &mut errors);
-    let env = sources::read_process_env(&mut errors);
+    let json = files::read_config_file(overrides.config.as_deref(), &mut errors);
+    let dotenv = files::read_dotenv_file(overrides.env_file.as_deref(), &mut errors);
+    let env = files::read_process_env(&mut errors);
     let resolved = resolve(Sources {
         json,
         dotenv,

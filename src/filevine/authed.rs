@@ -6,6 +6,8 @@
 
 use std::{fmt, sync::Arc};
 
+use futures::future::BoxFuture;
+
 use async_trait::async_trait;
 
 use super::{
@@ -151,16 +153,7 @@ impl<S: TokenSource> AuthedGateway<S> {
 
     /// A page fetcher for walks over every page ([`super::walk::pages_after`], the summary
     /// scan, exports): owns a clone, so the future it returns is `'static`.
-    pub fn page_fetcher(
-        &self,
-        ctx: OrgContext,
-    ) -> impl Fn(
-        ProjectQuery,
-    ) -> futures::future::BoxFuture<'static, Result<ProjectPage, GatewayError>>
-           + Send
-           + Sync
-           + Clone
-           + 'static {
+    pub fn page_fetcher(&self, ctx: OrgContext) -> impl PageFetcher {
         let gw = self.clone();
         move |q: ProjectQuery| {
             let gw = gw.clone();
@@ -171,4 +164,24 @@ impl<S: TokenSource> AuthedGateway<S> {
             })
         }
     }
+}
+
+/// What walks over every page take: a cloneable function from a page's query to that page,
+/// with a `'static` future so walks can run pages concurrently on spawned tasks.
+pub trait PageFetcher:
+    Fn(ProjectQuery) -> BoxFuture<'static, Result<ProjectPage, GatewayError>>
+    + Send
+    + Sync
+    + Clone
+    + 'static
+{
+}
+
+impl<F> PageFetcher for F where
+    F: Fn(ProjectQuery) -> BoxFuture<'static, Result<ProjectPage, GatewayError>>
+        + Send
+        + Sync
+        + Clone
+        + 'static
+{
 }

@@ -3,10 +3,10 @@
 
 use std::{sync::Arc, time::Duration};
 
+use super::fair_share::FairShare;
 use async_trait::async_trait;
 use reqwest::{header, Method, StatusCode};
 use serde::de::DeserializeOwned;
-use tokio::sync::Semaphore;
 use url::Url;
 
 use super::{
@@ -50,12 +50,13 @@ pub trait Gateway: Send + Sync + 'static {
 pub struct HttpGateway {
     http: reqwest::Client,
     base: Url,
-    in_flight: Arc<Semaphore>,
+    in_flight: Arc<FairShare>,
     retry: RetryPolicy,
 }
 
 impl HttpGateway {
-    /// A client for the gateway at `base`, with at most `concurrency` calls in flight.
+    /// A client for the gateway at `base`, with at most `concurrency` calls in flight and at
+    /// most half of them for one user ([`FairShare`]).
     pub fn new(http: reqwest::Client, base: Url, concurrency: usize) -> Self {
         let mut base = base;
         if !base.path().ends_with('/') {
@@ -65,7 +66,7 @@ impl HttpGateway {
         Self {
             http,
             base,
-            in_flight: Arc::new(Semaphore::new(concurrency.clamp(1, 25))),
+            in_flight: Arc::new(FairShare::new(concurrency)),
             retry: RetryPolicy::default(),
         }
     }
@@ -129,7 +130,7 @@ impl HttpGateway {
         }
         let _permit = self
             .in_flight
-            .acquire()
+            .acquire(ctx.map(|c| c.user_id))
             .await
             .map_err(|_| GatewayError::Network("client shut down".into()))?;
         let started = std::time::Instant::now();

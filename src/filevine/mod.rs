@@ -3,12 +3,13 @@
 pub mod authed;
 pub mod client;
 pub mod error;
+pub mod fair_share;
 pub mod models;
 pub mod projects;
 pub mod retry;
 pub mod walk;
 
-pub use authed::{AuthedError, AuthedGateway, TokenSource};
+pub use authed::{AuthedError, AuthedGateway, PageFetcher, TokenSource};
 pub use client::{Gateway, HttpGateway, OrgContext};
 pub use error::GatewayError;
 pub use projects::{OrgId, Project, ProjectId, ProjectPage, ProjectQuery, SortField, SortOrder};

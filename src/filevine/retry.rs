@@ -122,4 +122,37 @@ mod tests {
             assert!(d >= p.base_delay.min(p.max_delay) / 2 || attempt == 0);
         }
     }
+
+    #[test]
+    fn a_429_without_retry_after_is_retried_after_a_backoff_any_method() {
+        let p = RetryPolicy::default();
+        let rl = GatewayError::RateLimited { retry_after: None };
+        for idempotent in [true, false] {
+            let d = p
+                .wait_before_retry(0, idempotent, &rl)
+                .expect("a 429 was not processed: repeat it, POST included");
+            assert!(d >= p.base_delay / 2 && d <= p.base_delay, "{d:?}");
+        }
+        assert_eq!(p.wait_before_retry(p.max_retries, true, &rl), None);
+        // A Retry-After of exactly the longest honoured wait is still waited out.
+        let at_cap = GatewayError::RateLimited {
+            retry_after: Some(p.max_retry_after),
+        };
+        assert_eq!(
+            p.wait_before_retry(p.max_retries - 1, true, &at_cap),
+            Some(p.max_retry_after)
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_within_half_and_whole() {
+        let p = RetryPolicy::default();
+        for attempt in 0..6 {
+            let whole = (p.base_delay * 2u32.pow(attempt)).min(p.max_delay);
+            for _ in 0..50 {
+                let d = p.backoff(attempt);
+                assert!(d >= whole / 2 && d <= whole, "attempt {attempt}: {d:?}");
+            }
+        }
+    }
 }

@@ -64,7 +64,7 @@ pub async fn run_snapshot_once(state: &AppState) -> Result<SnapshotReport, Repor
 async fn snapshot(state: &AppState) -> Result<SnapshotReport, ReportError> {
     let source = state.pat.current().ok_or(ReportError::NoPat)?;
     let account = PatAccount::resolve(state, source).await?;
-    let taken_at = time::OffsetDateTime::now_utc().unix_timestamp();
+    let taken_at = state.clock.now_unix();
     let mut orgs = Vec::new();
     for (org_id, _) in &account.orgs {
         let ctx = account.ctx(*org_id);
@@ -93,7 +93,7 @@ pub fn spawn_snapshots(state: AppState) {
         return;
     };
     tokio::spawn(async move {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = state.clock.now_unix();
         let first = match state.db.snapshot_latest().await {
             Ok(Some(t)) => {
                 let due = t.saturating_add(every.as_secs() as i64) - now;
@@ -111,7 +111,7 @@ pub fn spawn_snapshots(state: AppState) {
             }
             // Replicas sharing a database each run this loop: skip when another one has
             // recorded a snapshot within the last half interval.
-            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let now = state.clock.now_unix();
             let half = (every.as_secs() / 2) as i64;
             if let Ok(Some(latest)) = state.db.snapshot_latest().await {
                 if latest > now - half {

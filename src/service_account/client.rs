@@ -2,11 +2,9 @@
 //! endpoint, with this app's client credentials in the form body (as Filevine's specification
 //! asks), bounded retries for transient failures, and the granted scopes checked.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Duration};
 
+use crate::util::Clock;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
@@ -28,6 +26,8 @@ pub struct PatClient {
     pub attempts: u32,
     /// Wait before the first retry; doubled for each further one.
     pub backoff: Duration,
+    /// The app's clock: token renewal and the refusal memory are judged on it (tests move it).
+    pub(super) clock: Clock,
 }
 
 impl PatClient {
@@ -49,7 +49,14 @@ impl PatClient {
                 .collect(),
             attempts: 3,
             backoff: Duration::from_millis(250),
+            clock: Clock::system(),
         }
+    }
+
+    /// Judges token lifetimes on `clock` (the app's) instead of the system clock.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Requests these scopes instead of [`DEFAULT_PAT_SCOPES`].
@@ -160,10 +167,10 @@ impl PatClient {
         Ok(PatToken {
             access_token: SecretString::from(ok.access_token),
             lifetime,
-            expires_at_unix: crate::util::clock::now_unix() + lifetime.as_secs() as i64,
+            expires_at_unix: self.clock.now_unix() + lifetime.as_secs() as i64,
             granted_scopes: granted,
             missing_scopes: missing,
-            renew_at: Instant::now() + lifetime.saturating_sub(effective_margin(lifetime)),
+            renew_at: self.clock.now() + lifetime.saturating_sub(effective_margin(lifetime)),
         })
     }
 }

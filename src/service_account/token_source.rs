@@ -16,7 +16,7 @@
 
 use std::{
     sync::RwLock,
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime},
 };
 
 use secrecy::{ExposeSecret, SecretString};
@@ -64,6 +64,17 @@ pub enum PatError {
 }
 
 impl PatError {
+    /// The `outcome` label of `fv_pat_exchanges_total` (a closed set).
+    pub fn metric_outcome(&self) -> &'static str {
+        match self {
+            PatError::Rejected => "rejected",
+            PatError::Client(_) => "client",
+            PatError::Scope(_) | PatError::MissingGatewayScope { .. } => "scope",
+            PatError::Unavailable(_) => "unavailable",
+            PatError::Protocol(_) => "protocol",
+        }
+    }
+
     /// Whether asking again later may succeed without anyone changing anything.
     pub fn is_transient(&self) -> bool {
         matches!(self, PatError::Unavailable(_))
@@ -83,7 +94,7 @@ pub struct PatToken {
     /// Requested scopes the provider did not grant (a warning, not a failure).
     pub missing_scopes: Vec<String>,
     /// When the source stops handing this token out.
-    pub(super) renew_at: Instant,
+    pub(super) renew_at: SystemTime,
 }
 
 impl PatToken {
@@ -118,8 +129,8 @@ impl std::fmt::Debug for PatToken {
 /// What the minting lock guards: the last failure, so waiters do not all repeat it.
 #[derive(Default)]
 struct MintState {
-    /// A permanent refusal, remembered until the instant.
-    rejected: Option<(Instant, PatError)>,
+    /// A permanent refusal, remembered until then (on the app's clock).
+    rejected: Option<(SystemTime, PatError)>,
     /// The last transient failure and when it ended.
     failed: Option<(Instant, PatError)>,
 }
@@ -155,7 +166,7 @@ impl PatTokenSource {
             return Ok(t);
         }
         if let Some((until, e)) = &state.rejected {
-            if Instant::now() < *until {
+            if self.client.clock.now() < *until {
                 return Err(e.clone());
             }
             state.rejected = None;
@@ -167,6 +178,7 @@ impl PatTokenSource {
         }
         match self.client.exchange(&self.pat).await {
             Ok(t) => {
+                crate::metrics::pat_exchange("success");
                 state.failed = None;
                 tracing::info!(
                     lifetime_s = t.lifetime.as_secs(),
@@ -177,11 +189,13 @@ impl PatTokenSource {
                 Ok(t)
             }
             Err(e) => {
+                crate::metrics::pat_exchange(e.metric_outcome());
                 tracing::warn!(error = %e, "PAT exchange failed");
                 if e.is_transient() {
                     state.failed = Some((Instant::now(), e.clone()));
                 } else {
-                    state.rejected = Some((Instant::now() + REJECTION_MEMORY, e.clone()));
+                    let until = self.client.clock.now() + REJECTION_MEMORY;
+                    state.rejected = Some((until, e.clone()));
                 }
                 Err(e)
             }
@@ -210,7 +224,7 @@ impl PatTokenSource {
         let cache = self.cache.read().unwrap_or_else(|p| p.into_inner());
         cache
             .as_ref()
-            .filter(|t| Instant::now() < t.renew_at)
+            .filter(|t| self.client.clock.now() < t.renew_at)
             .cloned()
     }
 

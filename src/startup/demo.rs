@@ -44,6 +44,7 @@ pub(super) async fn resolve(
     oidc.client_secret = SecretString::from(secret);
     settings.gateway.url = fake.gateway_url();
     demo_service_account(&mut settings.service_account);
+    super::demo_key::keep_demo_key(&mut settings).map_err(StartupError::DemoKey)?;
     Ok((settings, fake))
 }
 

@@ -4,6 +4,7 @@
 //! shutdown signal. Background tasks start in [`jobs`]; TLS comes from [`tls`].
 
 mod demo;
+mod demo_key;
 pub mod jobs;
 mod server;
 mod tls;
@@ -44,6 +45,9 @@ pub enum StartupError {
     Fake(String),
     #[error("TLS: {0}")]
     Tls(String),
+    /// Demo mode's kept key (`startup::demo_key`) is unreadable.
+    #[error("{0}")]
+    DemoKey(String),
     /// A setting that only start-up can judge (a callback path that is one of the app's own
     /// routes): reported like any configuration error, one line per key.
     #[error("the configuration has problems.\n{0}")]
@@ -55,7 +59,7 @@ impl StartupError {
     /// else (a port in use, a provider that is down).
     pub fn exit_code(&self) -> u8 {
         match self {
-            StartupError::Config(_) => 2,
+            StartupError::Config(_) | StartupError::DemoKey(_) => 2,
             _ => 1,
         }
     }
@@ -163,6 +167,7 @@ impl Application {
             summaries: Default::default(),
             pat,
             integration,
+            exports: crate::util::slots::KeyedSlots::new(crate::state::EXPORTS_PER_USER),
         });
         let router = web::router(state.clone(), store);
         jobs::spawn_all(&state);
@@ -252,7 +257,8 @@ async fn pat_connection(
         endpoint,
         settings.oidc.client_id.clone(),
         settings.oidc.client_secret.clone(),
-    );
+    )
+    .with_clock(oidc.clock().clone());
     Ok(PatConnection::load(client, settings.service_account.pat.clone(), db, cipher).await)
 }
 

@@ -5,20 +5,8 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-pub(super) const SQLITE_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_integration (
-    id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
-    sealed_pat TEXT,
-    last4 TEXT NOT NULL,
-    email TEXT NOT NULL,
-    verified_name TEXT,
-    verified_at INTEGER,
-    token_valid_until INTEGER,
-    last_error TEXT,
-    updated_by TEXT NOT NULL,
-    updated_at INTEGER NOT NULL
-)";
-
-pub(super) const POSTGRES_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_integration (
+/// The table, in SQL both backends read alike (SQLite gives `BIGINT` integer affinity).
+pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_integration (
     id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
     sealed_pat TEXT,
     last4 TEXT NOT NULL,

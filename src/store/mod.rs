@@ -105,42 +105,30 @@ impl Db {
 
     /// Creates the tables. Idempotent, so every replica may run it at start-up.
     async fn migrate(&self) -> Result<(), DbError> {
-        match self {
-            Db::Sqlite(pool) => {
-                sqlx::query(vault::SQLITE_SCHEMA).execute(pool).await?;
-                sqlx::query(integration::SQLITE_SCHEMA)
-                    .execute(pool)
-                    .await?;
-                sqlx::query(snapshots::SQLITE_SCHEMA).execute(pool).await?;
-                self.session_store().migrate().await?;
-            }
-            Db::Postgres(pool) => {
-                // Replicas (and parallel tests) starting together race on CREATE SCHEMA/TABLE
-                // IF NOT EXISTS, which PostgreSQL can fail with a unique violation. A
-                // session-level advisory lock, held on one connection while the whole schema
-                // step runs on others, makes them take turns.
-                let mut lock = pool.acquire().await?;
-                sqlx::query("SELECT pg_advisory_lock(7059001)")
-                    .execute(&mut *lock)
-                    .await?;
-                let result = async {
-                    sqlx::query(vault::POSTGRES_SCHEMA).execute(pool).await?;
-                    sqlx::query(integration::POSTGRES_SCHEMA)
-                        .execute(pool)
-                        .await?;
-                    sqlx::query(snapshots::POSTGRES_SCHEMA)
-                        .execute(pool)
-                        .await?;
-                    self.session_store().migrate().await?;
-                    Ok::<(), DbError>(())
-                }
-                .await;
-                sqlx::query("SELECT pg_advisory_unlock(7059001)")
-                    .execute(&mut *lock)
-                    .await?;
-                result?;
-            }
+        let Db::Postgres(pool) = self else {
+            return self.create_tables().await;
+        };
+        // Replicas (and parallel tests) starting together race on CREATE SCHEMA/TABLE IF NOT
+        // EXISTS, which PostgreSQL can fail with a unique violation. A session-level advisory
+        // lock, held on one connection while the whole schema step runs on others, makes them
+        // take turns.
+        let mut lock = pool.acquire().await?;
+        sqlx::query("SELECT pg_advisory_lock(7059001)")
+            .execute(&mut *lock)
+            .await?;
+        let result = self.create_tables().await;
+        sqlx::query("SELECT pg_advisory_unlock(7059001)")
+            .execute(&mut *lock)
+            .await?;
+        result
+    }
+
+    /// Every table of ours, then tower-sessions' own.
+    async fn create_tables(&self) -> Result<(), DbError> {
+        for sql in [vault::SCHEMA, integration::SCHEMA, snapshots::SCHEMA] {
+            on_db!(self, sql, [], execute, |_| ())?;
         }
+        self.session_store().migrate().await?;
         Ok(())
     }
 

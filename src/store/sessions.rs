@@ -10,6 +10,16 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use super::Db;
 
+/// Calls the same method on whichever backend store this is.
+macro_rules! on_store {
+    ($store:expr, $s:ident => $call:expr) => {
+        match $store {
+            AnyStore::Sqlite($s) => $call,
+            AnyStore::Postgres($s) => $call,
+        }
+    };
+}
+
 /// tower-sessions store on SQLite or PostgreSQL.
 #[derive(Clone, Debug)]
 pub enum AnyStore {
@@ -26,48 +36,30 @@ impl AnyStore {
     }
 
     pub(super) async fn migrate(&self) -> Result<(), tower_sessions_sqlx_store::sqlx::Error> {
-        match self {
-            AnyStore::Sqlite(s) => s.migrate().await,
-            AnyStore::Postgres(s) => s.migrate().await,
-        }
+        on_store!(self, s => s.migrate().await)
     }
 }
 
 #[async_trait]
 impl SessionStore for AnyStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            AnyStore::Sqlite(s) => s.create(record).await,
-            AnyStore::Postgres(s) => s.create(record).await,
-        }
+        on_store!(self, s => s.create(record).await)
     }
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            AnyStore::Sqlite(s) => s.save(record).await,
-            AnyStore::Postgres(s) => s.save(record).await,
-        }
+        on_store!(self, s => s.save(record).await)
     }
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            AnyStore::Sqlite(s) => s.load(id).await,
-            AnyStore::Postgres(s) => s.load(id).await,
-        }
+        on_store!(self, s => s.load(id).await)
     }
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            AnyStore::Sqlite(s) => s.delete(id).await,
-            AnyStore::Postgres(s) => s.delete(id).await,
-        }
+        on_store!(self, s => s.delete(id).await)
     }
 }
 
 #[async_trait]
 impl ExpiredDeletion for AnyStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        match self {
-            AnyStore::Sqlite(s) => s.delete_expired().await,
-            AnyStore::Postgres(s) => s.delete_expired().await,
-        }
+        on_store!(self, s => s.delete_expired().await)
     }
 }
 

@@ -5,15 +5,8 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-pub(super) const SQLITE_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_snapshots (
-    org_id INTEGER NOT NULL,
-    taken_at INTEGER NOT NULL,
-    phase TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (org_id, taken_at, phase)
-)";
-
-pub(super) const POSTGRES_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_snapshots (
+/// The table, in SQL both backends read alike (SQLite gives `BIGINT` integer affinity).
+pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_snapshots (
     org_id BIGINT NOT NULL,
     taken_at BIGINT NOT NULL,
     phase TEXT NOT NULL,

@@ -4,8 +4,10 @@
 //!   expiry, session lifetimes, leases, caches, schedulers), so tests can move time instead of
 //!   sleeping.
 //! - [`error_chain`]: an error with its sources, for log lines.
+//! - [`slots`]: a few slots per key taken without waiting (exports per user).
 
 pub mod clock;
+pub mod slots;
 
 pub use clock::Clock;
 

@@ -14,13 +14,13 @@ use axum::{
 use tower_sessions::Session;
 
 use super::templates::{Chrome, SignedOutPage};
+use crate::web::error::AppError;
 use crate::{
     auth::{
         flow::{self, CallbackQuery, FinishDeps},
         session::{self, PendingJar},
         ReturnTo,
     },
-    error::AppError,
     state::AppState,
 };
 
@@ -56,7 +56,7 @@ pub async fn callback(
         pending: &pending,
     };
     let finished = flow::finish_login(deps, &session, query).await;
-    crate::metrics::login_finished(&finished);
+    crate::metrics::login_finished(finished.as_ref().err().map(|e| e.reason()));
     let location = finished?;
     Ok(Redirect::to(&location).into_response())
 }

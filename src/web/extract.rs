@@ -9,8 +9,8 @@ use tower_sessions::Session;
 
 use crate::{
     auth::{session, ReturnTo, SessionUser},
-    error::{login_link, AppError},
     state::AppState,
+    web::error::{login_link, AppError},
 };
 
 /// A signed-in user. Requests without one are sent to login, remembering where they were
@@ -73,7 +73,7 @@ impl FromRequestParts<AppState> for SignedIn {
             let _ = session::end(&session).await;
             return Err(to_login(here(parts)));
         }
-        crate::telemetry::note_user(&parts.extensions, &user);
+        crate::telemetry::note_user(&parts.extensions, &user.identity.subject, user.current_org);
         Ok(SignedIn { session, user })
     }
 }

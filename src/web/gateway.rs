@@ -13,11 +13,11 @@ use axum::{
 };
 
 use super::extract::{here, SignedIn};
+use crate::web::error::AppError;
 use crate::{
     auth::{ReturnTo, SessionTokens, VaultError},
-    error::AppError,
     filevine::{
-        AuthedError, AuthedGateway, GatewayError, OrgContext, Project, ProjectId, ProjectPage,
+        AuthedError, AuthedGateway, OrgContext, PageFetcher, Project, ProjectId, ProjectPage,
         ProjectQuery,
     },
     state::AppState,
@@ -76,15 +76,7 @@ impl OrgGateway {
     }
 
     /// A page fetcher for walks over every page (summary scan, export).
-    pub fn page_fetcher(
-        &self,
-    ) -> impl Fn(
-        ProjectQuery,
-    ) -> futures::future::BoxFuture<'static, Result<ProjectPage, GatewayError>>
-           + Send
-           + Sync
-           + Clone
-           + 'static {
+    pub fn page_fetcher(&self) -> impl PageFetcher {
         self.api.gw.page_fetcher(self.ctx)
     }
 }

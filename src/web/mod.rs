@@ -3,6 +3,8 @@
 pub mod assets;
 pub mod auth_pages;
 pub mod dashboard;
+pub mod error;
+pub mod error_chrome;
 pub mod extract;
 pub mod gateway;
 pub mod health;
@@ -22,9 +24,8 @@ use axum::{
 use tower_http::trace::TraceLayer;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
-use crate::{
-    auth::session::SEEN_WRITE_EVERY_SECONDS, error::AppError, state::AppState, store::AnyStore,
-};
+use self::error::AppError;
+use crate::{auth::session::SEEN_WRITE_EVERY_SECONDS, state::AppState, store::AnyStore};
 
 /// Name of the session cookie; `__Host-` under https so it cannot be set by a sibling domain.
 pub fn session_cookie_name(https: bool) -> &'static str {
@@ -83,6 +84,10 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
     };
     let router = router
         .fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error_chrome::layer,
+        ))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
             pending,

@@ -13,9 +13,9 @@ use super::{
     gateway::UserApi,
     templates::{ChooseOrgPage, Chrome, HomePage, ProfilePage},
 };
+use crate::web::error::AppError;
 use crate::{
     auth::{account, ReturnTo},
-    error::AppError,
     filevine::models::user_type_name,
     state::AppState,
     util::format_unix,

@@ -20,9 +20,9 @@ use super::{
     extract::SignedIn,
     templates::{Chrome, ErrorPage},
 };
+use crate::web::error::AppError;
 use crate::{
     auth::{policy::is_admin, SessionUser},
-    error::AppError,
     service_account::{format_unix, TestOutcome, Verified, VerifiedPat, VerifyError},
     state::AppState,
 };

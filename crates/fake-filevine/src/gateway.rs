@@ -75,7 +75,7 @@ async fn admit(
         org_id: header_str(headers, "x-fv-orgid").map(str::to_owned),
         user_id: header_str(headers, "x-fv-userid").map(str::to_owned),
     });
-    let in_flight = shared.enter_gateway();
+    let in_flight = shared.enter_gateway(header_str(headers, "x-fv-userid"));
     let latency = *lock(&shared.gateway_latency);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

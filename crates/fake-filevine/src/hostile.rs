@@ -59,6 +59,10 @@ pub(crate) struct Hostile {
     pub(crate) discovery_issuer: Option<String>,
     /// Userinfo's `sub` when set (`rp-userinfo-bad-sub-claim`).
     pub(crate) userinfo_sub: Option<String>,
+    /// Discovery does not advertise RFC 9207 (from [`super::FakeOptions::advertise_iss_parameter`]).
+    pub(crate) iss_unadvertised: bool,
+    /// Userinfo answers 503 while set.
+    pub(crate) userinfo_down: bool,
     /// ID tokens say `email_verified: false` while set (an account whose email nobody
     /// confirmed, which must not count as an admin's).
     pub(crate) emails_unverified: bool,

@@ -23,6 +23,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub mod control;
+mod control_http;
 pub mod data;
 pub mod gateway;
 mod generate;
@@ -132,7 +133,10 @@ impl FakeFilevine {
             rotation: opts.refresh_token_rotation,
             projects_per_org: opts.projects_per_org,
             keys: Mutex::new(keys),
-            hostile: Mutex::new(hostile::Hostile::default()),
+            hostile: Mutex::new(hostile::Hostile {
+                iss_unadvertised: !opts.advertise_iss_parameter,
+                ..Default::default()
+            }),
             jwks_fetches: AtomicUsize::new(0),
             userinfo_calls: AtomicUsize::new(0),
             grants: Mutex::new(Grants::default()),
@@ -143,6 +147,7 @@ impl FakeFilevine {
             fail_next: Mutex::new(None),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
+            user_in_flight: Default::default(),
             requests: Mutex::new(Vec::new()),
             secrets: Mutex::new((Vec::new(), Default::default())),
             end_sessions: Mutex::new(Vec::new()),
@@ -243,8 +248,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/fv-app/v2/Users/Me", get(gateway::users_me))
         .route("/fv-app/v2/Projects", get(gateway::projects))
         .route("/fv-app/v2/Projects/{project_id}", get(gateway::project))
-        .route("/_fake/stats", get(control::stats))
-        .route("/_fake/control", post(control::control))
+        .route("/_fake/stats", get(control_http::stats))
+        .route("/_fake/control", post(control_http::control))
         .route("/_fake/static/fake.css", get(provider::css))
         .route("/", get(provider::home))
         .with_state(shared)

@@ -40,6 +40,9 @@ pub struct FakeOptions {
     /// Additional keys (same algorithm, never used to sign) published in the JWKS next to the
     /// signing key, for the RP certification cases with several keys.
     pub extra_jwks_keys: usize,
+    /// Whether discovery advertises RFC 9207 (`authorization_response_iss_parameter_supported`).
+    /// The authorization response carries `iss` either way.
+    pub advertise_iss_parameter: bool,
 }
 
 impl Default for FakeOptions {
@@ -55,6 +58,7 @@ impl Default for FakeOptions {
             pats: vec![FakePat::demo()],
             trusted_introspection: None,
             extra_jwks_keys: 0,
+            advertise_iss_parameter: true,
         }
     }
 }

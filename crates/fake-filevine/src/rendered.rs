@@ -13,9 +13,12 @@ use super::state::lock;
 /// Most (org, fields) renderings kept; more and the oldest set is forgotten.
 const MAX_KEPT: usize = 16;
 
-/// Rendered item lists, keyed by org, the `requestedFields` text and the list they came from.
+/// Org id, address of the org's project list, `requestedFields` text.
+type Key = (i64, usize, String);
+
+/// Rendered item lists, keyed by org, the list they came from and the `requestedFields` text.
 #[derive(Default)]
-pub(crate) struct Rendered(Mutex<HashMap<(i64, usize, String), Arc<Vec<String>>>>);
+pub(crate) struct Rendered(Mutex<HashMap<Key, Arc<Vec<String>>>>);
 
 impl Rendered {
     /// Every project of `all` (one org's list, in stored order) as JSON text with `fields`.

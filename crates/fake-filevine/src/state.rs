@@ -138,6 +138,8 @@ pub(crate) struct Shared {
     pub(crate) fail_next: Mutex<Option<FailPlan>>,
     pub(crate) in_flight: AtomicUsize,
     pub(crate) max_in_flight: AtomicUsize,
+    /// Per `x-fv-userid`: calls in flight now, and the most seen at once.
+    pub(crate) user_in_flight: Mutex<HashMap<String, (usize, usize)>>,
     pub(crate) requests: Mutex<Vec<RecordedRequest>>,
     pub(crate) secrets: Mutex<(Vec<String>, HashSet<String>)>,
     pub(crate) end_sessions: Mutex<Vec<Vec<(String, String)>>>,
@@ -236,18 +238,29 @@ impl Shared {
     }
 
     /// Mark the start of a gateway call; the guard marks its end.
-    pub(crate) fn enter_gateway(self: &Arc<Self>) -> InFlight {
+    pub(crate) fn enter_gateway(self: &Arc<Self>, user_id: Option<&str>) -> InFlight {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        InFlight(self.clone())
+        if let Some(user) = user_id {
+            let mut users = lock(&self.user_in_flight);
+            let (now, max) = users.entry(user.to_owned()).or_default();
+            *now += 1;
+            *max = (*max).max(*now);
+        }
+        InFlight(self.clone(), user_id.map(str::to_owned))
     }
 }
 
-/// Decrements the in-flight gateway count when dropped (also when the client hangs up).
-pub(crate) struct InFlight(Arc<Shared>);
+/// Decrements the in-flight gateway counts when dropped (also when the client hangs up).
+pub(crate) struct InFlight(Arc<Shared>, Option<String>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if let Some(user) = &self.1 {
+            if let Some((now, _)) = lock(&self.0.user_in_flight).get_mut(user) {
+                *now -= 1;
+            }
+        }
     }
 }

@@ -150,7 +150,7 @@ impl OidcProvider {
             pkce_verifier: verifier.secret().clone(),
             return_to,
             // The session layer checks this against the system clock (src/auth/session.rs).
-            created_at: crate::util::clock::now_unix(),
+            created_at: self.clock.now_unix(),
         };
         (url, pending)
     }

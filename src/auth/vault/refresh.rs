@@ -66,7 +66,7 @@ impl Inner {
         let refreshed = lease
             .renew_while(self.refresh_with_retries(&tokens, user))
             .await;
-        crate::metrics::refresh_finished(&refreshed);
+        crate::metrics::refresh_finished(RefreshError::outcome(&refreshed));
         match refreshed {
             Ok(fresh) => {
                 let sealed = self.seal(user, &fresh);

@@ -10,10 +10,9 @@ use axum::{
 use futures::{future::BoxFuture, Stream};
 
 use crate::{
-    error::AppError,
     filevine::{AuthedError, ProjectPage, ProjectQuery},
     projects::export::Format,
-    web::gateway::OrgGateway,
+    web::{error::AppError, gateway::OrgGateway},
 };
 
 /// The export's page fetcher, as the user in their org, with the web layer's errors: a

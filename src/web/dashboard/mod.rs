@@ -21,8 +21,11 @@ use self::{
     view::{ProjectPageView, ProjectsPage, Row, SummaryView},
 };
 use super::{gateway::OrgGateway, templates::Chrome};
+use futures::StreamExt;
+
+use crate::auth::policy;
+use crate::web::error::AppError;
 use crate::{
-    error::AppError,
     filevine::{walk::Walk, ProjectId},
     projects::export::{first_query, start, Format},
     state::AppState,
@@ -69,7 +72,9 @@ pub async fn list(
             out.summary_error = Some(e.user_message().0.to_owned());
         }
     }
-    out.trend = trend::of_org(&state, gw.ctx.org_id).await;
+    if policy::may_see_org_wide_data(&state.settings.service_account, user) {
+        out.trend = trend::of_org(&state, gw.ctx.org_id).await;
+    }
     if !view.phase.is_empty() && !out.phases.contains(&view.phase) {
         out.phases.push(view.phase.clone());
     }
@@ -131,6 +136,11 @@ async fn export(
     format: Format,
 ) -> Result<Response, AppError> {
     let view = DashQuery::parse(uri.query())?;
+    // Held until the body is done or dropped (finished, failed, or the client hung up).
+    let slot = state
+        .exports
+        .try_take(&gw.api.signed.user.identity.subject)
+        .ok_or(AppError::TooManyExports(state.exports.per_key()))?;
     let known = state
         .summaries
         .cached(&view.summary_key(gw.ctx))
@@ -139,7 +149,12 @@ async fn export(
         .map(|s| s.count_for(&view.phase));
     let walk = Walk::new(state.settings.gateway.concurrency).expecting(known);
     let base = first_query(view.filters());
-    let body = start(format, base, walk, export::page_fetcher(&gw)).await?;
+    let body = start(format, base, walk, export::page_fetcher(&gw))
+        .await?
+        .map(move |chunk| {
+            let _held = &slot;
+            chunk
+        });
     tracing::info!(org_id = gw.ctx.org_id, format = ?format, known_total = ?known, "export started");
     Ok(export::response(format, gw.ctx.org_id, body))
 }

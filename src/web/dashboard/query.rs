@@ -2,8 +2,8 @@
 //! shared. Numbers out of range are clamped; words that cannot mean anything (an unknown sort
 //! column, `order=sideways`, `page=abc`) are a friendly 400, never a panic.
 
+use crate::web::error::AppError;
 use crate::{
-    error::AppError,
     filevine::{projects::TABLE_FIELDS, OrgContext, ProjectQuery, SortField, SortOrder},
     projects::{ProjectFilters, SummaryKey},
 };

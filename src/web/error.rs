@@ -7,10 +7,11 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
+use super::error_chrome::ErrorPageParts;
+use super::templates::Chrome;
 use crate::{
     auth::{LoginError, RefreshError, ReturnTo, VaultError},
     filevine::GatewayError,
-    web::templates::{Chrome, ErrorPage},
 };
 
 /// A failed request, by what the user should do next.
@@ -40,6 +41,9 @@ pub enum AppError {
     NotFound,
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// The user already runs as many exports as one person may at once.
+    #[error("too many exports at once ({0} running)")]
+    TooManyExports(usize),
     /// The database failed (down, slow, full). Handlers use `?` on store calls: wrapping
     /// every one in `.map_err(..)` would only be noise, and this one mapping decides what the
     /// user sees (a retry page, never the database's message).
@@ -99,6 +103,7 @@ impl AppError {
             AppError::ProviderUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooManyExports(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -164,8 +169,17 @@ impl IntoResponse for AppError {
                 "The page you submitted from is out of date or came from another site. Go back, reload the page and try again.".into(),
                 None,
             ),
-            AppError::NotFound => ("Page not found", "There is nothing at this address.".into(), None),
+            AppError::NotFound => (
+                "Page not found",
+                "There is nothing at this address. It may have moved, or the link was mistyped.".into(),
+                Some(("/projects".to_owned(), "Go to your projects".to_owned())),
+            ),
             AppError::BadRequest(m) => ("That request did not make sense", (*m).to_owned(), None),
+            AppError::TooManyExports(n) => (
+                "Your other exports are still running",
+                format!("You already have {n} exports downloading, as many as one person may run at once (so everyone's dashboard stays quick). Wait for one to finish, then try again."),
+                Some(("".to_owned(), "Try again".to_owned())),
+            ),
             AppError::Db(_) | AppError::Session(_) => (
                 "The app's database is not answering",
                 "Nothing was lost, and you are still signed in. Try again in a moment; if it persists, give the reference below to your administrator.".into(),
@@ -178,14 +192,22 @@ impl IntoResponse for AppError {
             ),
         };
         // An empty href is a same-document reference: the link reloads the page that failed.
-        let page = ErrorPage {
-            chrome: Chrome::anonymous(),
+        let parts = ErrorPageParts {
             title: title.to_owned(),
             message,
             action,
             reference: (status != StatusCode::NOT_FOUND).then_some(reference),
         };
-        (status, page).into_response()
+        // Anonymous here; `error_chrome` renders it again in the reader's own layout.
+        let mut response = (status, parts.clone().page(Chrome::anonymous())).into_response();
+        response.extensions_mut().insert(parts);
+        if let AppError::TooManyExports(_) = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("10"),
+            );
+        }
+        response
     }
 }
 

@@ -1,0 +1,60 @@
+//! Checks that involve several settings at once (run after every single value is parsed).
+
+use super::super::parse::is_loopback;
+use super::super::{Settings, TlsMode};
+use super::Resolver;
+
+impl Resolver {
+    /// Checks that involve several settings.
+    pub(super) fn cross_check(&mut self, s: &Settings) {
+        if !s.oidc.scopes.iter().any(|scope| scope == "offline_access") {
+            self.warnings.push(
+                "FV_SCOPES has no offline_access: Filevine issues no refresh token, so users must log in again when the access token expires".to_owned(),
+            );
+        }
+        if s.oidc.redirect_uri.path() == s.oidc.post_logout_redirect_uri.path() {
+            self.error(
+                "FV_POST_LOGOUT_REDIRECT_URI",
+                format!(
+                    "has the same path as FV_REDIRECT_URI ({})",
+                    s.oidc.redirect_uri.path()
+                ),
+                "give the callback and the post-logout landing different paths",
+            );
+        }
+        let tls = s.tls != TlsMode::Off;
+        for (key, uri) in [
+            ("FV_REDIRECT_URI", &s.oidc.redirect_uri),
+            (
+                "FV_POST_LOGOUT_REDIRECT_URI",
+                &s.oidc.post_logout_redirect_uri,
+            ),
+        ] {
+            if !is_loopback(uri) {
+                continue;
+            }
+            let port = uri.port_or_known_default();
+            if s.server.listen.port() != 0 && port != Some(s.server.listen.port()) {
+                self.warnings.push(format!(
+                    "{key} {uri} is on port {}, but FV_LISTEN is {}: fine behind a proxy, otherwise the browser will not reach it",
+                    port.unwrap_or(0),
+                    s.server.listen
+                ));
+            }
+            match (uri.scheme(), tls) {
+                ("https", false) => self.warnings.push(format!(
+                    "{key} {uri} is https but TLS is off: pass --tls-self-signed (or set FV_TLS_CERT and FV_TLS_KEY), or register an http://localhost URI"
+                )),
+                ("http", true) => self.warnings.push(format!(
+                    "{key} {uri} is http but the server speaks TLS: register an https:// URI"
+                )),
+                _ => {}
+            }
+        }
+        if s.session.idle_timeout > s.session.absolute_timeout {
+            self.warnings.push(
+                "FV_SESSION_IDLE_MINUTES is longer than FV_SESSION_ABSOLUTE_HOURS: the absolute limit always ends sessions first".to_owned(),
+            );
+        }
+    }
+}
