@@ -15,8 +15,9 @@
 //! - [`auth`]: the confidential OpenID Connect client (login, callback, logout, refresh), the
 //!   typed session, the token vault and its refresh lease, who is admin (`auth::policy`), a
 //!   session as a token source (`auth::SessionTokens`) and the profile's account view.
-//! - [`service_account`]: the PAT connection: exchange, token cache, verification, and the
-//!   integration service behind the settings page.
+//! - [`connections`]: named connections (PAT today; refresh tokens next): store, rules,
+//!   status, audit, and pools of concurrency leased in the database.
+//! - [`service_account`]: the PAT exchange, token cache and verification.
 //! - [`filevine`]: the API gateway client (trait + reqwest), models, typed errors, the
 //!   `TokenSource` trait and `AuthedGateway` (the one 401 refresh-and-retry).
 //! - [`store`]: SQLite/PostgreSQL: sessions, the token vault, the service-account connection,
@@ -28,13 +29,14 @@
 //! - [`healthcheck`]: the `healthcheck` command's probe.
 //! - [`util`]: the ground floor: the app's [`util::Clock`] and `error_chain`.
 //!
-//! The command-line commands (`check`, `pat verify`, `projects export`, `healthcheck`,
-//! `fake-filevine`) live in the binary (`src/main.rs`, `src/pat_cli.rs`,
-//! `src/projects_cli.rs`). The stand-in for Filevine is the workspace crate
+//! The command-line commands (`check`, `pat verify`, `projects export`, `connections list`,
+//! `healthcheck`, `fake-filevine`) live in the binary (`src/main.rs`, `src/pat_cli.rs`,
+//! `src/projects_cli.rs`, `src/connections_cli.rs`). The stand-in for Filevine is the workspace crate
 //! `crates/fake-filevine`, used by demo mode (`startup::demo`) and the tests only.
 
 pub mod auth;
 pub mod config;
+pub mod connections;
 pub mod crypto;
 pub mod filevine;
 pub mod healthcheck;

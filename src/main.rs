@@ -1,4 +1,5 @@
-//! The `fv-partner-app` command: serve (default), `check`, `pat verify`, `fake-filevine`.
+//! The `fv-partner-app` command: serve (default), `check`, `pat verify`, `projects export`,
+//! `connections list`, `healthcheck`, `fake-filevine`.
 
 use fake_filevine::{self as fake, FakeClient, FakeOptions};
 use std::{net::SocketAddr, process::ExitCode, time::Duration};
@@ -32,7 +33,12 @@ enum Command {
         #[command(subcommand)]
         command: PatCommand,
     },
-    /// Projects, through the service account's PAT (for cron and scripts).
+    /// The named connections (FV_PAT is `env`; admins add more on /settings/connections).
+    Connections {
+        #[command(subcommand)]
+        command: ConnectionsCommand,
+    },
+    /// Projects, through a connection (for cron and scripts).
     Projects {
         #[command(subcommand)]
         command: ProjectsCommand,
@@ -47,8 +53,16 @@ enum Command {
 /// What to do with the PAT.
 #[derive(Subcommand, Debug)]
 enum PatCommand {
-    /// Exchange FV_PAT for a token and print who it acts as, its lifetime and scopes.
-    Verify,
+    /// Exchange a connection's PAT for a token and print who it acts as, its lifetime and
+    /// scopes.
+    Verify(connections_cli::ConnectionArg),
+}
+
+/// What to do with connections.
+#[derive(Subcommand, Debug)]
+enum ConnectionsCommand {
+    /// NAME ENVIRONMENT AUTH CONCURRENCY POOL STATUS LAST_SUCCESS, one line each.
+    List(connections_cli::ListArgs),
 }
 
 /// What to do with projects.
@@ -99,8 +113,11 @@ async fn main() -> ExitCode {
         Command::Serve => serve(&cli.overrides).await,
         Command::Check => check(&cli.overrides).await,
         Command::Pat {
-            command: PatCommand::Verify,
-        } => pat_cli::verify(&cli.overrides).await,
+            command: PatCommand::Verify(args),
+        } => pat_cli::verify(&cli.overrides, args).await,
+        Command::Connections {
+            command: ConnectionsCommand::List(args),
+        } => connections_cli::list(&cli.overrides, args).await,
         Command::Projects {
             command: ProjectsCommand::Export(args),
         } => projects_cli::export(&cli.overrides, args).await,
@@ -134,6 +151,7 @@ async fn healthcheck(overrides: &Overrides) -> ExitCode {
     }
 }
 
+mod connections_cli;
 mod pat_cli;
 mod projects_cli;
 

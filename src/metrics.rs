@@ -39,6 +39,10 @@ pub const ACTIVE_SESSIONS: &str = "fv_active_sessions";
 /// Connections closed as soon as they were accepted because `FV_MAX_CONNECTIONS` were open.
 pub const CONNECTIONS_REFUSED: &str = "fv_http_connections_refused_total";
 
+/// Failed uses of a named connection, by `connection` (an admin-chosen slug, so bounded)
+/// and the `status` it left (`needs_authorization`, `unreachable`).
+pub const CONNECTION_FAILURES: &str = "fv_connection_failures_total";
+
 /// Requests refused with 429 by the per-address rate limit.
 pub const RATE_LIMITED: &str = "fv_http_rate_limited_total";
 
@@ -162,6 +166,11 @@ pub fn http_request(method: &'static str, route: &str, status: u16, elapsed: Dur
 /// A connection was refused: the connection limit was reached.
 pub fn connection_refused() {
     counter!(CONNECTIONS_REFUSED).increment(1);
+}
+
+/// A use of connection `name` failed, leaving `status`.
+pub fn connection_failure(name: &str, status: &'static str) {
+    counter!(CONNECTION_FAILURES, "connection" => name.to_owned(), "status" => status).increment(1);
 }
 
 /// A request was refused by the per-address rate limit.

@@ -1,4 +1,6 @@
-//! `fv-partner-app pat verify` (part of the binary): exchange the PAT and print who it acts as.
+//! `fv-partner-app pat verify [--connection NAME]` (part of the binary): exchange a
+//! connection's PAT and print who it acts as (default: the only connection; `FV_PAT` is the
+//! connection `env`; in demo mode with none, the stand-in's PAT).
 //!
 //! Exit codes: 0 verified; 1 the PAT, the provider or the gateway said no; 2 configuration
 //! (no PAT, invalid settings). The PAT itself is never printed, only its last four characters.
@@ -7,14 +9,101 @@ use std::process::ExitCode;
 
 use fv_partner_app::{
     config::Overrides,
-    service_account::{self, token_source::last4, VerifyError},
+    connections::{Connection, TestOutcome, ENV_CONNECTION},
+    service_account::{self, Verified, VerifyError},
     startup::Application,
+    state::AppState,
 };
 
-/// Whether a one-shot command has a PAT to act through: `FV_PAT`, or demo mode (which brings
-/// the stand-in's). Checked before start-up, so a missing PAT is exit 2 without a provider.
-pub fn has_command_pat(settings: &fv_partner_app::config::Settings) -> bool {
-    settings.service_account.pat.is_some() || settings.demo
+use super::connections_cli::{choose, Chosen, ConnectionArg};
+
+/// What was verified, and whether an email was compared.
+pub struct Checked {
+    verified: Verified,
+    email_checked: bool,
+}
+
+impl std::ops::Deref for Checked {
+    type Target = Verified;
+    fn deref(&self) -> &Verified {
+        &self.verified
+    }
+}
+
+/// A live check of connection `c` (through its pool), recorded as its status.
+async fn verify_connection(state: &AppState, c: &Connection) -> Result<Checked, ExitCode> {
+    let tail = if c.last4.is_empty() {
+        String::new()
+    } else {
+        format!(", ending in …{}", c.last4)
+    };
+    let origin = if c.read_only { " (FV_PAT)" } else { "" };
+    println!("PAT:                connection `{}`{origin}{tail}", c.name);
+    println!(
+        "Token endpoint:     {}",
+        state.oidc.summary().token_endpoint
+    );
+    let outcome = match state.connections.test(c.name.as_str()).await {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("\nProblem: {e}");
+            return Err(ExitCode::FAILURE);
+        }
+    };
+    match outcome {
+        TestOutcome::Works(verified) => Ok(Checked {
+            verified,
+            email_checked: !c.email.is_empty(),
+        }),
+        TestOutcome::NothingToTest => {
+            eprintln!("\nProblem: the connection `{}` has no usable PAT: save it again on /settings/connections.", c.name);
+            Err(ExitCode::FAILURE)
+        }
+        TestOutcome::Fails(_, e) => {
+            eprintln!("\nProblem: {e}");
+            if let VerifyError::EmailMismatch { .. } = e {
+                if c.name.as_str() == ENV_CONNECTION {
+                    eprintln!(
+                        "FV_SERVICE_ACCOUNT_EMAIL must be the email of the PAT's service account."
+                    );
+                } else {
+                    eprintln!(
+                        "The connection's email must be the email of the PAT's service account."
+                    );
+                }
+            }
+            Err(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Demo mode with no connection: the stand-in's PAT of its service account.
+async fn verify_demo_pat(
+    state: &AppState,
+    pat: secrecy::SecretString,
+) -> Result<Checked, ExitCode> {
+    let expected = state.settings.service_account.email.clone();
+    println!("PAT:                the demo stand-in's PAT of its service account");
+    println!(
+        "Token endpoint:     {}",
+        state.oidc.summary().token_endpoint
+    );
+    let source = state.connections.pat_client().source(pat);
+    match service_account::verify(&source, state.gateway.as_ref(), expected.as_deref()).await {
+        Ok(verified) => Ok(Checked {
+            verified,
+            email_checked: expected.is_some(),
+        }),
+        Err(e) => {
+            eprintln!("\nProblem: {e}");
+            if let VerifyError::EmailMismatch { .. } = e {
+                eprintln!(
+                    "FV_SERVICE_ACCOUNT_EMAIL must be the email of the PAT's service account."
+                );
+            }
+            Err(ExitCode::FAILURE)
+        }
+    }
 }
 
 /// Says that no PAT is configured and what to set; exit code 2 (configuration).
@@ -23,16 +112,15 @@ pub fn no_pat(command: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Runs `pat verify`.
-pub async fn verify(overrides: &Overrides) -> ExitCode {
+/// Runs `pat verify [--connection NAME]`.
+pub async fn verify(overrides: &Overrides, args: ConnectionArg) -> ExitCode {
     let settings = match super::load_settings(overrides) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    if !has_command_pat(&settings) {
+    if !super::connections_cli::may_have_connection(&settings).await {
         return no_pat("pat verify");
     }
-    let expected = settings.service_account.email.clone();
     let app = match Application::build_for_command(settings).await {
         Ok(app) => app,
         Err(e) => {
@@ -42,44 +130,21 @@ pub async fn verify(overrides: &Overrides) -> ExitCode {
         }
     };
     let state = app.state();
-    let (pat, described) = match state.settings.service_account.command_pat() {
-        Some(p) if state.settings.service_account.pat.is_some() => {
-            let tail = last4(&p);
-            let d = if tail.is_empty() {
-                "FV_PAT".to_owned()
-            } else {
-                format!("FV_PAT, ending in …{tail}")
-            };
-            (p, d)
-        }
-        Some(p) => (
-            p,
-            "the demo stand-in's PAT of its service account".to_owned(),
-        ),
-        None => return no_pat("pat verify"),
+    let chosen = match choose(state, args.connection.as_deref()).await {
+        Ok(c) => c,
+        Err(code) => return code,
     };
     if app.fake().is_some() {
         println!("Demo mode: verifying against the built-in stand-in (not Filevine).");
     }
-    println!("PAT:                {described}");
-    println!(
-        "Token endpoint:     {}",
-        state.oidc.summary().token_endpoint
-    );
-    let source = state.pat.client().source(pat);
-    let verified =
-        match service_account::verify(&source, state.gateway.as_ref(), expected.as_deref()).await {
-            Ok(v) => v,
-            Err(e) => {
-                eprintln!("\nProblem: {e}");
-                if let VerifyError::EmailMismatch { .. } = e {
-                    eprintln!(
-                        "FV_SERVICE_ACCOUNT_EMAIL must be the email of the PAT's service account."
-                    );
-                }
-                return ExitCode::FAILURE;
-            }
-        };
+    let verified = match chosen {
+        Chosen::Connection(c) => verify_connection(state, &c).await,
+        Chosen::DemoPat(pat) => verify_demo_pat(state, pat).await,
+    };
+    let verified = match verified {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
     println!(
         "Acts as:            {}{}",
         verified.name,
@@ -109,8 +174,8 @@ pub async fn verify(overrides: &Overrides) -> ExitCode {
         fv_partner_app::service_account::format_unix(verified.token_valid_until)
     );
     println!("Granted scopes:     {}", verified.granted_scopes.join(" "));
-    if expected.is_some() {
-        println!("Email check:        matches FV_SERVICE_ACCOUNT_EMAIL");
+    if verified.email_checked {
+        println!("Email check:        matches the connection's email");
     }
     for w in &verified.warnings {
         println!("warning: {w}");

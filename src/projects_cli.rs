@@ -1,5 +1,6 @@
 //! `fv-partner-app projects export` (part of the binary): every matching project as CSV or
-//! JSON, through the service account's PAT, so it runs unattended (cron) with only the
+//! JSON, through a connection (`--connection NAME`, default the only one; every call inside
+//! its pool), so it runs unattended (cron) with only the
 //! environment set. The file is written next to its destination and renamed when complete,
 //! so a failed run never leaves a truncated export behind.
 //!
@@ -15,13 +16,17 @@ use std::{
 
 use fv_partner_app::{
     config::Overrides,
+    filevine::AuthedGateway,
     projects::export::Format,
     reporting::{
         export::{export_to, ExportRequest},
-        PatAccount,
+        PatAccount, ReportError,
     },
     startup::Application,
+    state::AppState,
 };
+
+use super::connections_cli::{choose, Chosen};
 
 /// The export's options.
 #[derive(clap::Args, Debug)]
@@ -44,6 +49,8 @@ pub struct ExportArgs {
     /// Include archived projects.
     #[arg(long)]
     archived: bool,
+    #[command(flatten)]
+    connection: super::connections_cli::ConnectionArg,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -58,7 +65,7 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    if !super::pat_cli::has_command_pat(&settings) {
+    if !super::connections_cli::may_have_connection(&settings).await {
         return super::pat_cli::no_pat("projects export");
     }
     let app = match Application::build_for_command(settings).await {
@@ -70,12 +77,12 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
         }
     };
     let state = app.state();
-    let Some(pat) = state.settings.service_account.command_pat() else {
-        return super::pat_cli::no_pat("projects export");
+    let chosen = match choose(state, args.connection.connection.as_deref()).await {
+        Ok(c) => c,
+        Err(code) => return code,
     };
     let started = Instant::now();
-    let source = state.pat.client().source(pat);
-    let account = match PatAccount::resolve(state, source).await {
+    let (account, connection) = match account_of(state, &chosen).await {
         Ok(a) => a,
         Err(e) => {
             eprintln!("Problem: {e}");
@@ -110,7 +117,7 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
                 }
             };
             let mut out = std::io::BufWriter::new(file);
-            let r = export_to(state, &account, &request, format, &mut out, progress).await;
+            let r = export_to(&account, &request, format, &mut out, progress).await;
             drop(out);
             let r = match r {
                 Ok(done) => std::fs::rename(&partial, path).map(|_| done).map_err(|e| {
@@ -127,12 +134,26 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            let r = export_to(state, &account, &request, format, &mut out, progress).await;
+            let r = export_to(&account, &request, format, &mut out, progress).await;
             (r, "stdout".to_owned())
         }
     };
     if tty {
         eprintln!();
+    }
+    if let Some(name) = connection.as_deref() {
+        let connections = &state.connections;
+        let recorded = match &result {
+            Ok(_) => connections.record_ok(name).await,
+            Err(e) => {
+                let message = format!("Export failed: {e}");
+                let status = e.connection_status();
+                connections.record_error(name, status, &message).await
+            }
+        };
+        if let Err(e) = recorded {
+            eprintln!("warning: could not record the connection's status: {e}");
+        }
     }
     match result {
         Ok(done) => {
@@ -150,6 +171,35 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
             eprintln!("Problem: {e}");
             eprintln!("The export did not complete; no file was written.");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// The account to export as: the chosen connection (inside its pool), or the demo PAT; and
+/// the connection's name, to record its status.
+async fn account_of(
+    state: &AppState,
+    chosen: &Chosen,
+) -> Result<(PatAccount, Option<String>), ReportError> {
+    match chosen {
+        Chosen::Connection(c) => {
+            let name = c.name.to_string();
+            let account = PatAccount::of_connection(state, &name).await;
+            if let Err(e) = &account {
+                let message = format!("Export failed: {e}");
+                let status = e.connection_status();
+                let _ = state
+                    .connections
+                    .record_error(&name, status, &message)
+                    .await;
+            }
+            Ok((account?, Some(name)))
+        }
+        Chosen::DemoPat(pat) => {
+            let source = state.connections.pat_client().source(pat.clone());
+            let gw = AuthedGateway::new(state.gateway.clone(), source);
+            let account = PatAccount::resolve(gw, state.settings.gateway.concurrency).await?;
+            Ok((account, None))
         }
     }
 }

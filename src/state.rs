@@ -5,9 +5,9 @@ use std::{ops::Deref, sync::Arc};
 use crate::{
     auth::{OidcProvider, TokenVault},
     config::Settings,
+    connections::ConnectionsService,
     crypto::Cipher,
     filevine::Gateway,
-    service_account::{IntegrationService, PatConnection},
     store::Db,
     util::Clock,
 };
@@ -30,10 +30,9 @@ pub struct AppInner {
     pub https: bool,
     /// Briefly cached dashboard summaries (projects per phase), see [`crate::projects::summary`].
     pub summaries: crate::projects::SummaryCache,
-    /// The service-account (PAT) connection: `pat.current()` gives the token source.
-    pub pat: Arc<PatConnection>,
-    /// Verify, save, remove and test the service-account connection (the settings page).
-    pub integration: Arc<IntegrationService>,
+    /// The named connections (`FV_PAT` as `env`, the ones admins saved): their token
+    /// sources, pools, status and audit log.
+    pub connections: Arc<ConnectionsService>,
     /// Exports running per signed-in user ([`EXPORTS_PER_USER`] at most), so one person's
     /// downloads cannot take every gateway permit.
     pub exports: crate::util::slots::KeyedSlots,

@@ -163,7 +163,7 @@ async fn metrics_count_refreshes_and_pat_exchanges_by_outcome() {
     app.advance_clock(std::time::Duration::from_secs(1200));
     assert_eq!(b.get(&app.url("/profile")).await.status(), StatusCode::OK);
     assert_eq!(app.control().token_calls("refresh_token"), 1);
-    let client = app.state.pat.client();
+    let client = app.state.connections.pat_client();
     client
         .source(SecretString::from(fake_filevine::DEMO_PAT))
         .token()

@@ -62,7 +62,7 @@ fn logs_text() -> String {
 // ------------------------------------------------------------------ helpers
 
 fn client_of(app: &TestApp) -> PatClient {
-    let mut c = app.state.pat.client().clone();
+    let mut c = app.state.connections.pat_client().clone();
     c.backoff = Duration::from_millis(20);
     c
 }
@@ -84,7 +84,7 @@ async fn signed_in(app: &TestApp, sub: &str) -> Browser {
 }
 
 async fn settings_html(app: &TestApp, b: &Browser) -> (StatusCode, String) {
-    let r = b.get(&app.url("/settings/integration")).await;
+    let r = b.get(&app.url("/settings/connections")).await;
     (r.status(), r.text().await.unwrap())
 }
 
@@ -241,7 +241,7 @@ async fn non_admin_gets_403_and_no_form() {
     assert!(html.contains("administrators"), "{html}");
     assert!(!html.contains("name=\"pat\""), "{html}");
     assert!(
-        !html.contains("/settings/integration"),
+        !html.contains("href=\"/settings/connections\""),
         "no Settings link: {html}"
     );
     // Posting is refused too, even with a valid CSRF token.
@@ -249,10 +249,11 @@ async fn non_admin_gets_403_and_no_form() {
     let csrf = csrf_of(&home);
     let r = ben
         .post_form(
-            &app.url("/settings/integration"),
+            &app.url("/settings/connections"),
             &[
                 ("csrf", &csrf),
                 ("action", "verify"),
+                ("name", "default"),
                 ("pat", DEMO_PAT),
                 ("email", BOT_EMAIL),
             ],
@@ -261,7 +262,7 @@ async fn non_admin_gets_403_and_no_form() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.control().token_calls(PAT_GRANT), 0);
     // Signed out: sent to login.
-    let r = app.browser().get(&app.url("/settings/integration")).await;
+    let r = app.browser().get(&app.url("/settings/connections")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
@@ -271,7 +272,7 @@ async fn admin_sees_settings_link_and_form() {
     let app = spawn_app(admin_opts()).await;
     let ada = signed_in(&app, ADA).await;
     let home = ada.get(&app.url("/")).await.text().await.unwrap();
-    assert!(home.contains("href=\"/settings/integration\""), "{home}");
+    assert!(home.contains("href=\"/settings/connections\""), "{home}");
     let (status, html) = settings_html(&app, &ada).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -291,10 +292,11 @@ async fn verify_with_the_wrong_email_is_refused() {
     let csrf = csrf_of(&html);
     let r = ada
         .post_form(
-            &app.url("/settings/integration"),
+            &app.url("/settings/connections"),
             &[
                 ("csrf", &csrf),
                 ("action", "verify"),
+                ("name", "default"),
                 ("pat", DEMO_PAT),
                 ("email", "ada@lovelace-law.example"),
             ],
@@ -308,12 +310,18 @@ async fn verify_with_the_wrong_email_is_refused() {
     // Nothing is waiting to be saved.
     let r = ada
         .post_form(
-            &app.url("/settings/integration"),
-            &[("csrf", &csrf), ("action", "save")],
+            &app.url("/settings/connections"),
+            &[("csrf", &csrf), ("action", "save"), ("name", "default")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(app.state.db.integration_get().await.unwrap().is_none());
+    assert!(app
+        .state
+        .db
+        .connection_get("default")
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]
@@ -324,10 +332,11 @@ async fn a_refused_pat_is_explained_on_the_page() {
     let csrf = csrf_of(&settings_html(&app, &ada).await.1);
     let r = ada
         .post_form(
-            &app.url("/settings/integration"),
+            &app.url("/settings/connections"),
             &[
                 ("csrf", &csrf),
                 ("action", "verify"),
+                ("name", "default"),
                 ("pat", WRONG_PAT),
                 ("email", BOT_EMAIL),
             ],
@@ -352,23 +361,27 @@ async fn verify_save_reload_remove_without_leaking_the_pat() {
     let (c, a) = form("verify");
     let r = ada
         .post_form(
-            &app.url("/settings/integration"),
+            &app.url("/settings/connections"),
             &[
                 ("csrf", &c),
                 ("action", a),
+                ("name", "default"),
                 ("pat", DEMO_PAT),
                 ("email", "Reporting-Bot@lovelace-law.example"),
             ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()[header::LOCATION], "/settings/integration");
+    assert_eq!(r.headers()[header::LOCATION], "/settings/connections");
     let (_, html) = settings_html(&app, &ada).await;
     assert!(html.contains("Verified: ready to save"), "{html}");
     assert!(html.contains("Reporting Bot"), "{html}");
     assert!(html.contains("Service account"), "{html}");
     assert!(!html.contains(DEMO_PAT));
-    assert!(app.state.pat.current().is_none(), "not current before Save");
+    assert!(
+        app.state.connections.source("default").is_none(),
+        "not current before Save"
+    );
     assert!(
         !contains(&db_bytes(&app), DEMO_PAT),
         "PAT in the session store"
@@ -378,21 +391,31 @@ async fn verify_save_reload_remove_without_leaking_the_pat() {
     let (c, a) = form("save");
     let r = ada
         .post_form(
-            &app.url("/settings/integration"),
-            &[("csrf", &c), ("action", a)],
+            &app.url("/settings/connections"),
+            &[("csrf", &c), ("action", a), ("name", "default")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = settings_html(&app, &ada).await;
     assert!(html.contains("Saved."), "{html}");
     assert!(html.contains("ending in …cdef"), "{html}");
-    assert!(html.contains("Token valid until"), "{html}");
+    assert!(html.contains("<code>ok</code>"), "{html}");
     assert!(!html.contains(DEMO_PAT));
     assert!(!html.contains("Verified: ready to save"));
-    let row = app.state.db.integration_get().await.unwrap().unwrap();
+    let row = app
+        .state
+        .db
+        .connection_get("default")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(row.last4, "cdef");
     assert_eq!(row.updated_by, "ada@lovelace-law.example");
-    let source = app.state.pat.current().expect("current after Save");
+    let source = app
+        .state
+        .connections
+        .source("default")
+        .expect("current after Save");
     source.token().await.unwrap();
     // Reload: the flash is gone, the connection stays.
     let (_, html) = settings_html(&app, &ada).await;
@@ -401,22 +424,29 @@ async fn verify_save_reload_remove_without_leaking_the_pat() {
 
     // Test connection: works, then records the error once the PAT is refused.
     let (c, a) = form("test");
-    let test = [("csrf", c.as_str()), ("action", a)];
+    let test = [("csrf", c.as_str()), ("action", a), ("name", "default")];
     let r = ada
-        .post_form(&app.url("/settings/integration"), &test)
+        .post_form(&app.url("/settings/connections"), &test)
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = settings_html(&app, &ada).await;
     assert!(html.contains("The connection works"), "{html}");
-    app.state.pat.set(
-        fv_partner_app::service_account::PatOrigin::Stored,
-        Some(SecretString::from(WRONG_PAT)),
-    );
-    ada.post_form(&app.url("/settings/integration"), &test)
+    app.state
+        .connections
+        .put_pat("default", SecretString::from(WRONG_PAT), BOT_EMAIL, "test")
+        .await
+        .unwrap();
+    ada.post_form(&app.url("/settings/connections"), &test)
         .await;
     let (_, html) = settings_html(&app, &ada).await;
     assert!(html.contains("The connection test failed"), "{html}");
-    let row = app.state.db.integration_get().await.unwrap().unwrap();
+    let row = app
+        .state
+        .db
+        .connection_get("default")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(row.last_error.unwrap().contains("refused"));
 
     let bytes = db_bytes(&app);
@@ -431,16 +461,22 @@ async fn verify_save_reload_remove_without_leaking_the_pat() {
     let (c, a) = form("remove");
     let r = ada
         .post_form(
-            &app.url("/settings/integration"),
-            &[("csrf", &c), ("action", a)],
+            &app.url("/settings/connections"),
+            &[("csrf", &c), ("action", a), ("name", "default")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = settings_html(&app, &ada).await;
     assert!(html.contains("Not connected"), "{html}");
     assert!(!html.contains("…cdef"));
-    assert!(app.state.pat.current().is_none());
-    assert!(app.state.db.integration_get().await.unwrap().is_none());
+    assert!(app.state.connections.source("default").is_none());
+    assert!(app
+        .state
+        .db
+        .connection_get("default")
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]
@@ -453,13 +489,18 @@ async fn a_saved_pat_survives_a_restart_on_the_same_database() {
         vec![
             ("csrf", csrf.as_str()),
             ("action", "verify"),
+            ("name", "default"),
             ("pat", DEMO_PAT),
             ("email", BOT_EMAIL),
         ],
-        vec![("csrf", csrf.as_str()), ("action", "save")],
+        vec![
+            ("csrf", csrf.as_str()),
+            ("action", "save"),
+            ("name", "default"),
+        ],
     ] {
         let r = ada
-            .post_form(&app.url("/settings/integration"), &form)
+            .post_form(&app.url("/settings/connections"), &form)
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
     }
@@ -477,8 +518,8 @@ async fn a_saved_pat_survives_a_restart_on_the_same_database() {
         .unwrap();
     let source = second
         .state()
-        .pat
-        .current()
+        .connections
+        .source("default")
         .expect("loaded from the database");
     assert_eq!(source.last4(), "cdef");
     source.token().await.unwrap();
@@ -492,10 +533,11 @@ async fn posts_without_the_csrf_token_are_refused() {
     for csrf in ["", "not-the-token"] {
         let r = ada
             .post_form(
-                &app.url("/settings/integration"),
+                &app.url("/settings/connections"),
                 &[
                     ("csrf", csrf),
                     ("action", "verify"),
+                    ("name", "default"),
                     ("pat", DEMO_PAT),
                     ("email", BOT_EMAIL),
                 ],
@@ -514,24 +556,24 @@ async fn a_pat_from_the_environment_is_read_only() {
     opts.extra_env
         .push(("FV_SERVICE_ACCOUNT_EMAIL".into(), BOT_EMAIL.into()));
     let app = spawn_app(opts).await;
-    assert!(app.state.pat.current().is_some());
+    assert!(app.state.connections.source("env").is_some());
     let ada = signed_in(&app, ADA).await;
     let (status, html) = settings_html(&app, &ada).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Configured from the environment"), "{html}");
     assert!(html.contains("ending in …cdef"), "{html}");
     assert!(html.contains(BOT_EMAIL));
-    assert!(!html.contains("name=\"pat\""), "no form: {html}");
+    assert!(!html.contains("id=\"pat-env\""), "no form: {html}");
     assert!(!html.contains(DEMO_PAT));
     let csrf = csrf_of(&html);
     let r = ada
         .post_form(
-            &app.url("/settings/integration"),
-            &[("csrf", &csrf), ("action", "remove")],
+            &app.url("/settings/connections"),
+            &[("csrf", &csrf), ("action", "remove"), ("name", "env")],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert!(app.state.pat.current().is_some());
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(app.state.connections.source("env").is_some());
 }
 
 // ------------------------------------------------------------------ pat verify

@@ -91,17 +91,22 @@ async fn the_service_account_pat_is_stored_sealed_and_followed_by_every_replica(
     )
     .await;
     let (a, b) = (&apps[0], &apps[1]);
-    a.state.db.integration_delete().await.unwrap();
+    a.state.db.connection_delete("default").await.unwrap();
     // Saved on replica A through the app's own service, as the settings page does.
+    let draft = fv_partner_app::connections::Draft {
+        name: "default".into(),
+        email: REPORTING_BOT.email.into(),
+        ..Default::default()
+    };
     let verified = a
         .state
-        .integration
-        .verify(SecretString::from(DEMO_PAT), REPORTING_BOT.email)
+        .connections
+        .verify(draft, SecretString::from(DEMO_PAT))
         .await
         .unwrap();
     a.state
-        .integration
-        .save(verified, "ada@lovelace-law.example")
+        .connections
+        .save_verified(verified, "ada@lovelace-law.example")
         .await
         .unwrap();
     // What PostgreSQL holds, read with SQL rather than through the app's store: the PAT in
@@ -110,34 +115,34 @@ async fn the_service_account_pat_is_stored_sealed_and_followed_by_every_replica(
         panic!("the replicas share PostgreSQL")
     };
     let (raw, sealed): (String, String) = sqlx::query_as(
-        "SELECT row_to_json(i)::text, i.sealed_pat FROM fv_integration i WHERE id = 1",
+        "SELECT row_to_json(c)::text, c.sealed_secret FROM fv_connections c WHERE name = 'default'",
     )
     .fetch_one(pool)
     .await
     .unwrap();
     assert!(!raw.contains(DEMO_PAT), "the PAT is stored in clear: {raw}");
-    let row = a.state.db.integration_get().await.unwrap().unwrap();
+    let row = a.state.db.connection_get("default").await.unwrap().unwrap();
     assert_eq!(row.last4, &DEMO_PAT[DEMO_PAT.len() - 4..]);
     let opened = a
         .state
         .cipher
         .open_bytes(
-            fv_partner_app::service_account::PAT_PURPOSE,
-            fv_partner_app::service_account::PAT_ROW,
+            fv_partner_app::connections::SECRET_PURPOSE,
+            &[&fv_partner_app::connections::secret_row("default")],
             &sealed,
         )
         .unwrap();
     assert_eq!(opened, DEMO_PAT.as_bytes());
     // Replica B, which nobody told, starts using it within seconds...
-    let b_pat = || b.state.pat.current().map(|s| s.last4());
+    let b_pat = || b.state.connections.source("default").map(|s| s.last4());
     eventually("replica B picks up the saved PAT", || {
         b_pat().as_deref() == Some(&row.last4)
     })
     .await;
     // ...and stops when A removes it.
     a.state
-        .integration
-        .remove("ada@lovelace-law.example")
+        .connections
+        .remove("default", "ada@lovelace-law.example")
         .await
         .unwrap();
     eventually("replica B drops the removed PAT", || b_pat().is_none()).await;

@@ -7,11 +7,7 @@ use fake_filevine::{FakeFilevine, FakeOptions, ProjectFilter, DEMO_PAT};
 use std::process::Command;
 
 use common::*;
-use fv_partner_app::{
-    reporting::{run_snapshot_once, ReportError},
-    service_account::{PatOrigin, PAT_PURPOSE},
-    store::IntegrationRow,
-};
+use fv_partner_app::reporting::{run_snapshot_once, ReportError};
 use secrecy::SecretString;
 
 const ORG: i64 = 5001;
@@ -124,30 +120,19 @@ fn export_with_an_unknown_org_names_the_orgs() {
     assert!(e.contains("4242") && e.contains("#5001"), "{e}");
 }
 
-/// Makes `pat` the saved connection, as Save on the settings page leaves it: sealed in the
-/// database (keeping the rest of an existing row) and live. Every replica follows the row, so
-/// a live PAT without its row would not stay.
+/// Makes `pat` the saved connection `default`, as Save on the settings page leaves it
+/// (without the verification, so a refused PAT can be saved too): sealed and live.
 async fn use_pat(app: &TestApp, pat: &str) {
-    let db = &app.state.db;
-    let mut row = db
-        .integration_get()
-        .await
-        .unwrap()
-        .unwrap_or(IntegrationRow {
-            email: "reporting-bot@lovelace-law.example".into(),
-            updated_by: "test".into(),
-            ..Default::default()
-        });
-    row.sealed_pat = Some(app.state.cipher.seal_bytes(
-        PAT_PURPOSE,
-        fv_partner_app::service_account::PAT_ROW,
-        pat.as_bytes(),
-    ));
-    row.updated_at += 1;
-    db.integration_put(&row).await.unwrap();
     app.state
-        .pat
-        .set(PatOrigin::Stored, Some(SecretString::from(pat.to_owned())));
+        .connections
+        .put_pat(
+            "default",
+            SecretString::from(pat.to_owned()),
+            "reporting-bot@lovelace-law.example",
+            "test",
+        )
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -179,21 +164,16 @@ async fn a_snapshot_records_the_per_phase_counts_with_nobody_signed_in() {
 #[tokio::test]
 async fn a_refused_pat_is_recorded_not_a_crash() {
     let app = spawn_app(TestOptions::default()).await;
-    app.state
-        .db
-        .integration_put(&IntegrationRow {
-            last4: "4d".into(),
-            email: "reporting-bot@lovelace-law.example".into(),
-            updated_by: "test".into(),
-            updated_at: 1,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
     use_pat(&app, WRONG_PAT).await;
     let err = run_snapshot_once(&app.state).await.unwrap_err();
     assert!(matches!(err, ReportError::Pat(_)), "{err:?}");
-    let row = app.state.db.integration_get().await.unwrap().unwrap();
+    let row = app
+        .state
+        .db
+        .connection_get("default")
+        .await
+        .unwrap()
+        .unwrap();
     let last = row.last_error.unwrap_or_default();
     assert!(last.contains("Scheduled snapshot failed"), "{last}");
     assert!(!last.contains(WRONG_PAT));

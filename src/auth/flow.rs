@@ -38,6 +38,37 @@ pub async fn start_login(
     Ok(url)
 }
 
+/// Starts an admin's authorization of the refresh-token connection `name`: a pending login
+/// (PKCE, `state`, `nonce`, in this browser's pending-login cookie) marked as a connection
+/// authorization, and the provider URL (the same registered callback as sign-in).
+pub async fn start_connection_authorization(
+    oidc: &OidcProvider,
+    pending_jar: &session::PendingJar,
+    cipher: &Cipher,
+    name: &str,
+) -> Result<Url, LoginError> {
+    let (url, mut pending) = oidc.begin_login(ReturnTo::parse_or_root(None));
+    pending.connection = Some(name.to_owned());
+    session::push_pending(pending_jar, cipher, &pending, oidc.clock().now_unix()).await?;
+    Ok(url)
+}
+
+/// How a callback ended.
+pub enum Finished {
+    /// A sign-in: send the browser here.
+    SignedIn(String),
+    /// An authorization of a refresh-token connection: nobody was signed in; the tokens are
+    /// for the connection.
+    Connection(Box<ConnectionAuthorization>),
+}
+
+/// What an admin's Save & authorize brought back for the connection `name`.
+pub struct ConnectionAuthorization {
+    pub name: String,
+    pub tokens: super::tokens::TokenSet,
+    pub identity: super::oidc::Identity,
+}
+
 /// What the app needs besides the provider to finish a login.
 pub struct FinishDeps<'a> {
     pub oidc: &'a OidcProvider,
@@ -54,7 +85,7 @@ pub async fn finish_login(
     deps: FinishDeps<'_>,
     session: &Session,
     query: CallbackQuery,
-) -> Result<String, LoginError> {
+) -> Result<Finished, LoginError> {
     let now = deps.oidc.clock().now_unix();
     if let Some(code) = query.error {
         // The attempt is over either way: spend its state so it cannot be replayed.
@@ -77,6 +108,13 @@ pub async fn finish_login(
         .filter(|c| !c.is_empty())
         .ok_or(LoginError::MissingCode)?;
     let outcome = deps.oidc.complete_login(&pending, code).await?;
+    if let Some(name) = pending.connection.clone() {
+        return Ok(Finished::Connection(Box::new(ConnectionAuthorization {
+            name,
+            tokens: outcome.tokens,
+            identity: outcome.identity,
+        })));
+    }
 
     let mut user = SessionUser::signed_in(outcome.identity, now);
     // Who this is in Filevine, and in which orgs. A gateway hiccup does not undo a good login:
@@ -103,9 +141,9 @@ pub async fn finish_login(
     if user.orgs.len() > 1 && user.current_org.is_none() {
         let rt: String =
             url::form_urlencoded::byte_serialize(pending.return_to.as_str().as_bytes()).collect();
-        return Ok(format!("/org?return_to={rt}"));
+        return Ok(Finished::SignedIn(format!("/org?return_to={rt}")));
     }
-    Ok(pending.return_to.as_str().to_owned())
+    Ok(Finished::SignedIn(pending.return_to.as_str().to_owned()))
 }
 
 /// Copies GetUserOrgsWithToken into the session user; a single org is chosen for them, several

@@ -19,7 +19,6 @@ use crate::{
         export::{first_query, start, Format},
         ProjectFilters,
     },
-    state::AppState,
 };
 
 /// What to export.
@@ -55,7 +54,6 @@ pub struct ExportDone {
 /// Streams every matching project into `out` in `format`; `progress` is called with the rows
 /// fetched so far after each page. On error `out` holds a partial file: the caller discards it.
 pub async fn export_to<W: Write>(
-    state: &AppState,
     account: &PatAccount,
     request: &ExportRequest,
     format: Format,
@@ -67,10 +65,7 @@ pub async fn export_to<W: Write>(
     let base = first_query(request.filters());
     let fetched = Arc::new(AtomicUsize::new(0));
     let counter = fetched.clone();
-    let (gw, walk) = (
-        account.gw.clone(),
-        Walk::new(state.settings.gateway.concurrency),
-    );
+    let (gw, walk) = (account.gw.clone(), Walk::new(account.concurrency));
     let body = start(format, base, walk, move |q: ProjectQuery| {
         let (gw, counter) = (gw.clone(), counter.clone());
         async move {

@@ -1,14 +1,12 @@
-//! Reporting through the service account (PAT), with nobody signed in: the
+//! Reporting through a connection ([`crate::connections`]), with nobody signed in: the
 //! `projects export` command ([`export`]) and the scheduled per-phase snapshots
-//! ([`snapshot`]) that feed the dashboard's trend chart.
+//! ([`snapshot`], every connection's orgs) that feed the dashboard's trend chart.
 //!
-//! Both act as the PAT's own Filevine user in its organizations, so they keep working when
-//! every user session has expired.
+//! Both act as the connection's own Filevine user in its organizations, so they keep working
+//! when every user session has expired, and every call takes a permit of its pool.
 
 pub mod export;
 pub mod snapshot;
-
-use std::sync::Arc;
 
 use crate::{
     filevine::{models::FvOrg, AuthedError, AuthedGateway, GatewayError, OrgContext},
@@ -16,15 +14,18 @@ use crate::{
     state::AppState,
 };
 
-pub use snapshot::{run_snapshot_once, spawn_snapshots, SnapshotReport};
+pub use snapshot::{run_snapshot_once, run_snapshots, spawn_snapshots, SnapshotReport};
 
 /// Why reporting work failed. Messages never carry the PAT or a token.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error(
-        "no personal access token is configured (set FV_PAT, or save one on /settings/integration)"
+        "no personal access token is configured (set FV_PAT, or save a connection on /settings/connections)"
     )]
     NoPat,
+    /// No such connection, or one that cannot be used; the message says which exist.
+    #[error("{0}")]
+    Connection(String),
     #[error(transparent)]
     Pat(#[from] PatError),
     #[error("the gateway refused the service account's request: {0}")]
@@ -37,6 +38,19 @@ pub enum ReportError {
     Io(#[from] std::io::Error),
 }
 
+impl ReportError {
+    /// The status a connection is left in by this failure.
+    pub fn connection_status(&self) -> crate::connections::Status {
+        use crate::connections::{status_of_gateway, status_of_pat, Status};
+        match self {
+            ReportError::Pat(p) => status_of_pat(p),
+            ReportError::Gateway(g) => status_of_gateway(g),
+            ReportError::NoPat | ReportError::Connection(_) => Status::NeedsAuthorization,
+            ReportError::Org(_) | ReportError::Db(_) | ReportError::Io(_) => Status::Unreachable,
+        }
+    }
+}
+
 impl From<AuthedError<PatError>> for ReportError {
     fn from(e: AuthedError<PatError>) -> Self {
         match e {
@@ -46,28 +60,50 @@ impl From<AuthedError<PatError>> for ReportError {
     }
 }
 
-/// Who the PAT acts as: its Filevine user id and `(id, name)` of its organizations.
+/// Who a connection acts as: its Filevine user id and `(id, name)` of its organizations.
 #[derive(Clone)]
 pub struct PatAccount {
-    /// The gateway with the PAT's tokens.
+    /// The gateway with the connection's tokens (inside its pool).
     pub gw: AuthedGateway<PatTokenSource>,
     pub user_id: i64,
     pub orgs: Vec<(i64, String)>,
+    /// Pages fetched at once by walks: the level of the connection's pool.
+    pub concurrency: usize,
 }
 
 impl PatAccount {
     /// Mints a token (one retry after a 401) and asks the gateway who it is.
     pub async fn resolve(
-        state: &AppState,
-        source: Arc<PatTokenSource>,
+        gw: AuthedGateway<PatTokenSource>,
+        concurrency: usize,
     ) -> Result<Self, ReportError> {
-        let gw = AuthedGateway::new(state.gateway.clone(), source);
         let info = gw.user_orgs().await?;
         Ok(Self {
             gw,
             user_id: info.user.user_id.native,
             orgs: info.orgs.into_iter().map(FvOrg::into_id_and_name).collect(),
+            concurrency,
         })
+    }
+
+    /// The account of the connection `name`: its gateway inside its pool.
+    pub async fn of_connection(state: &AppState, name: &str) -> Result<Self, ReportError> {
+        let connections = &state.connections;
+        let c = connections.get(name).await?.ok_or_else(|| {
+            ReportError::Connection(format!("there is no connection named `{name}`"))
+        })?;
+        if c.auth == crate::connections::AuthKind::RefreshToken {
+            return Err(ReportError::Connection(format!(
+                "the connection `{name}` is a refresh-token connection, which cannot act from here yet in this version: use a PAT connection"
+            )));
+        }
+        let level = connections.pool_level(&c).await?;
+        let gw = connections.gateway_for(&c).await?.ok_or_else(|| {
+            ReportError::Connection(format!(
+                "the connection `{name}` has no usable secret: save it again on /settings/connections"
+            ))
+        })?;
+        Self::resolve(gw, usize::from(level)).await
     }
 
     /// The org to work in: `requested` if the PAT's user is in it, else the only org.

@@ -1,9 +1,10 @@
-//! The scheduled snapshot: every `FV_SNAPSHOT_MINUTES` (default 15; 0 turns it off) the
-//! service account counts each of its orgs' projects per phase (archived included) and
-//! records the counts in `fv_snapshots`. Nobody needs to be signed in; with no PAT the job
-//! sleeps. The first run comes shortly after start, or when the interval since the newest
+//! The scheduled snapshot: every `FV_SNAPSHOT_MINUTES` (default 15; 0 turns it off) each
+//! connection counts its orgs' projects per phase (archived included) and records the counts
+//! in `fv_snapshots`. Nobody needs to be signed in; with no connection the job sleeps, and a
+//! connection that needs authorization is skipped (logged, counted in a metric, shown on the
+//! settings page). The first run comes shortly after start, or when the interval since the newest
 //! stored snapshot has passed, so a restart neither skips nor doubles a snapshot. A failure
-//! is logged and recorded as the connection's last error; the job carries on.
+//! is logged and recorded as the connection's status and last error; the job carries on.
 
 use std::time::Duration;
 
@@ -21,6 +22,8 @@ pub struct SnapshotReport {
     pub taken_at: i64,
     /// `(org_id, [(phase, count)])`.
     pub orgs: Vec<(i64, Vec<(String, i64)>)>,
+    /// Connections skipped because they need authorization.
+    pub skipped: Vec<String>,
 }
 
 /// The interval from `FV_SNAPSHOT_MINUTES` (`None`: off).
@@ -38,51 +41,117 @@ pub fn interval_from_env() -> Option<Duration> {
     (minutes > 0).then(|| Duration::from_secs(minutes * 60))
 }
 
-/// Takes one snapshot of every org of the current PAT. Records a failure as the connection's
-/// last error (and logs it) before returning it.
+/// Takes one snapshot of every org of every usable connection (an org seen by several
+/// connections is counted once, through the first by name). A connection that needs
+/// authorization is skipped and named in the report; each connection's outcome is recorded as
+/// its status. Fails only when no connection could take its snapshot: with the first error.
 pub async fn run_snapshot_once(state: &AppState) -> Result<SnapshotReport, ReportError> {
-    let result = snapshot(state).await;
-    match &result {
-        Ok(r) => {
-            tracing::info!(orgs = r.orgs.len(), "reporting snapshot recorded");
-            if let Err(e) = state.db.integration_set_status(None, None).await {
-                tracing::warn!(error = %e, "could not clear the connection's last error");
-            }
+    run_snapshots(state, None).await
+}
+
+/// [`run_snapshot_once`] for the connections named in `only` (all when `None`).
+pub async fn run_snapshots(
+    state: &AppState,
+    only: Option<&[String]>,
+) -> Result<SnapshotReport, ReportError> {
+    let mut all = state.connections.list().await?;
+    if let Some(names) = only {
+        all.retain(|c| names.iter().any(|n| n == c.name.as_str()));
+    }
+    if all.is_empty() {
+        return Err(ReportError::NoPat);
+    }
+    let taken_at = state.clock.now_unix();
+    let mut report = SnapshotReport {
+        taken_at,
+        orgs: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let mut first_error = None;
+    let mut succeeded = false;
+    for c in &all {
+        let name = c.name.as_str();
+        if c.auth == crate::connections::AuthKind::RefreshToken {
+            // Their token source is the next step (see the connections module); until then
+            // they are neither used nor marked as failing.
+            tracing::debug!(
+                connection = name,
+                "snapshot: refresh-token connections cannot act yet"
+            );
+            continue;
         }
-        Err(ReportError::NoPat) => {}
-        Err(e) => {
-            tracing::warn!(error = %e, "reporting snapshot failed");
-            let message = format!("Scheduled snapshot failed: {e}");
-            if let Err(db) = state.db.integration_set_status(Some(&message), None).await {
-                tracing::warn!(error = %db, "could not record the snapshot failure");
+        if c.needs_authorization() {
+            tracing::warn!(
+                connection = name,
+                "snapshot skipped: the connection needs authorization"
+            );
+            crate::metrics::connection_failure(name, "skipped");
+            report.skipped.push(name.to_owned());
+            continue;
+        }
+        match snapshot(state, name, &mut report).await {
+            Ok(()) => {
+                succeeded = true;
+                log_db(state.connections.record_ok(name).await);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, connection = name, "reporting snapshot failed");
+                let message = format!("Scheduled snapshot failed: {e}");
+                let status = e.connection_status();
+                log_db(state.connections.record_error(name, status, &message).await);
+                first_error.get_or_insert(e);
             }
         }
     }
-    result
+    match first_error {
+        Some(e) if !succeeded => Err(e),
+        _ if !succeeded => Err(ReportError::Connection(format!(
+            "every connection needs authorization: {}",
+            report.skipped.join(", ")
+        ))),
+        _ => {
+            tracing::info!(orgs = report.orgs.len(), "reporting snapshot recorded");
+            Ok(report)
+        }
+    }
 }
 
-async fn snapshot(state: &AppState) -> Result<SnapshotReport, ReportError> {
-    let source = state.pat.current().ok_or(ReportError::NoPat)?;
-    let account = PatAccount::resolve(state, source).await?;
-    let taken_at = state.clock.now_unix();
-    let mut orgs = Vec::new();
+fn log_db(result: Result<(), crate::store::DbError>) {
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "could not record a connection's status");
+    }
+}
+
+/// One connection's orgs, those not counted yet in `report`, recorded under its name.
+async fn snapshot(
+    state: &AppState,
+    name: &str,
+    report: &mut SnapshotReport,
+) -> Result<(), ReportError> {
+    let account = PatAccount::of_connection(state, name).await?;
     for (org_id, _) in &account.orgs {
+        if report.orgs.iter().any(|(o, _)| o == org_id) {
+            continue;
+        }
         let ctx = account.ctx(*org_id);
         let filters = ProjectQuery {
             exclude_archived: false,
             ..ProjectQuery::default()
         };
         let fetch = account.gw.page_fetcher(ctx);
-        let summary = scan(filters, state.settings.gateway.concurrency, fetch).await?;
+        let summary = scan(filters, account.concurrency, fetch).await?;
         let counts: Vec<(String, i64)> = summary
             .phases
             .iter()
             .map(|(p, c)| (p.clone(), i64::try_from(*c).unwrap_or(i64::MAX)))
             .collect();
-        state.db.snapshot_put(*org_id, taken_at, &counts).await?;
-        orgs.push((*org_id, counts));
+        state
+            .db
+            .snapshot_put(name, *org_id, report.taken_at, &counts)
+            .await?;
+        report.orgs.push((*org_id, counts));
     }
-    Ok(SnapshotReport { taken_at, orgs })
+    Ok(())
 }
 
 /// Starts the scheduled job (unless `FV_SNAPSHOT_MINUTES=0`). It checks for a PAT at every
@@ -106,19 +175,25 @@ pub fn spawn_snapshots(state: AppState) {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            if state.pat.current().is_none() {
-                continue;
-            }
-            // Replicas sharing a database each run this loop: skip when another one has
-            // recorded a snapshot within the last half interval.
+            // Replicas sharing a database each run this loop, and each connection keeps its
+            // own schedule: a connection is due when nobody recorded a snapshot through it
+            // within the last half interval.
             let now = state.clock.now_unix();
             let half = (every.as_secs() / 2) as i64;
-            if let Ok(Some(latest)) = state.db.snapshot_latest().await {
-                if latest > now - half {
-                    continue;
+            let Ok(all) = state.connections.list().await else {
+                continue;
+            };
+            let mut due = Vec::new();
+            for c in &all {
+                let latest = state.db.snapshot_latest_of(c.name.as_str()).await;
+                if matches!(latest, Ok(None)) || matches!(latest, Ok(Some(t)) if t <= now - half) {
+                    due.push(c.name.to_string());
                 }
             }
-            let _ = run_snapshot_once(&state).await;
+            if due.is_empty() {
+                continue;
+            }
+            let _ = run_snapshots(&state, Some(&due)).await;
         }
     });
 }

@@ -1,6 +1,6 @@
 //! Background tasks, started once per process by [`spawn_all`]: purging expired sessions and
 //! tokens, keeping the provider's keys fresh and the session gauge current, the scheduled
-//! snapshots, and following the service-account PAT that another replica saved or removed.
+//! snapshots, and following the connections another replica saved or removed.
 
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ pub fn spawn_all(state: &AppState) {
     spawn_cleanup(state.clone());
     crate::web::health::spawn_background(state);
     crate::reporting::spawn_snapshots(state.clone());
-    state.integration.clone().watch();
+    state.connections.clone().watch();
 }
 
 /// Purges expired sessions and vault rows every few minutes.

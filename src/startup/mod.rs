@@ -22,7 +22,6 @@ use crate::{
     config::{ConfigErrors, Settings},
     crypto::Cipher,
     filevine::{Gateway, HttpGateway},
-    service_account::IntegrationService,
     state::{AppInner, AppState},
     store::{Db, DbError},
     util::Clock,
@@ -145,15 +144,7 @@ impl Application {
             settings.gateway.concurrency,
         ));
         let https = settings.oidc.https();
-        let pat = Arc::new(pat_connection(&settings, &oidc, http.clone(), &db, &cipher).await?);
-        let integration = Arc::new(IntegrationService::new(
-            pat.clone(),
-            db.clone(),
-            cipher.clone(),
-            gateway.clone(),
-            settings.service_account.clone(),
-            clock.clone(),
-        ));
+        let connections = connections(&settings, &oidc, http.clone(), &db, &cipher, &clock).await?;
         let store = db.session_store();
         let state = AppState::new(AppInner {
             settings,
@@ -165,8 +156,7 @@ impl Application {
             db,
             https,
             summaries: Default::default(),
-            pat,
-            integration,
+            connections,
             exports: crate::util::slots::KeyedSlots::new(crate::state::EXPORTS_PER_USER),
         });
         let router = web::router(state.clone(), store);
@@ -240,26 +230,50 @@ impl Application {
     }
 }
 
-/// The PAT exchange client (at discovery's token endpoint) and the PAT from `FV_PAT` or the
-/// database.
-async fn pat_connection(
+/// The named connections: the PAT exchange client (at discovery's token endpoint), a gateway
+/// client of their own (their pools limit them, not `FV_CONCURRENCY`, which is the signed-in
+/// users' interactive pool), `FV_PAT` as the connection `env`.
+async fn connections(
     settings: &Settings,
     oidc: &OidcProvider,
     http: reqwest::Client,
     db: &Db,
     cipher: &Cipher,
-) -> Result<crate::service_account::PatConnection, StartupError> {
-    use crate::service_account::{PatClient, PatConnection};
+    clock: &Clock,
+) -> Result<Arc<crate::connections::ConnectionsService>, StartupError> {
+    use crate::{
+        connections::{ConnectionsConfig, ConnectionsService, MAX_CONCURRENCY},
+        service_account::PatClient,
+    };
     let endpoint = Url::parse(&oidc.summary().token_endpoint)
         .map_err(|e| StartupError::Discovery(DiscoveryError::BadIssuer(e.to_string())))?;
     let client = PatClient::new(
-        http,
+        http.clone(),
         endpoint,
         settings.oidc.client_id.clone(),
         settings.oidc.client_secret.clone(),
     )
     .with_clock(oidc.clock().clone());
-    Ok(PatConnection::load(client, settings.service_account.pat.clone(), db, cipher).await)
+    let gateway: Arc<dyn Gateway> = Arc::new(HttpGateway::new(
+        http,
+        settings.gateway.url.clone(),
+        usize::from(MAX_CONCURRENCY),
+    ));
+    let concurrency = u8::try_from(settings.gateway.concurrency)
+        .unwrap_or(MAX_CONCURRENCY)
+        .clamp(1, MAX_CONCURRENCY);
+    Ok(ConnectionsService::load(ConnectionsConfig {
+        db: db.clone(),
+        cipher: cipher.clone(),
+        client,
+        gateway,
+        clock: clock.clone(),
+        environment: settings.oidc.region.as_str().to_owned(),
+        env_pat: settings.service_account.pat.clone(),
+        env_email: settings.service_account.email.clone(),
+        concurrency,
+    })
+    .await)
 }
 
 /// The one HTTP client for the provider and the gateway: never follows redirects (a redirect

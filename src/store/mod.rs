@@ -26,13 +26,16 @@ macro_rules! on_db {
     };
 }
 
+mod connections;
 mod integration;
+mod permits;
 mod sessions;
 mod snapshots;
 mod vault;
 
 use std::{str::FromStr, time::Duration};
 
+pub use connections::{AuditRow, ConnectionRow};
 pub use integration::IntegrationRow;
 pub use sessions::{AnyStore, HashedIds};
 pub use snapshots::SnapshotRow;
@@ -125,9 +128,22 @@ impl Db {
 
     /// Every table of ours, then tower-sessions' own.
     async fn create_tables(&self) -> Result<(), DbError> {
-        for sql in [vault::SCHEMA, integration::SCHEMA, snapshots::SCHEMA] {
+        for sql in [
+            vault::SCHEMA,
+            integration::SCHEMA,
+            snapshots::SCHEMA,
+            connections::SCHEMA,
+            permits::SCHEMA,
+        ] {
             on_db!(self, sql, [], execute, |_| ())?;
         }
+        // The audit log's generated id is the one column the dialects spell differently.
+        let audit = match self {
+            Db::Sqlite(_) => connections::SQLITE_AUDIT_SCHEMA,
+            Db::Postgres(_) => connections::POSTGRES_AUDIT_SCHEMA,
+        };
+        on_db!(self, audit, [], execute, |_| ())?;
+        snapshots::add_connection_column(self).await?;
         self.session_store().migrate().await?;
         Ok(())
     }

@@ -11,8 +11,31 @@ pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_snapshots (
     taken_at BIGINT NOT NULL,
     phase TEXT NOT NULL,
     count BIGINT NOT NULL,
+    connection TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (org_id, taken_at, phase)
 )";
+
+/// Tables made before snapshots were keyed by connection get the column (empty for the
+/// old rows). SQLite has no `ADD COLUMN IF NOT EXISTS`, so it asks the table first.
+pub(super) async fn add_connection_column(db: &Db) -> Result<(), DbError> {
+    const ADD: &str = "ALTER TABLE fv_snapshots ADD COLUMN connection TEXT NOT NULL DEFAULT ''";
+    match db {
+        Db::Sqlite(pool) => {
+            const PROBE: &str = "SELECT COUNT(*) AS n FROM pragma_table_info('fv_snapshots')
+                WHERE name = 'connection'";
+            let n: i64 = sqlx::query(PROBE).fetch_one(pool).await?.get("n");
+            if n == 0 {
+                sqlx::query(ADD).execute(pool).await?;
+            }
+        }
+        Db::Postgres(pool) => {
+            const PG_ADD: &str = "ALTER TABLE fv_snapshots
+                ADD COLUMN IF NOT EXISTS connection TEXT NOT NULL DEFAULT ''";
+            sqlx::query(PG_ADD).execute(pool).await?;
+        }
+    }
+    Ok(())
+}
 
 /// One recorded count.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,26 +45,32 @@ pub struct SnapshotRow {
     pub taken_at: i64,
     pub phase: String,
     pub count: i64,
+    /// The connection that took it (empty for snapshots older than connections).
+    pub connection: String,
 }
 
 impl Db {
-    /// Records one snapshot of `org_id` (all phases at `taken_at`) in one transaction, so a
-    /// reader never sees half of it. Re-recording the same moment replaces it.
+    /// Records one snapshot of `org_id` (all phases at `taken_at`) taken through
+    /// `connection`, in one transaction, so a reader never sees half of it. Re-recording the
+    /// same moment replaces it.
     pub async fn snapshot_put(
         &self,
+        connection: &str,
         org_id: i64,
         taken_at: i64,
         counts: &[(String, i64)],
     ) -> Result<(), DbError> {
-        const SQL: &str = "INSERT INTO fv_snapshots (org_id, taken_at, phase, count)
-            VALUES ($1, $2, $3, $4)
-            ON CONFLICT (org_id, taken_at, phase) DO UPDATE SET count = excluded.count";
+        const SQL: &str = "INSERT INTO fv_snapshots (org_id, taken_at, phase, count, connection)
+            VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (org_id, taken_at, phase) DO UPDATE SET count = excluded.count,
+                connection = excluded.connection";
         macro_rules! in_one_transaction {
             ($pool:expr) => {{
                 let mut tx = $pool.begin().await?;
                 for (phase, count) in counts {
                     let q = sqlx::query(SQL).bind(org_id).bind(taken_at);
-                    q.bind(phase).bind(count).execute(&mut *tx).await?;
+                    let q = q.bind(phase).bind(count).bind(connection);
+                    q.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
             }};
@@ -59,7 +88,7 @@ impl Db {
         org_id: i64,
         since: i64,
     ) -> Result<Vec<SnapshotRow>, DbError> {
-        const SQL: &str = "SELECT org_id, taken_at, phase, count FROM fv_snapshots
+        const SQL: &str = "SELECT org_id, taken_at, phase, count, connection FROM fv_snapshots
             WHERE org_id = $1 AND taken_at >= $2 ORDER BY taken_at, phase";
         Ok(on_db!(self, SQL, [org_id, since], fetch_all, |rows| rows
             .into_iter()
@@ -68,8 +97,15 @@ impl Db {
                 taken_at: r.get("taken_at"),
                 phase: r.get("phase"),
                 count: r.get("count"),
+                connection: r.get("connection"),
             })
             .collect())?)
+    }
+
+    /// When `connection` last took a snapshot, so each connection keeps its own schedule.
+    pub async fn snapshot_latest_of(&self, connection: &str) -> Result<Option<i64>, DbError> {
+        const SQL: &str = "SELECT MAX(taken_at) AS t FROM fv_snapshots WHERE connection = $1";
+        Ok(on_db!(self, SQL, [connection], fetch_one, |r| r.get("t"))?)
     }
 
     /// When the newest snapshot (of any org) was taken, to schedule the first run after a

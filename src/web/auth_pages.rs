@@ -57,8 +57,12 @@ pub async fn callback(
     };
     let finished = flow::finish_login(deps, &session, query).await;
     crate::metrics::login_finished(finished.as_ref().err().map(|e| e.reason()));
-    let location = finished?;
-    Ok(Redirect::to(&location).into_response())
+    match finished? {
+        flow::Finished::SignedIn(location) => Ok(Redirect::to(&location).into_response()),
+        flow::Finished::Connection(done) => {
+            super::settings_view::authorized(&state, &session, &done).await
+        }
+    }
 }
 
 /// The logout form's body.

@@ -44,6 +44,10 @@ pub struct Readiness {
     pub provider: String,
     /// Age of the provider's key set, in seconds.
     pub provider_keys_age_seconds: u64,
+    /// Connections background work skips until an admin re-authorizes them. Informational:
+    /// the app itself is ready (signed-in users are not affected).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub connections_needing_authorization: Vec<String>,
 }
 
 impl Readiness {
@@ -67,6 +71,7 @@ impl Readiness {
             database,
             provider,
             provider_keys_age_seconds: keys_age.as_secs(),
+            connections_needing_authorization: Vec::new(),
         }
     }
 
@@ -93,7 +98,14 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             DB_PING_TIMEOUT.as_secs()
         )),
     };
-    let readiness = Readiness::assess(database, state.oidc.keys_age().await);
+    let mut readiness = Readiness::assess(database, state.oidc.keys_age().await);
+    if let Ok(Ok(all)) = tokio::time::timeout(DB_PING_TIMEOUT, state.connections.list()).await {
+        readiness.connections_needing_authorization = all
+            .iter()
+            .filter(|c| c.needs_authorization())
+            .map(|c| c.name.to_string())
+            .collect();
+    }
     let status = if readiness.is_ready() {
         StatusCode::OK
     } else {

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod auth_pages;
+pub mod current_page;
 pub mod dashboard;
 pub mod error;
 pub mod error_chrome;
@@ -14,6 +15,7 @@ pub mod pending_cookie;
 pub mod rate_limit;
 pub mod security;
 pub mod settings;
+pub mod settings_view;
 pub mod templates;
 
 use axum::{
@@ -88,6 +90,7 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
             state.clone(),
             error_chrome::layer,
         ))
+        .layer(middleware::from_fn(current_page::layer))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
             pending,
@@ -158,8 +161,12 @@ fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/projects/export.json", get(dashboard::export_json)),
         ("/projects/{id}", get(dashboard::detail)),
         (
-            "/settings/integration",
+            "/settings/connections",
             get(settings::page).post(settings::submit),
+        ),
+        (
+            "/settings/integration",
+            get(settings::moved).post(settings::moved),
         ),
         ("/static/app.css", get(assets::app_css)),
         ("/static/favicon.svg", get(assets::favicon)),

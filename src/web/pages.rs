@@ -73,10 +73,14 @@ pub async fn choose_org(
     signed: SignedIn,
     Query(q): Query<HashMap<String, String>>,
 ) -> ChooseOrgPage {
+    let return_to = ReturnTo::parse_or_root(q.get("return_to").map(String::as_str)).to_string();
+    // The header's switcher on the chooser goes where the chooser goes, not back to it.
+    let mut chrome = Chrome::new(&state.settings, Some(&signed.user));
+    chrome.here = return_to.clone();
     ChooseOrgPage {
-        chrome: Chrome::new(&state.settings, Some(&signed.user)),
+        chrome,
         csrf: signed.user.csrf.clone(),
-        return_to: ReturnTo::parse_or_root(q.get("return_to").map(String::as_str)).to_string(),
+        return_to,
         orgs: signed.user.orgs.clone(),
     }
 }

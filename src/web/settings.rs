@@ -1,151 +1,175 @@
-//! `GET/POST /settings/integration`: the service-account (PAT) connection, for admins.
+//! `GET/POST /settings/connections`: the named connections, for admins. The old
+//! `/settings/integration` answers 303 to it (its saved PAT became the connection `default`).
 //!
-//! The flow is Verify, then Save. Verify exchanges the pasted PAT and checks who it acts as;
-//! the verified PAT then waits sealed in the *session* (never echoed into the page), and Save
-//! moves it, sealed, into the `fv_integration` table and makes it the app's current PAT.
-//! A PAT from `FV_PAT` is shown as configured and cannot be changed here.
+//! The form's field names are an interface (operators script it): `name`, `environment`,
+//! `auth`, `pat`, `email`, `concurrency`, `borrow_from`, and the button `action` = `verify`,
+//! `save`, `save_authorize`, `test`, `remove` (plus `cancel`); a connection's own card adds
+//! `mode=edit`, so its existing name is not a duplicate. A PAT is Verified (exchange + who it
+//! acts as; the email must match), then waits sealed in the *session* (never echoed into the
+//! page) until Save posts the same fields with `pat` empty; a Save that carries the PAT
+//! verifies and saves at once. Every rule lives in [`crate::connections`].
 
-use askama::Template;
-use askama_web::WebTemplate;
 use axum::{
     extract::{rejection::FormRejection, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
-    Form,
+    Extension, Form,
 };
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::{
-    extract::SignedIn,
-    templates::{Chrome, ErrorPage},
-};
+use super::{extract::SignedIn, settings_view as view};
 use crate::web::error::AppError;
 use crate::{
-    auth::{policy::is_admin, SessionUser},
-    service_account::{format_unix, TestOutcome, Verified, VerifiedPat, VerifyError},
+    auth::{flow, policy::is_admin, session::PendingJar},
+    connections::{
+        service::ConnectionError, AuthKind, Draft, FormError, SaveOutcome, TestOutcome,
+        VerifiedDraft,
+    },
+    service_account::format_unix,
     state::AppState,
 };
 
-const PENDING_KEY: &str = "fv.pat_pending";
-const FLASH_KEY: &str = "fv.settings_flash";
-const PENDING_PURPOSE: &str = "pat-pending";
-/// How long a verified PAT waits in the session for Save.
-const PENDING_TTL_SECS: i64 = 900;
-const PATH: &str = "/settings/integration";
-
-/// A verified PAT waiting for Save, sealed in the session.
-#[derive(Serialize, Deserialize)]
-struct PendingPat {
-    pat: String,
-    email: String,
-    verified: Verified,
-    verified_at: i64,
-}
-
-/// The stored connection as the page shows it.
-pub struct StoredView {
-    pub last4: String,
-    pub email: String,
-    pub verified_name: Option<String>,
-    pub verified_at: Option<String>,
-    pub token_valid_until: Option<String>,
-    pub last_error: Option<String>,
-    pub updated_by: String,
-    pub readable: bool,
-}
-
-/// A verification result waiting for Save.
-pub struct PendingView {
-    pub email: String,
-    pub name: String,
-    pub user_type: String,
-    pub orgs: Vec<String>,
-    pub token_valid_until: String,
-    pub scopes: String,
-    pub warnings: Vec<String>,
-}
-
-/// `FV_PAT` as the page shows it.
-pub struct EnvView {
-    pub last4: String,
-    pub email: Option<String>,
-}
-
-/// The settings page.
-#[derive(Template, WebTemplate)]
-#[template(path = "settings_integration.html")]
-pub struct IntegrationPage {
-    pub chrome: Chrome,
-    pub csrf: String,
-    /// Demo mode made the demo user admin because `FV_ADMIN_EMAILS` is empty.
-    pub demo_admin: bool,
-    pub env: Option<EnvView>,
-    pub stored: Option<StoredView>,
-    pub pending: Option<PendingView>,
-    pub flash: Option<String>,
-    pub error: Option<String>,
-    pub email_value: String,
-}
+pub(super) const PATH: &str = "/settings/connections";
 
 /// The page's form: every button posts here with its `action`.
 #[derive(Deserialize)]
-pub struct IntegrationForm {
+pub struct ConnectionForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
     action: String,
     #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    environment: String,
+    #[serde(default)]
+    auth: String,
+    #[serde(default)]
     pat: Option<SecretString>,
     #[serde(default)]
     email: String,
+    #[serde(default)]
+    concurrency: String,
+    #[serde(default)]
+    borrow_from: String,
 }
 
-/// `GET /settings/integration`.
+impl ConnectionForm {
+    fn draft(&self) -> Draft {
+        Draft {
+            name: self.name.trim().to_owned(),
+            environment: self.environment.trim().to_owned(),
+            auth: self.auth.trim().to_owned(),
+            email: self.email.trim().to_owned(),
+            concurrency: self.concurrency.trim().to_owned(),
+            borrow_from: self.borrow_from.trim().to_owned(),
+            editing: self.mode == "edit",
+        }
+    }
+
+    fn pat(&self) -> Option<SecretString> {
+        let pat = self.pat.as_ref()?.expose_secret().trim().to_owned();
+        (!pat.is_empty()).then(|| SecretString::from(pat))
+    }
+}
+
+/// Why a POST did not go through: a refusal to show next to the fields, or a failure of the
+/// app itself (database, session) for the error page.
+enum Failure {
+    Refused(ConnectionError),
+    App(AppError),
+}
+
+impl From<ConnectionError> for Failure {
+    fn from(e: ConnectionError) -> Self {
+        match e {
+            ConnectionError::Db(db) => Failure::App(db.into()),
+            other => Failure::Refused(other),
+        }
+    }
+}
+
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Self {
+        Failure::App(e)
+    }
+}
+
+/// `GET /settings/integration` and its POST: the page moved.
+pub async fn moved() -> Redirect {
+    Redirect::to(PATH)
+}
+
+/// `GET /settings/connections`.
 pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Response, AppError> {
     if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(forbidden(&state, &signed.user));
+        return Ok(view::forbidden(&state, &signed.user));
     }
-    let flash: Option<String> = signed.session.remove(FLASH_KEY).await?;
-    let page = render(&state, &signed, flash, None, String::new()).await?;
-    Ok(page.into_response())
+    let flash = view::take_flash(&signed).await?;
+    Ok(view::render(&state, &signed, flash, None)
+        .await?
+        .into_response())
 }
 
-/// `POST /settings/integration`: `action` is `verify`, `save`, `cancel`, `remove` or `test`.
+/// `POST /settings/connections`.
 pub async fn submit(
     State(state): State<AppState>,
+    Extension(pending): Extension<PendingJar>,
     signed: SignedIn,
-    form: Result<Form<IntegrationForm>, FormRejection>,
+    form: Result<Form<ConnectionForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let Form(form) = form.map_err(|_| AppError::BadRequest("The form could not be read."))?;
     if !signed.user.csrf_matches(&form.csrf) {
         return Err(AppError::Csrf);
     }
     if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(forbidden(&state, &signed.user));
+        return Ok(view::forbidden(&state, &signed.user));
     }
-    let service = &state.integration;
-    match form.action.as_str() {
-        "test" => test_connection(&state, &signed).await,
-        _ if service.from_environment() => Err(AppError::BadRequest(
-            "The PAT comes from FV_PAT in the environment; change it there and restart.",
-        )),
-        "verify" => verify_pat(&state, &signed, form).await,
-        "save" => save(&state, &signed).await,
+    let by = admin_name(&signed);
+    let result = match form.action.as_str() {
+        "verify" => verify(&state, &signed, &form).await,
+        "save_authorize" if is_refresh_token(&form) => {
+            authorize(&state, &pending, &form, &by).await
+        }
+        "save" | "save_authorize" => save(&state, &signed, &form, &by).await,
+        "test" => return test(&state, &signed, form.name.trim()).await,
+        "remove" => remove(&state, &signed, form.name.trim(), &by).await,
         "cancel" => {
-            remove_pending(&signed).await?;
-            Ok(Redirect::to(PATH).into_response())
+            view::remove_pending(&signed).await?;
+            return Ok(Redirect::to(PATH).into_response());
         }
-        "remove" => {
-            service.remove(&admin_name(&signed)).await?;
-            remove_pending(&signed).await?;
-            flash(&signed, "The service-account connection was removed.").await
+        _ => return Err(AppError::BadRequest("Unknown action.")),
+    };
+    match result {
+        Ok(response) => Ok(response),
+        Err(Failure::App(e)) => Err(e),
+        Err(Failure::Refused(e)) => {
+            tracing::info!(error = %e, "connection form refused");
+            let field = match &e {
+                ConnectionError::Form(f) => f.field,
+                _ => "pat",
+            };
+            let message = match &e {
+                ConnectionError::Verify(crate::service_account::VerifyError::Gateway(g)) => {
+                    format!("{e} {}", g.user_message().1)
+                }
+                _ => e.to_string(),
+            };
+            let typed = view::Typed {
+                draft: form.draft(),
+                field,
+                message,
+            };
+            let page = view::render(&state, &signed, None, Some(typed)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        _ => Err(AppError::BadRequest("Unknown action.")),
     }
 }
 
-/// Who made a change, for the stored row and the log.
+/// Who made a change, for the audit log and the rows.
 fn admin_name(signed: &SignedIn) -> String {
     let user = &signed.user;
     user.identity
@@ -154,187 +178,138 @@ fn admin_name(signed: &SignedIn) -> String {
         .unwrap_or_else(|| user.display_name())
 }
 
-async fn verify_pat(
-    state: &AppState,
-    signed: &SignedIn,
-    form: IntegrationForm,
-) -> Result<Response, AppError> {
-    let email = form.email.trim().to_owned();
-    let pat = form
-        .pat
-        .map(|p| p.expose_secret().trim().to_owned())
-        .filter(|p| !p.is_empty());
-    let problem = match (&pat, email.contains('@')) {
-        (None, _) => Some("Paste the service account's personal access token.".to_owned()),
-        (_, false) => Some("Enter the service account's email address.".to_owned()),
-        _ => None,
-    };
-    let Some(pat) = pat.filter(|_| problem.is_none()) else {
-        let page = render(state, signed, None, problem, email).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    };
-    match state
-        .integration
-        .verify(SecretString::from(pat), &email)
-        .await
-    {
-        Ok(verified) => {
-            let pending = PendingPat {
-                pat: verified.pat.expose_secret().to_owned(),
-                email: verified.email,
-                verified: verified.verified,
-                verified_at: verified.verified_at,
-            };
-            let sealed =
-                state
-                    .cipher
-                    .seal_json(PENDING_PURPOSE, &[&signed.user.vault_id], &pending);
-            signed.session.insert(PENDING_KEY, sealed).await?;
-            Ok(Redirect::to(PATH).into_response())
+fn pat_missing() -> Failure {
+    Failure::Refused(
+        FormError {
+            field: "pat",
+            message: "Paste the service account's personal access token.".into(),
         }
-        Err(e) => {
-            tracing::warn!(error = %e, "PAT verification failed");
-            let message = match &e {
-                VerifyError::Gateway(g) => format!("{} {}", e, g.user_message().1),
-                _ => e.to_string(),
-            };
-            let page = render(state, signed, None, Some(message), email).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-    }
-}
-
-async fn save(state: &AppState, signed: &SignedIn) -> Result<Response, AppError> {
-    let Some(pending) = load_pending(state, signed).await? else {
-        let message =
-            "Nothing to save: verify a PAT first (a verification is kept for 15 minutes).";
-        let page = render(state, signed, None, Some(message.into()), String::new()).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    };
-    let verified = VerifiedPat {
-        pat: SecretString::from(pending.pat),
-        email: pending.email,
-        verified: pending.verified,
-        verified_at: pending.verified_at,
-    };
-    state
-        .integration
-        .save(verified, &admin_name(signed))
-        .await?;
-    remove_pending(signed).await?;
-    flash(
-        signed,
-        "Saved. The app now uses this service account for background work.",
+        .into(),
     )
-    .await
 }
 
-/// Checks the current connection (stored or `FV_PAT`) end to end.
-async fn test_connection(state: &AppState, signed: &SignedIn) -> Result<Response, AppError> {
-    let message = match state.integration.test().await? {
-        TestOutcome::NothingToTest => "There is no connection to test.".to_owned(),
-        TestOutcome::Works(v) => format!(
-            "The connection works: it acts as {}; the current token is valid until {}.",
-            v.name,
-            format_unix(v.token_valid_until)
-        ),
-        TestOutcome::Fails(e) => format!("The connection test failed: {e}"),
-    };
-    flash(signed, &message).await
-}
-
-async fn render(
+async fn remove(
     state: &AppState,
     signed: &SignedIn,
-    flash: Option<String>,
-    error: Option<String>,
-    email_value: String,
-) -> Result<IntegrationPage, AppError> {
-    let settings = &state.settings;
-    let status = state.integration.status().await?;
-    let env = status.env_last4.map(|last4| EnvView {
-        last4,
-        email: settings.service_account.email.clone(),
-    });
-    let stored = status.stored.map(|(r, readable)| StoredView {
-        readable,
-        last4: r.last4,
-        email: r.email,
-        verified_name: r.verified_name,
-        verified_at: r.verified_at.map(format_unix),
-        token_valid_until: r.token_valid_until.map(format_unix),
-        last_error: r.last_error,
-        updated_by: r.updated_by,
-    });
-    let pending = load_pending(state, signed).await?.map(|p| PendingView {
-        user_type: p.verified.user_type_name().to_owned(),
-        email: p.email,
-        name: p.verified.name,
-        orgs: p
-            .verified
-            .orgs
-            .iter()
-            .map(|(id, name)| format!("{name} (#{id})"))
-            .collect(),
-        token_valid_until: format_unix(p.verified.token_valid_until),
-        scopes: p.verified.granted_scopes.join(" "),
-        warnings: p.verified.warnings,
-    });
-    let email_value = if email_value.is_empty() {
-        stored.as_ref().map(|s| s.email.clone()).unwrap_or_default()
-    } else {
-        email_value
-    };
-    Ok(IntegrationPage {
-        chrome: Chrome::new(settings, Some(&signed.user)),
-        csrf: signed.user.csrf.clone(),
-        demo_admin: settings.demo
-            && !settings
-                .origins
-                .get("FV_ADMIN_EMAILS")
-                .is_some_and(|o| o.is_explicit()),
-        env,
-        stored,
-        pending,
-        flash,
-        error,
-        email_value,
-    })
+    name: &str,
+    by: &str,
+) -> Result<Response, Failure> {
+    state.connections.remove(name, by).await?;
+    view::remove_pending(signed).await?;
+    let message = format!("The connection `{name}` was removed.");
+    Ok(view::flash(signed, &message).await?)
 }
 
-/// The verified PAT waiting in the session, if it is still fresh and opens with our key.
-async fn load_pending(state: &AppState, signed: &SignedIn) -> Result<Option<PendingPat>, AppError> {
-    let sealed: Option<String> = signed.session.get(PENDING_KEY).await?;
-    Ok(sealed
-        .and_then(|s| {
-            state
-                .cipher
-                .open_json::<PendingPat>(PENDING_PURPOSE, &[&signed.user.vault_id], &s)
-                .ok()
-        })
-        .filter(|p| state.clock.now_unix() - p.verified_at <= PENDING_TTL_SECS))
-}
-
-async fn remove_pending(signed: &SignedIn) -> Result<(), AppError> {
-    signed.session.remove::<String>(PENDING_KEY).await?;
-    Ok(())
-}
-
-/// Remembers `message` for the next GET and redirects there (so a reload does not post again).
-async fn flash(signed: &SignedIn, message: &str) -> Result<Response, AppError> {
-    signed.session.insert(FLASH_KEY, message).await?;
+async fn verify(
+    state: &AppState,
+    signed: &SignedIn,
+    form: &ConnectionForm,
+) -> Result<Response, Failure> {
+    let draft = form.draft();
+    refuse_refresh_token(&draft)?;
+    let pat = form.pat().ok_or_else(pat_missing)?;
+    let verified = state.connections.verify(draft, pat).await?;
+    view::keep_pending(state, signed, &verified).await?;
     Ok(Redirect::to(PATH).into_response())
 }
 
-/// The friendly 403 for signed-in users who are not admins: no form at all.
-fn forbidden(state: &AppState, user: &SessionUser) -> Response {
-    tracing::info!(sub = %user.identity.subject, "non-admin refused on the integration settings");
-    let page = ErrorPage {
-        chrome: Chrome::new(&state.settings, Some(user)),
-        title: "Only administrators can change this".into(),
-        message: "The service-account connection is managed by this app's administrators. Ask one of them to add your email to FV_ADMIN_EMAILS if you should have access.".into(),
-        action: None,
-        reference: None,
+/// Save: with a PAT in the form, verify and save at once; without, the verified PAT waiting
+/// for this draft, or (a connection's own card) its settings alone.
+async fn save(
+    state: &AppState,
+    signed: &SignedIn,
+    form: &ConnectionForm,
+    by: &str,
+) -> Result<Response, Failure> {
+    let draft = form.draft();
+    // A refresh-token connection's own card may change its settings; creating one (or giving
+    // it new tokens) is Save & authorize.
+    if !draft.editing || form.pat().is_some() {
+        refuse_refresh_token(&draft)?;
+    }
+    let connections = &state.connections;
+    let pending = view::load_pending(state, signed).await?;
+    let outcome = if let Some(pat) = form.pat() {
+        let verified = connections.verify(draft, pat).await?;
+        connections.save_verified(verified, by).await?
+    } else if let Some(p) = pending.filter(|p| p.draft.name == draft.name) {
+        let verified = VerifiedDraft {
+            draft: Draft {
+                email: p.draft.email.clone(),
+                ..draft
+            },
+            pat: SecretString::from(p.pat),
+            verified: p.verified,
+            verified_at: p.verified_at,
+        };
+        connections.save_verified(verified, by).await?
+    } else if draft.editing {
+        connections.save_settings(&draft, by).await?
+    } else {
+        let e = FormError {
+            field: "pat",
+            message: "Nothing to save: verify a PAT first (a verification is kept for 15 minutes)."
+                .into(),
+        };
+        return Err(Failure::Refused(e.into()));
     };
-    (StatusCode::FORBIDDEN, page).into_response()
+    view::remove_pending(signed).await?;
+    let message = match outcome {
+        SaveOutcome::Created(n) => format!("Saved. The connection `{n}` was created."),
+        SaveOutcome::Updated(n) => format!("Saved. The connection `{n}` was updated."),
+    };
+    Ok(view::flash(signed, &message).await?)
+}
+
+fn is_refresh_token(form: &ConnectionForm) -> bool {
+    AuthKind::parse(&form.auth) == Some(AuthKind::RefreshToken)
+}
+
+/// A refresh-token connection is saved only with Save & authorize; Verify is for PATs.
+fn refuse_refresh_token(draft: &Draft) -> Result<(), ConnectionError> {
+    if AuthKind::parse(&draft.auth) == Some(AuthKind::RefreshToken) {
+        return Err(FormError {
+            field: "auth",
+            message: "A refresh-token connection is saved with Save & authorize: you then sign in to Filevine as the user it acts as.".into(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Save & authorize of a refresh-token connection: saves the draft, then answers 303 to the
+/// provider's authorization endpoint (the form posts to a new window), with a pending login
+/// marked as this connection's authorization.
+async fn authorize(
+    state: &AppState,
+    pending: &PendingJar,
+    form: &ConnectionForm,
+    by: &str,
+) -> Result<Response, Failure> {
+    let name = state
+        .connections
+        .save_for_authorization(&form.draft(), by)
+        .await?;
+    let url =
+        flow::start_connection_authorization(&state.oidc, pending, &state.cipher, name.as_str())
+            .await
+            .map_err(AppError::from)?;
+    Ok(Redirect::to(url.as_str()).into_response())
+}
+
+/// A live check of one connection.
+async fn test(state: &AppState, signed: &SignedIn, name: &str) -> Result<Response, AppError> {
+    let message = match state.connections.test(name).await? {
+        TestOutcome::NothingToTest => format!("There is no usable connection `{name}` to test."),
+        TestOutcome::Works(v) => format!(
+            "The connection works: `{name}` acts as {}; the current token is valid until {}.",
+            v.name,
+            format_unix(v.token_valid_until)
+        ),
+        TestOutcome::Fails(status, e) => format!(
+            "The connection test failed (`{name}`, now {}): {e}",
+            status.as_str()
+        ),
+    };
+    view::flash(signed, &message).await
 }

@@ -10,6 +10,8 @@ use crate::auth::{OrgRef, SessionUser};
 pub struct Chrome {
     pub demo: bool,
     pub user: Option<ChromeUser>,
+    /// This page, where the header's organization switcher comes back to.
+    pub here: String,
 }
 
 /// The signed-in user as the header shows them.
@@ -35,6 +37,7 @@ impl Chrome {
         Self {
             demo: false,
             user: None,
+            here: "/".to_owned(),
         }
     }
 
@@ -49,6 +52,7 @@ impl Chrome {
                 current_org: u.current_org,
                 admin: crate::auth::policy::is_admin(&settings.service_account, u),
             }),
+            here: super::current_page::current(),
         }
     }
 }

@@ -13,6 +13,7 @@ use reqwest::{header, StatusCode};
 use url::Url;
 
 mod browser;
+pub mod connections;
 mod signed_in;
 // Each test binary uses a part of the harness: an unused re-export is not a smell here.
 #[allow(unused_imports)]

@@ -59,6 +59,11 @@ pub struct PendingLogin {
     pub return_to: ReturnTo,
     /// Unix seconds; a pending login older than [`PENDING_LOGIN_TTL`] is refused.
     pub created_at: i64,
+    /// Set when this is not a sign-in but an admin authorizing the refresh-token connection
+    /// of that name (Save & authorize): the callback then stores the tokens on the connection
+    /// and signs nobody in.
+    #[serde(default)]
+    pub connection: Option<String>,
 }
 
 /// How long the user may spend on the provider's login page.
@@ -151,6 +156,7 @@ impl OidcProvider {
             return_to,
             // The session layer checks this against the system clock (src/auth/session.rs).
             created_at: self.clock.now_unix(),
+            connection: None,
         };
         (url, pending)
     }

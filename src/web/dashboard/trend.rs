@@ -167,6 +167,7 @@ mod tests {
             taken_at: t,
             phase: phase.into(),
             count,
+            connection: String::new(),
         }
     }
 

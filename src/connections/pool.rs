@@ -1,0 +1,241 @@
+//! Concurrency pools. A connection's gateway calls run inside a permit of its pool (its own,
+//! or its lender's when it borrows), and the permits are leased in the database
+//! ([`crate::store::Db::permit_try`]), because Filevine's limits are per org, not per
+//! process: replicas and command-line exports sharing a pool together never exceed its level.
+//! A lease expires after [`LEASE`], so a crashed process frees its permits by itself.
+//!
+//! Within one process a semaphore of the pool's level queues callers first, so waiting is a
+//! local affair and only callers that could run poll the database (with a short, growing
+//! pause, since another process's release cannot wake us).
+//!
+//! Hand-written rather than a crate's: no well-kept crate leases counted slots in a SQL table
+//! shared by SQLite and PostgreSQL; the whole protocol is two statements.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use async_trait::async_trait;
+use tokio::sync::Semaphore;
+
+use crate::{
+    filevine::{
+        models::{OrgUser, UserOrgs},
+        Gateway, GatewayError, OrgContext, Project, ProjectId, ProjectPage, ProjectQuery,
+    },
+    store::Db,
+    util::Clock,
+};
+
+/// How long a lease lasts. Longer than any one gateway call with its retries (a request
+/// times out after 30 s), so a live holder never loses its slot; short enough that a crashed
+/// process's permits come back within minutes.
+pub const LEASE: Duration = Duration::from_secs(120);
+/// The longest pause between two looks at a full pool.
+const MAX_POLL: Duration = Duration::from_millis(100);
+
+/// The pools of this process, by name and level.
+pub struct Pools {
+    db: Db,
+    clock: Clock,
+    /// Tells this process's leases from other processes' (and from each other).
+    holder_prefix: String,
+    next: AtomicU64,
+    local: Mutex<HashMap<(String, u8), Arc<Pool>>>,
+}
+
+impl Pools {
+    pub fn new(db: Db, clock: Clock) -> Arc<Self> {
+        Arc::new(Self {
+            db,
+            clock,
+            holder_prefix: uuid::Uuid::new_v4().simple().to_string(),
+            next: AtomicU64::new(0),
+            local: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The pool `name` at `level` permits (a changed level is a new local queue; the
+    /// database slots are the same).
+    pub fn pool(self: &Arc<Self>, name: &str, level: u8) -> Arc<Pool> {
+        let level = level.clamp(1, super::MAX_CONCURRENCY);
+        let mut local = self.local.lock().unwrap_or_else(|p| p.into_inner());
+        local
+            .entry((name.to_owned(), level))
+            .or_insert_with(|| {
+                Arc::new(Pool {
+                    pools: self.clone(),
+                    name: name.to_owned(),
+                    level,
+                    queue: Arc::new(Semaphore::new(usize::from(level))),
+                })
+            })
+            .clone()
+    }
+
+    /// Leases of `pool` running now, in every process.
+    pub async fn held(&self, pool: &str) -> Result<i64, crate::store::DbError> {
+        self.db.permits_held(pool, self.now_ms()).await
+    }
+
+    fn now_ms(&self) -> i64 {
+        let since = self.clock.now().duration_since(UNIX_EPOCH);
+        since.unwrap_or_default().as_millis() as i64
+    }
+}
+
+/// One pool: `level` permits shared by every process using the same database.
+pub struct Pool {
+    pools: Arc<Pools>,
+    name: String,
+    level: u8,
+    queue: Arc<Semaphore>,
+}
+
+impl Pool {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn level(&self) -> u8 {
+        self.level
+    }
+
+    /// Runs `call` inside a permit. The lease is released when the call ends, and also when
+    /// the caller gives up on it midway (the future dropped): then in the background.
+    pub async fn run<T, F>(&self, call: F) -> Result<T, GatewayError>
+    where
+        F: std::future::Future<Output = Result<T, GatewayError>>,
+    {
+        let _queued = self
+            .queue
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| GatewayError::Network("the connection pool closed".into()))?;
+        let lease = self.lease().await?;
+        let result = call.await;
+        lease.release().await;
+        result
+    }
+
+    /// Waits for a free slot in the database and leases it.
+    async fn lease(&self) -> Result<Lease, GatewayError> {
+        let pools = &self.pools;
+        let n = pools.next.fetch_add(1, Ordering::Relaxed);
+        let holder = format!("{}-{n}", pools.holder_prefix);
+        let start = (n % u64::from(self.level)) as i64;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            let now = pools.now_ms();
+            let expires = now + LEASE.as_millis() as i64;
+            for i in 0..i64::from(self.level) {
+                let slot = (start + i) % i64::from(self.level);
+                let taken = pools
+                    .db
+                    .permit_try(&self.name, slot, &holder, expires, now)
+                    .await
+                    .map_err(|e| GatewayError::Network(format!("concurrency pool: {e}")))?;
+                if taken {
+                    return Ok(Lease {
+                        db: pools.db.clone(),
+                        pool: self.name.clone(),
+                        slot,
+                        holder: Some(holder),
+                    });
+                }
+            }
+            tokio::time::sleep(pause + jitter(pause)).await;
+            pause = (pause * 2).min(MAX_POLL);
+        }
+    }
+}
+
+/// Up to half of `pause` more, so processes polling one full pool spread out.
+fn jitter(pause: Duration) -> Duration {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .subsec_nanos();
+    pause / 2 * (nanos % 100) / 100
+}
+
+/// A held slot; given back by [`Lease::release`] or, when dropped unreleased, in a task.
+struct Lease {
+    db: Db,
+    pool: String,
+    slot: i64,
+    holder: Option<String>,
+}
+
+impl Lease {
+    async fn release(mut self) {
+        if let Some(holder) = self.holder.take() {
+            if let Err(e) = self.db.permit_release(&self.pool, self.slot, &holder).await {
+                // The lease expires by itself; until then the pool is one permit short.
+                tracing::warn!(error = %e, pool = %self.pool, "could not release a permit");
+            }
+        }
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(holder) = self.holder.take() {
+            let (db, pool, slot) = (self.db.clone(), self.pool.clone(), self.slot);
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move {
+                    let _ = db.permit_release(&pool, slot, &holder).await;
+                });
+            }
+        }
+    }
+}
+
+/// The gateway with every call inside a permit of `pool`: what a connection's
+/// [`crate::filevine::AuthedGateway`] is built on, so no path (export, snapshot, command
+/// line, Test) can call the gateway for a connection without one.
+pub struct PooledGateway {
+    inner: Arc<dyn Gateway>,
+    pool: Arc<Pool>,
+}
+
+impl PooledGateway {
+    pub fn new(inner: Arc<dyn Gateway>, pool: Arc<Pool>) -> Self {
+        Self { inner, pool }
+    }
+}
+
+#[async_trait]
+impl Gateway for PooledGateway {
+    async fn user_orgs(&self, token: &str) -> Result<UserOrgs, GatewayError> {
+        self.pool.run(self.inner.user_orgs(token)).await
+    }
+
+    async fn me(&self, token: &str, ctx: OrgContext) -> Result<OrgUser, GatewayError> {
+        self.pool.run(self.inner.me(token, ctx)).await
+    }
+
+    async fn projects(
+        &self,
+        token: &str,
+        ctx: OrgContext,
+        query: &ProjectQuery,
+    ) -> Result<ProjectPage, GatewayError> {
+        self.pool.run(self.inner.projects(token, ctx, query)).await
+    }
+
+    async fn project(
+        &self,
+        token: &str,
+        ctx: OrgContext,
+        id: ProjectId,
+    ) -> Result<Project, GatewayError> {
+        self.pool.run(self.inner.project(token, ctx, id)).await
+    }
+}

@@ -1,0 +1,161 @@
+//! Save & authorize of a refresh-token connection, black-box: the form answers 303 to the
+//! provider's authorization endpoint with `offline_access`, the callback (the sign-in one,
+//! marked by the pending state) stores the tokens on the connection sealed, signs nobody in
+//! and says "Connected: you can close this window"; only a signed-in admin completes it.
+
+mod common;
+
+use common::{connections::*, *};
+use reqwest::StatusCode;
+
+const ADA: &str = "fv-user-1001";
+const BEN: &str = "fv-user-1002";
+
+/// Ada, signed in, presses Save & authorize for a refresh-token connection `name`; returns
+/// her browser and the provider URL the new window is sent to.
+async fn save_and_authorize(app: &TestApp, name: &str) -> (Browser, url::Url) {
+    let ada = app.browser();
+    ada.login(app, ADA, None).await;
+    let csrf = csrf_of(
+        &ada.get(&app.url(CONNECTIONS_PAGE))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("action", "save_authorize"),
+        ("name", name),
+        ("environment", "us"),
+        ("auth", "refresh_token"),
+        ("pat", ""),
+        ("email", ""),
+        ("concurrency", "4"),
+        ("borrow_from", ""),
+    ];
+    let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    (ada, location(&r))
+}
+
+#[tokio::test]
+async fn save_and_authorize_stores_the_tokens_on_the_connection() {
+    let app = spawn_app(admin_opts()).await;
+    let (ada, authorize) = save_and_authorize(&app, "ben-rt").await;
+    assert!(
+        authorize.as_str().starts_with(&app.fake.issuer()),
+        "{authorize}"
+    );
+    let query: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
+    let scope = &query.iter().find(|(k, _)| k == "scope").unwrap().1;
+    assert!(scope.split(' ').any(|s| s == "offline_access"), "{scope}");
+    let redirect = &query.iter().find(|(k, _)| k == "redirect_uri").unwrap().1;
+    assert_eq!(redirect, app.settings.oidc.redirect_uri.as_str());
+    let row = app
+        .state
+        .db
+        .connection_get("ben-rt")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (row.auth.as_str(), row.status.as_str()),
+        ("refresh_token", "needs_authorization")
+    );
+    assert_eq!(row.concurrency, 4);
+
+    // In the new window Ben signs in at Filevine; the callback completes the connection.
+    let callback = ada.provider_choose(&authorize, Choice::User(BEN)).await;
+    let r = ada.get(&callback).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Connected: you can close this window"),
+        "{html}"
+    );
+    let row = app
+        .state
+        .db
+        .connection_get("ben-rt")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "ok");
+    assert_eq!(
+        row.verified_name.as_deref(),
+        Some("ben@okafor-injury.example")
+    );
+    let sealed = row.sealed_secret.unwrap();
+    for secret in app.control().issued_secrets() {
+        assert!(
+            !sealed.contains(&secret) && !html.contains(&secret),
+            "a token in clear"
+        );
+    }
+    let audit = app.state.db.audit_recent(5).await.unwrap();
+    assert!(
+        audit[0].what.contains("authorized as ben@okafor"),
+        "{audit:?}"
+    );
+    // Nobody was signed in: the browser is still Ada's, and the page shows it authorized.
+    let page = ada
+        .get(&app.url(CONNECTIONS_PAGE))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"connection-ben-rt\""), "{page}");
+    assert!(page.contains("Ada Lovelace"), "{page}");
+    let ben_card = &page[page.find("id=\"connection-ben-rt\"").unwrap()..];
+    assert!(ben_card.contains("<code>ok</code>"), "{ben_card}");
+    // Its own card changes its settings without authorizing again; the tokens stay.
+    let csrf = csrf_of(&page);
+    let edit = [
+        ("csrf", csrf.as_str()),
+        ("action", "save"),
+        ("mode", "edit"),
+        ("name", "ben-rt"),
+        ("environment", "us"),
+        ("auth", "refresh_token"),
+        ("email", "ben@okafor-injury.example"),
+        ("concurrency", "6"),
+        ("borrow_from", ""),
+    ];
+    let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &edit).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let row = app
+        .state
+        .db
+        .connection_get("ben-rt")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((row.concurrency, row.sealed_secret), (6, Some(sealed)));
+}
+
+#[tokio::test]
+async fn an_authorization_completed_by_a_non_admin_session_is_dropped() {
+    let app = spawn_app(admin_opts()).await;
+    let (ada, authorize) = save_and_authorize(&app, "ben-rt").await;
+    let html = ada.get(&app.url("/")).await.text().await.unwrap();
+    let csrf = csrf_of(&html);
+    let r = ada
+        .post_form(&app.url("/auth/logout"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Ben, no admin, signs in in the same browser before the window finishes.
+    ada.login(&app, BEN, None).await;
+    let callback = ada.provider_choose(&authorize, Choice::User(BEN)).await;
+    let r = ada.get(&callback).await;
+    assert_ne!(r.status(), StatusCode::OK);
+    let row = app
+        .state
+        .db
+        .connection_get("ben-rt")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "needs_authorization");
+    assert!(row.sealed_secret.is_none());
+}
