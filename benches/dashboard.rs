@@ -1,195 +1,237 @@
 //! Dashboard benchmark: prints figures, asserts nothing about speed.
 //!
-//! `cargo bench --bench dashboard` runs the full measurement (release build):
-//! - signed-in `GET /projects` requests/second and p50/p99 latency at 64 concurrent
-//!   connections against the stand-in with no added latency, next to the bare `/healthz`
-//!   route of the same server (the difference is sessions, token vault, gateway and templates);
-//! - export of 10,000 projects from a gateway with 50 ms latency, next to the ideal
-//!   `ceil(10000 / 1000) / concurrency x 50 ms`.
+//! `cargo bench --bench dashboard` (release build) prints, in one run:
+//! - requests/second, p50/p99 and the app's CPU time per request at `BENCH_CONNS` (64)
+//!   connections for the bare `/healthz`, signed-in `/`, `/profile` (two gateway calls) and
+//!   `/projects` (a page of the table plus the cached summary), against an instant stand-in;
+//! - the export of 10,000 projects from a gateway with 50 ms latency at `FV_CONCURRENCY` 1, 8
+//!   and 25, next to the ideal `ceil(pages / C) x latency`, with the gateway calls it made;
+//! - the app's peak resident memory over idle while exporting 100,000 projects, and while a
+//!   client that stopped reading holds an export open (with the pages fetched meanwhile).
+//!
+//! The stand-in and the app are two child processes (the release binary:
+//! `fv-partner-app fake-filevine` and `fv-partner-app`), so the app's CPU and memory come from
+//! its own `/proc/<pid>` and count neither the stand-in nor this load generator.
+//! `BENCH_PERF=FILE` records the app with `perf record -g` while `/projects` is under load.
 //!
 //! Without `--bench` (as `cargo test --all-targets` runs it) it does a tiny smoke run only.
-//! Everything is on loopback and bounded in count and time.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "dashboard/load.rs"]
+mod load;
+#[path = "dashboard/procs.rs"]
+mod procs;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::*;
-use fake_filevine::FakeOptions;
+use common::{location, Browser, Choice};
+use load::{export_once, hammer, slow_client, Load};
+use procs::{free_port, App, StandIn};
 
-struct Load {
-    concurrency: usize,
-    max_requests: usize,
-    max_time: Duration,
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
-struct Figures {
-    requests: usize,
-    errors: usize,
-    elapsed: Duration,
-    p50: Duration,
-    p99: Duration,
+/// The whole login as the demo user through the stand-in's sign-in page.
+async fn login(app: &App) -> Browser {
+    let b = Browser::new();
+    let r = b.get(&app.url("/auth/login")).await;
+    assert!(r.status().is_redirection(), "login redirects");
+    let callback = b
+        .provider_choose(&location(&r), Choice::User("fv-user-1001"))
+        .await;
+    let r = b.get(&callback).await;
+    assert!(r.status().is_redirection(), "callback redirects");
+    b
 }
 
-impl Figures {
-    fn rps(&self) -> f64 {
-        self.requests as f64 / self.elapsed.as_secs_f64()
-    }
-}
-
-/// `load.concurrency` tasks share one cookie-carrying client (one keep-alive connection each)
-/// and request `url` until the count or the time budget is used up.
-async fn hammer(http: &reqwest::Client, url: url::Url, load: &Load) -> Figures {
-    let issued = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let deadline = started + load.max_time;
-    let mut tasks = Vec::new();
-    for _ in 0..load.concurrency {
-        let (http, url, issued) = (http.clone(), url.clone(), issued.clone());
-        let max = load.max_requests;
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut errors = 0;
-            while Instant::now() < deadline
-                && issued.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < max
-            {
-                let t = Instant::now();
-                match http.get(url.clone()).send().await {
-                    Ok(r) if r.status().is_success() => {
-                        let _ = r.bytes().await;
-                        lat.push(t.elapsed());
-                    }
-                    _ => errors += 1,
-                }
-            }
-            (lat, errors)
-        }));
-    }
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        let (lat, e) = t.await.expect("load task");
-        all.extend(lat);
-        errors += e;
-    }
-    let elapsed = started.elapsed();
-    all.sort();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
-    Figures {
-        requests: all.len(),
-        errors,
-        elapsed,
-        p50: pct(0.50),
-        p99: pct(0.99),
-    }
-}
-
-fn print(name: &str, f: &Figures) {
-    println!(
-        "{name:<34} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ({} ok, {} errors, {:.1} s)",
-        f.rps(),
-        f.p50.as_secs_f64() * 1e3,
-        f.p99.as_secs_f64() * 1e3,
-        f.requests,
-        f.errors,
-        f.elapsed.as_secs_f64()
-    );
-}
-
-async fn dashboard(load: &Load) {
-    let app = spawn_app(TestOptions::default()).await;
-    let b = app.browser();
-    b.login(&app, "fv-user-1001", None).await;
-    // Warm up: pool connections, fill the summary cache.
+async fn pages(load: &Load) {
+    let app_port = free_port();
+    let fake = StandIn::start(1250, app_port);
+    let app = App::start(&fake, app_port, 8).await;
+    let b = login(&app).await;
+    // Warm up: pooled connections, the summary cache, the templates.
     let warm = Load {
         concurrency: load.concurrency,
-        max_requests: load.concurrency * 2,
+        max_requests: load.concurrency * 4,
         max_time: Duration::from_secs(10),
     };
-    hammer(&b.http, app.url("/projects"), &warm).await;
-    let health = hammer(&b.http, app.url("/healthz"), load).await;
-    let projects = hammer(&b.http, app.url("/projects"), load).await;
+    for path in ["/", "/profile", "/projects"] {
+        hammer(&b.http, app.url(path), &warm, &app.proc).await;
+    }
     println!(
-        "-- {} concurrent connections, stand-in with no added latency",
+        "-- pages: {} connections over http, stand-in with no added latency, app and stand-in in their own processes",
         load.concurrency
     );
-    print("GET /healthz (bare route)", &health);
-    print("GET /projects (signed in)", &projects);
     println!(
-        "   /projects costs {:.1}x a bare route (sessions, token vault, gateway call, template)",
-        health.rps() / projects.rps().max(1e-9)
+        "{:<38} {:>9} {:>10} {:>10} {:>14}",
+        "page", "req/s", "p50 ms", "p99 ms", "app CPU/req ms"
+    );
+    let mut cpu = Vec::new();
+    for (label, path) in [
+        ("bare /healthz", "/healthz"),
+        ("signed-in /", "/"),
+        ("signed-in /profile (2 gateway calls)", "/profile"),
+        ("signed-in /projects (page + summary)", "/projects"),
+    ] {
+        let perf = (path == "/projects")
+            .then(|| std::env::var("BENCH_PERF").ok())
+            .flatten()
+            .map(|out| load::perf_record(&app.proc, &out));
+        let f = hammer(&b.http, app.url(path), load, &app.proc).await;
+        if let Some(mut p) = perf {
+            load::perf_stop(&mut p);
+        }
+        f.print(label);
+        cpu.push(f.cpu_per_request());
+    }
+    println!(
+        "   /projects costs {:.2}x /profile in app CPU per request (target <= 1.2)",
+        cpu[3] / cpu[2].max(1e-9)
     );
 }
 
-async fn export(projects: usize, latency: Duration, concurrency: usize, runs: usize) {
-    let app = spawn_app(TestOptions {
-        extra_env: vec![("FV_CONCURRENCY".into(), concurrency.to_string())],
-        fake: FakeOptions {
-            projects_per_org: projects,
-            ..FakeOptions::default()
-        },
-        ..TestOptions::default()
-    })
-    .await;
-    let b = app.browser();
-    b.login(&app, "fv-user-1001", None).await;
-    app.control().set_gateway_latency(latency);
-    let mut times = Vec::new();
-    let mut rows = 0;
-    for _ in 0..runs {
-        app.control().reset_gateway_stats();
-        let t = Instant::now();
-        let body = b
-            .get(&app.url("/projects/export.csv?archived=1"))
-            .await
-            .bytes()
-            .await
-            .expect("export body");
-        times.push(t.elapsed());
-        rows = csv::Reader::from_reader(&body[..]).records().count();
-    }
-    times.sort();
+async fn exports(projects: usize, latency: Duration, runs: usize, concurrencies: &[usize]) {
+    let app_port = free_port();
+    let fake = StandIn::start(projects, app_port);
     let pages = projects.div_ceil(1000);
-    let ideal = latency.mul_f64(pages as f64 / concurrency as f64);
     println!(
-        "export {projects} projects, {} ms gateway, FV_CONCURRENCY={concurrency:>2}: median {:>7.1} ms over {runs} runs  (ideal {pages}/{concurrency} x {} ms = {:.1} ms; {} rows; {} gateway calls, max {} in flight)",
-        latency.as_millis(),
-        times[times.len() / 2].as_secs_f64() * 1e3,
-        latency.as_millis(),
-        ideal.as_secs_f64() * 1e3,
-        rows,
-        app.control().gateway_requests().len(),
-        app.control().gateway_max_in_flight(),
+        "-- export of {projects} projects ({pages} pages of 1,000), gateway latency {} ms, median of {runs} runs",
+        latency.as_millis()
+    );
+    println!(
+        "{:>14} {:>9} {:>9} {:>7} {:>9} {:>6} {:>10} {:>12} {:>15}",
+        "FV_CONCURRENCY",
+        "time ms",
+        "ideal ms",
+        "ratio",
+        "cold ms",
+        "calls",
+        "in flight",
+        "app CPU ms",
+        "stand-in CPU ms"
+    );
+    for &c in concurrencies {
+        let app = App::start(&fake, app_port, c).await;
+        let b = login(&app).await;
+        fake.control(serde_json::json!({ "gateway_latency_ms": latency.as_millis() as u64 }))
+            .await;
+        // Cold: nobody looked at the dashboard, so the total is unknown to the app.
+        let url = app.url("/projects/export.csv?archived=1");
+        let (cold, rows) = export_once(&b.http, &url).await;
+        assert_eq!(rows, projects, "cold export row count");
+        // Warm: the dashboard's summary (cached) already knows the total.
+        let _ = b.get(&app.url("/projects?archived=1")).await;
+        let mut times = Vec::new();
+        let mut calls = (0, 0);
+        let cpu = (app.proc.cpu(), fake.proc.cpu());
+        for _ in 0..runs {
+            fake.control(serde_json::json!({ "reset_gateway_stats": true }))
+                .await;
+            let (t, rows) = export_once(&b.http, &url).await;
+            assert_eq!(rows, projects, "export row count");
+            times.push(t);
+            calls = fake.gateway_stats().await;
+        }
+        let per_run = |d: Duration| d.as_secs_f64() * 1e3 / runs as f64;
+        let app_cpu = per_run(app.proc.cpu().saturating_sub(cpu.0));
+        let fake_cpu = per_run(fake.proc.cpu().saturating_sub(cpu.1));
+        times.sort();
+        let median = times[times.len() / 2];
+        let ideal = latency * pages.div_ceil(c) as u32;
+        println!(
+            "{c:>14} {:>9.1} {:>9.1} {:>6.2}x {:>9.1} {:>6} {:>10} {:>12.1} {:>15.1}",
+            median.as_secs_f64() * 1e3,
+            ideal.as_secs_f64() * 1e3,
+            median.as_secs_f64() / ideal.as_secs_f64().max(1e-9),
+            cold.as_secs_f64() * 1e3,
+            calls.0,
+            calls.1,
+            app_cpu,
+            fake_cpu,
+        );
+        fake.control(serde_json::json!({ "gateway_latency_ms": 0 }))
+            .await;
+    }
+}
+
+async fn memory(projects: usize) {
+    let app_port = free_port();
+    let fake = StandIn::start(projects, app_port);
+    let app = App::start(&fake, app_port, 8).await;
+    let b = login(&app).await;
+    let url = app.url("/projects/export.csv?archived=1");
+    // Idle = signed in, the dashboard seen (the stand-in built its data), no export yet: an
+    // export before would leave its high-water mark in the allocator and hide the growth.
+    let _ = b.get(&app.url("/projects?archived=1")).await;
+    let idle = app.proc.rss_kib();
+    app.proc.reset_peak();
+    let started = Instant::now();
+    let (_, rows) = export_once(&b.http, &url).await;
+    let took = started.elapsed();
+    let peak = app.proc.peak_kib();
+    assert_eq!(rows, projects);
+    println!(
+        "-- memory: export of {rows} projects in {:.2} s: app RSS idle {:.1} MB, peak {:.1} MB, peak over idle {:.1} MB (target <= 30)",
+        took.as_secs_f64(),
+        idle as f64 / 1024.0,
+        peak as f64 / 1024.0,
+        peak.saturating_sub(idle) as f64 / 1024.0
+    );
+    app.proc.reset_peak();
+    let idle = app.proc.rss_kib();
+    fake.control(serde_json::json!({ "reset_gateway_stats": true }))
+        .await;
+    let stall = Duration::from_secs(env_num("BENCH_STALL_SECS", 3));
+    let read = slow_client(&app, &b, "/projects/export.csv?archived=1", stall).await;
+    let (calls, _) = fake.gateway_stats().await;
+    let peak = app.proc.peak_kib();
+    println!(
+        "-- slow client: read {} KB then stopped for {} s: {calls} of {} pages fetched, app RSS peak over idle {:.1} MB",
+        read / 1024,
+        stall.as_secs(),
+        projects.div_ceil(1000),
+        peak.saturating_sub(idle) as f64 / 1024.0
     );
 }
 
 #[tokio::main]
 async fn main() {
     let full = std::env::args().any(|a| a == "--bench");
+    println!(
+        "fv-partner-app dashboard benchmark: {} cores (shared with whatever else runs)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
     if !full {
         // `cargo test --all-targets`: prove it runs, measure nothing.
-        dashboard(&Load {
+        pages(&Load {
             concurrency: 4,
             max_requests: 20,
             max_time: Duration::from_secs(5),
         })
         .await;
-        export(2000, Duration::ZERO, 4, 1).await;
+        exports(2000, Duration::ZERO, 1, &[4]).await;
         return;
     }
-    dashboard(&Load {
-        concurrency: 64,
-        max_requests: 200_000,
-        max_time: Duration::from_secs(10),
-    })
-    .await;
-    for c in [1, 8, 25] {
-        export(10_000, Duration::from_millis(50), c, 5).await;
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only.is_empty() || only == "pages" {
+        pages(&Load {
+            concurrency: env_num("BENCH_CONNS", 64) as usize,
+            max_requests: 1_000_000,
+            max_time: Duration::from_secs(env_num("BENCH_SECS", 8)),
+        })
+        .await;
+    }
+    if only.is_empty() || only == "export" {
+        exports(10_000, Duration::from_millis(50), 5, &[1, 8, 25]).await;
+    }
+    if only.is_empty() || only == "memory" {
+        memory(100_000).await;
     }
 }

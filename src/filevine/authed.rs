@@ -151,7 +151,7 @@ impl<S: TokenSource> AuthedGateway<S> {
             .await
     }
 
-    /// A page fetcher for walks over every page ([`super::walk::pages_after`], the summary
+    /// A page fetcher for walks over every page ([`super::walk::pages`], the summary
     /// scan, exports): owns a clone, so the future it returns is `'static`.
     pub fn page_fetcher(&self, ctx: OrgContext) -> impl PageFetcher {
         let gw = self.clone();

@@ -155,12 +155,13 @@ impl HttpGateway {
             "gateway call"
         );
         if status.is_success() {
-            let value: serde_json::Value = response
-                .json()
+            // One parse, straight from the bytes into the typed response (both casings are
+            // serde aliases): no intermediate `Value` tree.
+            let body = response
+                .bytes()
                 .await
-                .map_err(|e| GatewayError::Decode(e.to_string()))?;
-            return serde_json::from_value(camel_case_keys(value))
-                .map_err(|e| GatewayError::Decode(e.to_string()));
+                .map_err(|e| GatewayError::Network(crate::util::error_chain(&e)))?;
+            return serde_json::from_slice(&body).map_err(|e| GatewayError::Decode(e.to_string()));
         }
         Err(error_from(status, response).await)
     }

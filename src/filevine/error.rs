@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 /// A failed gateway call.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum GatewayError {
     #[error("401 Unauthorized: the access token was refused")]
     Unauthorized,
@@ -23,6 +23,10 @@ pub enum GatewayError {
     Network(String),
     #[error("unreadable gateway response: {0}")]
     Decode(String),
+    /// The pages of a list do not add up (a short page that says `hasMore`, a page that
+    /// repeats the previous one): a walk over them stops instead of looping.
+    #[error("the gateway's paging is inconsistent: {0}")]
+    Paging(String),
 }
 
 /// What a 403 most likely means, from the gateway's message: a missing scope, an org the user
@@ -54,6 +58,7 @@ impl GatewayError {
             GatewayError::Status { status, .. } => ("Filevine's API answered unexpectedly", format!("The gateway answered {status}. Try again; the details are in the app's log.")),
             GatewayError::Timeout | GatewayError::Network(_) => ("Filevine's API did not answer", "Check the network or FV_GATEWAY_URL, then try again.".into()),
             GatewayError::Decode(_) => ("Filevine's API answered something we could not read", "The details are in the app's log.".into()),
+            GatewayError::Paging(m) => ("Filevine's project list did not add up", format!("The list stopped rather than loop or repeat projects ({m}). Try again later; the details are in the app's log.")),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Gateway response shapes. The OpenAPI export is PascalCase, the samples read camelCase:
-//! responses are normalised to camelCase keys first (see [`camel_case_keys`]) and then parsed.
+//! every field answers to both (a serde alias), so a response is parsed once, straight from
+//! its bytes. [`camel_case_keys`] remains for error bodies, read as loose JSON.
 
 use serde::{Deserialize, Serialize};
 
@@ -7,8 +8,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct FvId {
+    #[serde(alias = "Native")]
     pub native: i64,
-    #[serde(default)]
+    #[serde(default, alias = "Partner")]
     pub partner: Option<String>,
 }
 
@@ -28,16 +30,17 @@ pub fn user_type_name(t: i64) -> &'static str {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FvUser {
+    #[serde(alias = "UserId")]
     pub user_id: FvId,
-    #[serde(default)]
+    #[serde(default, alias = "FirstName")]
     pub first_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "LastName")]
     pub last_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "Email")]
     pub email: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "Username")]
     pub username: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "UserType")]
     pub user_type: Option<i64>,
 }
 
@@ -45,8 +48,9 @@ pub struct FvUser {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FvOrg {
+    #[serde(alias = "OrgId")]
     pub org_id: i64,
-    #[serde(default)]
+    #[serde(default, alias = "Name")]
     pub name: Option<String>,
 }
 
@@ -64,8 +68,9 @@ impl FvOrg {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserOrgs {
+    #[serde(alias = "User")]
     pub user: FvUser,
-    #[serde(default)]
+    #[serde(default, alias = "Orgs")]
     pub orgs: Vec<FvOrg>,
 }
 
@@ -73,9 +78,9 @@ pub struct UserOrgs {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MeUser {
-    #[serde(default)]
+    #[serde(default, alias = "FirstName")]
     pub first_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "LastName")]
     pub last_name: Option<String>,
 }
 
@@ -83,13 +88,13 @@ pub struct MeUser {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrgUser {
-    #[serde(default)]
+    #[serde(default, alias = "OrgUserId")]
     pub org_user_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, alias = "UserName")]
     pub user_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "Email")]
     pub email: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "User")]
     pub user: Option<MeUser>,
 }
 
@@ -125,8 +130,8 @@ mod tests {
     fn pascal_and_camel_parse_alike() {
         let camel = serde_json::json!({"user": {"userId": {"native": 7}, "firstName": "Ada", "userType": 4}, "orgs": [{"orgId": 5, "name": "X"}]});
         let pascal = serde_json::json!({"User": {"UserId": {"Native": 7}, "FirstName": "Ada", "UserType": 4}, "Orgs": [{"OrgId": 5, "Name": "X"}]});
-        let a: UserOrgs = serde_json::from_value(camel_case_keys(camel)).unwrap();
-        let b: UserOrgs = serde_json::from_value(camel_case_keys(pascal)).unwrap();
+        let a: UserOrgs = serde_json::from_value(camel).unwrap();
+        let b: UserOrgs = serde_json::from_value(pascal).unwrap();
         assert_eq!(a.user.user_id.native, 7);
         assert_eq!(b.user.user_id.native, 7);
         assert_eq!(b.user.first_name.as_deref(), Some("Ada"));

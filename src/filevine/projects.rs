@@ -1,6 +1,7 @@
 //! The Projects endpoint, typed: the query (`limit`, `offset`, `sortBy`, `orderBy`, filters), one
-//! project, and a page of them. Responses go through [`super::models::camel_case_keys`] first,
-//! so PascalCase (the OpenAPI export) and camelCase (the samples) parse alike.
+//! project, and a page of them. Responses are parsed once, straight into these structs; every
+//! field also answers to its PascalCase name, so the OpenAPI export's casing and the samples'
+//! camelCase parse alike.
 
 use std::fmt;
 
@@ -39,28 +40,60 @@ impl std::str::FromStr for ProjectId {
     }
 }
 
-/// Either id shape the gateway may send.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum IdShape {
-    Plain(i64),
-    Text(String),
-    Nested { native: i64 },
+/// Reads an id in any shape the gateway may send: a number, a numeric string, or
+/// `{native, partner}` (either casing), without buffering the value first (an untagged enum
+/// would copy every id into an intermediate tree before trying each shape).
+struct IdVisitor;
+
+impl<'de> serde::de::Visitor<'de> for IdVisitor {
+    type Value = Option<i64>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an id: an integer, a numeric string or {native, partner}")
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(i64::try_from(v).ok())
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.trim().parse().ok())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(IdVisitor)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut native = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key.eq_ignore_ascii_case("native") {
+                native = map.next_value_seed(IdSeed)?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(native)
+    }
 }
 
-impl IdShape {
-    fn native(self) -> Option<i64> {
-        match self {
-            IdShape::Plain(n) | IdShape::Nested { native: n } => Some(n),
-            IdShape::Text(s) => s.trim().parse().ok(),
-        }
+struct IdSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for IdSeed {
+    type Value = Option<i64>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(IdVisitor)
     }
 }
 
 impl<'de> Deserialize<'de> for ProjectId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        IdShape::deserialize(d)?
-            .native()
+        d.deserialize_any(IdVisitor)?
             .map(ProjectId)
             .ok_or_else(|| serde::de::Error::custom("projectId is not an integer"))
     }
@@ -68,67 +101,89 @@ impl<'de> Deserialize<'de> for ProjectId {
 
 /// An optional id in either shape (`null` and unreadable ids become `None`).
 fn native_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(Option::<IdShape>::deserialize(d)?.and_then(IdShape::native))
+    d.deserialize_any(IdVisitor)
 }
 
 /// A Filevine organization id (`x-fv-orgid`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct OrgId(pub i64);
 
-/// One project as the list and the detail endpoints return it. Everything but the id is
-/// optional: `requestedFields` may leave fields out, and a tolerant reader survives a gateway
-/// that adds or drops one.
+/// One project as the list and the detail endpoints return it, parsed straight from the
+/// response body (camelCase as the samples read it, PascalCase as the OpenAPI export spells
+/// it: every field has its PascalCase alias). Everything but the id is optional:
+/// `requestedFields` may leave fields out, and a tolerant reader survives a gateway that adds
+/// or drops one.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Project {
+    #[serde(default, alias = "ProjectId")]
     pub project_id: Option<ProjectId>,
-    #[serde(default)]
+    #[serde(default, alias = "ProjectName")]
     pub project_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "ClientName")]
     pub client_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "PhaseName")]
     pub phase_name: Option<String>,
     /// `phaseId.native`: phases are numbered in pipeline order, so this orders the summary.
-    #[serde(default, deserialize_with = "native_opt", skip_serializing)]
+    #[serde(
+        default,
+        alias = "PhaseId",
+        deserialize_with = "native_opt",
+        skip_serializing
+    )]
     pub phase_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, alias = "PhaseDate")]
     pub phase_date: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "CreatedDate")]
     pub created_date: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "IncidentDate")]
     pub incident_date: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "LastActivity")]
     pub last_activity: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "Number")]
     pub number: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "Description")]
     pub description: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "IsArchived")]
     pub is_archived: Option<bool>,
-    #[serde(default)]
+    #[serde(default, alias = "Hashtags", deserialize_with = "null_is_empty")]
     pub hashtags: Vec<String>,
-    #[serde(default)]
+    #[serde(default, alias = "FirstPrimaryName")]
     pub first_primary_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "FirstPrimaryUsername")]
     pub first_primary_username: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "ProjectUrl")]
     pub project_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "OrgId")]
     pub org_id: Option<i64>,
 }
+
+/// `null` where a list is expected reads as an empty list.
+fn null_is_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// The fields the dashboard's table shows: its page asks for these only (`requestedFields`).
+pub const TABLE_FIELDS: &str =
+    "projectId,projectName,clientName,phaseName,createdDate,lastActivity,number,isArchived,projectUrl";
+
+/// The fields an export writes (every field of [`Project`] but the phase id).
+pub const EXPORT_FIELDS: &str = "projectId,projectName,clientName,phaseName,phaseDate,\
+createdDate,incidentDate,lastActivity,number,description,isArchived,hashtags,\
+firstPrimaryName,firstPrimaryUsername,projectUrl,orgId";
 
 /// One page of `GET /fv-app/v2/Projects`. The gateway gives no total: `hasMore` is the only
 /// paging signal.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectPage {
-    #[serde(default)]
+    #[serde(default, alias = "Items")]
     pub items: Vec<Project>,
-    #[serde(default)]
+    #[serde(default, alias = "HasMore")]
     pub has_more: bool,
-    #[serde(default)]
+    #[serde(default, alias = "Offset")]
     pub offset: Option<i64>,
-    #[serde(default)]
+    #[serde(default, alias = "Limit")]
     pub limit: Option<i64>,
 }
 
@@ -295,17 +350,16 @@ impl ProjectQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filevine::models::camel_case_keys;
-
     #[test]
     fn pascal_and_camel_pages_parse_alike() {
-        let camel = serde_json::json!({"items": [{"projectId": {"native": 7, "partner": null}, "projectName": "A", "phaseName": "Intake", "isArchived": true}], "hasMore": true});
-        let pascal = serde_json::json!({"Items": [{"ProjectId": {"Native": 7}, "ProjectName": "A", "PhaseName": "Intake", "IsArchived": true}], "HasMore": true});
-        for v in [camel, pascal] {
-            let p: ProjectPage = serde_json::from_value(camel_case_keys(v)).unwrap();
+        let camel = br#"{"items": [{"projectId": {"native": 7, "partner": null}, "projectName": "A", "phaseName": "Intake", "phaseId": {"native": 301}, "isArchived": true, "hashtags": null}], "hasMore": true}"#;
+        let pascal = br#"{"Items": [{"ProjectId": {"Native": 7, "Partner": "x"}, "ProjectName": "A", "PhaseName": "Intake", "PhaseId": "301", "IsArchived": true, "Hashtags": ["a"]}], "HasMore": true}"#;
+        for body in [&camel[..], &pascal[..]] {
+            let p: ProjectPage = serde_json::from_slice(body).unwrap();
             assert!(p.has_more);
             assert_eq!(p.items[0].project_id, Some(ProjectId::new(7)));
             assert_eq!(p.items[0].phase_name.as_deref(), Some("Intake"));
+            assert_eq!(p.items[0].phase_id, Some(301));
             assert_eq!(p.items[0].is_archived, Some(true));
         }
         let flat: Project = serde_json::from_value(serde_json::json!({"projectId": 9})).unwrap();

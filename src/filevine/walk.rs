@@ -1,147 +1,212 @@
-//! Every page of a Projects query, fetched with bounded concurrency and yielded in order.
+//! Every page of a Projects query, fetched a window at a time and yielded in order.
 //!
-//! The gateway reports no total, only `hasMore`. Once a page says there is more, the following
-//! offsets are requested `concurrency` at a time (a window that slides as pages arrive), so a
-//! 10,000-project export costs about `pages / concurrency` round trips instead of `pages`.
-//! The price is at most `concurrency - 1` requests past the end, which come back empty.
+//! The gateway reports no total, only `hasMore`. So the walk requests the next `window`
+//! offsets at once from the very first page on (the window slides as pages arrive): a
+//! 10,000-project export costs `ceil(pages / window)` round trips, not `pages`. The price is
+//! at most `window - 1` calls past the end, which come back empty. When the caller already
+//! knows how many projects match ([`Walk::expected`], e.g. from the dashboard's cached
+//! summary), no offset at or past that count is requested, so there are no calls past the
+//! end at all; a last page that still says `hasMore` means the count was stale, and the walk
+//! goes on as if it had none.
+//!
+//! Memory: at most `window` pages are requested or held at once, and a new one is requested
+//! only when the consumer takes a page. A consumer that stops (a client that stops reading)
+//! stops the walk: back-pressure reaches the gateway calls.
+//!
+//! A gateway whose paging does not add up ends the walk with [`GatewayError::Paging`] instead
+//! of looping or repeating projects: a short page that says `hasMore`, an empty page that
+//! says `hasMore`, or a page identical to the previous one.
 
-use std::future::Future;
+use std::{collections::VecDeque, future::Future};
 
-use futures::{stream, Stream, StreamExt};
+use futures::{stream, stream::FuturesOrdered, Stream, StreamExt};
 
 use super::{GatewayError, ProjectPage, ProjectQuery};
 
 /// A safety stop against a gateway that always answers `hasMore: true`.
 pub const MAX_PAGES: u64 = 100_000;
 
-/// The pages after `first` (which was fetched at `base.offset` with `base.limit`), in order.
-/// Ends after the first page without `hasMore`, the first empty page, or the first error
-/// (which is yielded).
-pub fn pages_after<F, Fut>(
-    first: &ProjectPage,
-    base: ProjectQuery,
-    concurrency: usize,
+/// How to walk.
+#[derive(Clone, Copy, Debug)]
+pub struct Walk {
+    /// Pages requested or held at once (the connection's `FV_CONCURRENCY`).
+    pub window: usize,
+    /// How many projects match, when known: nothing past it is requested.
+    pub expected: Option<u64>,
+    /// Most pages requested in total.
+    pub max_pages: u64,
+}
+
+impl Walk {
+    /// `window` pages at a time, total unknown.
+    pub fn new(window: usize) -> Self {
+        Walk {
+            window: window.max(1),
+            expected: None,
+            max_pages: MAX_PAGES,
+        }
+    }
+
+    /// The same walk expecting `total` projects (`None`: unknown).
+    pub fn expecting(self, total: Option<u64>) -> Self {
+        Walk {
+            expected: total,
+            ..self
+        }
+    }
+}
+
+/// What identifies a page's content cheaply: a repeated page has the same.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Fingerprint {
+    len: usize,
+    first: Option<i64>,
+    last: Option<i64>,
+}
+
+impl Fingerprint {
+    fn of(p: &ProjectPage) -> Self {
+        let id = |p: Option<&super::Project>| p.and_then(|p| p.project_id).map(|i| i.get());
+        Fingerprint {
+            len: p.items.len(),
+            first: id(p.items.first()),
+            last: id(p.items.last()),
+        }
+    }
+}
+
+struct State<F, Fut: Future> {
     fetch: F,
-) -> impl Stream<Item = Result<ProjectPage, GatewayError>>
+    base: ProjectQuery,
+    limit: u32,
+    walk: Walk,
+    next_offset: u64,
+    issued: u64,
+    in_flight: FuturesOrdered<Fut>,
+    offsets: VecDeque<u64>,
+    /// No more requests: a page said it was the last.
+    last_seen: bool,
+    /// Nothing more to yield.
+    done: bool,
+    previous: Option<(u64, Fingerprint)>,
+}
+
+enum Step<E> {
+    Yield(ProjectPage),
+    End,
+    Fail(E),
+}
+
+impl<F, Fut, E> State<F, Fut>
 where
     F: Fn(ProjectQuery) -> Fut,
-    Fut: Future<Output = Result<ProjectPage, GatewayError>>,
+    Fut: Future<Output = Result<ProjectPage, E>>,
+    E: From<GatewayError>,
 {
-    let limit = base.limit.max(1);
-    let more = first.has_more && !first.items.is_empty();
-    let offsets = (1..MAX_PAGES)
-        .take_while(move |_| more)
-        .map(move |i| base.offset + i * u64::from(limit));
-    let queries = offsets.map(move |offset| base.at(offset, limit));
-    stream::iter(queries)
-        .map(fetch)
-        .buffered(concurrency.max(1))
-        // Returning `None` ends the stream (and drops the requests still in the window).
-        .scan(false, |done, page| {
-            let out = if *done {
-                None
-            } else {
-                match page {
-                    Ok(p) if p.items.is_empty() => None,
-                    Ok(p) => {
-                        *done = !p.has_more;
-                        Some(Ok(p))
-                    }
-                    Err(e) => {
-                        *done = true;
-                        Some(Err(e))
-                    }
-                }
-            };
-            futures::future::ready(out)
-        })
+    /// Requests offsets until the window is full (or nothing more may be requested).
+    fn fill(&mut self) {
+        while !self.last_seen
+            && self.in_flight.len() < self.walk.window
+            && self.issued < self.walk.max_pages
+            && (self.issued == 0 || self.walk.expected.is_none_or(|t| self.next_offset < t))
+        {
+            let query = self.base.at(self.next_offset, self.limit);
+            self.in_flight.push_back((self.fetch)(query));
+            self.offsets.push_back(self.next_offset);
+            self.next_offset += u64::from(self.limit);
+            self.issued += 1;
+        }
+    }
+
+    fn judge(&mut self, offset: u64, page: Result<ProjectPage, E>) -> Step<E> {
+        let page = match page {
+            Ok(p) => p,
+            Err(e) => return Step::Fail(e),
+        };
+        let (n, limit) = (page.items.len(), self.limit as usize);
+        if page.has_more && n < limit {
+            return Step::Fail(E::from(GatewayError::Paging(format!(
+                "the page at offset {offset} had {n} of {limit} projects but said there are more"
+            ))));
+        }
+        if n == 0 {
+            return Step::End;
+        }
+        let print = Fingerprint::of(&page);
+        if let Some((at, prev)) = self.previous {
+            if prev == print && print.first.is_some() {
+                return Step::Fail(E::from(GatewayError::Paging(format!(
+                    "the page at offset {offset} repeats the page at offset {at}"
+                ))));
+            }
+        }
+        self.previous = Some((offset, print));
+        if !page.has_more {
+            self.last_seen = true;
+        } else if self
+            .walk
+            .expected
+            .is_some_and(|t| offset + u64::from(self.limit) >= t)
+        {
+            // More than the summary counted: it is stale; go on without it.
+            self.walk.expected = None;
+        }
+        Step::Yield(page)
+    }
+}
+
+/// Every page of `base` (from `base.offset`, `base.limit` at a time), in order, walking as
+/// `walk` says. Ends after the first page without `hasMore`, the first empty page, or the
+/// first error (which is yielded). Generic in the fetcher's error, so a web handler keeps its
+/// own (a lost session still sends the user to sign in).
+pub fn pages<F, Fut, E>(
+    base: ProjectQuery,
+    walk: Walk,
+    fetch: F,
+) -> impl Stream<Item = Result<ProjectPage, E>>
+where
+    F: Fn(ProjectQuery) -> Fut,
+    Fut: Future<Output = Result<ProjectPage, E>>,
+    E: From<GatewayError>,
+{
+    let state = State {
+        fetch,
+        limit: base.limit.max(1),
+        next_offset: base.offset,
+        base,
+        walk: Walk {
+            window: walk.window.max(1),
+            ..walk
+        },
+        issued: 0,
+        in_flight: FuturesOrdered::new(),
+        offsets: VecDeque::new(),
+        last_seen: false,
+        done: false,
+        previous: None,
+    };
+    stream::unfold(state, |mut st| async move {
+        if st.done {
+            return None;
+        }
+        st.fill();
+        let offset = st.offsets.pop_front()?;
+        let page = st.in_flight.next().await?;
+        match st.judge(offset, page) {
+            Step::Yield(p) => {
+                // After the last page, whatever is still in flight is dropped unanswered.
+                st.done = st.last_seen;
+                Some((Ok(p), st))
+            }
+            Step::End => None,
+            Step::Fail(e) => {
+                st.done = true;
+                Some((Err(e), st))
+            }
+        }
+    })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::filevine::{Project, ProjectId};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-
-    fn page(total: u64, q: &ProjectQuery) -> ProjectPage {
-        let end = (q.offset + u64::from(q.limit)).min(total);
-        ProjectPage {
-            items: (q.offset.min(total)..end)
-                .map(|i| Project {
-                    project_id: Some(ProjectId::new(i as i64)),
-                    ..Default::default()
-                })
-                .collect(),
-            has_more: end < total,
-            ..Default::default()
-        }
-    }
-
-    async fn collect(
-        total: u64,
-        limit: u32,
-        conc: usize,
-        fail_at: Option<u64>,
-    ) -> (Vec<i64>, bool, usize) {
-        let base = ProjectQuery::default().at(0, limit);
-        let first = page(total, &base);
-        let calls = Arc::new(AtomicUsize::new(0));
-        let c = calls.clone();
-        let mut ids: Vec<i64> = first
-            .items
-            .iter()
-            .filter_map(|p| p.project_id)
-            .map(|p| p.get())
-            .collect();
-        let mut failed = false;
-        let s = pages_after(&first, base, conc, move |q| {
-            c.fetch_add(1, Ordering::SeqCst);
-            let r = if Some(q.offset) == fail_at {
-                Err(GatewayError::Timeout)
-            } else {
-                Ok(page(total, &q))
-            };
-            async move { r }
-        });
-        futures::pin_mut!(s);
-        while let Some(p) = s.next().await {
-            match p {
-                Ok(p) => ids.extend(p.items.iter().filter_map(|p| p.project_id).map(|p| p.get())),
-                Err(_) => failed = true,
-            }
-        }
-        (ids, failed, calls.load(Ordering::SeqCst))
-    }
-
-    #[tokio::test]
-    async fn every_item_once_in_order_with_bounded_overfetch() {
-        for (total, limit, conc) in [
-            (0, 10, 3),
-            (10, 10, 3),
-            (11, 10, 3),
-            (95, 10, 4),
-            (1000, 7, 1),
-        ] {
-            let (ids, failed, calls) = collect(total, limit, conc, None).await;
-            assert!(!failed);
-            assert_eq!(
-                ids,
-                (0..total as i64).collect::<Vec<_>>(),
-                "{total}/{limit}/{conc}"
-            );
-            let pages_needed = total.div_ceil(u64::from(limit)).saturating_sub(1) as usize;
-            assert!(
-                calls <= pages_needed + conc,
-                "{calls} calls for {pages_needed} pages"
-            );
-        }
-    }
-
-    #[tokio::test]
-    async fn an_error_ends_the_walk_and_is_reported() {
-        let (ids, failed, _) = collect(100, 10, 3, Some(50)).await;
-        assert!(failed);
-        assert_eq!(ids, (0..50).collect::<Vec<_>>());
-    }
-}
+#[path = "walk_tests.rs"]
+mod tests;

@@ -8,11 +8,15 @@
 //! (the browser reports a failed download instead of saving a file that looks complete) and
 //! makes the command line discard its partial file.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use futures::{stream, Stream, StreamExt};
 
 use crate::filevine::{
-    projects::MAX_PAGE_SIZE, walk::pages_after, GatewayError, Project, ProjectPage, ProjectQuery,
+    projects::{EXPORT_FIELDS, MAX_PAGE_SIZE},
+    walk::{pages, Walk},
+    GatewayError, Project, ProjectPage, ProjectQuery,
 };
 
 /// The two formats.
@@ -39,9 +43,13 @@ impl Format {
     }
 }
 
-/// The gateway query of the export's first page.
+/// The gateway query of the export's first page: pages of 1,000 with only the exported
+/// fields (`requestedFields`).
 pub fn first_query(filters: ProjectQuery) -> ProjectQuery {
-    filters.at(0, MAX_PAGE_SIZE)
+    ProjectQuery {
+        requested_fields: Some(EXPORT_FIELDS),
+        ..filters.at(0, MAX_PAGE_SIZE)
+    }
 }
 
 /// The CSV columns, in order.
@@ -64,17 +72,24 @@ pub const CSV_HEADER: [&str; 13] = [
 /// Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` (and some also after a tab
 /// or carriage return) as a formula: a project named `=HYPERLINK(...)` would become a live
 /// link. Such cells get a leading `'`, which spreadsheets show as text (OWASP's advice).
-pub fn neutralise(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_owned(),
+/// Borrowed unless it has to change (an export writes 13 cells per project).
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
     }
 }
 
-fn row(p: &Project) -> [String; 13] {
-    let s = |v: &Option<String>| neutralise(v.as_deref().unwrap_or(""));
+fn cell(v: &Option<String>) -> Cow<'_, str> {
+    neutralise(v.as_deref().unwrap_or(""))
+}
+
+fn row(p: &Project) -> [Cow<'_, str>; 13] {
+    let s = cell;
     [
-        p.project_id.map(|i| i.to_string()).unwrap_or_default(),
+        p.project_id
+            .map(|i| Cow::Owned(i.to_string()))
+            .unwrap_or_default(),
         s(&p.project_name),
         s(&p.client_name),
         s(&p.phase_name),
@@ -83,40 +98,47 @@ fn row(p: &Project) -> [String; 13] {
         s(&p.last_activity),
         s(&p.incident_date),
         s(&p.number),
-        match p.is_archived {
-            Some(true) => "yes".into(),
-            Some(false) => "no".into(),
-            None => String::new(),
-        },
+        Cow::Borrowed(match p.is_archived {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "",
+        }),
         s(&p.first_primary_name),
-        neutralise(&p.hashtags.join(" ")),
+        match p.hashtags.as_slice() {
+            [] => Cow::Borrowed(""),
+            [one] => neutralise(one),
+            many => Cow::Owned(neutralise(&many.join(" ")).into_owned()),
+        },
         s(&p.project_url),
     ]
 }
 
-/// CSV bytes of some records (the `csv` crate quotes commas, quotes and newlines).
-fn csv_chunk<I, R>(records: I) -> std::io::Result<Bytes>
-where
-    I: IntoIterator<Item = R>,
-    R: IntoIterator,
-    R::Item: AsRef<[u8]>,
-{
-    let mut w = csv::WriterBuilder::new()
+fn csv_writer(capacity: usize) -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
         .has_headers(false)
         .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::with_capacity(64 * 1024));
-    for r in records {
-        w.write_record(r).map_err(std::io::Error::other)?;
-    }
+        .from_writer(Vec::with_capacity(capacity))
+}
+
+fn csv_bytes(w: csv::Writer<Vec<u8>>) -> std::io::Result<Bytes> {
     w.into_inner()
         .map(Bytes::from)
         .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// The bytes of one page in `format`; `first` = no JSON separator before the first item.
+/// CSV: the `csv` crate quotes commas, quotes and newlines.
 fn page_bytes(format: Format, page: &ProjectPage, first: bool) -> std::io::Result<Bytes> {
     match format {
-        Format::Csv => csv_chunk(page.items.iter().map(row)),
+        Format::Csv => {
+            let mut w = csv_writer(page.items.len() * 256);
+            for p in &page.items {
+                let cells = row(p);
+                w.write_record(cells.iter().map(|c| c.as_bytes()))
+                    .map_err(std::io::Error::other)?;
+            }
+            csv_bytes(w)
+        }
         Format::Json => {
             let mut out = Vec::with_capacity(page.items.len() * 600);
             for (i, p) in page.items.iter().enumerate() {
@@ -130,37 +152,47 @@ fn page_bytes(format: Format, page: &ProjectPage, first: bool) -> std::io::Resul
     }
 }
 
-/// The whole body: opening (CSV header with a UTF-8 BOM so Excel reads accents right, or
-/// `[`), the first page, every further page, closing. Ends with an error if a page fails.
-pub fn body_stream<F, Fut>(
+/// The CSV header with a UTF-8 BOM (so Excel reads accents right), or JSON's `[`.
+fn opening(format: Format) -> std::io::Result<Bytes> {
+    match format {
+        Format::Csv => {
+            let mut out = b"\xEF\xBB\xBF".to_vec();
+            let mut w = csv_writer(256);
+            w.write_record(CSV_HEADER).map_err(std::io::Error::other)?;
+            out.extend_from_slice(&csv_bytes(w)?);
+            Ok(Bytes::from(out))
+        }
+        Format::Json => Ok(Bytes::from_static(b"[\n")),
+    }
+}
+
+/// Starts an export: walks the pages of `base` (the first window is requested at once) and
+/// waits for the first page, so a refused token or a 403 is an error the caller can still
+/// report properly. Then the whole body as a stream: opening (CSV header with a UTF-8 BOM so
+/// Excel reads accents right, or `[`), every page, closing. The stream ends with an error if
+/// a later page fails. Pages are fetched only as fast as the stream is read (at most one
+/// window ahead), so a slow reader holds the walk back instead of filling memory.
+pub async fn start<F, Fut, E>(
     format: Format,
-    first: ProjectPage,
     base: ProjectQuery,
-    concurrency: usize,
+    walk: Walk,
     fetch: F,
-) -> impl Stream<Item = std::io::Result<Bytes>>
+) -> Result<impl Stream<Item = std::io::Result<Bytes>>, E>
 where
     F: Fn(ProjectQuery) -> Fut,
-    Fut: std::future::Future<Output = Result<ProjectPage, GatewayError>>,
+    Fut: std::future::Future<Output = Result<ProjectPage, E>>,
+    E: From<GatewayError> + std::fmt::Display,
 {
-    let opening = match format {
-        Format::Csv => csv_chunk([CSV_HEADER]).map(|b| {
-            let mut v = b"\xEF\xBB\xBF".to_vec();
-            v.extend_from_slice(&b);
-            Bytes::from(v)
-        }),
-        Format::Json => Ok(Bytes::from_static(b"[\n")),
-    };
-    let first_empty = first.items.is_empty();
-    let first_bytes = page_bytes(format, &first, true);
-    let rest = pages_after(&first, base, concurrency, fetch);
-    let mut rows = first.items.len();
-    let rest = rest.map(move |page| match page {
+    let mut walk = Box::pin(pages(base, walk, fetch).fuse());
+    let first = walk.next().await.transpose()?;
+    let opening = opening(format);
+    let mut rows = first.as_ref().map_or(0, |p| p.items.len());
+    let first_bytes = first.map(|p| page_bytes(format, &p, true));
+    let rest = walk.map(move |page| match page {
+        // Only a non-empty first page is followed by more, so a separator is always right.
         Ok(p) => {
             rows += p.items.len();
-            // JSON: the first page may have been empty only when nothing matched, and then
-            // there are no further pages, so a separator is always right here.
-            page_bytes(format, &p, first_empty)
+            page_bytes(format, &p, false)
         }
         Err(e) => {
             tracing::error!(error = %e, rows_sent = rows, "export failed mid-stream; aborting the download");
@@ -171,7 +203,7 @@ where
         Format::Csv => None,
         Format::Json => Some(Ok(Bytes::from_static(b"\n]\n"))),
     };
-    stream::iter([opening, first_bytes])
+    Ok(stream::iter(std::iter::once(opening).chain(first_bytes))
         .chain(rest)
         .chain(stream::iter(closing))
         // End right after the first error: nothing, not even the JSON `]`, may follow it.
@@ -183,7 +215,7 @@ where
                 Some(item)
             };
             futures::future::ready(out)
-        })
+        }))
 }
 
 #[cfg(test)]
@@ -224,8 +256,9 @@ mod tests {
 
     async fn run(format: Format, total: i64) -> (Vec<u8>, bool) {
         let base = ProjectQuery::default().at(0, 1000);
-        let first = futures::executor::block_on(pages(total, 1000)(base.clone())).unwrap();
-        let s = body_stream(format, first, base, 3, pages(total, 1000));
+        let s = start(format, base, Walk::new(3), pages(total, 1000))
+            .await
+            .unwrap();
         futures::pin_mut!(s);
         let mut out = Vec::new();
         let mut failed = false;

@@ -12,27 +12,36 @@
 //!
 //! Results are cached for [`TTL`] per [`SummaryKey`] (org, user, search, archived): the phase
 //! filter and the page are not part of the key, so paging, sorting and clicking a phase bar
-//! cost nothing.
+//! cost nothing, and an export of the same filters knows its total (no call past the end).
 //! Concurrent requests for the same key share one scan (single flight), so a burst of
-//! dashboard views does not multiply gateway calls. The cache is small and bounded.
+//! dashboard views does not multiply gateway calls.
+//!
+//! The cache is moka's async cache (time-to-live, one loader per key with `try_get_with`,
+//! failed loads not cached) rather than a hand-written map. It is bounded by entries and by
+//! weight at once: each entry weighs its estimated bytes but never less than
+//! [`MIN_ENTRY_WEIGHT`], and the capacity is [`MAX_ENTRIES`] such minimum weights, so at most
+//! that many summaries are kept and a few with huge phase lists cannot grow it past
+//! [`MAX_WEIGHT`] bytes either.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use futures::StreamExt;
-use tokio::sync::OnceCell;
 
-use crate::filevine::{walk::pages_after, GatewayError, ProjectPage, ProjectQuery};
+use crate::filevine::{
+    walk::{pages, Walk},
+    GatewayError, ProjectPage, ProjectQuery,
+};
 
 /// How long a summary is reused.
 pub const TTL: Duration = Duration::from_secs(60);
 /// Most projects a summary scan reads.
 pub const MAX_SCANNED: u64 = 50_000;
-/// Most cached summaries (oldest dropped first).
-const MAX_ENTRIES: usize = 1024;
+/// Most cached summaries.
+pub const MAX_ENTRIES: u64 = 1024;
+/// The least an entry weighs (bytes, estimated).
+pub const MIN_ENTRY_WEIGHT: u32 = 1024;
+/// The cache's capacity, in estimated bytes.
+pub const MAX_WEIGHT: u64 = MAX_ENTRIES * MIN_ENTRY_WEIGHT as u64;
 const SCAN_PAGE: u32 = 1000;
 
 /// Counts for one set of filters.
@@ -90,47 +99,36 @@ pub struct SummaryKey {
     pub archived: bool,
 }
 
-struct Entry {
-    created: Instant,
-    cell: Arc<OnceCell<Arc<Summary>>>,
+/// Estimated bytes of a cached summary and its key, at least [`MIN_ENTRY_WEIGHT`].
+fn weight(key: &SummaryKey, s: &Arc<Summary>) -> u32 {
+    let phases: usize = s.phases.iter().map(|(n, _)| n.len() + 40).sum();
+    let bytes = std::mem::size_of::<Summary>() + std::mem::size_of::<SummaryKey>() + key.q.len();
+    u32::try_from(bytes + phases)
+        .unwrap_or(u32::MAX)
+        .max(MIN_ENTRY_WEIGHT)
 }
 
 /// Briefly cached summaries, shared by every request of this process.
-#[derive(Default)]
 pub struct SummaryCache {
-    entries: Mutex<HashMap<SummaryKey, Entry>>,
+    cache: moka::future::Cache<SummaryKey, Arc<Summary>>,
+}
+
+impl Default for SummaryCache {
+    fn default() -> Self {
+        Self::with_ttl(TTL)
+    }
 }
 
 impl SummaryCache {
-    fn cell(&self, key: SummaryKey) -> Arc<OnceCell<Arc<Summary>>> {
-        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if let Some(e) = map.get(&key) {
-            if now.duration_since(e.created) < TTL {
-                return e.cell.clone();
-            }
+    /// A cache whose entries live for `ttl`.
+    pub fn with_ttl(ttl: Duration) -> Self {
+        Self {
+            cache: moka::future::Cache::builder()
+                .max_capacity(MAX_WEIGHT)
+                .weigher(weight)
+                .time_to_live(ttl)
+                .build(),
         }
-        if map.len() >= MAX_ENTRIES {
-            map.retain(|_, e| now.duration_since(e.created) < TTL);
-            if map.len() >= MAX_ENTRIES {
-                if let Some(oldest) = map
-                    .iter()
-                    .min_by_key(|(_, e)| e.created)
-                    .map(|(k, _)| k.clone())
-                {
-                    map.remove(&oldest);
-                }
-            }
-        }
-        let cell = Arc::new(OnceCell::new());
-        map.insert(
-            key,
-            Entry {
-                created: now,
-                cell: cell.clone(),
-            },
-        );
-        cell
     }
 
     /// The summary for `key` (cached, or computed by scanning every page of `filters`
@@ -147,10 +145,17 @@ impl SummaryCache {
         F: Fn(ProjectQuery) -> Fut,
         Fut: std::future::Future<Output = Result<ProjectPage, GatewayError>>,
     {
-        let cell = self.cell(key);
-        cell.get_or_try_init(|| async { scan(filters, concurrency, fetch).await.map(Arc::new) })
+        self.cache
+            .try_get_with(key, async {
+                scan(filters, concurrency, fetch).await.map(Arc::new)
+            })
             .await
-            .cloned()
+            .map_err(Arc::unwrap_or_clone)
+    }
+
+    /// The cached summary for `key`, if a fresh one is there (nothing is fetched).
+    pub async fn cached(&self, key: &SummaryKey) -> Option<Arc<Summary>> {
+        self.cache.get(key).await
     }
 }
 
@@ -174,26 +179,23 @@ where
         ..filters
     }
     .at(0, SCAN_PAGE);
+    let max_pages = MAX_SCANNED / u64::from(SCAN_PAGE);
+    let walk = Walk {
+        max_pages,
+        ..Walk::new(concurrency)
+    };
     let mut summary = Summary::default();
     let mut order = HashMap::new();
-    let first = fetch(base.clone()).await?;
-    summary.add_page(&first, &mut order);
-    let limit = MAX_SCANNED / u64::from(SCAN_PAGE);
-    let rest = pages_after(&first, base, concurrency, &fetch);
-    futures::pin_mut!(rest);
-    let mut pages = 1;
-    let mut more = first.has_more;
-    while let Some(page) = rest.next().await {
+    let all = pages(base, walk, fetch);
+    futures::pin_mut!(all);
+    let (mut seen, mut more) = (0, false);
+    while let Some(page) = all.next().await {
         let page = page?;
         summary.add_page(&page, &mut order);
         more = page.has_more;
-        pages += 1;
-        if pages >= limit && more {
-            summary.partial = true;
-            break;
-        }
+        seen += 1;
     }
-    summary.partial |= pages >= limit && more;
+    summary.partial = more && seen >= max_pages;
     summary
         .phases
         .sort_by(|a, b| order[&a.0].cmp(&order[&b.0]).then(a.0.cmp(&b.0)));
@@ -248,5 +250,46 @@ mod tests {
         assert_eq!(s.count_for(""), 5);
         assert_eq!(s.count_for("Nope"), 0);
         assert!(!s.partial);
+    }
+
+    #[tokio::test]
+    async fn one_scan_per_key_and_failures_are_not_cached() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let calls = Arc::new(AtomicUsize::new(0));
+        let fail = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        // Counts scans: each starts at offset 0 (and requests a window of pages at once).
+        let fetch = |q: ProjectQuery| {
+            if q.offset == 0 {
+                calls.fetch_add(1, Ordering::SeqCst);
+            }
+            let failing = fail.load(Ordering::SeqCst);
+            async move {
+                tokio::task::yield_now().await;
+                if failing {
+                    Err(GatewayError::Timeout)
+                } else {
+                    Ok(ProjectPage::default())
+                }
+            }
+        };
+        let cache = SummaryCache::default();
+        let key = SummaryKey {
+            org_id: 1,
+            user_id: 2,
+            q: String::new(),
+            archived: false,
+        };
+        let get = || cache.get(key.clone(), ProjectQuery::default(), 4, fetch);
+        assert!(get().await.is_err());
+        assert!(
+            cache.cached(&key).await.is_none(),
+            "a failure is not cached"
+        );
+        fail.store(false, Ordering::SeqCst);
+        calls.store(0, Ordering::SeqCst);
+        let all = futures::future::join_all((0..20).map(|_| get())).await;
+        assert!(all.iter().all(|r| r.as_ref().is_ok_and(|s| s.total == 0)));
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "twenty views, one scan");
+        assert!(cache.cached(&key).await.is_some());
     }
 }

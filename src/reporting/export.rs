@@ -14,9 +14,9 @@ use futures::StreamExt;
 
 use super::{PatAccount, ReportError};
 use crate::{
-    filevine::ProjectQuery,
+    filevine::{walk::Walk, ProjectQuery},
     projects::{
-        export::{body_stream, first_query, Format},
+        export::{first_query, start, Format},
         ProjectFilters,
     },
 };
@@ -63,19 +63,19 @@ pub async fn export_to<W: Write>(
     let (org_id, org_name) = account.pick_org(request.org_id)?;
     let ctx = account.ctx(org_id);
     let base = first_query(request.filters());
-    let first = account.gw.projects(ctx, &base).await?;
-    let fetched = Arc::new(AtomicUsize::new(first.items.len()));
-    progress(first.items.len());
+    let fetched = Arc::new(AtomicUsize::new(0));
     let counter = fetched.clone();
-    let fetch = account.gw.page_fetcher(ctx);
-    let body = body_stream(format, first, base, account.concurrency, move |q| {
-        let (fetch, counter) = (fetch.clone(), counter.clone());
+    let (gw, walk) = (account.gw.clone(), Walk::new(account.concurrency));
+    let body = start(format, base, walk, move |q: ProjectQuery| {
+        let (gw, counter) = (gw.clone(), counter.clone());
         async move {
-            let page = fetch(q).await?;
+            let page = gw.projects(ctx, &q).await.map_err(ReportError::from)?;
             counter.fetch_add(page.items.len(), Ordering::Relaxed);
-            Ok(page)
+            Ok::<_, ReportError>(page)
         }
-    });
+    })
+    .await?;
+    progress(fetched.load(Ordering::Relaxed));
     futures::pin_mut!(body);
     while let Some(chunk) = body.next().await {
         out.write_all(&chunk?)?;

@@ -12,7 +12,11 @@
 //!   [`ServerSettings::keep_alive`] is shut down gracefully, HTTP/2 and the protocol sniffing
 //!   included (the header timer does not cover those);
 //! - at most [`ServerSettings::max_connections`] are served at once: one more is accepted and
-//!   closed at once, so a client learns immediately rather than hanging in the backlog.
+//!   closed at once, so a client learns immediately rather than hanging in the backlog;
+//! - a write that makes no progress for [`ServerSettings::header_read_timeout`] (a client that
+//!   stopped reading a response, e.g. mid-export) fails and closes the connection, so a stalled
+//!   reader does not hold its request (and the export's page walk) open for ever
+//!   (`tokio-io-timeout`'s write timeout; hyper has none).
 //!
 //! hyper-util's `GracefulShutdown` is not used: it takes ownership of the connection, so the
 //! idle watchdog could not shut a connection down by itself. The drain is the same idea in a
@@ -178,8 +182,10 @@ impl Conn {
             activity: activity.clone(),
             started,
         };
+        let mut io = tokio_io_timeout::TimeoutStream::new(io);
+        io.set_write_timeout(Some(self.limits.header_read));
         let conn = self.builder.serve_connection_with_upgrades(
-            TokioIo::new(io),
+            TokioIo::new(Box::pin(io)),
             hyper_util::service::TowerToHyperService::new(service),
         );
         let mut conn = pin!(conn);

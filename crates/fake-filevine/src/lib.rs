@@ -32,8 +32,10 @@ mod introspection;
 pub(crate) mod keys;
 mod list_query;
 pub mod options;
+pub mod paging;
 pub mod provider;
 mod refresh_grant;
+mod rendered;
 mod state;
 
 pub use control::{FakeControl, ProjectFilter, RecordedRequest};

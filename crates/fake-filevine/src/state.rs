@@ -99,6 +99,10 @@ pub(crate) struct TokenLab {
     pub(crate) refresh_stall_ms: AtomicU64,
     /// Faults for the next refresh grants, in order.
     pub(crate) refresh_faults: Mutex<std::collections::VecDeque<super::RefreshFault>>,
+    /// How the Projects list's paging is broken, if it is ([`super::paging`]).
+    pub(crate) paging_fault: Mutex<Option<super::paging::PagingFault>>,
+    /// Projects lists already rendered to JSON text ([`super::rendered`]).
+    pub(crate) rendered: super::rendered::Rendered,
 }
 
 impl TokenLab {

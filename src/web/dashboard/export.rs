@@ -7,9 +7,32 @@ use axum::{
     http::{header, HeaderValue},
     response::{IntoResponse, Response},
 };
-use futures::Stream;
+use futures::{future::BoxFuture, Stream};
 
-use crate::projects::export::Format;
+use crate::{
+    filevine::{AuthedError, ProjectPage, ProjectQuery},
+    projects::export::Format,
+    web::{error::AppError, gateway::OrgGateway},
+};
+
+/// The export's page fetcher, as the user in their org, with the web layer's errors: a
+/// session whose tokens are gone sends the user to sign in again (and back), as any page
+/// does, instead of a bare 401.
+pub fn page_fetcher(
+    gw: &OrgGateway,
+) -> impl Fn(ProjectQuery) -> BoxFuture<'static, Result<ProjectPage, AppError>> + Send + Sync + 'static
+{
+    let (api, here, ctx) = (gw.api.gw.clone(), gw.api.here.clone(), gw.ctx);
+    move |q: ProjectQuery| {
+        let (api, here) = (api.clone(), here.clone());
+        Box::pin(async move {
+            api.projects(ctx, &q).await.map_err(|e| match e {
+                AuthedError::Token(v) => AppError::from_vault(v, here),
+                AuthedError::Gateway(g) => AppError::Gateway(g),
+            })
+        })
+    }
+}
 
 /// The streaming response with download headers.
 pub fn response<S>(format: Format, org_id: i64, body: S) -> Response

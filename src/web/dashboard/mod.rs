@@ -26,8 +26,8 @@ use futures::StreamExt;
 use crate::auth::policy;
 use crate::web::error::AppError;
 use crate::{
-    filevine::ProjectId,
-    projects::export::{body_stream, first_query, Format},
+    filevine::{walk::Walk, ProjectId},
+    projects::export::{first_query, start, Format},
     state::AppState,
 };
 
@@ -80,7 +80,7 @@ pub async fn list(
     }
     let status = match page {
         Ok(p) => {
-            out.set_rows(p.items.iter().map(Row::from).collect(), p.has_more);
+            out.set_rows(p.items.into_iter().map(Row::from).collect(), p.has_more);
             StatusCode::OK
         }
         Err(AppError::Gateway(e)) => {
@@ -125,8 +125,10 @@ pub async fn export_json(
     export(state, gw, uri, Format::Json).await
 }
 
-/// The first page is fetched before answering, so a refused token or a 403 becomes a proper
-/// error page; the rest is streamed.
+/// The first window of pages is requested at once and the first page awaited before
+/// answering, so a refused token or a 403 becomes a proper error page; the rest is streamed,
+/// as fast as the client reads. When the dashboard's summary of these filters is cached, the
+/// export knows its total and requests nothing past the end.
 async fn export(
     State(state): State<AppState>,
     gw: OrgGateway,
@@ -139,13 +141,20 @@ async fn export(
         .exports
         .try_take(&gw.api.signed.user.identity.subject)
         .ok_or(AppError::TooManyExports(state.exports.per_key()))?;
+    let known = state
+        .summaries
+        .cached(&view.summary_key(gw.ctx))
+        .await
+        .filter(|s| !s.partial)
+        .map(|s| s.count_for(&view.phase));
+    let walk = Walk::new(state.settings.gateway.concurrency).expecting(known);
     let base = first_query(view.filters());
-    let first = gw.projects(&base).await?;
-    tracing::info!(org_id = gw.ctx.org_id, format = ?format, "export started");
-    let concurrency = state.settings.gateway.concurrency;
-    let body = body_stream(format, first, base, concurrency, gw.page_fetcher()).map(move |chunk| {
-        let _held = &slot;
-        chunk
-    });
+    let body = start(format, base, walk, export::page_fetcher(&gw))
+        .await?
+        .map(move |chunk| {
+            let _held = &slot;
+            chunk
+        });
+    tracing::info!(org_id = gw.ctx.org_id, format = ?format, known_total = ?known, "export started");
     Ok(export::response(format, gw.ctx.org_id, body))
 }

@@ -4,7 +4,7 @@
 
 use crate::web::error::AppError;
 use crate::{
-    filevine::{OrgContext, ProjectQuery, SortField, SortOrder},
+    filevine::{projects::TABLE_FIELDS, OrgContext, ProjectQuery, SortField, SortOrder},
     projects::{ProjectFilters, SummaryKey},
 };
 
@@ -131,9 +131,13 @@ impl DashQuery {
     }
 
     /// The gateway query of the page shown.
+    /// Only the table's columns are requested (`requestedFields`).
     pub fn page_query(&self) -> ProjectQuery {
         let offset = u64::from(self.page.saturating_sub(1)) * u64::from(self.per_page);
-        self.filters().at(offset, self.per_page)
+        ProjectQuery {
+            requested_fields: Some(TABLE_FIELDS),
+            ..self.filters().at(offset, self.per_page)
+        }
     }
 
     /// Filters and sort only (for the summary and the export, which walk every page).

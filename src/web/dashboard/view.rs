@@ -46,20 +46,21 @@ pub struct Row {
     pub url: Option<String>,
 }
 
-impl From<&Project> for Row {
-    fn from(p: &Project) -> Self {
+/// Moves the strings out of the parsed project (no copies: a page of 50 rows used to clone
+/// every cell).
+impl From<Project> for Row {
+    fn from(p: Project) -> Self {
         Row {
             id: p.project_id.map(|i| i.to_string()).unwrap_or_default(),
             name: p
                 .project_name
-                .clone()
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or_else(|| "(untitled project)".into()),
-            client: p.client_name.clone().unwrap_or_default(),
-            phase: p.phase_name.clone().unwrap_or_default(),
+            client: p.client_name.unwrap_or_default(),
+            phase: p.phase_name.unwrap_or_default(),
             created: day(&p.created_date),
             last_activity: day(&p.last_activity),
-            number: p.number.clone().unwrap_or_default(),
+            number: p.number.unwrap_or_default(),
             archived: p.is_archived == Some(true),
             url: safe_link(&p.project_url),
         }
@@ -207,7 +208,7 @@ pub struct ProjectPageView {
 impl ProjectPageView {
     /// The page of `project`.
     pub fn new(chrome: Chrome, id: ProjectId, p: Project) -> Self {
-        let row = Row::from(&p);
+        let row = Row::from(p.clone());
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         let facts = vec![
             ("Client", row.client.clone()),
