@@ -277,6 +277,9 @@ pub struct ServiceAccountSettings {
     /// The PAT one-shot commands (`pat verify`, `projects export`) use when `FV_PAT` is not
     /// set: in demo mode, start-up puts the stand-in's demo PAT here; otherwise none.
     pub demo_pat: Option<SecretString>,
+    /// The demo service account's email, shown with the demo PAT on the connections page
+    /// (demo data, not a secret).
+    pub demo_email: Option<String>,
 }
 
 impl ServiceAccountSettings {

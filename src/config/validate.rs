@@ -131,6 +131,7 @@ pub fn resolve(sources: Sources) -> Result<Settings, ConfigErrors> {
             email: service_account_email,
             admin_emails,
             demo_pat: None,
+            demo_email: None,
         },
         tls,
         warnings: Vec::new(),

@@ -56,6 +56,7 @@ fn demo_service_account(service_account: &mut ServiceAccountSettings) {
         service_account.admin_emails.push(admin);
     }
     service_account.demo_pat = Some(SecretString::from(fake_filevine::DEMO_PAT));
+    service_account.demo_email = Some(fake_filevine::REPORTING_BOT.email.to_owned());
 }
 
 #[cfg(test)]

@@ -92,6 +92,9 @@ pub struct ConnectionsPage {
     pub csrf: String,
     /// Demo mode made the demo user admin because `FV_ADMIN_EMAILS` is empty.
     pub demo_admin: bool,
+    /// Demo mode: the stand-in's service-account PAT and email, demo data shown so they can
+    /// be pasted into the form (`None` outside demo mode, where a PAT is never shown).
+    pub demo_account: Option<(String, String)>,
     pub connections: Vec<ConnectionView>,
     pub environments: Vec<String>,
     pub pending: Option<PendingView>,
@@ -179,6 +182,7 @@ pub async fn render(
                 .origins
                 .get("FV_ADMIN_EMAILS")
                 .is_some_and(|o| o.is_explicit()),
+        demo_account: demo_account(settings),
         connections: connections.into_iter().map(view_of).collect(),
         environments: state.connections.environments().to_vec(),
         pending,
@@ -314,4 +318,37 @@ pub fn forbidden(state: &AppState, user: &SessionUser) -> Response {
         reference: None,
     };
     (StatusCode::FORBIDDEN, page).into_response()
+}
+
+/// The demo PAT and its email, in demo mode only.
+fn demo_account(settings: &crate::config::Settings) -> Option<(String, String)> {
+    use secrecy::ExposeSecret;
+    if !settings.demo {
+        return None;
+    }
+    let sa = &settings.service_account;
+    let pat = sa.demo_pat.as_ref()?.expose_secret().to_owned();
+    Some((pat, sa.demo_email.clone().unwrap_or_default()))
+}
+
+#[cfg(test)]
+mod demo_account_tests {
+    use super::*;
+    use crate::auth::policy::tests::settings;
+    use secrecy::SecretString;
+
+    #[test]
+    fn the_demo_pat_is_shown_in_demo_mode_only() {
+        let mut demo = settings(&[]);
+        assert!(demo.demo);
+        demo.service_account.demo_pat = Some(SecretString::from("fvpat_demo"));
+        demo.service_account.demo_email = Some("bot@example".into());
+        assert_eq!(
+            demo_account(&demo),
+            Some(("fvpat_demo".to_owned(), "bot@example".to_owned()))
+        );
+        let mut real = demo.clone();
+        real.demo = false;
+        assert_eq!(demo_account(&real), None, "a PAT shown outside demo mode");
+    }
 }
