@@ -69,18 +69,28 @@ impl FairShare {
     /// Waits for a permit for a call made for `user_id` (`None`: a call before the user is
     /// known, such as the organization lookup at sign-in, which takes only a pool permit).
     pub async fn acquire(&self, user_id: Option<i64>) -> Result<FairPermit, Closed> {
-        let Some(id) = user_id else {
-            let pool = self
-                .pool
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|_| Closed)?;
-            return Ok(FairPermit {
-                _pool: pool,
-                _user: None,
-            });
+        let user = match user_id {
+            Some(id) => match self.share(id).await? {
+                Share::Borrowed(pool, guard) => {
+                    return Ok(FairPermit {
+                        _pool: pool,
+                        _user: Some(guard),
+                    })
+                }
+                Share::Own(guard) => Some(guard),
+            },
+            None => None,
         };
+        let pool = self.pool.clone().acquire_owned().await;
+        Ok(FairPermit {
+            _pool: pool.map_err(|_| Closed)?,
+            _user: user,
+        })
+    }
+
+    /// `id`'s share of the pool: one of its own permits, or, when it is alone and its share
+    /// is used up, a free pool permit borrowed without waiting.
+    async fn share(&self, id: i64) -> Result<Share, Closed> {
         // Clones are taken under the lock, so a guard's count check sees every one.
         let (mut guard, alone) = {
             let mut users = self.users.lock().unwrap_or_else(|p| p.into_inner());
@@ -96,39 +106,31 @@ impl FairShare {
             };
             (guard, users.len() == 1)
         };
-        match guard.semaphore.clone().try_acquire_owned() {
-            Ok(share) => guard.permit = Some(share),
-            Err(_) => {
-                // The share is used up. Alone, borrow a free pool permit without waiting.
-                if alone {
-                    if let Ok(pool) = self.pool.clone().try_acquire_owned() {
-                        return Ok(FairPermit {
-                            _pool: pool,
-                            _user: Some(guard),
-                        });
-                    }
-                }
-                // Held in the guard across the wait, so a cancelled wait still cleans up.
-                let share = guard.semaphore.clone().acquire_owned().await;
-                guard.permit = Some(share.map_err(|_| Closed)?);
+        if let Ok(own) = guard.semaphore.clone().try_acquire_owned() {
+            guard.permit = Some(own);
+            return Ok(Share::Own(guard));
+        }
+        if alone {
+            if let Ok(pool) = self.pool.clone().try_acquire_owned() {
+                return Ok(Share::Borrowed(pool, guard));
             }
         }
-        let pool = self
-            .pool
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Closed)?;
-        Ok(FairPermit {
-            _pool: pool,
-            _user: Some(guard),
-        })
+        // Held in the guard across the wait, so a cancelled wait still cleans up.
+        let own = guard.semaphore.clone().acquire_owned().await;
+        guard.permit = Some(own.map_err(|_| Closed)?);
+        Ok(Share::Own(guard))
     }
 
     /// Users with calls waiting or in flight (tests check the map does not grow).
     pub fn tracked_users(&self) -> usize {
         self.users.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
+}
+
+/// What a user got: a permit of their own share, or a pool permit borrowed while alone.
+enum Share {
+    Own(UserPermit),
+    Borrowed(OwnedSemaphorePermit, UserPermit),
 }
 
 /// The client was shut down.
