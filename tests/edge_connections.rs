@@ -53,6 +53,13 @@ where
     None
 }
 
+/// A connection on which one complete `GET /healthz` (`SLOW_HEAD`, sent at once) has been sent.
+async fn one_request_sent(app: &TestApp) -> TcpStream {
+    let mut s = TcpStream::connect(("127.0.0.1", app.port)).await.unwrap();
+    s.write_all(SLOW_HEAD).await.unwrap();
+    s
+}
+
 /// A request head that takes 30 seconds to trickle in.
 const SLOW_HEAD: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 
@@ -107,10 +114,7 @@ async fn slowloris_on_a_kept_alive_connections_next_request_is_cut_off_too() {
         false,
     ))
     .await;
-    let mut s = TcpStream::connect(("127.0.0.1", app.port)).await.unwrap();
-    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .unwrap();
+    let mut s = one_request_sent(&app).await;
     let mut buf = vec![0u8; 4096];
     let n = s.read(&mut buf).await.unwrap();
     let first = String::from_utf8_lossy(&buf[..n]);
@@ -141,10 +145,7 @@ async fn silent_and_idle_connections_are_closed() {
     .await;
     // One complete request on a kept-alive connection, then silence: the keep-alive time (1 s),
     // not the 30 s header timer, closes it.
-    let mut s = TcpStream::connect(("127.0.0.1", app.port)).await.unwrap();
-    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .unwrap();
+    let mut s = one_request_sent(&app).await;
     let closed = tokio::time::timeout(Duration::from_secs(20), read_to_close(&mut s)).await;
     let text = closed.expect("an idle kept-alive connection stayed open");
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
