@@ -11,7 +11,7 @@ use super::error_chrome::ErrorPageParts;
 use super::templates::Chrome;
 use crate::{
     auth::{LoginError, RefreshError, ReturnTo, VaultError},
-    filevine::GatewayError,
+    filevine::{AuthedError, GatewayError},
 };
 
 /// A failed request, by what the user should do next.
@@ -57,6 +57,15 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// Maps a failed authenticated gateway call: a lost session signs in again and comes back
+    /// to `return_to`; a gateway failure is shown as one.
+    pub fn from_authed(e: AuthedError<VaultError>, return_to: ReturnTo) -> Self {
+        match e {
+            AuthedError::Token(v) => AppError::from_vault(v, return_to),
+            AuthedError::Gateway(g) => AppError::Gateway(g),
+        }
+    }
+
     /// Maps a vault failure: a refused refresh ends the session, an outage does not.
     pub fn from_vault(e: VaultError, return_to: ReturnTo) -> Self {
         match e {

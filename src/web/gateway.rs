@@ -34,10 +34,7 @@ pub struct UserApi {
 impl UserApi {
     /// The web error for a failed call: a lost session signs in again and comes back here.
     pub fn error(&self, e: AuthedError<VaultError>) -> AppError {
-        match e {
-            AuthedError::Token(v) => AppError::from_vault(v, self.here.clone()),
-            AuthedError::Gateway(g) => AppError::Gateway(g),
-        }
+        AppError::from_authed(e, self.here.clone())
     }
 }
 

@@ -10,7 +10,7 @@ use axum::{
 use futures::{future::BoxFuture, Stream};
 
 use crate::{
-    filevine::{AuthedError, ProjectPage, ProjectQuery},
+    filevine::{ProjectPage, ProjectQuery},
     projects::export::Format,
     web::{error::AppError, gateway::OrgGateway},
 };
@@ -26,10 +26,9 @@ pub fn page_fetcher(
     move |q: ProjectQuery| {
         let (api, here) = (api.clone(), here.clone());
         Box::pin(async move {
-            api.projects(ctx, &q).await.map_err(|e| match e {
-                AuthedError::Token(v) => AppError::from_vault(v, here),
-                AuthedError::Gateway(g) => AppError::Gateway(g),
-            })
+            api.projects(ctx, &q)
+                .await
+                .map_err(|e| AppError::from_authed(e, here))
         })
     }
 }

@@ -21,15 +21,14 @@ use self::{
     view::{ProjectPageView, ProjectsPage, Row, SummaryView},
 };
 use super::{gateway::OrgGateway, templates::Chrome};
-use futures::StreamExt;
-
-use crate::auth::policy;
-use crate::web::error::AppError;
 use crate::{
+    auth::policy,
     filevine::{walk::Walk, ProjectId},
     projects::export::{first_query, start, Format},
     state::AppState,
+    web::error::AppError,
 };
+use futures::StreamExt;
 
 /// `GET /projects`: one page of the table and, alongside it, the (cached) summary. A failed
 /// list call is shown inside the dashboard, so the filters stay at hand; a failed summary
