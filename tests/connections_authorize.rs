@@ -8,37 +8,6 @@ mod common;
 use common::{connections::*, *};
 use reqwest::StatusCode;
 
-const ADA: &str = "fv-user-1001";
-const BEN: &str = "fv-user-1002";
-
-/// Ada, signed in, presses Save & authorize for a refresh-token connection `name`; returns
-/// her browser and the provider URL the new window is sent to.
-async fn save_and_authorize(app: &TestApp, name: &str) -> (Browser, url::Url) {
-    let ada = app.browser();
-    ada.login(app, ADA, None).await;
-    let csrf = csrf_of(
-        &ada.get(&app.url(CONNECTIONS_PAGE))
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("action", "save_authorize"),
-        ("name", name),
-        ("environment", "us"),
-        ("auth", "refresh_token"),
-        ("pat", ""),
-        ("email", ""),
-        ("concurrency", "4"),
-        ("borrow_from", ""),
-    ];
-    let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    (ada, location(&r))
-}
-
 #[tokio::test]
 async fn save_and_authorize_stores_the_tokens_on_the_connection() {
     let app = spawn_app(admin_opts()).await;

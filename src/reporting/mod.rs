@@ -9,8 +9,10 @@ pub mod export;
 pub mod snapshot;
 
 use crate::{
-    filevine::{models::FvOrg, AuthedError, AuthedGateway, GatewayError, OrgContext},
-    service_account::{PatError, PatTokenSource},
+    auth::VaultError,
+    connections::{ConnectionGateway, SourceError},
+    filevine::{models::FvOrg, AuthedError, GatewayError, OrgContext},
+    service_account::PatError,
     state::AppState,
 };
 
@@ -28,6 +30,9 @@ pub enum ReportError {
     Connection(String),
     #[error(transparent)]
     Pat(#[from] PatError),
+    /// A refresh-token connection's token could not be had (refused, provider down).
+    #[error("the connection's refresh token: {0}")]
+    Refresh(#[from] VaultError),
     #[error("the gateway refused the service account's request: {0}")]
     Gateway(#[from] GatewayError),
     #[error("{0}")]
@@ -41,9 +46,10 @@ pub enum ReportError {
 impl ReportError {
     /// The status a connection is left in by this failure.
     pub fn connection_status(&self) -> crate::connections::Status {
-        use crate::connections::{status_of_gateway, status_of_pat, Status};
+        use crate::connections::{status_of_gateway, status_of_pat, status_of_vault, Status};
         match self {
             ReportError::Pat(p) => status_of_pat(p),
+            ReportError::Refresh(v) => status_of_vault(v),
             ReportError::Gateway(g) => status_of_gateway(g),
             ReportError::NoPat | ReportError::Connection(_) => Status::NeedsAuthorization,
             ReportError::Org(_) | ReportError::Db(_) | ReportError::Io(_) => Status::Unreachable,
@@ -51,10 +57,11 @@ impl ReportError {
     }
 }
 
-impl From<AuthedError<PatError>> for ReportError {
-    fn from(e: AuthedError<PatError>) -> Self {
+impl From<AuthedError<SourceError>> for ReportError {
+    fn from(e: AuthedError<SourceError>) -> Self {
         match e {
-            AuthedError::Token(p) => ReportError::Pat(p),
+            AuthedError::Token(SourceError::Pat(p)) => ReportError::Pat(p),
+            AuthedError::Token(SourceError::Refresh(v)) => ReportError::Refresh(v),
             AuthedError::Gateway(g) => ReportError::Gateway(g),
         }
     }
@@ -64,7 +71,7 @@ impl From<AuthedError<PatError>> for ReportError {
 #[derive(Clone)]
 pub struct PatAccount {
     /// The gateway with the connection's tokens (inside its pool).
-    pub gw: AuthedGateway<PatTokenSource>,
+    pub gw: ConnectionGateway,
     pub user_id: i64,
     pub orgs: Vec<(i64, String)>,
     /// Pages fetched at once by walks: the level of the connection's pool.
@@ -74,7 +81,7 @@ pub struct PatAccount {
 impl PatAccount {
     /// Mints a token (one retry after a 401) and asks the gateway who it is.
     pub async fn resolve(
-        gw: AuthedGateway<PatTokenSource>,
+        gw: ConnectionGateway,
         concurrency: usize,
     ) -> Result<Self, ReportError> {
         let info = gw.user_orgs().await?;
@@ -92,15 +99,10 @@ impl PatAccount {
         let c = connections.get(name).await?.ok_or_else(|| {
             ReportError::Connection(format!("there is no connection named `{name}`"))
         })?;
-        if c.auth == crate::connections::AuthKind::RefreshToken {
-            return Err(ReportError::Connection(format!(
-                "the connection `{name}` is a refresh-token connection, which cannot act from here yet in this version: use a PAT connection"
-            )));
-        }
         let level = connections.pool_level(&c).await?;
         let gw = connections.gateway_for(&c).await?.ok_or_else(|| {
             ReportError::Connection(format!(
-                "the connection `{name}` has no usable secret: save it again on /settings/connections"
+                "the connection `{name}` has no usable secret: save it again (or, for a refresh-token connection, authorize it) on /settings/connections"
             ))
         })?;
         Self::resolve(gw, usize::from(level)).await

@@ -144,7 +144,7 @@ impl Application {
             settings.gateway.concurrency,
         ));
         let https = settings.oidc.https();
-        let connections = connections(&settings, &oidc, http.clone(), &db, &cipher, &clock).await?;
+        let connections = connections(&settings, &oidc, http.clone(), &db, &cipher, &vault).await?;
         let store = db.session_store();
         let state = AppState::new(AppInner {
             settings,
@@ -239,7 +239,7 @@ async fn connections(
     http: reqwest::Client,
     db: &Db,
     cipher: &Cipher,
-    clock: &Clock,
+    vault: &Arc<TokenVault>,
 ) -> Result<Arc<crate::connections::ConnectionsService>, StartupError> {
     use crate::{
         connections::{ConnectionsConfig, ConnectionsService, MAX_CONCURRENCY},
@@ -267,7 +267,8 @@ async fn connections(
         cipher: cipher.clone(),
         client,
         gateway,
-        clock: clock.clone(),
+        clock: vault.clock().clone(),
+        vault: vault.clone(),
         environment: settings.oidc.region.as_str().to_owned(),
         env_pat: settings.service_account.pat.clone(),
         env_email: settings.service_account.email.clone(),
