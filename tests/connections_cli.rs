@@ -179,7 +179,8 @@ async fn a_refresh_token_connection_exports_from_the_command_line_and_keeps_its_
     authorize_connection(&app, "ben-rt", BEN).await;
     // Past the access token's lifetime at Filevine: the command's first call gets a 401, and
     // the command refreshes (rotating the refresh token) with nobody signed in.
-    app.control().advance_clock(ttl + std::time::Duration::from_secs(1));
+    app.control()
+        .advance_clock(ttl + std::time::Duration::from_secs(1));
     let file = app.db_dir.path().join("ben.csv");
     let mut c = bin(
         &app,
@@ -204,7 +205,10 @@ async fn a_refresh_token_connection_exports_from_the_command_line_and_keeps_its_
     let control = app.control();
     assert_eq!(control.token_calls("refresh_token"), 1);
     for secret in control.issued_secrets() {
-        assert!(!o.contains(&secret) && !e.contains(&secret), "a token printed");
+        assert!(
+            !o.contains(&secret) && !e.contains(&secret),
+            "a token printed"
+        );
     }
     // The rotated token the command stored is the one this process goes on with.
     let outcome = app.state.connections.test("ben-rt").await.unwrap();

@@ -53,18 +53,30 @@ async fn each_rotated_refresh_token_is_stored_and_used_next() {
     assert_eq!(control.reused_refresh_tokens(), 0, "a spent token was sent");
     assert_eq!(app.state.db.vault_count_leased().await.unwrap(), 0);
     let now = app.clock.now_unix();
-    assert_eq!(app.state.db.vault_count_live(now).await.unwrap(), 1, "sessions: Ada's");
+    assert_eq!(
+        app.state.db.vault_count_live(now).await.unwrap(),
+        1,
+        "sessions: Ada's"
+    );
     // The purge of expired sessions' tokens, even years later, leaves the connection's.
     let later = app.clock.now_unix() + 10 * 365 * 86_400;
     app.state.db.vault_delete_expired(later).await.unwrap();
     let id = fv_partner_app::auth::VaultOwner::connection_id("ben-rt");
     assert!(app.state.db.vault_get(&id).await.unwrap().is_some());
-    assert_eq!(app.state.db.vault_count_live(0).await.unwrap(), 0, "no session");
-    assert!(PatAccount::of_connection(&app.state, "ben-rt").await.is_ok());
+    assert_eq!(
+        app.state.db.vault_count_live(0).await.unwrap(),
+        0,
+        "no session"
+    );
+    assert!(PatAccount::of_connection(&app.state, "ben-rt")
+        .await
+        .is_ok());
     // Test is a live check that refreshes too.
     app.advance_clock(TTL + Duration::from_secs(1));
     let outcome = app.state.connections.test("ben-rt").await.unwrap();
-    assert!(matches!(outcome, TestOutcome::Works(ref v) if v.email.as_deref() == Some("ben@okafor-injury.example")));
+    assert!(
+        matches!(outcome, TestOutcome::Works(ref v) if v.email.as_deref() == Some("ben@okafor-injury.example"))
+    );
     assert_eq!(control.token_calls("refresh_token"), 4);
     assert_eq!(status_of(&app, "ben-rt").await, "ok");
     // Removing the connection removes its tokens.
@@ -89,8 +101,15 @@ async fn a_caller_cancelled_mid_refresh_loses_no_rotated_token() {
             _ = until(|| control.successful_refreshes() == round) => {}
         }
         control.set_refresh_delay(Duration::ZERO);
-        source.token().await.unwrap_or_else(|e| panic!("round {round}: {e}"));
-        assert_eq!(control.token_calls("refresh_token"), round, "refreshed once");
+        source
+            .token()
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        assert_eq!(
+            control.token_calls("refresh_token"),
+            round,
+            "refreshed once"
+        );
     }
     assert_eq!(control.reused_refresh_tokens(), 0, "a spent token was sent");
     assert_eq!(status_of(&app, "ben-rt").await, "ok");
@@ -121,7 +140,12 @@ async fn two_replicas_on_postgres_refresh_a_connection_once() {
     assert!(tokens.iter().all(|t| *t == tokens[0]), "one new token");
     assert_eq!(control.token_calls("refresh_token"), 1);
     assert_eq!(control.reused_refresh_tokens(), 0);
-    apps[0].state.connections.remove(&name, "test").await.unwrap();
+    apps[0]
+        .state
+        .connections
+        .remove(&name, "test")
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -162,13 +162,13 @@ impl ConnectionsService {
         }
         let source = if row.auth == AuthKind::RefreshToken.as_str() {
             self.identity_of(row).map(|identity| {
-                ConnectionSource::Refresh(RefreshSource {
+                ConnectionSource::Refresh(Box::new(RefreshSource {
                     vault: self.vault.clone(),
                     owner: VaultOwner::connection(&row.name, identity),
                     name: row.name.clone(),
                     db: self.db.clone(),
                     clock: self.clock.clone(),
-                })
+                }))
             })
         } else {
             self.open(row)
@@ -269,10 +269,18 @@ impl ConnectionsService {
             .collect::<Vec<_>>()
             .join(" ");
         crate::service_account::Verified {
-            name: if name.is_empty() { user.email.clone().unwrap_or_default() } else { name },
+            name: if name.is_empty() {
+                user.email.clone().unwrap_or_default()
+            } else {
+                name
+            },
             email: user.email,
             user_type: user.user_type,
-            orgs: info.orgs.into_iter().map(|o| o.into_id_and_name()).collect(),
+            orgs: info
+                .orgs
+                .into_iter()
+                .map(|o| o.into_id_and_name())
+                .collect(),
             token_lifetime_secs: tokens
                 .as_ref()
                 .map_or(0, |t| (t.expires_at - t.issued_at).max(0) as u64),

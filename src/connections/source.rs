@@ -57,7 +57,7 @@ pub fn status_of_vault(e: &VaultError) -> Status {
 /// Where a connection's tokens come from.
 pub enum ConnectionSource {
     Pat(Arc<PatTokenSource>),
-    Refresh(RefreshSource),
+    Refresh(Box<RefreshSource>),
 }
 
 /// The tokens of a refresh-token connection, in the vault.

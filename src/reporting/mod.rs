@@ -80,10 +80,7 @@ pub struct PatAccount {
 
 impl PatAccount {
     /// Mints a token (one retry after a 401) and asks the gateway who it is.
-    pub async fn resolve(
-        gw: ConnectionGateway,
-        concurrency: usize,
-    ) -> Result<Self, ReportError> {
+    pub async fn resolve(gw: ConnectionGateway, concurrency: usize) -> Result<Self, ReportError> {
         let info = gw.user_orgs().await?;
         Ok(Self {
             gw,

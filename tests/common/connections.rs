@@ -94,6 +94,9 @@ pub async fn authorize_connection(app: &TestApp, name: &str, user: &str) -> Brow
     let r = ada.get(&callback).await;
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
-    assert!(html.contains("Connected: you can close this window"), "{html}");
+    assert!(
+        html.contains("Connected: you can close this window"),
+        "{html}"
+    );
     ada
 }

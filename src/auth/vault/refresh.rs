@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use super::{lease::Lease, Inner, Need, VaultError};
 use super::VaultOwner;
+use super::{lease::Lease, Inner, Need, VaultError};
 use crate::auth::{error::RefreshError, tokens::TokenSet};
 
 /// How long the task waits for another replica's refresh before answering "try again".
