@@ -1,4 +1,4 @@
-//! The stylesheet and icon, compiled into the binary so the app runs from any directory and
+//! The stylesheet, the icon and the one script (closing the Save & authorize window), compiled into the binary so the app runs from any directory and
 //! works offline (no CDN).
 
 use axum::{
@@ -8,6 +8,7 @@ use axum::{
 
 const APP_CSS: &str = include_str!("../../static/app.css");
 const FAVICON: &str = include_str!("../../static/favicon.svg");
+const CLOSE_JS: &str = include_str!("../../static/close.js");
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
     (
@@ -31,4 +32,9 @@ pub async fn app_css() -> Response {
 /// `GET /static/favicon.svg`.
 pub async fn favicon() -> Response {
     asset(FAVICON, "image/svg+xml")
+}
+
+/// `GET /static/close.js`: closes the window Save & authorize opened, once it is connected.
+pub async fn close_js() -> Response {
+    asset(CLOSE_JS, "text/javascript; charset=utf-8")
 }

@@ -170,6 +170,7 @@ fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         ("/static/app.css", get(assets::app_css)),
         ("/static/favicon.svg", get(assets::favicon)),
+        ("/static/close.js", get(assets::close_js)),
         ("/healthz", get(health::healthz)),
         ("/readyz", get(health::readyz)),
         ("/metrics", get(health::metrics)),
