@@ -90,6 +90,7 @@ impl fmt::Display for Origin {
 /// Every canonical variable name, in the order `check` and `.env.example` list them.
 pub(super) const KEYS: &[&str] = &[
     "FV_DEMO",
+    "FV_ENVIRONMENTS",
     "FV_REGION",
     "FV_AUTHORITY",
     "FV_GATEWAY_URL",
@@ -134,6 +135,52 @@ pub(super) const ALIASES: &[(&str, &str)] = &[
 /// signing key, not a 32-byte encryption key, and reusing it would silently weaken the vault.
 pub(super) const IGNORED_SECRET_KEY: &str = "SECRET_KEY";
 
+/// What follows `FV_<E>_` in an environment's own variables (`FV_CA_CLIENT_ID`), and the
+/// `config.json` `environments.<e>` member (same keys as `fvApiGateway`) each stands for.
+pub(super) const ENV_SUFFIXES: &[(&str, &str)] = &[
+    ("CLIENT_ID", "ClientId"),
+    ("CLIENT_SECRET", "ClientSecret"),
+    ("AUTHORITY", "Authority"),
+    ("GATEWAY_URL", "Url"),
+    ("REDIRECT_URI", "RedirectUri"),
+    ("POST_LOGOUT_REDIRECT_URI", "PostLogoutRedirectUri"),
+];
+
+/// The `'static` spelling of a name made at run time (`FV_CA_CLIENT_ID`, a config.json path):
+/// settings, origins and errors are keyed by `&'static str`, and these names are few and made
+/// once per distinct name, so each is leaked once and then reused.
+pub(super) fn intern(name: &str) -> &'static str {
+    use std::{collections::BTreeSet, sync::Mutex};
+    static NAMES: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+    let mut names = NAMES.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(known) = names.get(name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+/// The variable `FV_<E>_<suffix>` of environment `e` (`ca` → `FV_CA_CLIENT_ID`).
+pub(super) fn env_key(e: &str, suffix: &str) -> &'static str {
+    let upper = e.to_ascii_uppercase().replace('-', "_");
+    intern(&format!("FV_{upper}_{suffix}"))
+}
+
+/// Whether `name` is an environment's own variable (`FV_<E>_<suffix>`), not a canonical one.
+pub(super) fn is_env_key(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("FV_").filter(|_| !KEYS.contains(&name)) else {
+        return false;
+    };
+    ENV_SUFFIXES.iter().any(|(suffix, _)| {
+        rest.strip_suffix(suffix)
+            .and_then(|e| e.strip_suffix('_'))
+            .is_some_and(|e| {
+                !e.is_empty() && e.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+    })
+}
+
 /// The merged raw text of every setting, with its origin.
 #[derive(Default)]
 pub(super) struct Raw {
@@ -161,6 +208,11 @@ impl Raw {
         self.values.get(key).map(|(v, o)| (v.as_str(), *o))
     }
 
+    /// Every environment's own variable that some source set (`FV_<E>_*`), by name.
+    pub(super) fn env_keys(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.values.keys().copied().filter(|k| is_env_key(k))
+    }
+
     fn set(&mut self, key: &'static str, value: &str, origin: Origin) {
         let value = value.trim();
         if value.is_empty() {
@@ -185,6 +237,9 @@ impl Raw {
         for (name, value) in vars {
             if let Some(key) = canonical(name) {
                 self.set(key, value, origin(known_name(name).unwrap_or(key)));
+            } else if is_env_key(name) {
+                let key = intern(name);
+                self.set(key, value, origin(key));
             } else if name == IGNORED_SECRET_KEY && !value.trim().is_empty() {
                 self.ignored.push(format!("SECRET_KEY in {place}"));
             }
@@ -281,7 +336,46 @@ impl Raw {
                     Value::Null => {}
                     _ => bad("fvApiGateway", "an object"),
                 },
+                "environments" => match value {
+                    Value::Object(envs) => {
+                        for (e, members) in envs {
+                            self.read_json_environment(e, members, &mut bad);
+                        }
+                    }
+                    Value::Null => {}
+                    _ => bad("environments", "an object keyed by environment name"),
+                },
                 _ => {}
+            }
+        }
+    }
+}
+
+impl Raw {
+    /// `config.json` `environments.<e>`: the `fvApiGateway` keys of environment `e`, read as
+    /// its `FV_<E>_*` variables (which, like every variable, win over the file).
+    fn read_json_environment(
+        &mut self,
+        e: &str,
+        members: &Value,
+        bad: &mut impl FnMut(&str, &str),
+    ) {
+        let Value::Object(members) = members else {
+            bad(&format!("environments.{e}"), "an object");
+            return;
+        };
+        for (name, value) in members {
+            let Some((suffix, json)) = ENV_SUFFIXES
+                .iter()
+                .find(|(_, json)| json.eq_ignore_ascii_case(name))
+            else {
+                continue;
+            };
+            let shown = intern(&format!("environments.{e}.{json}"));
+            match scalar(value) {
+                Some(text) => self.set(env_key(e, suffix), &text, Origin::ConfigJson(shown)),
+                None if value.is_null() => {}
+                None => bad(shown, "a string"),
             }
         }
     }
