@@ -17,6 +17,9 @@ use serde_json::Value;
 
 use super::{ConfigError, Overrides, Region};
 
+mod env_keys;
+pub(super) use env_keys::{env_key, intern, is_env_key, ENV_SUFFIXES};
+
 /// Everything [`super::resolve`] reads, already in memory, so it is a pure function tests can
 /// call without touching files or the process environment.
 ///
@@ -134,52 +137,6 @@ pub(super) const ALIASES: &[(&str, &str)] = &[
 /// Names we notice but deliberately do not use: the Python sample's `SECRET_KEY` is Django's
 /// signing key, not a 32-byte encryption key, and reusing it would silently weaken the vault.
 pub(super) const IGNORED_SECRET_KEY: &str = "SECRET_KEY";
-
-/// What follows `FV_<E>_` in an environment's own variables (`FV_CA_CLIENT_ID`), and the
-/// `config.json` `environments.<e>` member (same keys as `fvApiGateway`) each stands for.
-pub(super) const ENV_SUFFIXES: &[(&str, &str)] = &[
-    ("CLIENT_ID", "ClientId"),
-    ("CLIENT_SECRET", "ClientSecret"),
-    ("AUTHORITY", "Authority"),
-    ("GATEWAY_URL", "Url"),
-    ("REDIRECT_URI", "RedirectUri"),
-    ("POST_LOGOUT_REDIRECT_URI", "PostLogoutRedirectUri"),
-];
-
-/// The `'static` spelling of a name made at run time (`FV_CA_CLIENT_ID`, a config.json path):
-/// settings, origins and errors are keyed by `&'static str`, and these names are few and made
-/// once per distinct name, so each is leaked once and then reused.
-pub(super) fn intern(name: &str) -> &'static str {
-    use std::{collections::BTreeSet, sync::Mutex};
-    static NAMES: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
-    let mut names = NAMES.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(known) = names.get(name) {
-        return known;
-    }
-    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
-    names.insert(leaked);
-    leaked
-}
-
-/// The variable `FV_<E>_<suffix>` of environment `e` (`ca` → `FV_CA_CLIENT_ID`).
-pub(super) fn env_key(e: &str, suffix: &str) -> &'static str {
-    let upper = e.to_ascii_uppercase().replace('-', "_");
-    intern(&format!("FV_{upper}_{suffix}"))
-}
-
-/// Whether `name` is an environment's own variable (`FV_<E>_<suffix>`), not a canonical one.
-pub(super) fn is_env_key(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix("FV_").filter(|_| !KEYS.contains(&name)) else {
-        return false;
-    };
-    ENV_SUFFIXES.iter().any(|(suffix, _)| {
-        rest.strip_suffix(suffix)
-            .and_then(|e| e.strip_suffix('_'))
-            .is_some_and(|e| {
-                !e.is_empty() && e.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            })
-    })
-}
 
 /// The merged raw text of every setting, with its origin.
 #[derive(Default)]
@@ -351,36 +308,6 @@ impl Raw {
     }
 }
 
-impl Raw {
-    /// `config.json` `environments.<e>`: the `fvApiGateway` keys of environment `e`, read as
-    /// its `FV_<E>_*` variables (which, like every variable, win over the file).
-    fn read_json_environment(
-        &mut self,
-        e: &str,
-        members: &Value,
-        bad: &mut impl FnMut(&str, &str),
-    ) {
-        let Value::Object(members) = members else {
-            bad(&format!("environments.{e}"), "an object");
-            return;
-        };
-        for (name, value) in members {
-            let Some((suffix, json)) = ENV_SUFFIXES
-                .iter()
-                .find(|(_, json)| json.eq_ignore_ascii_case(name))
-            else {
-                continue;
-            };
-            let shown = intern(&format!("environments.{e}.{json}"));
-            match scalar(value) {
-                Some(text) => self.set(env_key(e, suffix), &text, Origin::ConfigJson(shown)),
-                None if value.is_null() => {}
-                None => bad(shown, "a string"),
-            }
-        }
-    }
-}
-
 /// Maps a `fvApiGateway` member (any case) to its canonical name and its display name.
 fn gateway_key(name: &str) -> Option<(&'static str, &'static str)> {
     Some(match name.to_ascii_lowercase().as_str() {
@@ -400,7 +327,7 @@ fn gateway_key(name: &str) -> Option<(&'static str, &'static str)> {
 }
 
 /// A JSON string, number or boolean as text; `None` for null, arrays and objects.
-fn scalar(value: &Value) -> Option<String> {
+pub(super) fn scalar(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
