@@ -185,6 +185,19 @@ async fn rate_limit_with_retry_after_is_waited_out() {
     assert!(!ids(&html).is_empty());
 }
 
+/// A 429 without `Retry-After` is retried after the policy's own backoff, not shown.
+#[tokio::test]
+async fn rate_limit_without_retry_after_is_retried_after_a_backoff() {
+    let (app, b) = signed_in(TestOptions::default()).await;
+    assert_eq!(page(&b, &app, "/projects").await.0, StatusCode::OK);
+    app.control().reset_gateway_stats();
+    app.control().fail_next_gateway_calls(429, 1, None);
+    let (status, html) = page(&b, &app, "/projects").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(list_requests(&app.control().gateway_requests()).len(), 2);
+    assert!(!ids(&html).is_empty());
+}
+
 #[tokio::test]
 async fn forbidden_shows_the_scope_hint() {
     let (app, b) = signed_in(TestOptions::default()).await;

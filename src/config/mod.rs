@@ -32,6 +32,7 @@
 //! | `FV_PAT`, `FV_SERVICE_ACCOUNT_EMAIL` | service-account credentials | none |
 //! | `FV_ADMIN_EMAILS` | comma-separated emails allowed to manage the PAT connection | none |
 //! | `FV_CONCURRENCY` | concurrent gateway calls per connection, 1 to 25 | `8` |
+//! | `FV_SNAPSHOT_MINUTES` | minutes between each connection's per-phase snapshots, 0 (off) to 1440 | `15` |
 //! | `FV_TLS_CERT`, `FV_TLS_KEY` | PEM files to serve https (both or neither) | off |
 //! | `FV_TLS_SELF_SIGNED` / `--tls-self-signed` | serve https with a certificate made at start-up | off |
 //! | `FV_REFRESH_MARGIN_SECONDS` | refresh access tokens this long before they expire, 0 to 900 | `60` |
@@ -280,6 +281,9 @@ pub struct ServiceAccountSettings {
     /// The demo service account's email, shown with the demo PAT on the connections page
     /// (demo data, not a secret).
     pub demo_email: Option<String>,
+    /// How often each connection records its per-phase snapshot (`FV_SNAPSHOT_MINUTES`,
+    /// 0 to 1440, default 15); `None` (0) turns the snapshots off.
+    pub snapshot_every: Option<std::time::Duration>,
 }
 
 impl ServiceAccountSettings {

@@ -146,6 +146,7 @@ impl Application {
         let https = settings.oidc.https();
         let connections = connections(&settings, &oidc, http.clone(), &db, &cipher, &clock).await?;
         let store = db.session_store();
+        let summaries = crate::projects::SummaryCache::new(clock.clone());
         let state = AppState::new(AppInner {
             settings,
             clock,
@@ -155,7 +156,7 @@ impl Application {
             cipher,
             db,
             https,
-            summaries: Default::default(),
+            summaries,
             connections,
             exports: crate::util::slots::KeyedSlots::new(crate::state::EXPORTS_PER_USER),
         });
