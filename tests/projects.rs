@@ -31,7 +31,7 @@ fn ids(html: &str) -> Vec<i64> {
     html.split("href=\"/projects/")
         .skip(1)
         .filter_map(|s| {
-            let end = s.find('"')?;
+            let end = s.find(['"', '?'])?;
             s[..end].parse().ok()
         })
         .collect()

@@ -6,6 +6,7 @@
 pub mod chart;
 pub mod export;
 pub mod query;
+pub mod sorting;
 pub mod trend;
 pub mod view;
 
@@ -58,6 +59,7 @@ pub async fn list(
     );
     match summary {
         Ok(s) => {
+            out.set_total(s.count_for(&view.phase), s.partial);
             out.summary = Some(SummaryView {
                 matching: s.count_for(&view.phase),
                 total: s.total,
@@ -94,16 +96,19 @@ pub async fn list(
     Ok((status, out).into_response())
 }
 
-/// `GET /projects/{id}`.
+/// `GET /projects/{id}`. Its query is the dashboard view the user came from (a link that
+/// was tampered with just means "All projects" goes to the plain list).
 pub async fn detail(
     State(state): State<AppState>,
     gw: OrgGateway,
     Path(id): Path<String>,
+    uri: Uri,
 ) -> Result<Response, AppError> {
     let id = id.parse::<ProjectId>().map_err(|_| AppError::NotFound)?;
+    let from = DashQuery::parse(uri.query()).unwrap_or_default();
     let project = gw.project(id).await?;
     let chrome = Chrome::new(&state.settings, Some(&gw.api.signed.user));
-    Ok(ProjectPageView::new(chrome, id, project).into_response())
+    Ok(ProjectPageView::new(chrome, id, project, &from).into_response())
 }
 
 /// `GET /projects/export.csv`.

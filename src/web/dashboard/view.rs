@@ -7,9 +7,10 @@ use askama_web::WebTemplate;
 use super::{
     chart::Chart,
     query::{DashQuery, PER_PAGE_CHOICES},
+    sorting::{self, COLUMNS},
 };
 use crate::{
-    filevine::{Project, ProjectId, SortField},
+    filevine::{Project, ProjectId},
     web::templates::Chrome,
 };
 
@@ -74,6 +75,8 @@ pub struct Column {
     /// `ascending` / `descending` / `none` for `aria-sort`.
     pub aria_sort: &'static str,
     pub arrow: &'static str,
+    /// A tooltip, where the heading sorts by something else than its text says.
+    pub hint: &'static str,
 }
 
 /// The counts above the table.
@@ -104,21 +107,23 @@ pub struct ProjectsPage {
     pub error: Option<(String, String)>,
     pub prev_href: Option<String>,
     pub next_href: Option<String>,
+    /// The number of pages, when the summary knows the total exactly.
+    pub last_page: Option<u32>,
+    /// "sorted by Last activity, newest first".
+    pub sort_text: String,
+    /// The "Sort by" menu: `(value, text)`, and the current value.
+    pub sort_choices: Vec<(String, String)>,
+    pub sort_value: String,
     pub first_row: u64,
     pub last_row: u64,
     pub per_page_choices: Vec<u32>,
     pub csv_href: String,
     pub json_href: String,
     pub clear_href: String,
+    /// `?` plus this view's query (or nothing), carried into each project's link so its
+    /// "All projects" returns to this very view.
+    pub detail_query: String,
 }
-
-const COLUMNS: [(&str, SortField); 5] = [
-    ("Project", SortField::ProjectName),
-    ("Client", SortField::ClientName),
-    ("Phase", SortField::PhaseName),
-    ("Created", SortField::CreatedDate),
-    ("Last activity", SortField::LastActivity),
-];
 
 impl ProjectsPage {
     /// An empty page for `view` (rows, summary and error are filled in by the handler).
@@ -141,6 +146,13 @@ impl ProjectsPage {
                         (true, true) => "▲",
                         (true, false) => "▼",
                     },
+                    hint: match field {
+                        crate::filevine::SortField::ProjectId => {
+                            "Sorts by project ID, the order matters were opened in \
+                             (Filevine cannot sort by number)"
+                        }
+                        _ => "",
+                    },
                 }
             })
             .collect();
@@ -156,12 +168,24 @@ impl ProjectsPage {
             error: None,
             prev_href: None,
             next_href: None,
+            last_page: None,
+            sort_text: format!(
+                "sorted by {}, {}",
+                sorting::label(view.sort),
+                sorting::order_label(view.sort, view.order)
+            ),
+            sort_choices: sorting::choices(),
+            sort_value: format!("{}:{}", view.sort.as_str(), view.order.as_str()),
             first_row: 0,
             last_row: 0,
             per_page_choices: PER_PAGE_CHOICES.to_vec(),
             csv_href: view.export_href("csv"),
             json_href: view.export_href("json"),
             clear_href: "/projects".into(),
+            detail_query: match view.query_string() {
+                qs if qs.is_empty() => qs,
+                qs => format!("?{qs}"),
+            },
             view,
         }
     }
@@ -174,6 +198,40 @@ impl ProjectsPage {
         self.prev_href = (self.view.page > 1).then(|| self.view.page_href(self.view.page - 1));
         self.next_href = has_more.then(|| self.view.page_href(self.view.page + 1));
         self.rows = rows;
+    }
+
+    /// The summary's exact count of matching projects gives the pager its last page.
+    pub fn set_total(&mut self, matching: u64, partial: bool) {
+        if partial {
+            return;
+        }
+        let pages = matching.div_ceil(u64::from(self.view.per_page)).max(1);
+        self.last_page = Some(u32::try_from(pages).unwrap_or(u32::MAX));
+    }
+
+    /// "Page 2 of 23" (or "Page 2" without a known total).
+    pub fn page_text(&self) -> String {
+        match self.last_page {
+            Some(n) => format!("Page {} of {n}", self.view.page),
+            None => format!("Page {}", self.view.page),
+        }
+    }
+
+    /// The last page's link, unless this is it.
+    pub fn last_href(&self) -> Option<String> {
+        self.last_page
+            .filter(|n| *n > self.view.page)
+            .map(|n| self.view.page_href(n))
+    }
+
+    /// The fields the page-jump form carries besides `page`.
+    pub fn jump_fields(&self) -> Vec<(String, String)> {
+        self.view.fields_except_page()
+    }
+
+    /// Whether `value` is the current "Sort by" choice.
+    pub fn is_sort(&self, value: &str) -> bool {
+        self.sort_value == value
     }
 
     /// Whether `phase` is the selected filter (for the select's `selected`).
@@ -203,11 +261,13 @@ pub struct ProjectPageView {
     pub hashtags: Vec<String>,
     pub description: String,
     pub url: Option<String>,
+    /// The dashboard view the user came from (filters, sort and page kept).
+    pub back_href: String,
 }
 
 impl ProjectPageView {
-    /// The page of `project`.
-    pub fn new(chrome: Chrome, id: ProjectId, p: Project) -> Self {
+    /// The page of `project`; "All projects" goes back to `from`.
+    pub fn new(chrome: Chrome, id: ProjectId, p: Project, from: &DashQuery) -> Self {
         let row = Row::from(p.clone());
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         let facts = vec![
@@ -236,6 +296,7 @@ impl ProjectPageView {
             hashtags: p.hashtags.clone(),
             description: opt(&p.description),
             url: row.url,
+            back_href: from.href_at("/projects"),
         }
     }
 }

@@ -1,0 +1,166 @@
+//! The dashboard as people read it: sorting in column labels and words (never the gateway's
+//! field names), a pager that knows its last page, the "Sort by" menu, the Number heading,
+//! and "All projects" on a project's page returning to the very view the user came from.
+
+mod common;
+
+use common::*;
+use fake_filevine::ProjectFilter;
+use reqwest::StatusCode;
+
+const ADA: &str = "fv-user-1001";
+const LOVELACE: i64 = 5001;
+
+async fn signed_in() -> (TestApp, Browser) {
+    let app = spawn_app(TestOptions::default()).await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    (app, b)
+}
+
+async fn page(b: &Browser, app: &TestApp, path: &str) -> (StatusCode, String) {
+    let r = b.get(&app.url(path)).await;
+    (r.status(), r.text().await.unwrap())
+}
+
+/// The `href` of the link with `rel`, unescaped.
+fn rel_link(html: &str, rel: &str) -> Option<String> {
+    let i = html.find(&format!("rel=\"{rel}\""))?;
+    let before = &html[..i];
+    let start = before.rfind("href=\"")? + 6;
+    let end = start + before[start..].find('"')?;
+    Some(
+        before[start..end]
+            .replace("&amp;", "&")
+            .replace("&#38;", "&"),
+    )
+}
+
+fn row_links(html: &str) -> Vec<String> {
+    html.split("<td data-label=\"Project\"><a href=\"")
+        .skip(1)
+        .filter_map(|s| {
+            Some(
+                s[..s.find('"')?]
+                    .replace("&amp;", "&")
+                    .replace("&#38;", "&"),
+            )
+        })
+        .collect()
+}
+
+fn live() -> ProjectFilter {
+    ProjectFilter {
+        exclude_archived: true,
+        ..ProjectFilter::default()
+    }
+}
+
+#[tokio::test]
+async fn the_pager_knows_its_last_page_and_jumps_there() {
+    let (app, b) = signed_in().await;
+    let n = app.control().project_count(LOVELACE, &live());
+    let pages = n.div_ceil(25);
+    assert!(pages > 2, "the data set spans pages");
+    let (status, html) = page(&b, &app, "/projects?per_page=25").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("Page 1 of {pages}")), "{html}");
+    assert!(rel_link(&html, "first").is_none(), "no First on page 1");
+    let last = rel_link(&html, "last").expect("a Last link");
+    assert!(last.contains(&format!("page={pages}")), "{last}");
+    assert!(last.contains("per_page=25"), "{last}");
+    // The jump form keeps the view's other fields.
+    assert!(html.contains("name=\"per_page\" value=\"25\""), "{html}");
+    assert!(html.contains(&format!("max=\"{pages}\"")));
+
+    let (_, end) = page(&b, &app, &last).await;
+    assert!(end.contains(&format!("Page {pages} of {pages}")));
+    assert!(rel_link(&end, "next").is_none() && rel_link(&end, "last").is_none());
+    assert_eq!(row_links(&end).len(), n - (pages - 1) * 25);
+    assert!(rel_link(&end, "first").is_some());
+}
+
+#[tokio::test]
+async fn sorting_is_told_in_labels_and_words() {
+    let (app, b) = signed_in().await;
+    let (_, html) = page(&b, &app, "/projects").await;
+    assert!(
+        html.contains("sorted by Last activity, newest first"),
+        "{html}"
+    );
+    assert!(!html.contains("sorted by lastActivity"));
+    // The "Sort by" menu reaches the gateway as its sort and order.
+    app.control().reset_gateway_stats();
+    let (status, html) = page(&b, &app, "/projects?sort_by=clientName%3Aasc").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("sorted by Client, A to Z"), "{html}");
+    assert!(html.contains("<option value=\"clientName:asc\" selected>"));
+    let list = app
+        .control()
+        .gateway_requests()
+        .into_iter()
+        .find(|r| {
+            r.path == "/fv-app/v2/Projects"
+                && r.query.iter().any(|(k, v)| k == "limit" && v == "50")
+        })
+        .expect("the page's list call");
+    let get = |k: &str| {
+        list.query
+            .iter()
+            .find(|(q, _)| q == k)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(get("sortBy").as_deref(), Some("clientName"));
+    assert_eq!(get("orderBy").as_deref(), Some("asc"));
+    // The Number heading sorts (by project ID, which it says).
+    let number = html
+        .split("<th scope=\"col\"")
+        .skip(1)
+        .find(|th| th.contains(">Number"))
+        .expect("a Number heading");
+    assert!(number.contains("sort=projectId"), "{number}");
+    assert!(number.contains("title=\"Sorts by project ID"), "{number}");
+    // A bad sort names the columns as people see them.
+    let (status, html) = page(&b, &app, "/projects?sort=evil").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("Last activity"), "{html}");
+    assert!(!html.contains("projectName"), "{html}");
+}
+
+#[tokio::test]
+async fn all_projects_returns_to_the_view_the_user_came_from() {
+    let (app, b) = signed_in().await;
+    let view = "/projects?q=a&sort=clientName&order=asc&per_page=25&page=2";
+    let (status, html) = page(&b, &app, view).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let link = row_links(&html).into_iter().next().expect("a row");
+    let (status, detail) = page(&b, &app, &link).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    let back = detail
+        .split("href=\"")
+        .find(|s| s.contains("← All projects"))
+        .map(|s| {
+            s[..s.find('"').unwrap()]
+                .replace("&amp;", "&")
+                .replace("&#38;", "&")
+        })
+        .expect("an All projects link");
+    assert_eq!(back, view);
+    // A tampered view is just the plain list, never an error or a foreign link.
+    let id = link
+        .trim_start_matches("/projects/")
+        .split('?')
+        .next()
+        .unwrap();
+    let (status, detail) = page(
+        &b,
+        &app,
+        &format!("/projects/{id}?sort=evil&page=%2F%2Fevil.example"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        detail.contains("href=\"/projects\">← All projects"),
+        "{detail}"
+    );
+}
