@@ -164,3 +164,85 @@ async fn all_projects_returns_to_the_view_the_user_came_from() {
         "{detail}"
     );
 }
+
+/// Summary scans of the stand-in's project list (they ask for phase fields only).
+fn summary_scans(app: &TestApp) -> usize {
+    app.control()
+        .gateway_requests()
+        .iter()
+        .filter(|r| r.path == "/fv-app/v2/Projects")
+        .filter(|r| r.query.iter().any(|(k, v)| k == "offset" && v == "0"))
+        .filter(|r| {
+            r.query
+                .iter()
+                .any(|(k, v)| k == "requestedFields" && v.contains("phaseId"))
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn on_a_slow_gateway_the_table_comes_first_and_the_summary_follows() {
+    let app = spawn_app(TestOptions {
+        fake: fake_filevine::FakeOptions {
+            projects_per_org: 20_000,
+            ..Default::default()
+        },
+        ..TestOptions::default()
+    })
+    .await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    // 20 pages of 1,000 to count, 8 at a time: three round trips against the table's one.
+    app.control()
+        .set_gateway_latency(std::time::Duration::from_millis(500));
+    app.control().reset_gateway_stats();
+    let (status, html) = page(&b, &app, "/projects?q=a").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(row_links(&html).len(), 50, "the table is there");
+    assert!(html.contains("id=\"summary-slot\""), "{html}");
+    assert!(html.contains("Counting projects…"));
+    assert!(
+        !html.contains("big-number"),
+        "the page waited for the count"
+    );
+    assert!(html.contains("<script src=\"/static/summary.js\" defer></script>"));
+    assert!(html.contains("data-src=\"/projects/summary?q=a\""));
+    assert!(html.contains("<noscript><p><a href=\"/projects?q=a\">Show the counts</a>"));
+
+    // The fragment joins the scan the page started: one scan in all.
+    let (status, frag) = page(&b, &app, "/projects/summary?q=a").await;
+    assert_eq!(status, StatusCode::OK, "{frag}");
+    let n = app.control().project_count(
+        LOVELACE,
+        &ProjectFilter {
+            search_term: Some("a".into()),
+            ..live()
+        },
+    );
+    assert!(
+        frag.contains(&format!("<span class=\"big-number\">{n}</span>")),
+        "{frag}"
+    );
+    assert!(frag.contains(&format!("data-last-page=\"{}\"", n.div_ceil(50))));
+    assert!(frag.contains("<template id=\"phase-options\"><option"));
+    assert_eq!(summary_scans(&app), 1, "the fragment scanned again");
+
+    // The next view has it at once.
+    let (_, html) = page(&b, &app, "/projects?q=a&page=2").await;
+    assert!(html.contains(&format!("<span class=\"big-number\">{n}</span>")));
+    assert!(html.contains(&format!("Page 2 of {}", n.div_ceil(50))));
+    assert_eq!(summary_scans(&app), 1);
+}
+
+#[tokio::test]
+async fn the_summary_fragment_is_the_signed_in_users_and_checks_its_view() {
+    let (app, b) = signed_in().await;
+    let (status, _) = page(&b, &app, "/projects/summary?sort=evil").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let r = b.get(&app.url("/projects/summary")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let stranger = app.browser();
+    let r = stranger.get(&app.url("/projects/summary")).await;
+    assert!(r.status().is_redirection(), "{}", r.status());
+}

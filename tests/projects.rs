@@ -150,8 +150,13 @@ async fn summary_counts_match_the_gateway() {
         ),
         ("/projects?q=v.&archived=1", filter(Some("v."), None, true)),
     ] {
-        let (status, html) = page(&b, &app, path).await;
+        let (status, mut html) = page(&b, &app, path).await;
         assert_eq!(status, StatusCode::OK);
+        // On a busy machine the count may come after the table (see dashboard_paging.rs).
+        if html.contains("id=\"summary-slot\"") {
+            let fragment = path.replacen("/projects", "/projects/summary", 1);
+            html = page(&b, &app, &fragment).await.1;
+        }
         // For eyeballing the layout: FV_SNAPSHOT_DIR=/tmp cargo test --test projects summary
         if let Ok(dir) = std::env::var("FV_SNAPSHOT_DIR") {
             let name = format!("projects-{}.html", path.len());

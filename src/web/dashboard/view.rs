@@ -101,6 +101,11 @@ pub struct ProjectsPage {
     pub phases: Vec<String>,
     pub summary: Option<SummaryView>,
     pub summary_error: Option<String>,
+    /// The summary is still being counted: `summary.js` fetches it from `summary_src`;
+    /// without scripts, `here_href` reloads this view.
+    pub summary_pending: bool,
+    pub summary_src: String,
+    pub here_href: String,
     /// Projects per phase over time, from the scheduled snapshots (none recorded: `None`).
     pub trend: Option<super::trend::Trend>,
     /// `(title, what to do)` when the list call failed.
@@ -164,6 +169,9 @@ impl ProjectsPage {
             phases: Vec::new(),
             summary: None,
             summary_error: None,
+            summary_pending: false,
+            summary_src: view.href_at("/projects/summary"),
+            here_href: view.href_at("/projects"),
             trend: None,
             error: None,
             prev_href: None,
@@ -207,14 +215,6 @@ impl ProjectsPage {
         }
         let pages = matching.div_ceil(u64::from(self.view.per_page)).max(1);
         self.last_page = Some(u32::try_from(pages).unwrap_or(u32::MAX));
-    }
-
-    /// "Page 2 of 23" (or "Page 2" without a known total).
-    pub fn page_text(&self) -> String {
-        match self.last_page {
-            Some(n) => format!("Page {} of {n}", self.view.page),
-            None => format!("Page {}", self.view.page),
-        }
     }
 
     /// The last page's link, unless this is it.
