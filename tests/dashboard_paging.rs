@@ -246,3 +246,64 @@ async fn the_summary_fragment_is_the_signed_in_users_and_checks_its_view() {
     let r = stranger.get(&app.url("/projects/summary")).await;
     assert!(r.status().is_redirection(), "{}", r.status());
 }
+
+/// `(datetime, title, text)` of every `<time>` in the Created column.
+fn created_cells(html: &str) -> Vec<(String, String, String)> {
+    html.split("<td data-label=\"Created\"><time datetime=\"")
+        .skip(1)
+        .filter_map(|s| {
+            let (datetime, rest) = s.split_once("\" title=\"")?;
+            let (title, rest) = rest.split_once("\">")?;
+            let (text, _) = rest.split_once("</time>")?;
+            Some((datetime.to_owned(), title.to_owned(), text.to_owned()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn dates_are_shown_in_the_firms_time_zone_with_the_exact_value_kept() {
+    let app = spawn_app(TestOptions {
+        extra_env: vec![("FV_TIME_ZONE".into(), "Pacific/Kiritimati".into())],
+        ..TestOptions::default()
+    })
+    .await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    let (_, html) = page(&b, &app, "/projects?per_page=200").await;
+    let cells = created_cells(&html);
+    assert!(cells.len() > 100, "{} dated rows", cells.len());
+    let zone = jiff::tz::TimeZone::get("Pacific/Kiritimati").unwrap();
+    let mut moved = 0;
+    for (datetime, title, text) in &cells {
+        let ts: jiff::Timestamp = datetime.parse().expect("an RFC 3339 datetime");
+        let local = ts.to_zoned(zone.clone());
+        assert_eq!(text, &local.strftime("%-d %b %Y").to_string(), "{datetime}");
+        assert!(
+            title.ends_with(&local.strftime("%H:%M +14").to_string()),
+            "{title}"
+        );
+        if local.date() != ts.to_zoned(jiff::tz::TimeZone::UTC).date() {
+            moved += 1;
+        }
+        assert!(!text.contains('T') && !text.contains("+00:00"), "{text}");
+    }
+    assert!(
+        moved > 0,
+        "no date fell on another day at UTC+14: the zone was not applied"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_time_zone_stops_start_up_naming_the_key() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fv-partner-app"))
+        .arg("check")
+        .env("FV_TIME_ZONE", "Mars/Olympus_Mons")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("FV_TIME_ZONE") && err.contains("America/Denver"),
+        "{err}"
+    );
+}

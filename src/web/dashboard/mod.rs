@@ -72,7 +72,9 @@ pub async fn list(
     }
     let status = match page {
         Ok(p) => {
-            out.set_rows(p.items.into_iter().map(Row::from).collect(), p.has_more);
+            let zone = &state.settings.time_zone;
+            let rows = p.items.into_iter().map(|p| Row::new(p, zone)).collect();
+            out.set_rows(rows, p.has_more);
             StatusCode::OK
         }
         Err(AppError::Gateway(e)) => {
@@ -99,7 +101,8 @@ pub async fn detail(
     let from = DashQuery::parse(uri.query()).unwrap_or_default();
     let project = gw.project(id).await?;
     let chrome = Chrome::new(&state.settings, Some(&gw.api.signed.user));
-    Ok(ProjectPageView::new(chrome, id, project, &from).into_response())
+    let zone = &state.settings.time_zone;
+    Ok(ProjectPageView::new(chrome, id, project, &from, zone).into_response())
 }
 
 /// `GET /projects/export.csv`.

@@ -11,19 +11,9 @@ use super::{
 };
 use crate::{
     filevine::{Project, ProjectId},
+    util::dates::{Shown, Zone},
     web::templates::Chrome,
 };
-
-/// `2025-06-30T17:00:00Z` -> `2025-06-30`; anything else is shown as it came.
-pub fn day(v: &Option<String>) -> String {
-    let s = v.as_deref().unwrap_or("");
-    match s.get(..10) {
-        Some(d) if d.as_bytes().get(4) == Some(&b'-') && d.as_bytes().get(7) == Some(&b'-') => {
-            d.to_owned()
-        }
-        _ => s.to_owned(),
-    }
-}
 
 /// Only http(s) links to Filevine are rendered: a `javascript:` URL from upstream must not
 /// become a clickable link.
@@ -40,17 +30,17 @@ pub struct Row {
     pub name: String,
     pub client: String,
     pub phase: String,
-    pub created: String,
-    pub last_activity: String,
+    pub created: Shown,
+    pub last_activity: Shown,
     pub number: String,
     pub archived: bool,
     pub url: Option<String>,
 }
 
-/// Moves the strings out of the parsed project (no copies: a page of 50 rows used to clone
-/// every cell).
-impl From<Project> for Row {
-    fn from(p: Project) -> Self {
+impl Row {
+    /// Moves the strings out of the parsed project (no copies: a page of 50 rows used to
+    /// clone every cell); dates are shown in `zone`.
+    pub fn new(p: Project, zone: &Zone) -> Self {
         Row {
             id: p.project_id.map(|i| i.to_string()).unwrap_or_default(),
             name: p
@@ -59,8 +49,8 @@ impl From<Project> for Row {
                 .unwrap_or_else(|| "(untitled project)".into()),
             client: p.client_name.unwrap_or_default(),
             phase: p.phase_name.unwrap_or_default(),
-            created: day(&p.created_date),
-            last_activity: day(&p.last_activity),
+            created: zone.day(p.created_date.as_deref()),
+            last_activity: zone.day(p.last_activity.as_deref()),
             number: p.number.unwrap_or_default(),
             archived: p.is_archived == Some(true),
             url: safe_link(&p.project_url),
@@ -257,7 +247,8 @@ pub struct ProjectPageView {
     pub chrome: Chrome,
     pub id: ProjectId,
     pub name: String,
-    pub facts: Vec<(&'static str, String)>,
+    /// `(label, value)`; dates carry their exact value (`datetime` non-empty).
+    pub facts: Vec<(&'static str, Shown)>,
     pub hashtags: Vec<String>,
     pub description: String,
     pub url: Option<String>,
@@ -267,26 +258,30 @@ pub struct ProjectPageView {
 
 impl ProjectPageView {
     /// The page of `project`; "All projects" goes back to `from`.
-    pub fn new(chrome: Chrome, id: ProjectId, p: Project, from: &DashQuery) -> Self {
-        let row = Row::from(p.clone());
+    pub fn new(chrome: Chrome, id: ProjectId, p: Project, from: &DashQuery, zone: &Zone) -> Self {
+        let row = Row::new(p.clone(), zone);
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let text = |t: String| Shown {
+            text: t,
+            ..Shown::default()
+        };
         let facts = vec![
-            ("Client", row.client.clone()),
-            ("Number", row.number.clone()),
-            ("Phase", row.phase.clone()),
-            ("In phase since", day(&p.phase_date)),
+            ("Client", text(row.client.clone())),
+            ("Number", text(row.number.clone())),
+            ("Phase", text(row.phase.clone())),
+            ("In phase since", zone.day(p.phase_date.as_deref())),
             ("Created", row.created.clone()),
-            ("Incident date", day(&p.incident_date)),
+            ("Incident date", zone.day(p.incident_date.as_deref())),
             ("Last activity", row.last_activity.clone()),
-            ("Primary", opt(&p.first_primary_name)),
+            ("Primary", text(opt(&p.first_primary_name))),
             (
                 "Archived",
-                if row.archived { "Yes" } else { "No" }.to_owned(),
+                text(if row.archived { "Yes" } else { "No" }.to_owned()),
             ),
-            ("Project ID", id.to_string()),
+            ("Project ID", text(id.to_string())),
         ]
         .into_iter()
-        .filter(|(_, v)| !v.is_empty())
+        .filter(|(_, v)| !v.text.is_empty())
         .collect();
         ProjectPageView {
             chrome,
@@ -306,10 +301,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn links_and_days_are_tamed() {
+    fn links_are_tamed() {
         assert_eq!(safe_link(&Some("javascript:alert(1)".into())), None);
         assert!(safe_link(&Some("https://app.filevine.com/#/project/1".into())).is_some());
-        assert_eq!(day(&Some("2025-06-30T17:00:00Z".into())), "2025-06-30");
-        assert_eq!(day(&Some("06/30/2025".into())), "06/30/2025");
     }
 }
