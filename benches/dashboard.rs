@@ -95,6 +95,54 @@ async fn pages(load: &Load) {
     );
 }
 
+/// Signed-in pages against a gateway with `latency` per call: what the app adds to the
+/// gateway's time. At as many connections as the user's share of `FV_CONCURRENCY` the pages
+/// do not queue; at 64 they queue for the pool by design (one user, 8 calls in flight).
+async fn slow_gateway_pages(load: &Load, latency: Duration) {
+    let app_port = free_port();
+    let fake = StandIn::start(1250, app_port);
+    let app = App::start(&fake, app_port, 8).await;
+    let b = login(&app).await;
+    let warm = Load {
+        concurrency: 8,
+        max_requests: 64,
+        max_time: Duration::from_secs(10),
+    };
+    for path in ["/profile", "/projects"] {
+        hammer(&b.http, app.url(path), &warm, &app.proc).await;
+    }
+    fake.control(serde_json::json!({ "gateway_latency_ms": latency.as_millis() as u64 }))
+        .await;
+    println!(
+        "-- pages against a gateway with {} ms latency per call, FV_CONCURRENCY=8, one user",
+        latency.as_millis()
+    );
+    println!(
+        "{:<38} {:>9} {:>10} {:>10} {:>14}",
+        "page @ connections", "req/s", "p50 ms", "p99 ms", "app CPU/req ms"
+    );
+    for conns in [8, load.concurrency] {
+        let at = Load {
+            concurrency: conns,
+            ..*load
+        };
+        for (label, path, calls) in [
+            ("/projects (1 call; summary cached)", "/projects", 1u32),
+            ("/profile (2 calls)", "/profile", 2),
+        ] {
+            // Keep the summary within its minute.
+            let _ = b.get(&app.url("/projects")).await;
+            let f = hammer(&b.http, app.url(path), &at, &app.proc).await;
+            f.print(&format!("{label} @ {conns}"));
+            println!(
+                "   p50 is the gateway's {} ms + {:.1} ms",
+                (latency * calls).as_millis(),
+                (f.p50.as_secs_f64() - (latency * calls).as_secs_f64()) * 1e3
+            );
+        }
+    }
+}
+
 async fn exports(projects: usize, latency: Duration, runs: usize, concurrencies: &[usize]) {
     let app_port = free_port();
     let fake = StandIn::start(projects, app_port);
@@ -226,6 +274,17 @@ async fn main() {
             max_requests: 1_000_000,
             max_time: Duration::from_secs(env_num("BENCH_SECS", 8)),
         })
+        .await;
+    }
+    if only.is_empty() || only == "latency" {
+        slow_gateway_pages(
+            &Load {
+                concurrency: env_num("BENCH_CONNS", 64) as usize,
+                max_requests: 1_000_000,
+                max_time: Duration::from_secs(env_num("BENCH_SECS", 8)),
+            },
+            Duration::from_millis(50),
+        )
         .await;
     }
     if only.is_empty() || only == "export" {

@@ -62,7 +62,9 @@ where
             }
         }
     });
-    futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) })
+    futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    })
 }
 
 #[cfg(test)]
@@ -115,7 +117,11 @@ mod tests {
         let items = futures::stream::once(pending);
         let out = run_ahead(items, 1);
         tokio::time::sleep(Duration::from_millis(50)).await;
-        assert_eq!(started.load(Ordering::SeqCst), 1, "the fetch runs ahead on its own");
+        assert_eq!(
+            started.load(Ordering::SeqCst),
+            1,
+            "the fetch runs ahead on its own"
+        );
         drop(out);
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(finished.load(Ordering::SeqCst), 0);
