@@ -42,15 +42,7 @@ pub fn ids(html: &str) -> Vec<i64> {
 
 /// The `href` of the `rel="next"` link, unescaped.
 pub fn next_link(html: &str) -> Option<String> {
-    let i = html.find("rel=\"next\"")?;
-    let before = &html[..i];
-    let start = before.rfind("href=\"")? + 6;
-    let end = start + before[start..].find('"')?;
-    Some(
-        before[start..end]
-            .replace("&amp;", "&")
-            .replace("&#38;", "&"),
-    )
+    rel_link(html, "next")
 }
 
 pub fn filter(q: Option<&str>, phase: Option<&str>, archived: bool) -> ProjectFilter {
