@@ -23,19 +23,6 @@ async fn page(b: &Browser, app: &TestApp, path: &str) -> (StatusCode, String) {
     (r.status(), r.text().await.unwrap())
 }
 
-/// The `href` of the link with `rel`, unescaped.
-fn rel_link(html: &str, rel: &str) -> Option<String> {
-    let i = html.find(&format!("rel=\"{rel}\""))?;
-    let before = &html[..i];
-    let start = before.rfind("href=\"")? + 6;
-    let end = start + before[start..].find('"')?;
-    Some(
-        before[start..end]
-            .replace("&amp;", "&")
-            .replace("&#38;", "&"),
-    )
-}
-
 fn row_links(html: &str) -> Vec<String> {
     html.split("<td data-label=\"Project\"><a href=\"")
         .skip(1)
