@@ -12,7 +12,8 @@
 //! The stand-in and the app are two child processes (the release binary:
 //! `fv-partner-app fake-filevine` and `fv-partner-app`), so the app's CPU and memory come from
 //! its own `/proc/<pid>` and count neither the stand-in nor this load generator.
-//! `BENCH_PERF=FILE` records the app with `perf record -g` while `/projects` is under load.
+//! `BENCH_PERF=FILE` records the app with `perf record -g` while `/projects` is under load,
+//! `BENCH_PERF_EXPORT=FILE` while it exports at `FV_CONCURRENCY=8`.
 //!
 //! Without `--bench` (as `cargo test --all-targets` runs it) it does a tiny smoke run only.
 
@@ -177,6 +178,11 @@ async fn exports(projects: usize, latency: Duration, runs: usize, concurrencies:
         let mut times = Vec::new();
         let mut calls = (0, 0);
         let cpu = (app.proc.cpu(), fake.proc.cpu());
+        // `BENCH_PERF_EXPORT=FILE`: the app under `perf record` during the runs at 8.
+        let perf = (c == 8)
+            .then(|| std::env::var("BENCH_PERF_EXPORT").ok())
+            .flatten()
+            .map(|out| load::perf_record(&app.proc, &out));
         for _ in 0..runs {
             fake.control(serde_json::json!({ "reset_gateway_stats": true }))
                 .await;
@@ -184,6 +190,9 @@ async fn exports(projects: usize, latency: Duration, runs: usize, concurrencies:
             assert_eq!(rows, projects, "export row count");
             times.push(t);
             calls = fake.gateway_stats().await;
+        }
+        if let Some(mut p) = perf {
+            load::perf_stop(&mut p);
         }
         let per_run = |d: Duration| d.as_secs_f64() * 1e3 / runs as f64;
         let app_cpu = per_run(app.proc.cpu().saturating_sub(cpu.0));
