@@ -170,8 +170,17 @@ impl ConnectionsService {
     /// The gateway as connection `c`: its tokens, every call inside a permit of its pool.
     /// `None` when it has no usable secret.
     pub async fn gateway_for(&self, c: &Connection) -> Result<Option<ConnectionGateway>, DbError> {
-        let Some(source) = self.token_source(c.name.as_str()) else {
-            return Ok(None);
+        let source = match self.token_source(c.name.as_str()) {
+            Some(s) => s,
+            // Saved on another replica since our last re-read (see `watch`): read the rows
+            // now rather than fail a job with "save it again".
+            None => {
+                self.refresh_live().await?;
+                let Some(s) = self.token_source(c.name.as_str()) else {
+                    return Ok(None);
+                };
+                s
+            }
         };
         let level = match &c.borrow_from {
             None => c.concurrency,

@@ -146,6 +146,7 @@ impl Application {
         let https = settings.oidc.https();
         let connections = connections(&settings, &oidc, http.clone(), &db, &cipher, &vault).await?;
         let store = db.session_store();
+        let summaries = crate::projects::SummaryCache::new(clock.clone());
         let state = AppState::new(AppInner {
             settings,
             clock,
@@ -155,9 +156,12 @@ impl Application {
             cipher,
             db,
             https,
-            summaries: Default::default(),
+            summaries,
             connections,
             exports: crate::util::slots::KeyedSlots::new(crate::state::EXPORTS_PER_USER),
+            summary_scans: crate::util::slots::KeyedSlots::new(
+                crate::state::SUMMARY_SCANS_PER_USER,
+            ),
         });
         let router = web::router(state.clone(), store);
         jobs::spawn_all(&state);

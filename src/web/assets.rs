@@ -1,5 +1,6 @@
-//! The stylesheet, the icon and the one script (closing the Save & authorize window), compiled into the binary so the app runs from any directory and
-//! works offline (no CDN).
+//! The stylesheet, the icon and the scripts (the summary's, and the one closing the Save &
+//! authorize window), compiled into the binary so the app runs from any directory and works
+//! offline (no CDN).
 
 use axum::{
     http::{header, HeaderValue},
@@ -9,6 +10,7 @@ use axum::{
 const APP_CSS: &str = include_str!("../../static/app.css");
 const FAVICON: &str = include_str!("../../static/favicon.svg");
 const CLOSE_JS: &str = include_str!("../../static/close.js");
+const SUMMARY_JS: &str = include_str!("../../static/summary.js");
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
     (
@@ -27,6 +29,11 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
 /// `GET /static/app.css`.
 pub async fn app_css() -> Response {
     asset(APP_CSS, "text/css; charset=utf-8")
+}
+
+/// `GET /static/summary.js`: fills in the dashboard's summary once its scan is done.
+pub async fn summary_js() -> Response {
+    asset(SUMMARY_JS, "text/javascript; charset=utf-8")
 }
 
 /// `GET /static/favicon.svg`.
