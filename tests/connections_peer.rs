@@ -32,7 +32,8 @@ async fn a_connection_authorized_at_a_certified_provider_refreshes_with_rotation
     let peer = Peer::start(&app_base, TTL).await;
     let db_dir = tempfile::tempdir().unwrap();
     let clock = Clock::system();
-    let admins = [("FV_ADMIN_EMAILS", ADA.email)];
+    // No scheduled snapshot beside the test's own uses of the tokens.
+    let admins = [("FV_ADMIN_EMAILS", ADA.email), ("FV_SNAPSHOT_MINUTES", "0")];
     let (state, _fake) = peer_app(&peer, listener, clock.clone(), db_dir.path(), &admins).await;
 
     // Ada signs in and presses Save & authorize; Ben authorizes in the new window (a browser
