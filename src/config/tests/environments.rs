@@ -142,3 +142,26 @@ fn config_json_environments_are_read_and_the_environment_wins() {
         Origin::Env("FV_CA_CLIENT_SECRET")
     );
 }
+
+#[test]
+fn check_lists_every_environment_with_its_secret_masked() {
+    let s = ok(several("us,ca", &[US, CA]));
+    let rows = s.describe();
+    let ca_id = rows.iter().find(|(k, _)| k == "FV_CA_CLIENT_ID").unwrap();
+    assert!(
+        ca_id
+            .1
+            .starts_with("ca-client (environment FV_CA_CLIENT_ID)"),
+        "{ca_id:?}"
+    );
+    let ca_authority = rows.iter().find(|(k, _)| k == "FV_CA_AUTHORITY").unwrap();
+    assert!(
+        ca_authority.1.contains("identity.filevineapp.ca"),
+        "{ca_authority:?}"
+    );
+    assert!(rows
+        .iter()
+        .any(|(k, v)| k == "FV_ENVIRONMENTS" && v.starts_with("us,ca")));
+    let shown: String = rows.iter().map(|(k, v)| format!("{k} {v}\n")).collect();
+    assert!(!shown.contains(SECRET), "a client secret shown:\n{shown}");
+}
