@@ -201,6 +201,32 @@ impl Application {
         &self.state
     }
 
+    /// Discovery of every environment of `FV_ENVIRONMENTS` after the first (whose provider the
+    /// app runs on), for `check`, which reports each: its name and what its provider said.
+    pub async fn discover_other_environments(
+        &self,
+    ) -> Vec<(String, Result<crate::auth::oidc::ProviderSummary, String>)> {
+        let mut found = Vec::new();
+        let base = &self.state.settings;
+        for e in base.environments.iter().skip(1) {
+            let mut settings = base.clone();
+            settings.oidc.authority = e.authority.clone();
+            settings.oidc.client_id = e.client_id.clone();
+            settings.oidc.client_secret = e.client_secret.clone();
+            settings.oidc.redirect_uri = e.redirect_uri.clone();
+            settings.oidc.post_logout_redirect_uri = e.post_logout_redirect_uri.clone();
+            let summary = match provider_http_client() {
+                Ok(http) => OidcProvider::discover(&settings, http, self.state.clock.clone())
+                    .await
+                    .map(|p| p.summary().clone())
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            found.push((e.name.clone(), summary));
+        }
+        found
+    }
+
     /// The embedded stand-in, in demo mode.
     pub fn fake(&self) -> Option<&FakeFilevine> {
         self.fake.as_ref()
