@@ -299,7 +299,8 @@ async fn connections(
         gateway,
         clock: vault.clock().clone(),
         vault: vault.clone(),
-        environment: settings.oidc.region.as_str().to_owned(),
+        // The first environment: the one this version connects through (see FV_ENVIRONMENTS).
+        environment: settings.environment_names().remove(0),
         env_pat: settings.service_account.pat.clone(),
         env_email: settings.service_account.email.clone(),
         concurrency,
