@@ -7,6 +7,7 @@
 //!
 //! Needs what tests/browser_e2e.rs needs (see tests/e2e_support).
 
+mod common;
 #[path = "e2e_support/mod.rs"]
 mod e2e_support;
 
@@ -79,7 +80,7 @@ async fn journey(w: &mut World) -> Result<()> {
     if !closed {
         bail!("the Connected window did not close itself");
     }
-    if w.provider.grants("authorization_code") != 2 {
+    if w.provider.grants("grant.success", "authorization_code") != 2 {
         bail!("no authorization in the new window:\n{}", w.provider.log());
     }
     let s = &mut w.session;
@@ -102,7 +103,7 @@ async fn journey(w: &mut World) -> Result<()> {
     }
 
     // Past the access token's lifetime, Test refreshes at the provider and reads Filevine.
-    let before = w.provider.grants("refresh_token");
+    let before = w.provider.grants("grant.success", "refresh_token");
     let s = &mut w.session;
     s.clock
         .advance(Duration::from_secs(ACCESS_TOKEN_TTL_SECS + 1));
@@ -111,7 +112,7 @@ async fn journey(w: &mut World) -> Result<()> {
     s.wait_for_text(&["The connection works: `ada-rt` acts as"])
         .await?;
     s.step("14-tested").await?;
-    if w.provider.grants("refresh_token") != before + 1 {
+    if w.provider.grants("grant.success", "refresh_token") != before + 1 {
         bail!("Test did not refresh once:\n{}", w.provider.log());
     }
     Ok(())

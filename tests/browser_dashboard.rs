@@ -2,6 +2,7 @@
 //! `static/summary.js` fills in the count, the chart, the phase choices and "of N" once the
 //! scan is done, with no console error (CSP allows only same-origin scripts).
 
+mod common;
 #[path = "e2e_support/mod.rs"]
 mod e2e_support;
 

@@ -149,8 +149,29 @@ pub async fn peer_app(
     db_dir: &std::path::Path,
     extra_env: &[(&str, &str)],
 ) -> (AppState, FakeFilevine) {
+    peer_app_with(
+        peer,
+        listener,
+        clock,
+        db_dir,
+        extra_env,
+        FakeOptions::default(),
+    )
+    .await
+}
+
+/// [`peer_app`] with the gateway stand-in's data and behaviour set by `fake`.
+pub async fn peer_app_with(
+    peer: &Peer,
+    listener: std::net::TcpListener,
+    clock: Clock,
+    db_dir: &std::path::Path,
+    extra_env: &[(&str, &str)],
+    fake: FakeOptions,
+) -> (AppState, FakeFilevine) {
     let port = listener.local_addr().unwrap().port();
     let app_base = Url::parse(&format!("http://localhost:{port}/")).unwrap();
+    let fake_options = fake;
     let fake = FakeFilevine::start(FakeOptions {
         trusted_introspection: Some(TrustedIntrospection {
             url: peer.issuer.join("/token/introspection").unwrap(),
@@ -158,7 +179,7 @@ pub async fn peer_app(
             client_secret: PEER_CLIENT_SECRET.into(),
             audience: Some(GATEWAY_RESOURCE.into()),
         }),
-        ..FakeOptions::default()
+        ..fake_options
     })
     .await
     .unwrap();

@@ -1,7 +1,7 @@
 //! The real world for browser end-to-end tests: a certified OpenID provider (`oidc-provider`
 //! on Node, see `tests/e2e/provider.mjs`), the app against it, the gateway stand-in trusting
 //! that provider's tokens (by introspection), and headless Chromium driven over WebDriver
-//! (chromedriver). A test binary includes it with
+//! (chromedriver). A test binary includes it with `mod common;` and
 //! `#[path = "e2e_support/mod.rs"] mod e2e_support;`, starts a [`World`], walks its journey
 //! and hands the outcome to [`World::finish`].
 //!
@@ -14,7 +14,6 @@
 #![allow(dead_code)]
 
 pub mod driver;
-pub mod provider;
 
 use std::{
     net::TcpListener,
@@ -23,24 +22,18 @@ use std::{
 };
 
 use anyhow::{ensure, Result};
-use fake_filevine::{FakeFilevine, FakeOptions, TrustedIntrospection, ADA};
+use fake_filevine::{FakeFilevine, FakeOptions, ADA};
 use fantoccini::Locator;
-use fv_partner_app::{
-    config::{self, Sources},
-    startup::Application,
-};
 use url::Url;
 
+use crate::common::peer::peer_app_with;
+/// The certified provider: the peer every token test shares (`tests/common/peer.rs`).
+pub use crate::common::peer::Peer as Provider;
 pub use driver::{Driver, Session};
-pub use provider::Provider;
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-pub const CLIENT_ID: &str = "fv-partner-app-e2e";
-pub const CLIENT_SECRET: &str = "e2e-client-secret-0123456789abcdef";
 pub const SECRET_KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-/// The resource indicator the provider issues gateway access tokens for.
-pub const GATEWAY_RESOURCE: &str = "urn:fv-partner-app:e2e:gateway";
 /// The provider's access-token lifetime; a test moves the app's clock past it instead of
 /// waiting, so it can be long enough that no page before that step needs a refresh.
 pub const ACCESS_TOKEN_TTL_SECS: u64 = 60;
@@ -148,69 +141,21 @@ impl World {
         // the other's cookies (cookies ignore ports).
         let app_base = Url::parse(&format!("http://localhost:{app_port}/")).unwrap();
 
-        let provider = Provider::start(&app_base, ACCESS_TOKEN_TTL_SECS)
-            .await
-            .expect("provider starts");
-        let introspection = provider.issuer.join("/token/introspection").unwrap();
-        let fake_options = fake;
-        let fake = FakeFilevine::start(FakeOptions {
-            trusted_introspection: Some(TrustedIntrospection {
-                url: introspection,
-                client_id: CLIENT_ID.into(),
-                client_secret: CLIENT_SECRET.into(),
-                audience: Some(GATEWAY_RESOURCE.into()),
-            }),
-            ..fake_options
-        })
-        .await
-        .expect("gateway stand-in starts");
-
+        let provider = Provider::start(&app_base, Duration::from_secs(ACCESS_TOKEN_TTL_SECS)).await;
         let db_dir = tempfile::tempdir().unwrap();
-        let mut env: Vec<(String, String)> = [
-            (
-                "FV_AUTHORITY",
-                provider.issuer.as_str().trim_end_matches('/'),
-            ),
-            ("FV_GATEWAY_URL", fake.gateway_url().as_str()),
-            ("FV_CLIENT_ID", CLIENT_ID),
-            ("FV_CLIENT_SECRET", CLIENT_SECRET),
-            ("FV_SECRET_KEY", SECRET_KEY_HEX),
-            (
-                "FV_REDIRECT_URI",
-                app_base.join("/auth/callback").unwrap().as_str(),
-            ),
-            (
-                "FV_POST_LOGOUT_REDIRECT_URI",
-                app_base.join("/auth/logout/callback").unwrap().as_str(),
-            ),
-            ("FV_LISTEN", &format!("127.0.0.1:{app_port}")),
-            (
-                "DATABASE_URL",
-                &format!("sqlite://{}", db_dir.path().join("app.db").display()),
-            ),
-            (
-                "FV_REFRESH_MARGIN_SECONDS",
-                &REFRESH_MARGIN_SECS.to_string(),
-            ),
-        ]
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .to_vec();
-        env.extend(
-            extra_env
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
-        let settings = config::resolve(Sources {
-            env,
-            ..Default::default()
-        })
-        .unwrap_or_else(|e| panic!("e2e settings invalid:\n{e}"));
+        let margin = REFRESH_MARGIN_SECS.to_string();
+        let mut env = vec![("FV_REFRESH_MARGIN_SECONDS", margin.as_str())];
+        env.extend_from_slice(extra_env);
         let clock = fv_partner_app::util::Clock::system();
-        let app = Application::build_with_clock(settings, app_listener, clock.clone())
-            .await
-            .expect("app builds against the provider");
-        let state = app.state().clone();
-        tokio::spawn(app.run_until(std::future::pending()));
+        let (state, fake) = peer_app_with(
+            &provider,
+            app_listener,
+            clock.clone(),
+            db_dir.path(),
+            &env,
+            fake,
+        )
+        .await;
 
         let driver = Driver::start().await.expect("chromedriver starts");
         let profile = tempfile::tempdir().unwrap();
