@@ -97,6 +97,8 @@ pub struct SummaryKey {
     pub q: String,
     /// Archived projects are counted too.
     pub archived: bool,
+    /// The date filters narrow the counts too.
+    pub dates: super::DateFilters,
 }
 
 /// Estimated bytes of a cached summary and its key, at least [`MIN_ENTRY_WEIGHT`].
@@ -278,6 +280,7 @@ mod tests {
             user_id: 2,
             q: String::new(),
             archived: false,
+            dates: Default::default(),
         };
         let get = || cache.get(key.clone(), ProjectQuery::default(), 4, fetch);
         assert!(get().await.is_err());

@@ -146,6 +146,8 @@ impl Application {
         let https = settings.oidc.https();
         let connections = connections(&settings, &oidc, http.clone(), &db, &cipher, &clock).await?;
         let store = db.session_store();
+        let feed_limits =
+            crate::util::keyed_rate::KeyedRate::new(settings.server.feed_rate_per_minute);
         let state = AppState::new(AppInner {
             settings,
             clock,
@@ -156,6 +158,8 @@ impl Application {
             db,
             https,
             summaries: Default::default(),
+            reports: Default::default(),
+            feed_limits,
             connections,
             exports: crate::util::slots::KeyedSlots::new(crate::state::EXPORTS_PER_USER),
         });

@@ -5,8 +5,10 @@
 //!   sleeping.
 //! - [`error_chain`]: an error with its sources, for log lines.
 //! - [`slots`]: a few slots per key taken without waiting (exports per user).
+//! - [`keyed_rate`]: a rate limit per key (feed keys).
 
 pub mod clock;
+pub mod keyed_rate;
 pub mod slots;
 
 pub use clock::Clock;

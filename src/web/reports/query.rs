@@ -1,0 +1,102 @@
+//! The reports page's query string: `archived=1` and the three date filters, parsed once
+//! (a bad date is a 400 whose link keeps the rest), written back into bookmarkable links.
+
+use crate::{
+    projects::{BadDate, DateFilters, ProjectFilters},
+    web::error::AppError,
+};
+
+/// What the reports page shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReportQuery {
+    /// `archived=1`: include archived projects in every figure.
+    pub archived: bool,
+    pub dates: DateFilters,
+}
+
+impl ReportQuery {
+    /// Parses a raw query string; unknown keys are ignored.
+    pub fn parse(raw: Option<&str>) -> Result<Self, AppError> {
+        let mut out = ReportQuery::default();
+        let mut bad: Option<BadDate> = None;
+        for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            match out.dates.set(&k, &v) {
+                Ok(true) => {}
+                Ok(false) if k == "archived" => {
+                    out.archived = matches!(
+                        v.trim().to_ascii_lowercase().as_str(),
+                        "1" | "true" | "on" | "yes" | "include"
+                    )
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    bad.get_or_insert(e);
+                }
+            }
+        }
+        match bad {
+            Some(e) => Err(AppError::BadFilter {
+                message: e.to_string(),
+                keep: out.href_at("/reports"),
+            }),
+            None => Ok(out),
+        }
+    }
+
+    /// The projects these figures are about.
+    pub fn filters(&self) -> ProjectFilters {
+        ProjectFilters {
+            archived: self.archived,
+            dates: self.dates,
+            ..ProjectFilters::default()
+        }
+    }
+
+    /// `path` with this view's query (defaults left out).
+    pub fn href_at(&self, path: &str) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        if self.archived {
+            s.append_pair("archived", "1");
+        }
+        for (name, day) in self.dates.pairs() {
+            s.append_pair(name, &day);
+        }
+        let qs = s.finish();
+        if qs.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{qs}")
+        }
+    }
+
+    /// The dashboard with the same filters (and optionally a phase).
+    pub fn projects_href(&self) -> String {
+        self.href_at("/projects")
+    }
+
+    /// Whether any filter is set (for the form's "Clear").
+    pub fn is_filtered(&self) -> bool {
+        self.archived || self.dates.any()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_keeps_the_rest_on_a_bad_date() {
+        let q = ReportQuery::parse(Some("archived=1&active_before=2025-06-01&x=y")).unwrap();
+        assert!(q.archived);
+        assert_eq!(
+            q.href_at("/reports"),
+            "/reports?archived=1&active_before=2025-06-01"
+        );
+        assert_eq!(ReportQuery::parse(Some(&q.href_at("")[1..])).unwrap(), q);
+        assert!(q.filters().walk_query().activity_before.is_some());
+        match ReportQuery::parse(Some("archived=1&created_since=June")) {
+            Err(AppError::BadFilter { keep, .. }) => assert_eq!(keep, "/reports?archived=1"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
