@@ -114,3 +114,85 @@ async fn a_bad_date_is_a_friendly_400_that_keeps_the_other_filters() {
         assert!(app.control().gateway_requests().is_empty(), "nothing asked");
     }
 }
+
+/// The binary configured for `app`'s stand-in and database, like an operator's cron job.
+fn cli(app: &TestApp, args: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_fv-partner-app"));
+    c.current_dir(app.db_dir.path());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("FV_") || k == "DATABASE_URL" {
+            c.env_remove(k);
+        }
+    }
+    c.env("RUST_LOG", "warn")
+        .env("FV_LISTEN", "127.0.0.1:0")
+        .env("FV_AUTHORITY", app.fake.issuer())
+        .env("FV_GATEWAY_URL", app.fake.gateway_url().to_string())
+        .env("FV_CLIENT_ID", CLIENT_ID)
+        .env("FV_CLIENT_SECRET", CLIENT_SECRET)
+        .env("FV_SECRET_KEY", SECRET_KEY_HEX)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", app.db_path.display()),
+        )
+        .args(args);
+    c
+}
+
+#[tokio::test]
+async fn the_command_line_export_takes_the_same_dates() {
+    let app = spawn_app(TestOptions::default()).await;
+    common::connections::save_pat_connection(&app, "reports", "4", "").await;
+    let file = app.db_dir.path().join("dated.csv");
+    app.control().reset_gateway_stats();
+    let mut c = cli(
+        &app,
+        &[
+            "projects",
+            "export",
+            "--created-since",
+            "2023-01-01",
+            "--active-since",
+            "2024-06-01",
+            "--active-before",
+            "2025-06-01",
+            "-o",
+        ],
+    );
+    c.arg(&file);
+    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = csv::Reader::from_path(&file).unwrap().records().count();
+    let want = expected(
+        &app,
+        date!(2023 - 01 - 01),
+        date!(2024 - 06 - 01),
+        date!(2025 - 06 - 01),
+    );
+    assert_eq!(rows, want);
+    let reqs = app.control().gateway_requests();
+    assert!(reqs
+        .iter()
+        .filter(|r| r.path == "/fv-app/v2/Projects")
+        .all(|r| q(r, "latestActivityBefore") == Some("2025-06-01")));
+
+    let mut c = cli(
+        &app,
+        &["projects", "export", "--active-since", "06/01/2024"],
+    );
+    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("active_since must be a date written yyyy-mm-dd"),
+        "{e}"
+    );
+}
