@@ -54,6 +54,11 @@ impl BarChart {
                 }
             })
             .collect::<Vec<_>>();
+        let longest = values
+            .iter()
+            .map(|v| v.2.chars().count() as u32)
+            .max()
+            .unwrap_or(0);
         let description = values
             .iter()
             .map(|(l, _, s)| format!("{l}: {s}"))
@@ -64,7 +69,8 @@ impl BarChart {
             title: title.to_owned(),
             description,
             height: bars.len() as u32 * ROW + 10,
-            width: LABEL_W + BAR_MAX + 90,
+            // Room after the longest bar for its printed value (about 9 units a character).
+            width: LABEL_W + BAR_MAX + 24 + 9 * longest.max(6),
             label_x: LABEL_W - 10,
             bar_x: LABEL_W,
             bar_h: BAR_H,
