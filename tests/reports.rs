@@ -231,6 +231,21 @@ async fn every_figure_matches_one_computed_from_the_stand_in() {
     assert_eq!(b.get(&app.url("/reports")).await.status(), StatusCode::OK);
     assert!(app.control().gateway_requests().is_empty(), "cached");
 
+    // Each band links to the dashboard listing exactly its matters.
+    let at = html.find("id=\"stale-table\"").unwrap();
+    let rest = &html[at..];
+    let link = |label: &str| {
+        let end = rest.find(&format!(">{label}</a>")).unwrap();
+        let start = rest[..end].rfind("href=\"").unwrap() + 6;
+        unescape(&rest[start..end - 1])
+    };
+    let stale = table(&html, "stale-table");
+    for (row, label) in [(0, "30-59 days"), (1, "60-89 days"), (2, "90+ days")] {
+        let dash = b.get(&app.url(&link(label))).await.text().await.unwrap();
+        let shown = format!("<span class=\"big-number\">{}</span>", stale[row][1]);
+        assert!(dash.contains(&shown), "{label}: {shown} on {}", link(label));
+    }
+
     // archived=1 counts every project.
     let html = b
         .get(&app.url("/reports?archived=1"))

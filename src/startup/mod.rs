@@ -119,7 +119,8 @@ impl Application {
         let addr = listener.local_addr().map_err(bind_error)?;
         let tls = tls::config(&settings.tls).await?;
         let (settings, fake) = if settings.demo {
-            let (settings, fake) = demo::resolve(settings, addr, tls.is_some()).await?;
+            let (settings, fake) =
+                demo::resolve(settings, addr, tls.is_some(), clock.now_utc()).await?;
             (settings, Some(fake))
         } else {
             (settings, None)

@@ -69,6 +69,20 @@ impl ReportQuery {
         }
     }
 
+    /// The dashboard listing the matters of a stale band: last activity `lo` to `hi` days
+    /// before `today` (`hi` = `None`: or longer), with this view's other filters. Days are the
+    /// report's calendar days, so the list holds exactly the band's matters.
+    pub fn band_href(&self, today: time::Date, lo: i64, hi: Option<i64>) -> String {
+        let mut dates = self.dates;
+        dates.active_before = today.checked_sub(time::Duration::days(lo - 1));
+        dates.active_since = hi.and_then(|h| today.checked_sub(time::Duration::days(h)));
+        ReportQuery {
+            dates,
+            ..self.clone()
+        }
+        .href_at("/projects")
+    }
+
     /// The dashboard with the same filters (and optionally a phase).
     pub fn projects_href(&self) -> String {
         self.href_at("/projects")
@@ -94,6 +108,15 @@ mod tests {
         );
         assert_eq!(ReportQuery::parse(Some(&q.href_at("")[1..])).unwrap(), q);
         assert!(q.filters().walk_query().activity_before.is_some());
+        let today = time::macros::date!(2025 - 06 - 30);
+        assert_eq!(
+            q.band_href(today, 30, Some(59)),
+            "/projects?archived=1&active_since=2025-05-02&active_before=2025-06-01"
+        );
+        assert_eq!(
+            q.band_href(today, 90, None),
+            "/projects?archived=1&active_before=2025-04-02"
+        );
         match ReportQuery::parse(Some("archived=1&created_since=June")) {
             Err(AppError::BadFilter { keep, .. }) => assert_eq!(keep, "/reports?archived=1"),
             other => panic!("{other:?}"),

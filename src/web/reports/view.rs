@@ -17,8 +17,8 @@ pub struct ReportsPage {
     pub org_name: String,
     pub view: ReportQuery,
     pub report: Report,
-    /// `(label, count)` of the stale bands.
-    pub stale_rows: Vec<(&'static str, u64)>,
+    /// `(label, count, link to those matters on the dashboard)` of the stale bands.
+    pub stale_rows: Vec<(&'static str, u64, String)>,
     pub stale_chart: BarChart,
     pub phase_chart: BarChart,
     pub month_chart: BarChart,
@@ -29,13 +29,25 @@ pub struct ReportsPage {
 impl ReportsPage {
     /// The page of `report` for `view`.
     pub fn new(chrome: Chrome, org_name: String, view: ReportQuery, report: Report) -> Self {
-        let stale_rows: Vec<(&'static str, u64)> =
-            STALE_BANDS.iter().copied().zip(report.stale).collect();
-        let count = |(l, c): (&str, u64)| (l.to_owned(), c, c.to_string());
+        let day = time::macros::format_description!("[year]-[month]-[day]");
+        let today = time::Date::parse(&report.as_of, day).ok();
+        let ranges = [(30, Some(59)), (60, Some(89)), (90, None)];
+        let stale_rows: Vec<(&'static str, u64, String)> = STALE_BANDS
+            .iter()
+            .zip(report.stale)
+            .zip(ranges)
+            .map(|((label, count), (lo, hi))| {
+                let href = today.map_or_else(String::new, |t| view.band_href(t, lo, hi));
+                (*label, count, href)
+            })
+            .collect();
         let stale_chart = BarChart::new(
             "stale",
             "Matters without activity",
-            &stale_rows.iter().copied().map(count).collect::<Vec<_>>(),
+            &stale_rows
+                .iter()
+                .map(|(l, c, _)| ((*l).to_owned(), *c, c.to_string()))
+                .collect::<Vec<_>>(),
         );
         let phase_chart = BarChart::new(
             "phase",
