@@ -26,7 +26,7 @@ use std::{
 use common::{spawn_app, Browser, TestApp, TestOptions};
 use futures::StreamExt;
 use fv_partner_app::auth::{session, Identity, SessionUser, TokenSet};
-use fv_partner_app::util::clock::now_unix;
+use fv_partner_app::util::Clock;
 use reqwest::StatusCode;
 
 /// The pages measured, as (label, path). A page whose route does not exist yet (404) is
@@ -250,7 +250,7 @@ async fn create_sessions(app: &TestApp, n: usize) -> Vec<String> {
                         claims: vec![("sub".into(), format!("bench-user-{i}"))],
                     },
                     vault_id: session::random_token(),
-                    login_at: now_unix(),
+                    login_at: Clock::system().now_unix(),
                     csrf: session::random_token(),
                     fv_user_id: Some(1001),
                     first_name: Some("Bench".into()),
@@ -266,8 +266,8 @@ async fn create_sessions(app: &TestApp, n: usize) -> Vec<String> {
                     access_token: session::random_token(),
                     refresh_token: Some(session::random_token()),
                     id_token: session::random_token(),
-                    expires_at: now_unix() + 3600,
-                    issued_at: now_unix(),
+                    expires_at: Clock::system().now_unix() + 3600,
+                    issued_at: Clock::system().now_unix(),
                     scope: Some("openid profile email offline_access".into()),
                 };
                 state.vault.store(&user, &tokens).await.ok()?;

@@ -239,13 +239,13 @@ pub fn set_active_sessions(n: u64) {
 
 /// Samples the active-session gauge now and every [`SAMPLE_EVERY`], and keeps the exporter's
 /// histograms drained when nobody scrapes. Runs until the runtime stops.
-pub fn spawn_sampler(db: crate::store::Db) {
+pub fn spawn_sampler(db: crate::store::Db, clock: crate::util::Clock) {
     let handle = install();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SAMPLE_EVERY);
         loop {
             tick.tick().await;
-            match db.vault_count_live(crate::util::clock::now_unix()).await {
+            match db.vault_count_live(clock.now_unix()).await {
                 Ok(n) => set_active_sessions(n),
                 Err(e) => tracing::warn!(error = %e, "could not count sessions for metrics"),
             }

@@ -41,6 +41,33 @@ async fn healthz_and_readyz_answer_and_readyz_reports_a_dead_database() {
     assert_eq!(b.get(&app.url("/healthz")).await.status(), StatusCode::OK);
 }
 
+/// A database that takes no new work (every pooled connection held, as under a stuck
+/// transaction) makes `/readyz` say so after its 2 s timeout, not hang for the pool's 30 s.
+#[tokio::test]
+async fn readyz_gives_up_on_a_database_that_does_not_answer_within_2_s() {
+    let app = spawn_app(TestOptions::default()).await;
+    let fv_partner_app::store::Db::Sqlite(pool) = &app.state.db else {
+        unreachable!("the default test database is SQLite")
+    };
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        held.push(pool.acquire().await.unwrap());
+    }
+    let r = app.browser().get(&app.url("/readyz")).await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        body["database"]
+            .as_str()
+            .unwrap()
+            .contains("did not answer within 2 s"),
+        "{body}"
+    );
+    drop(held);
+    let r = app.browser().get(&app.url("/readyz")).await;
+    assert_eq!(r.status(), StatusCode::OK, "ready again once it answers");
+}
+
 #[tokio::test]
 async fn metrics_count_logins_routes_and_gateway_calls_by_template() {
     let app = spawn_app(TestOptions::default()).await;

@@ -1,71 +1,58 @@
-//! `/reports` in headless Chromium: signed in through the stand-in's sign-in page, the page renders its charts and tables, a screenshot lands in
-//! `target/e2e-screenshots/reports.png`, and the browser console stays free of errors (a CSP
-//! violation from an inline style or script would be one).
+//! `/reports` in a real browser (the certified provider and headless Chromium of
+//! `tests/e2e_support`): signed in as Ada, the page shows its four charts and their tables,
+//! screenshots land in `target/e2e-screenshots/reports/`, and the console stays free of errors
+//! (a CSP violation from an inline style or script would be one).
 
-mod common;
+#[path = "e2e_support/mod.rs"]
+mod e2e_support;
 
-use common::{webdriver, *};
+use anyhow::{ensure, Result};
+use e2e_support::{sign_in, World};
+use fake_filevine::FakeOptions;
 use fantoccini::Locator;
-use time::OffsetDateTime;
 
-#[tokio::test]
-async fn the_reports_page_renders_in_a_browser_without_console_errors() {
-    let mut opts = TestOptions::default();
-    opts.fake.anchor = Some(OffsetDateTime::now_utc());
-    let app = spawn_app(opts).await;
-
-    let driver = webdriver::Driver::start()
-        .await
-        .expect("chromedriver starts");
-    let profile = tempfile::tempdir().unwrap();
-    let client = driver
-        .session(profile.path())
-        .await
-        .expect("a browser session");
-    // Sign in as a person would: the app sends the browser to the stand-in's sign-in page,
-    // Ada is chosen there, and the callback brings the browser back to /reports.
-    client
-        .goto(app.url("/auth/login?return_to=/reports").as_str())
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("button[value=\"fv-user-1001\"]"))
-        .await
-        .expect("the stand-in's sign-in page")
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("#type-table"))
-        .await
-        .expect("the reports page");
-    let text = client
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    for needle in [
+async fn journey(world: &mut World) -> Result<()> {
+    let s = &mut world.session;
+    s.client.goto(s.app.as_str()).await?;
+    sign_in(s, &world.provider).await?;
+    s.client.goto(s.app.join("/reports")?.as_str()).await?;
+    s.wait_for_text(&[
         "Stale matters",
         "30-59 days",
+        "60-89 days",
         "90+ days",
         "Time in current phase",
         "New matters per month",
         "Personal Injury",
-    ] {
-        assert!(text.contains(needle), "{needle} not shown:\n{text}");
-    }
-    let charts = client.find_all(Locator::Css("figure svg")).await.unwrap();
-    assert_eq!(charts.len(), 4, "one chart per section");
-    let shots = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let png = client.screenshot().await.unwrap();
-    assert!(png.len() > 10_000, "a real screenshot");
-    std::fs::write(shots.join("reports.png"), png).unwrap();
-    let errors = webdriver::console_errors(&client).await.unwrap();
-    client.close().await.unwrap();
-    assert!(errors.is_empty(), "console errors:\n{}", errors.join("\n"));
+    ])
+    .await?;
+    s.step("10-reports").await?;
+    let charts = s.client.find_all(Locator::Css("figure svg")).await?.len();
+    ensure!(charts == 4, "{charts} charts, not one per section");
+    let tables = s
+        .client
+        .find_all(Locator::Css("table.report-table"))
+        .await?
+        .len();
+    ensure!(tables == 5, "{tables} tables under the charts");
+    // A band's link opens the dashboard with those matters.
+    s.click("#stale-table a").await?;
+    s.wait_for_url("the dashboard of a stale band", |u| {
+        u.path() == "/projects" && u.query().is_some_and(|q| q.contains("active_since="))
+    })
+    .await?;
+    s.wait_for_text(&["projects match"]).await?;
+    s.step("11-stale-band-on-the-dashboard").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reports_page_renders_in_a_real_browser_without_console_errors() {
+    // The stand-in's matters end today, so every stale band has some.
+    let fake = FakeOptions {
+        anchor: Some(time::OffsetDateTime::now_utc()),
+        ..FakeOptions::default()
+    };
+    let mut world = World::start_with("reports", &[], fake).await;
+    let outcome = journey(&mut world).await;
+    world.finish(outcome).await;
 }

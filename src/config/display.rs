@@ -159,6 +159,19 @@ impl Settings {
             "FV_REFRESH_MARGIN_SECONDS",
         );
         row(
+            "FV_TIME_ZONE",
+            self.time_zone.name().to_owned(),
+            "FV_TIME_ZONE",
+        );
+        row(
+            "FV_SNAPSHOT_MINUTES",
+            self.service_account
+                .snapshot_every
+                .map_or(0, |d| d.as_secs() / 60)
+                .to_string(),
+            "FV_SNAPSHOT_MINUTES",
+        );
+        row(
             "FV_SESSION_IDLE_MINUTES",
             (self.session.idle_timeout.as_secs() / 60).to_string(),
             "FV_SESSION_IDLE_MINUTES",

@@ -32,6 +32,8 @@
 //! | `FV_PAT`, `FV_SERVICE_ACCOUNT_EMAIL` | service-account credentials | none |
 //! | `FV_ADMIN_EMAILS` | comma-separated emails allowed to manage the PAT connection | none |
 //! | `FV_CONCURRENCY` | concurrent gateway calls per connection, 1 to 25 | `8` |
+//! | `FV_TIME_ZONE` | the zone pages show dates in, an IANA name | `UTC` |
+//! | `FV_SNAPSHOT_MINUTES` | minutes between each connection's per-phase snapshots, 0 (off) to 1440 | `15` |
 //! | `FV_TLS_CERT`, `FV_TLS_KEY` | PEM files to serve https (both or neither) | off |
 //! | `FV_TLS_SELF_SIGNED` / `--tls-self-signed` | serve https with a certificate made at start-up | off |
 //! | `FV_REFRESH_MARGIN_SECONDS` | refresh access tokens this long before they expire, 0 to 900 | `60` |
@@ -175,6 +177,8 @@ pub struct Settings {
     pub service_account: ServiceAccountSettings,
     /// Whether and how the server speaks TLS.
     pub tls: TlsMode,
+    /// The zone pages show dates in (`FV_TIME_ZONE`, an IANA name, default UTC).
+    pub time_zone: crate::util::dates::Zone,
     /// Things that work but are probably not what the operator meant (no `offline_access`, a
     /// localhost redirect URI on another port, ...): start-up logs them, `check` prints them.
     pub warnings: Vec<String>,
@@ -283,6 +287,9 @@ pub struct ServiceAccountSettings {
     /// The demo service account's email, shown with the demo PAT on the connections page
     /// (demo data, not a secret).
     pub demo_email: Option<String>,
+    /// How often each connection records its per-phase snapshot (`FV_SNAPSHOT_MINUTES`,
+    /// 0 to 1440, default 15); `None` (0) turns the snapshots off.
+    pub snapshot_every: Option<std::time::Duration>,
 }
 
 impl ServiceAccountSettings {

@@ -106,6 +106,8 @@ pub(super) const KEYS: &[&str] = &[
     "FV_SERVICE_ACCOUNT_EMAIL",
     "FV_ADMIN_EMAILS",
     "FV_CONCURRENCY",
+    "FV_SNAPSHOT_MINUTES",
+    "FV_TIME_ZONE",
     "FV_TLS_CERT",
     "FV_TLS_KEY",
     "FV_TLS_SELF_SIGNED",

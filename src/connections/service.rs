@@ -152,8 +152,17 @@ impl ConnectionsService {
         &self,
         c: &Connection,
     ) -> Result<Option<AuthedGateway<PatTokenSource>>, DbError> {
-        let Some(source) = self.source(c.name.as_str()) else {
-            return Ok(None);
+        let source = match self.source(c.name.as_str()) {
+            Some(s) => s,
+            // Saved on another replica since our last re-read (see `watch`): read the rows
+            // now rather than fail a job with "save it again".
+            None => {
+                self.refresh_live().await?;
+                let Some(s) = self.source(c.name.as_str()) else {
+                    return Ok(None);
+                };
+                s
+            }
         };
         let level = match &c.borrow_from {
             None => c.concurrency,

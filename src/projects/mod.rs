@@ -4,6 +4,7 @@
 //! from one cached scan: [`report_scan`]). Nothing here knows about HTTP requests,
 //! sessions or pages; the dashboard, `projects export` and the scheduled snapshots all use it.
 
+pub mod ahead;
 pub mod export;
 pub mod filters;
 pub mod report;

@@ -23,13 +23,20 @@
 //! that many summaries are kept and a few with huge phase lists cannot grow it past
 //! [`MAX_WEIGHT`] bytes either.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, SystemTime},
+};
 
 use futures::StreamExt;
 
-use crate::filevine::{
-    walk::{pages, Walk},
-    GatewayError, ProjectPage, ProjectQuery,
+use crate::{
+    filevine::{
+        walk::{pages, Walk},
+        GatewayError, ProjectPage, ProjectQuery,
+    },
+    util::Clock,
 };
 
 /// How long a summary is reused.
@@ -101,8 +108,11 @@ pub struct SummaryKey {
     pub dates: super::DateFilters,
 }
 
+/// A cached summary and when it was taken, by the app clock.
+type Stamped = (Arc<Summary>, SystemTime);
+
 /// Estimated bytes of a cached summary and its key, at least [`MIN_ENTRY_WEIGHT`].
-fn weight(key: &SummaryKey, s: &Arc<Summary>) -> u32 {
+fn weight(key: &SummaryKey, (s, _): &Stamped) -> u32 {
     let phases: usize = s.phases.iter().map(|(n, _)| n.len() + 40).sum();
     let bytes = std::mem::size_of::<Summary>() + std::mem::size_of::<SummaryKey>() + key.q.len();
     u32::try_from(bytes + phases)
@@ -111,26 +121,40 @@ fn weight(key: &SummaryKey, s: &Arc<Summary>) -> u32 {
 }
 
 /// Briefly cached summaries, shared by every request of this process.
+///
+/// Freshness is judged by the app [`Clock`], so a test that moves the clock sees the minute
+/// pass; moka's own time-to-live (on the monotonic clock) is the backstop that evicts.
 pub struct SummaryCache {
-    cache: moka::future::Cache<SummaryKey, Arc<Summary>>,
-}
-
-impl Default for SummaryCache {
-    fn default() -> Self {
-        Self::with_ttl(TTL)
-    }
+    cache: moka::future::Cache<SummaryKey, Stamped>,
+    clock: Clock,
+    ttl: Duration,
 }
 
 impl SummaryCache {
-    /// A cache whose entries live for `ttl`.
-    pub fn with_ttl(ttl: Duration) -> Self {
+    /// The dashboard's cache: entries live for [`TTL`] on `clock`.
+    pub fn new(clock: Clock) -> Self {
+        Self::with_ttl(TTL, clock)
+    }
+
+    /// A cache whose entries live for `ttl` on `clock`.
+    pub fn with_ttl(ttl: Duration, clock: Clock) -> Self {
         Self {
             cache: moka::future::Cache::builder()
                 .max_capacity(MAX_WEIGHT)
                 .weigher(weight)
                 .time_to_live(ttl)
                 .build(),
+            clock,
+            ttl,
         }
+    }
+
+    /// Whether an entry taken at `at` is still fresh by the app clock.
+    fn fresh(&self, at: SystemTime) -> bool {
+        self.clock
+            .now()
+            .duration_since(at)
+            .is_ok_and(|age| age < self.ttl)
     }
 
     /// The summary for `key` (cached, or computed by scanning every page of `filters`
@@ -147,17 +171,30 @@ impl SummaryCache {
         F: Fn(ProjectQuery) -> Fut,
         Fut: std::future::Future<Output = Result<ProjectPage, GatewayError>>,
     {
-        self.cache
+        if let Some(s) = self.cached(&key).await {
+            return Ok(s);
+        }
+        let clock = &self.clock;
+        let (summary, _) = self
+            .cache
             .try_get_with(key, async {
-                scan(filters, concurrency, fetch).await.map(Arc::new)
+                let summary = scan(filters, concurrency, fetch).await?;
+                Ok((Arc::new(summary), clock.now()))
             })
             .await
-            .map_err(Arc::unwrap_or_clone)
+            .map_err(Arc::unwrap_or_clone)?;
+        Ok(summary)
     }
 
-    /// The cached summary for `key`, if a fresh one is there (nothing is fetched).
+    /// The cached summary for `key`, if a fresh one is there (nothing is fetched). A stale
+    /// one is dropped, so the next [`SummaryCache::get`] scans again.
     pub async fn cached(&self, key: &SummaryKey) -> Option<Arc<Summary>> {
-        self.cache.get(key).await
+        let (summary, at) = self.cache.get(key).await?;
+        if self.fresh(at) {
+            return Some(summary);
+        }
+        self.cache.invalidate(key).await;
+        None
     }
 }
 
@@ -274,7 +311,8 @@ mod tests {
                 }
             }
         };
-        let cache = SummaryCache::default();
+        let clock = Clock::system();
+        let cache = SummaryCache::new(clock.clone());
         let key = SummaryKey {
             org_id: 1,
             user_id: 2,
@@ -294,5 +332,17 @@ mod tests {
         assert!(all.iter().all(|r| r.as_ref().is_ok_and(|s| s.total == 0)));
         assert_eq!(calls.load(Ordering::SeqCst), 1, "twenty views, one scan");
         assert!(cache.cached(&key).await.is_some());
+        // The minute is judged by the app clock: 59 s on, still cached; past 60 s, scanned again.
+        clock.advance(TTL - Duration::from_secs(1));
+        get().await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "fresh at 59 s");
+        clock.advance(Duration::from_secs(2));
+        assert!(cache.cached(&key).await.is_none(), "stale at 61 s");
+        get().await.unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            2,
+            "a stale summary is scanned again"
+        );
     }
 }

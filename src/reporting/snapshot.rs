@@ -11,8 +11,6 @@ use std::time::Duration;
 use super::{PatAccount, ReportError};
 use crate::{filevine::ProjectQuery, projects::summary::scan, state::AppState};
 
-/// Default minutes between snapshots.
-pub const DEFAULT_MINUTES: u64 = 15;
 /// Delay of the first run after start (lets the server come up first).
 const FIRST_RUN_DELAY: Duration = Duration::from_secs(30);
 
@@ -24,21 +22,6 @@ pub struct SnapshotReport {
     pub orgs: Vec<(i64, Vec<(String, i64)>)>,
     /// Connections skipped because they need authorization.
     pub skipped: Vec<String>,
-}
-
-/// The interval from `FV_SNAPSHOT_MINUTES` (`None`: off).
-pub fn interval_from_env() -> Option<Duration> {
-    let minutes = match std::env::var("FV_SNAPSHOT_MINUTES") {
-        Ok(v) => match v.trim().parse::<u64>() {
-            Ok(m) => m,
-            Err(_) => {
-                tracing::warn!(value = %v, "FV_SNAPSHOT_MINUTES is not a whole number of minutes; using {DEFAULT_MINUTES}");
-                DEFAULT_MINUTES
-            }
-        },
-        Err(_) => DEFAULT_MINUTES,
-    };
-    (minutes > 0).then(|| Duration::from_secs(minutes * 60))
 }
 
 /// Takes one snapshot of every org of every usable connection (an org seen by several
@@ -154,46 +137,95 @@ async fn snapshot(
     Ok(())
 }
 
-/// Starts the scheduled job (unless `FV_SNAPSHOT_MINUTES=0`). It checks for a PAT at every
-/// tick, so one saved later on the settings page is picked up without a restart.
+/// Starts the scheduled job (unless `FV_SNAPSHOT_MINUTES=0`). It lists the connections at
+/// every tick, so one saved later on the settings page is picked up without a restart. It
+/// sleeps on the app [`Clock`](crate::util::Clock), so a test that moves the clock makes a
+/// run due at once.
 pub fn spawn_snapshots(state: AppState) {
-    let Some(every) = interval_from_env() else {
+    let Some(every) = state.settings.service_account.snapshot_every else {
         tracing::info!("reporting snapshots are off (FV_SNAPSHOT_MINUTES=0)");
         return;
     };
     tokio::spawn(async move {
-        let now = state.clock.now_unix();
-        let first = match state.db.snapshot_latest().await {
-            Ok(Some(t)) => {
-                let due = t.saturating_add(every.as_secs() as i64) - now;
-                Duration::from_secs(due.max(0) as u64).max(FIRST_RUN_DELAY)
-            }
-            _ => FIRST_RUN_DELAY,
-        };
-        tokio::time::sleep(first).await;
-        let mut ticks = tokio::time::interval(every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let latest = state.db.snapshot_latest().await.ok().flatten();
+        let first = first_run_delay(latest, state.clock.now_unix(), every);
+        state.clock.sleep(first).await;
         loop {
-            ticks.tick().await;
-            // Replicas sharing a database each run this loop, and each connection keeps its
-            // own schedule: a connection is due when nobody recorded a snapshot through it
-            // within the last half interval.
-            let now = state.clock.now_unix();
-            let half = (every.as_secs() / 2) as i64;
-            let Ok(all) = state.connections.list().await else {
-                continue;
-            };
-            let mut due = Vec::new();
-            for c in &all {
-                let latest = state.db.snapshot_latest_of(c.name.as_str()).await;
-                if matches!(latest, Ok(None)) || matches!(latest, Ok(Some(t)) if t <= now - half) {
-                    due.push(c.name.to_string());
-                }
+            let started = state.clock.now_unix();
+            let due = due_connections(&state, every).await;
+            if !due.is_empty() {
+                let _ = run_snapshots(&state, Some(&due)).await;
             }
-            if due.is_empty() {
-                continue;
-            }
-            let _ = run_snapshots(&state, Some(&due)).await;
+            // The next tick is one interval after this one began, however long the run took.
+            let spent = state.clock.now_unix().saturating_sub(started).max(0) as u64;
+            state
+                .clock
+                .sleep(every.saturating_sub(Duration::from_secs(spent)))
+                .await;
         }
     });
+}
+
+/// When the first run comes: [`FIRST_RUN_DELAY`] after start, or later when the newest
+/// stored snapshot is younger than an interval, so a restart neither skips nor doubles one.
+fn first_run_delay(latest: Option<i64>, now: i64, every: Duration) -> Duration {
+    match latest {
+        Some(t) => {
+            let due = t.saturating_add(every.as_secs() as i64) - now;
+            Duration::from_secs(due.max(0) as u64).max(FIRST_RUN_DELAY)
+        }
+        None => FIRST_RUN_DELAY,
+    }
+}
+
+/// The connections this process runs at this tick. Replicas sharing a database each run the
+/// loop, and each connection keeps its own schedule: a connection is due when nobody (no
+/// replica) recorded a snapshot through it, or claimed its run, within the last half interval.
+/// The claim is one atomic write, so replicas ticking at the same moment run it once.
+async fn due_connections(state: &AppState, every: Duration) -> Vec<String> {
+    let now = state.clock.now_unix();
+    let half = (every.as_secs() / 2) as i64;
+    let Ok(all) = state.connections.list().await else {
+        return Vec::new();
+    };
+    let mut due = Vec::new();
+    for c in &all {
+        let name = c.name.as_str();
+        let recent =
+            matches!(state.db.snapshot_latest_of(name).await, Ok(Some(t)) if t > now - half);
+        if recent {
+            continue;
+        }
+        match state.db.snapshot_claim(name, now, now - half).await {
+            Ok(true) => due.push(name.to_owned()),
+            Ok(false) => tracing::debug!(connection = name, "snapshot claimed by another replica"),
+            Err(e) => {
+                tracing::warn!(error = %e, connection = name, "could not claim a snapshot run")
+            }
+        }
+    }
+    due
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVERY: Duration = Duration::from_secs(15 * 60);
+
+    #[test]
+    fn the_first_run_waits_for_the_interval_since_the_newest_snapshot() {
+        assert_eq!(first_run_delay(None, 10_000, EVERY), FIRST_RUN_DELAY);
+        // Taken 5 minutes ago: due in 10.
+        assert_eq!(
+            first_run_delay(Some(10_000 - 300), 10_000, EVERY),
+            Duration::from_secs(600)
+        );
+        // Long overdue, or due in a moment: still after the start-up delay.
+        assert_eq!(first_run_delay(Some(0), 10_000, EVERY), FIRST_RUN_DELAY);
+        assert_eq!(
+            first_run_delay(Some(10_000 - 890), 10_000, EVERY),
+            FIRST_RUN_DELAY
+        );
+    }
 }

@@ -14,20 +14,23 @@ pub fn spawn_all(state: &AppState) {
     state.connections.clone().watch();
 }
 
-/// Purges expired sessions and vault rows every few minutes.
+/// How often expired sessions and vault rows are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(300);
+
+/// Purges expired sessions and vault rows at start and every [`PURGE_EVERY`].
 fn spawn_cleanup(state: AppState) {
     use tower_sessions::ExpiredDeletion;
     tokio::spawn(async move {
         let store = state.db.session_store();
-        let mut tick = tokio::time::interval(Duration::from_secs(300));
         loop {
-            tick.tick().await;
             if let Err(e) = store.delete_expired().await {
                 tracing::warn!(error = %e, "could not purge expired sessions");
             }
             if let Err(e) = state.db.vault_delete_expired(state.clock.now_unix()).await {
                 tracing::warn!(error = %e, "could not purge expired tokens");
             }
+            // On the app clock, like the expiry times it compares.
+            state.clock.sleep(PURGE_EVERY).await;
         }
     });
 }

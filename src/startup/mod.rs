@@ -149,6 +149,7 @@ impl Application {
         let store = db.session_store();
         let feed_limits =
             crate::util::keyed_rate::KeyedRate::new(settings.server.feed_rate_per_minute);
+        let summaries = crate::projects::SummaryCache::new(clock.clone());
         let state = AppState::new(AppInner {
             settings,
             clock,
@@ -158,11 +159,14 @@ impl Application {
             cipher,
             db,
             https,
-            summaries: Default::default(),
+            summaries,
             reports: Default::default(),
             feed_limits,
             connections,
             exports: crate::util::slots::KeyedSlots::new(crate::state::EXPORTS_PER_USER),
+            summary_scans: crate::util::slots::KeyedSlots::new(
+                crate::state::SUMMARY_SCANS_PER_USER,
+            ),
         });
         let router = web::router(state.clone(), store);
         jobs::spawn_all(&state);

@@ -134,6 +134,7 @@ impl Db {
             vault::SCHEMA,
             integration::SCHEMA,
             snapshots::SCHEMA,
+            snapshots::CLAIMS_SCHEMA,
             connections::SCHEMA,
             permits::SCHEMA,
             feeds::SCHEMA,

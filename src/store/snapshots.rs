@@ -15,6 +15,13 @@ pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_snapshots (
     PRIMARY KEY (org_id, taken_at, phase)
 )";
 
+/// Who took each connection's scheduled snapshot last: replicas whose ticks coincide (started
+/// together, or woken by one clock) claim the run here, and only one wins.
+pub(super) const CLAIMS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_snapshot_claims (
+    connection TEXT PRIMARY KEY,
+    claimed_at BIGINT NOT NULL
+)";
+
 /// Tables made before snapshots were keyed by connection get the column (empty for the
 /// old rows). SQLite has no `ADD COLUMN IF NOT EXISTS`, so it asks the table first.
 pub(super) async fn add_connection_column(db: &Db) -> Result<(), DbError> {
@@ -100,6 +107,23 @@ impl Db {
                 connection: r.get("connection"),
             })
             .collect())?)
+    }
+
+    /// Claims `connection`'s scheduled run at `now` unless some process claimed it after
+    /// `not_before`: one atomic upsert, so of several replicas ticking together exactly one
+    /// gets `true`.
+    pub async fn snapshot_claim(
+        &self,
+        connection: &str,
+        now: i64,
+        not_before: i64,
+    ) -> Result<bool, DbError> {
+        const SQL: &str = "INSERT INTO fv_snapshot_claims (connection, claimed_at) VALUES ($1, $2)
+            ON CONFLICT (connection) DO UPDATE SET claimed_at = excluded.claimed_at
+            WHERE fv_snapshot_claims.claimed_at <= $3";
+        let claimed = on_db!(self, SQL, [connection, now, not_before], execute, |r| r
+            .rows_affected())?;
+        Ok(claimed == 1)
     }
 
     /// When `connection` last took a snapshot, so each connection keeps its own schedule.

@@ -16,6 +16,9 @@ use std::{
 #[derive(Clone, Debug, Default)]
 pub struct Clock {
     offset_ms: Arc<AtomicI64>,
+    /// Wakes [`Clock::sleep`]ers when a test moves the clock, so a scheduled job whose time
+    /// came by `advance` runs at once instead of at its real-time deadline.
+    moved: Arc<tokio::sync::Notify>,
 }
 
 impl Clock {
@@ -48,10 +51,34 @@ impl Clock {
         time::OffsetDateTime::from(self.now())
     }
 
+    /// Waits until this clock has moved on by `by`: real time passing, a test's
+    /// [`Clock::advance`], or both. Background jobs (snapshots, key refetch, purges) sleep on
+    /// this so a test can make their time come without waiting for it.
+    pub async fn sleep(&self, by: Duration) {
+        let deadline = self.now() + by;
+        loop {
+            // Registered before reading the time, so an advance in between still wakes us.
+            let moved = self.moved.notified();
+            tokio::pin!(moved);
+            moved.as_mut().enable();
+            let Ok(left) = deadline.duration_since(self.now()) else {
+                return;
+            };
+            if left.is_zero() {
+                return;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(left) => {}
+                _ = moved => {}
+            }
+        }
+    }
+
     /// Moves this clock (and every clone of it) forward. For tests.
     pub fn advance(&self, by: Duration) {
         self.offset_ms
             .fetch_add(by.as_millis() as i64, Ordering::Relaxed);
+        self.moved.notify_waiters();
     }
 
     /// Moves this clock (and every clone of it) back. For tests of clock skew.
@@ -59,12 +86,6 @@ impl Clock {
         self.offset_ms
             .fetch_sub(by.as_millis() as i64, Ordering::Relaxed);
     }
-}
-
-/// Seconds since the epoch on the system clock, for code that has not been handed a [`Clock`]
-/// yet. Prefer a `Clock`: tests cannot move this one.
-pub fn now_unix() -> i64 {
-    Clock::system().now_unix()
 }
 
 #[cfg(test)]
@@ -84,6 +105,35 @@ mod tests {
         );
         clock.rewind(Duration::from_secs(7200));
         assert!(inside.now_unix() < before - 3500);
+    }
+
+    #[tokio::test]
+    async fn a_sleeper_wakes_when_the_clock_is_advanced_past_its_deadline() {
+        let clock = Clock::system();
+        let sleeper = tokio::spawn({
+            let clock = clock.clone();
+            async move { clock.sleep(Duration::from_secs(3600)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        clock.advance(Duration::from_secs(1800));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!sleeper.is_finished(), "woke before its deadline");
+        clock.advance(Duration::from_secs(1801));
+        tokio::time::timeout(Duration::from_secs(5), sleeper)
+            .await
+            .expect("the advance past the deadline wakes the sleeper")
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_short_sleep_ends_in_real_time() {
+        let clock = Clock::system();
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            clock.sleep(Duration::from_millis(30)),
+        )
+        .await
+        .expect("ends by itself");
     }
 
     #[test]

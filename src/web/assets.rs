@@ -9,6 +9,7 @@ use axum::{
 const APP_CSS: &str = include_str!("../../static/app.css");
 const PRINT_CSS: &str = include_str!("../../static/print.css");
 const FAVICON: &str = include_str!("../../static/favicon.svg");
+const SUMMARY_JS: &str = include_str!("../../static/summary.js");
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
     (
@@ -32,6 +33,11 @@ pub async fn app_css() -> Response {
 /// `GET /static/print.css`: the print stylesheet (linked with `media="print"`).
 pub async fn print_css() -> Response {
     asset(PRINT_CSS, "text/css; charset=utf-8")
+}
+
+/// `GET /static/summary.js`: fills in the dashboard's summary once its scan is done.
+pub async fn summary_js() -> Response {
+    asset(SUMMARY_JS, "text/javascript; charset=utf-8")
 }
 
 /// `GET /static/favicon.svg`.

@@ -79,7 +79,7 @@ pub struct ProfilePage {
     pub org_user_id: Option<i64>,
     pub other_orgs: Vec<OrgRef>,
     pub claims: Vec<(String, String)>,
-    pub token_expires: String,
+    pub token_expires: crate::util::dates::Shown,
     pub has_refresh: bool,
     pub gateway_warning: Option<String>,
 }

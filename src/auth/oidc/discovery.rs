@@ -150,7 +150,7 @@ impl OidcProvider {
             client_secret,
             issuer,
             jwks_uri: metadata.jwks_uri().clone(),
-            keys: RwLock::new(KeyCache::new(metadata.jwks().clone())),
+            keys: RwLock::new(KeyCache::new(metadata.jwks().clone(), clock.now())),
             refetch_gate: Mutex::new(None),
             refetch_cooldown_ms: AtomicU64::new(JWKS_REFETCH_COOLDOWN.as_millis() as u64),
             userinfo: metadata.userinfo_endpoint().map(|u| u.url().clone()),

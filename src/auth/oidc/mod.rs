@@ -20,10 +20,7 @@ mod discovery;
 mod refresh;
 mod verify;
 
-use std::{
-    sync::atomic::AtomicU64,
-    time::{Duration, Instant},
-};
+use std::{sync::atomic::AtomicU64, time::Duration};
 
 use openidconnect::{
     core::{CoreAuthenticationFlow, CoreClient},
@@ -99,7 +96,7 @@ pub struct OidcProvider {
     issuer: IssuerUrl,
     jwks_uri: JsonWebKeySetUrl,
     keys: RwLock<verify::KeyCache>,
-    refetch_gate: Mutex<Option<Instant>>,
+    refetch_gate: Mutex<Option<std::time::SystemTime>>,
     /// [`JWKS_REFETCH_COOLDOWN`] unless changed with [`OidcProvider::set_key_refetch_cooldown`].
     refetch_cooldown_ms: AtomicU64,
     userinfo: Option<Url>,

@@ -8,7 +8,7 @@
 
 use std::{
     sync::atomic::Ordering,
-    time::{Duration, Instant},
+    time::{Duration, SystemTime},
 };
 
 use openidconnect::{
@@ -40,19 +40,22 @@ pub const ALLOWED_ALGS: [CoreJwsSigningAlgorithm; 9] = [
 /// forged tokens cannot make us hammer the provider.
 pub const JWKS_REFETCH_COOLDOWN: Duration = Duration::from_secs(30);
 
-/// The provider's published keys and when we fetched them.
+/// The provider's published keys and when we fetched them, by the app clock (so a test
+/// can age them an hour without waiting one).
 pub(super) struct KeyCache {
     keys: CoreJsonWebKeySet,
-    fetched_at: Instant,
+    fetched_at: SystemTime,
 }
 
 impl KeyCache {
-    pub(super) fn new(keys: CoreJsonWebKeySet) -> Self {
-        Self {
-            keys,
-            fetched_at: Instant::now(),
-        }
+    pub(super) fn new(keys: CoreJsonWebKeySet, fetched_at: SystemTime) -> Self {
+        Self { keys, fetched_at }
     }
+}
+
+/// How long ago `then` was on `clock`; zero when the clock was moved back past it.
+fn since(clock: &crate::util::Clock, then: SystemTime) -> Duration {
+    clock.now().duration_since(then).unwrap_or_default()
 }
 
 /// Whether a verification failure is only "we do not know this key (yet)": the token may be
@@ -138,18 +141,18 @@ impl OidcProvider {
     pub(super) async fn refetch_keys_gated(&self, gated: bool) -> bool {
         let mut gate = self.refetch_gate.lock().await;
         let cooldown = Duration::from_millis(self.refetch_cooldown_ms.load(Ordering::Relaxed));
-        if gated && gate.is_some_and(|at| at.elapsed() < cooldown) {
+        if gated && gate.is_some_and(|at| since(&self.clock, at) < cooldown) {
             tracing::warn!("ID token names an unknown key; key set refetched recently, not again");
             return false;
         }
-        *gate = Some(Instant::now());
+        *gate = Some(self.clock.now());
         match CoreJsonWebKeySet::fetch_async(&self.jwks_uri, &self.http).await {
             Ok(keys) => {
                 tracing::info!(
                     count = keys.keys().len(),
                     "refetched the provider's key set"
                 );
-                *self.keys.write().await = KeyCache::new(keys);
+                *self.keys.write().await = KeyCache::new(keys, self.clock.now());
                 true
             }
             Err(e) => {
@@ -161,7 +164,7 @@ impl OidcProvider {
 
     /// How old the cached key set is (for readiness).
     pub async fn keys_age(&self) -> Duration {
-        self.keys.read().await.fetched_at.elapsed()
+        since(&self.clock, self.keys.read().await.fetched_at)
     }
 
     /// Refetches the key set when it is older than `max_age`, so that keys the provider
