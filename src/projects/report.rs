@@ -4,13 +4,14 @@
 //!
 //! - **Stale matters**: counts of projects whose `lastActivity` is 30-59, 60-89 and 90 or more
 //!   days before `now`, and the [`STALEST`] stalest (oldest activity first, ties by id).
-//!   Days are calendar days (UTC): activity on June 1 is 29 days old all through June 30, so
-//!   the figures only change at midnight, not with every second a page takes to load.
+//!   Days are calendar days in the firm's time zone (`FV_TIME_ZONE`, [`Zone`]): activity on
+//!   June 1 is 29 days old all through June 30, so the figures only change at the firm's
+//!   midnight, not with every second a page takes to load.
 //! - **Time in current phase**: per phase, the median and 90th percentile of the days
 //!   since `phaseDate`. Percentiles are nearest-rank (the value at rank `ceil(p * n)` of the
 //!   sorted days), so every figure is a number of days some project really has.
 //! - **New matters per month**: projects whose `createdDate` falls in each of the 12 calendar
-//!   months ending with the current one (UTC), oldest month first.
+//!   months ending with the current one (in the firm's zone), oldest month first.
 //! - **Per project type**: counts by `projectTypeId`, named from `ProjectTypes` (an id the
 //!   list does not name is shown as "Type N"), largest first.
 //!
@@ -23,7 +24,10 @@ use std::collections::HashMap;
 use serde::Serialize;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime};
 
-use crate::filevine::{models::ProjectType, Project, ProjectPage};
+use crate::{
+    filevine::{models::ProjectType, Project, ProjectPage},
+    util::dates::Zone,
+};
 
 /// The fields the scan asks for (`requestedFields`): what the figures and the stalest list need.
 pub const REPORT_FIELDS: &str = "projectId,projectName,clientName,phaseName,phaseId,phaseDate,\
@@ -119,9 +123,9 @@ pub fn percentile(sorted: &[i64], p: u32) -> i64 {
     sorted[rank.min(sorted.len()) - 1]
 }
 
-/// The 12 months ending with `now`'s, oldest first, as `(year, month)`.
-pub fn last_12_months(now: OffsetDateTime) -> Vec<(i32, Month)> {
-    let (mut y, mut m) = (now.year(), now.month());
+/// The 12 months ending with `today`'s, oldest first, as `(year, month)`.
+pub fn last_12_months(today: Date) -> Vec<(i32, Month)> {
+    let (mut y, mut m) = (today.year(), today.month());
     let mut out = Vec::with_capacity(12);
     for _ in 0..12 {
         out.push((y, m));
@@ -137,7 +141,9 @@ pub fn last_12_months(now: OffsetDateTime) -> Vec<(i32, Month)> {
 /// Accumulates pages into a [`Report`] (the scan never holds more than a page of projects;
 /// only the days in phase, one number per project, are kept for the percentiles).
 pub struct ReportBuilder {
-    now: OffsetDateTime,
+    zone: Zone,
+    /// Today in `zone`.
+    today: Date,
     report: Report,
     /// `(phase, (phase id rank, days))`.
     phase_days: Vec<(String, i64, Vec<i64>)>,
@@ -147,17 +153,19 @@ pub struct ReportBuilder {
 }
 
 impl ReportBuilder {
-    /// A report counted to `now` (the app clock).
-    pub fn new(now: OffsetDateTime) -> Self {
-        let as_of = crate::filevine::query::gateway_date(now.date());
+    /// A report counted to `now` (the app clock), in days of `zone`.
+    pub fn new(now: OffsetDateTime, zone: &Zone) -> Self {
+        let today = zone.local_date(now.unix_timestamp()).unwrap_or(now.date());
+        let as_of = crate::filevine::query::gateway_date(today);
         Self {
-            now,
+            zone: zone.clone(),
+            today,
             report: Report {
                 as_of,
                 ..Report::default()
             },
             phase_days: Vec::new(),
-            months: last_12_months(now)
+            months: last_12_months(today)
                 .into_iter()
                 .map(|(y, m)| (y, m, 0))
                 .collect(),
@@ -175,11 +183,13 @@ impl ReportBuilder {
 
     fn add(&mut self, p: &Project) {
         self.report.total += 1;
-        let today = self.now.date();
-        let days_since = move |v: &Option<String>| {
+        // A clone (an `Arc` inside) so the closures below do not borrow `self`.
+        let (today, zone) = (self.today, self.zone.clone());
+        let local = |t: OffsetDateTime| zone.local_date(t.unix_timestamp()).unwrap_or(t.date());
+        let days_since = |v: &Option<String>| {
             v.as_deref()
                 .and_then(parse_time)
-                .map(|t| (t, (today - t.date()).whole_days()))
+                .map(|t| (t, (today - local(t)).whole_days()))
         };
         if let Some((at, days)) = days_since(&p.last_activity) {
             let band = match days {
@@ -190,7 +200,8 @@ impl ReportBuilder {
             };
             if let Some(b) = band {
                 self.report.stale[b] += 1;
-                self.keep_stale(at, days, p);
+                let day = local(at);
+                self.keep_stale(at, day, days, p);
             }
         }
         let phase = p
@@ -208,7 +219,7 @@ impl ReportBuilder {
                 None => self.phase_days.push((phase, rank, vec![days.max(0)])),
             }
         }
-        if let Some(created) = p.created_date.as_deref().and_then(parse_time) {
+        if let Some(created) = p.created_date.as_deref().and_then(parse_time).map(local) {
             if let Some(m) = self
                 .months
                 .iter_mut()
@@ -221,7 +232,7 @@ impl ReportBuilder {
     }
 
     /// Keeps the [`STALEST`] oldest activities seen so far.
-    fn keep_stale(&mut self, at: OffsetDateTime, days: i64, p: &Project) {
+    fn keep_stale(&mut self, at: OffsetDateTime, day: Date, days: i64, p: &Project) {
         let id = p.project_id.map_or(0, |i| i.get());
         let key = (at, id);
         if self.stale.len() == STALEST && self.stale.last().is_some_and(|(t, s)| (*t, s.id) <= key)
@@ -234,7 +245,7 @@ impl ReportBuilder {
             name: text(&p.project_name),
             client: text(&p.client_name),
             phase: text(&p.phase_name),
-            last_activity: crate::filevine::query::gateway_date(at.date()),
+            last_activity: crate::filevine::query::gateway_date(day),
             days,
         };
         let at_index = self.stale.partition_point(|(t, s)| (*t, s.id) < key);

@@ -1,5 +1,6 @@
 use super::*;
 use crate::filevine::{models::FvId, ProjectId};
+use crate::util::dates::Zone;
 use time::macros::datetime;
 
 const NOW: OffsetDateTime = datetime!(2025-06-30 12:00 UTC);
@@ -36,7 +37,7 @@ fn percentiles_are_nearest_rank() {
 
 #[test]
 fn bands_edges_phases_months_and_types() {
-    let mut b = ReportBuilder::new(NOW);
+    let mut b = ReportBuilder::new(NOW, &Zone::utc());
     let items = vec![
         project(1, "Intake", 10, 29, 11),
         project(2, "Intake", 20, 30, 11),
@@ -87,7 +88,7 @@ fn bands_edges_phases_months_and_types() {
 
 #[test]
 fn only_the_25_stalest_are_kept() {
-    let mut b = ReportBuilder::new(NOW);
+    let mut b = ReportBuilder::new(NOW, &Zone::utc());
     let items = (0..100)
         .map(|i| project(i, "Intake", 10, 30 + (i * 7919) % 300, 11))
         .collect();
@@ -118,4 +119,34 @@ fn timestamps_in_several_shapes() {
         Some(datetime!(2025-06-30 0:00 UTC))
     );
     assert_eq!(parse_time("06/30/2025"), None);
+}
+
+#[test]
+fn days_are_counted_in_the_firms_zone() {
+    // 03:00 UTC on 1 July is still 30 June in Denver; the activity at noon UTC on 1 June is
+    // 29 Denver days old (not stale yet) but 30 UTC days old.
+    let now = datetime!(2025-07-01 03:00 UTC);
+    let p = Project {
+        project_id: Some(ProjectId::new(1)),
+        last_activity: Some("2025-06-01T12:00:00Z".into()),
+        created_date: Some("2025-07-01T01:00:00Z".into()),
+        ..Default::default()
+    };
+    let page = ProjectPage {
+        items: vec![p],
+        ..Default::default()
+    };
+    let denver = Zone::named("America/Denver").unwrap();
+    let mut b = ReportBuilder::new(now, &denver);
+    b.add_page(&page);
+    let r = b.finish(&[], false);
+    assert_eq!(r.as_of, "2025-06-30");
+    assert_eq!(r.stale, [0, 0, 0]);
+    assert_eq!(r.months[11].month, "2025-06");
+    assert_eq!(r.months[11].count, 1, "created on 30 June, Denver time");
+    let mut b = ReportBuilder::new(now, &Zone::utc());
+    b.add_page(&page);
+    let r = b.finish(&[], false);
+    assert_eq!((r.as_of.as_str(), r.stale), ("2025-07-01", [1, 0, 0]));
+    assert_eq!(r.months[11].month, "2025-07");
 }

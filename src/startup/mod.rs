@@ -150,6 +150,7 @@ impl Application {
         let feed_limits =
             crate::util::keyed_rate::KeyedRate::new(settings.server.feed_rate_per_minute);
         let summaries = crate::projects::SummaryCache::new(clock.clone());
+        let reports = crate::projects::report_scan::ReportCache::new(clock.clone());
         let state = AppState::new(AppInner {
             settings,
             clock,
@@ -160,7 +161,7 @@ impl Application {
             db,
             https,
             summaries,
-            reports: Default::default(),
+            reports,
             feed_limits,
             connections,
             exports: crate::util::slots::KeyedSlots::new(crate::state::EXPORTS_PER_USER),

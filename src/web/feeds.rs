@@ -24,10 +24,10 @@ use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::{
-    filevine::{query::gateway_date, walk::Walk, AuthedError, GatewayError},
+    filevine::{walk::Walk, AuthedError, GatewayError},
     projects::{
         export::{first_query, start, Format},
-        report_scan::{compute, ReportKey},
+        report_scan::{as_of, compute, ReportKey},
         ProjectFilters,
     },
     reporting::{feeds, PatAccount},
@@ -221,12 +221,12 @@ async fn report(
     ctx: crate::filevine::OrgContext,
     filters: &ProjectFilters,
 ) -> Response {
-    let now = state.clock.now_utc();
+    let (now, zone) = (state.clock.now_utc(), &state.settings.time_zone);
     let key = ReportKey {
         org_id: ctx.org_id,
         user_id: ctx.user_id,
         filters: filters.clone(),
-        as_of: gateway_date(now.date()),
+        as_of: as_of(now, zone),
     };
     let types = async {
         let r = account.gw.project_types(ctx).await;
@@ -235,6 +235,7 @@ async fn report(
     let load = compute(
         filters,
         now,
+        zone,
         account.concurrency,
         account.gw.page_fetcher(ctx),
         types,

@@ -16,8 +16,8 @@ use axum::{
 use self::{query::ReportQuery, view::ReportsPage};
 use super::{gateway::OrgGateway, templates::Chrome};
 use crate::{
-    filevine::{query::gateway_date, AuthedError},
-    projects::report_scan::{compute, ReportKey},
+    filevine::AuthedError,
+    projects::report_scan::{as_of, compute, ReportKey},
     state::AppState,
     web::error::AppError,
 };
@@ -29,20 +29,20 @@ pub async fn page(
     uri: Uri,
 ) -> Result<Response, AppError> {
     let view = ReportQuery::parse(uri.query())?;
-    let now = state.clock.now_utc();
+    let (now, zone) = (state.clock.now_utc(), &state.settings.time_zone);
     let filters = view.filters();
     let key = ReportKey {
         org_id: gw.ctx.org_id,
         user_id: gw.ctx.user_id,
         filters: filters.clone(),
-        as_of: gateway_date(now.date()),
+        as_of: as_of(now, zone),
     };
     let types = async {
         let r = gw.api.gw.project_types(gw.ctx).await;
         r.map_err(AuthedError::into_gateway)
     };
     let concurrency = state.settings.gateway.concurrency;
-    let load = compute(&filters, now, concurrency, gw.page_fetcher(), types);
+    let load = compute(&filters, now, zone, concurrency, gw.page_fetcher(), types);
     let report = state.reports.get(key, load).await?;
     let user = &gw.api.signed.user;
     let org_name = user
