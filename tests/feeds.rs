@@ -26,7 +26,17 @@ async fn app_with_key(
     extra: &[(&str, &str)],
     fields: &[(&str, &str)],
 ) -> (TestApp, Browser, String) {
+    app_with_key_on(None, extra, fields).await
+}
+
+/// [`app_with_key`] on the database at `url` (`None`: a fresh SQLite file).
+async fn app_with_key_on(
+    url: Option<String>,
+    extra: &[(&str, &str)],
+    fields: &[(&str, &str)],
+) -> (TestApp, Browser, String) {
     let mut opts = admin_opts();
+    opts.database_url = url;
     for (k, v) in extra {
         opts.extra_env.push(((*k).into(), (*v).into()));
     }
@@ -261,5 +271,42 @@ async fn no_key_bytes_in_any_database_file() {
     assert!(
         hash_seen,
         "the hash is stored (so these were the right files)"
+    );
+}
+
+#[tokio::test]
+async fn keys_work_and_revoke_on_postgresql_too() {
+    let url = postgres_url();
+    let (app, b, key) = app_with_key_on(Some(url), &[], &[("created_since", "2024-01-01")]).await;
+    let r = feed(&app, "/feeds/reports.json", &key, None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = b
+        .get(&app.url("/settings/feeds"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("created_since=2024-01-01"),
+        "the fixed filter is listed"
+    );
+    let hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(key.as_bytes()))
+    };
+    let keys = app.state.db.feed_keys_list().await.unwrap();
+    let mine = keys
+        .iter()
+        .find(|k| k.key_hash == hash)
+        .expect("stored by its hash");
+    assert!(mine.last_used_at.is_some());
+    assert!(app.state.db.feed_key_revoke(&mine.id, 1).await.unwrap());
+    assert!(
+        !app.state.db.feed_key_revoke(&mine.id, 2).await.unwrap(),
+        "once"
+    );
+    assert_eq!(
+        feed(&app, FEEDS, &key, None).await.status(),
+        StatusCode::UNAUTHORIZED
     );
 }
