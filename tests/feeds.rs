@@ -310,3 +310,20 @@ async fn keys_work_and_revoke_on_postgresql_too() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn a_failed_feed_says_little_and_is_recorded_on_its_connection() {
+    let (app, _, key) = app_with_key(&[], &[]).await;
+    app.control().fail_next_gateway_calls(403, 100, None);
+    let r = feed(&app, FEEDS, &key, None).await;
+    assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("/settings/connections") && !text.contains("403"),
+        "{text}"
+    );
+    let c = app.state.connections.get("bi").await.unwrap().unwrap();
+    assert_eq!(c.status.as_str(), "needs_authorization");
+    let last = c.last_error.unwrap_or_default();
+    assert!(last.contains("Power BI weekly"), "{last}");
+}

@@ -191,6 +191,21 @@ pub async fn account_for(
     Ok((account, ctx))
 }
 
+/// A feed that could not be served is recorded on its connection, so the admin who looks at
+/// `/settings/connections` after a failed BI refresh sees why (the answer itself says only
+/// "try again later"). Recording problems are logged, never the feed's answer.
+pub async fn record_failure(state: &AppState, feed: &FeedKeyRow, e: &ReportError) {
+    tracing::warn!(feed = %feed.id, connection = %feed.connection, error = %e, "feed failed");
+    let message = format!("Feed “{}” failed: {e}", feed.name);
+    let connections = &state.connections;
+    let recorded = connections
+        .record_error(&feed.connection, e.connection_status(), &message)
+        .await;
+    if let Err(db) = recorded {
+        tracing::warn!(error = %db, "could not record the feed's failure on its connection");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

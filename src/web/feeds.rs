@@ -30,7 +30,7 @@ use crate::{
         report_scan::{as_of, compute, ReportKey},
         ProjectFilters,
     },
-    reporting::{feeds, PatAccount},
+    reporting::{feeds, PatAccount, ReportError},
     state::AppState,
 };
 
@@ -119,8 +119,7 @@ fn with_tag(mut r: Response, tag: &str) -> Response {
     r
 }
 
-fn upstream_failed(e: &dyn std::fmt::Display) -> Response {
-    tracing::warn!(error = %e, "feed failed");
+fn upstream_failed() -> Response {
     plain(
         StatusCode::BAD_GATEWAY,
         "The feed could not read Filevine right now. Try again later; an administrator can see the connection's status on /settings/connections.\n",
@@ -159,15 +158,23 @@ async fn serve(
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         return r;
     }
-    let (account, ctx) = match feeds::account_for(&state, &feed).await {
-        Ok(a) => a,
-        Err(e) => return upstream_failed(&e),
+    let served = match feeds::account_for(&state, &feed).await {
+        Ok((account, ctx)) => {
+            let filters = feeds::filters_from_query(&feed.filters);
+            tracing::info!(feed = %feed.id, org_id = ctx.org_id, "feed served");
+            match format {
+                Some(format) => projects(&headers, &account, ctx, &filters, format).await,
+                None => report(&state, &headers, &account, ctx, &filters).await,
+            }
+        }
+        Err(e) => Err(e),
     };
-    let filters = feeds::filters_from_query(&feed.filters);
-    tracing::info!(feed = %feed.id, org_id = ctx.org_id, "feed served");
-    match format {
-        Some(format) => projects(&headers, &account, ctx, &filters, format).await,
-        None => report(&state, &headers, &account, ctx, &filters).await,
+    match served {
+        Ok(response) => response,
+        Err(e) => {
+            feeds::record_failure(&state, &feed, &e).await;
+            upstream_failed()
+        }
     }
 }
 
@@ -177,32 +184,22 @@ async fn projects(
     ctx: crate::filevine::OrgContext,
     filters: &ProjectFilters,
     format: Format,
-) -> Response {
+) -> Result<Response, ReportError> {
     let base = first_query(filters.walk_query());
     let walk = Walk::new(account.concurrency);
     let fetch = account.gw.page_fetcher(ctx);
     // First walk: the tag of what would be sent.
     let mut hasher = Sha256::new();
-    match start(format, base.clone(), walk, fetch.clone()).await {
-        Ok(body) => {
-            futures::pin_mut!(body);
-            while let Some(chunk) = body.next().await {
-                match chunk {
-                    Ok(bytes) => hasher.update(&bytes),
-                    Err(e) => return upstream_failed(&e),
-                }
-            }
-        }
-        Err(e) => return upstream_failed(&e),
+    let body = start::<_, _, GatewayError>(format, base.clone(), walk, fetch.clone()).await?;
+    futures::pin_mut!(body);
+    while let Some(chunk) = body.next().await {
+        hasher.update(&chunk?);
     }
     let tag = etag(&hasher.finalize());
     if not_modified(headers, &tag) {
-        return with_tag(StatusCode::NOT_MODIFIED.into_response(), &tag);
+        return Ok(with_tag(StatusCode::NOT_MODIFIED.into_response(), &tag));
     }
-    let body = match start::<_, _, GatewayError>(format, base, walk, fetch).await {
-        Ok(b) => b,
-        Err(e) => return upstream_failed(&e),
-    };
+    let body = start::<_, _, GatewayError>(format, base, walk, fetch).await?;
     let response = (
         [(
             header::CONTENT_TYPE,
@@ -211,7 +208,7 @@ async fn projects(
         Body::from_stream(body),
     )
         .into_response();
-    with_tag(response, &tag)
+    Ok(with_tag(response, &tag))
 }
 
 async fn report(
@@ -220,7 +217,7 @@ async fn report(
     account: &PatAccount,
     ctx: crate::filevine::OrgContext,
     filters: &ProjectFilters,
-) -> Response {
+) -> Result<Response, ReportError> {
     let (now, zone) = (state.clock.now_utc(), &state.settings.time_zone);
     let key = ReportKey {
         org_id: ctx.org_id,
@@ -240,16 +237,13 @@ async fn report(
         account.gw.page_fetcher(ctx),
         types,
     );
-    let report = match state.reports.get(key, load).await {
-        Ok(r) => r,
-        Err(e) => return upstream_failed(&e),
-    };
+    let report = state.reports.get(key, load).await?;
     let Ok(json) = serde_json::to_vec(&*report) else {
-        return plain(StatusCode::INTERNAL_SERVER_ERROR, "Try again.\n");
+        return Ok(plain(StatusCode::INTERNAL_SERVER_ERROR, "Try again.\n"));
     };
     let tag = etag(&Sha256::digest(&json));
     if not_modified(headers, &tag) {
-        return with_tag(StatusCode::NOT_MODIFIED.into_response(), &tag);
+        return Ok(with_tag(StatusCode::NOT_MODIFIED.into_response(), &tag));
     }
     let response = (
         [(
@@ -259,7 +253,7 @@ async fn report(
         json,
     )
         .into_response();
-    with_tag(response, &tag)
+    Ok(with_tag(response, &tag))
 }
 
 #[cfg(test)]
