@@ -246,6 +246,21 @@ async fn every_figure_matches_one_computed_from_the_stand_in() {
         assert!(dash.contains(&shown), "{label}: {shown} on {}", link(label));
     }
 
+    // Each phase links to the dashboard in that phase, with its count.
+    let phases = table(&html, "phase-table");
+    let litigation = phases.iter().find(|r| r[0] == "Litigation").unwrap();
+    let dash = b
+        .get(&app.url("/projects?phase=Litigation"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("href=\"/projects?phase=Litigation\""));
+    assert!(dash.contains(&format!(
+        "<span class=\"big-number\">{}</span>",
+        litigation[1]
+    )));
+
     // archived=1 counts every project.
     let html = b
         .get(&app.url("/reports?archived=1"))

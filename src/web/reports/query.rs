@@ -83,9 +83,23 @@ impl ReportQuery {
         .href_at("/projects")
     }
 
-    /// The dashboard with the same filters (and optionally a phase).
+    /// The dashboard with the same filters.
     pub fn projects_href(&self) -> String {
         self.href_at("/projects")
+    }
+
+    /// The dashboard with the same filters in `phase` (empty for the matters without a phase,
+    /// which the dashboard cannot select: then all of them).
+    pub fn phase_href(&self, phase: &str) -> String {
+        let all = self.projects_href();
+        if phase.is_empty() || phase == "(no phase)" {
+            return all;
+        }
+        let phase: String = url::form_urlencoded::byte_serialize(phase.as_bytes()).collect();
+        match all.split_once('?') {
+            Some((path, qs)) => format!("{path}?phase={phase}&{qs}"),
+            None => format!("{all}?phase={phase}"),
+        }
     }
 
     /// Whether any filter is set (for the form's "Clear").
@@ -108,6 +122,11 @@ mod tests {
         );
         assert_eq!(ReportQuery::parse(Some(&q.href_at("")[1..])).unwrap(), q);
         assert!(q.filters().walk_query().activity_before.is_some());
+        assert_eq!(
+            q.phase_href("Intake & Review"),
+            "/projects?phase=Intake+%26+Review&archived=1&active_before=2025-06-01"
+        );
+        assert_eq!(ReportQuery::default().phase_href("(no phase)"), "/projects");
         let today = time::macros::date!(2025 - 06 - 30);
         assert_eq!(
             q.band_href(today, 30, Some(59)),
