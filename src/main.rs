@@ -232,7 +232,61 @@ async fn check(overrides: &Overrides) -> ExitCode {
         println!("\nDemo mode: checked against the built-in stand-in (not Filevine).");
     }
     let s = app.oidc_summary();
-    println!("\nProvider discovery ({}):", s.issuer);
+    let names = app.settings().environment_names();
+    let first = if app.settings().environments.is_empty() {
+        String::new()
+    } else {
+        format!("of `{}` ", names[0])
+    };
+    println!("\nProvider discovery {first}({}):", s.issuer);
+    print_summary(s);
+    let mut failed = false;
+    for (name, found) in app.discover_other_environments().await {
+        match found {
+            Ok(other) => {
+                println!("\nProvider discovery of `{name}` ({}):", other.issuer);
+                print_summary(&other);
+            }
+            Err(e) => {
+                println!("\nProblem: environment `{name}`: {e}");
+                failed = true;
+            }
+        }
+    }
+    let requested = &app.settings().oidc.scopes;
+    let missing: Vec<&String> = requested
+        .iter()
+        .filter(|sc| {
+            !s.scopes_supported.is_empty() && !s.scopes_supported.contains(sc) && !sc.ends_with('*')
+        })
+        .collect();
+    if missing.is_empty() {
+        println!("  scopes                           all requested scopes are advertised");
+    } else {
+        println!(
+            "  scopes                           not advertised: {}",
+            missing
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    if !s.pkce_methods.is_empty() && !s.pkce_methods.iter().any(|m| m == "S256") {
+        println!(
+            "\nProblem: the provider does not advertise PKCE S256, which this app always uses."
+        );
+        return ExitCode::FAILURE;
+    }
+    if failed {
+        return ExitCode::FAILURE;
+    }
+    println!("\nOK");
+    ExitCode::SUCCESS
+}
+
+/// What one provider's discovery said, as `check` prints it.
+fn print_summary(s: &fv_partner_app::auth::oidc::ProviderSummary) {
     let rows: [(&str, String); 9] = [
         ("authorization endpoint", s.authorization_endpoint.clone()),
         ("token endpoint", s.token_endpoint.clone()),
@@ -260,33 +314,6 @@ async fn check(overrides: &Overrides) -> ExitCode {
     for (label, value) in rows {
         println!("  {label:<32} {value}");
     }
-    let requested = &app.settings().oidc.scopes;
-    let missing: Vec<&String> = requested
-        .iter()
-        .filter(|sc| {
-            !s.scopes_supported.is_empty() && !s.scopes_supported.contains(sc) && !sc.ends_with('*')
-        })
-        .collect();
-    if missing.is_empty() {
-        println!("  scopes                           all requested scopes are advertised");
-    } else {
-        println!(
-            "  scopes                           not advertised: {}",
-            missing
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-    }
-    if !s.pkce_methods.is_empty() && !s.pkce_methods.iter().any(|m| m == "S256") {
-        println!(
-            "\nProblem: the provider does not advertise PKCE S256, which this app always uses."
-        );
-        return ExitCode::FAILURE;
-    }
-    println!("\nOK");
-    ExitCode::SUCCESS
 }
 
 async fn run_fake(args: FakeArgs) -> ExitCode {

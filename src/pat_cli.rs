@@ -59,6 +59,10 @@ async fn verify_connection(state: &AppState, c: &Connection) -> Result<Checked, 
             eprintln!("\nProblem: the connection `{}` has no usable PAT: save it again on /settings/connections.", c.name);
             Err(ExitCode::FAILURE)
         }
+        TestOutcome::Refused(_, e) => {
+            eprintln!("\nProblem: {e}");
+            Err(ExitCode::FAILURE)
+        }
         TestOutcome::Fails(_, e) => {
             eprintln!("\nProblem: {e}");
             if let VerifyError::EmailMismatch { .. } = e {

@@ -16,6 +16,7 @@ use std::{
 
 use fv_partner_app::{
     config::Overrides,
+    connections::ConnectionSource,
     filevine::AuthedGateway,
     projects::{export::Format, DateFilters},
     reporting::{
@@ -224,6 +225,7 @@ async fn account_of(
         }
         Chosen::DemoPat(pat) => {
             let source = state.connections.pat_client().source(pat.clone());
+            let source = std::sync::Arc::new(ConnectionSource::Pat(source));
             let gw = AuthedGateway::new(state.gateway.clone(), source);
             let account = PatAccount::resolve(gw, state.settings.gateway.concurrency).await?;
             Ok((account, None))

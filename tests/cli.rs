@@ -228,3 +228,30 @@ fn demo_mode_keeps_its_key_next_to_its_database() {
         "a key file was written although FV_SECRET_KEY is set"
     );
 }
+
+#[test]
+fn several_environments_with_an_unprefixed_client_id_exit_2_naming_the_prefixed_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin(dir.path())
+        .arg("check")
+        .env("FV_ENVIRONMENTS", "us,ca")
+        .env("FV_CLIENT_ID", "which-environment")
+        .env("FV_US_CLIENT_ID", "us-client")
+        .env("FV_US_CLIENT_SECRET", "us-secret-value-0123456789")
+        .env("FV_CA_CLIENT_ID", "ca-client")
+        .env("FV_DEV_CLIENT_SECRET", "stray-secret-value-0123")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("FV_CLIENT_ID") && err.contains("FV_US_CLIENT_ID, FV_CA_CLIENT_ID"),
+        "{err}"
+    );
+    assert!(err.contains("FV_CA_CLIENT_SECRET"), "{err}");
+    assert!(err.contains("FV_DEV_CLIENT_SECRET"), "{err}");
+    assert!(
+        !err.contains("stray-secret-value") && !err.contains("panicked"),
+        "{err}"
+    );
+}

@@ -8,37 +8,6 @@ mod common;
 use common::{connections::*, *};
 use reqwest::StatusCode;
 
-const ADA: &str = "fv-user-1001";
-const BEN: &str = "fv-user-1002";
-
-/// Ada, signed in, presses Save & authorize for a refresh-token connection `name`; returns
-/// her browser and the provider URL the new window is sent to.
-async fn save_and_authorize(app: &TestApp, name: &str) -> (Browser, url::Url) {
-    let ada = app.browser();
-    ada.login(app, ADA, None).await;
-    let csrf = csrf_of(
-        &ada.get(&app.url(CONNECTIONS_PAGE))
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("action", "save_authorize"),
-        ("name", name),
-        ("environment", "us"),
-        ("auth", "refresh_token"),
-        ("pat", ""),
-        ("email", ""),
-        ("concurrency", "4"),
-        ("borrow_from", ""),
-    ];
-    let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    (ada, location(&r))
-}
-
 #[tokio::test]
 async fn save_and_authorize_stores_the_tokens_on_the_connection() {
     let app = spawn_app(admin_opts()).await;
@@ -74,6 +43,21 @@ async fn save_and_authorize_stores_the_tokens_on_the_connection() {
         html.contains("Connected: you can close this window"),
         "{html}"
     );
+    // It closes itself with a script of its own file: the CSP allows no inline script.
+    assert!(
+        html.contains(r#"<script src="/static/close.js" defer></script>"#),
+        "{html}"
+    );
+    assert_eq!(html.matches("<script").count(), 1, "{html}");
+    let js = ada.get(&app.url("/static/close.js")).await;
+    assert_eq!(js.status(), StatusCode::OK);
+    let csp = js.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert_eq!(
+        js.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert!(js.text().await.unwrap().contains("window.close()"));
     let row = app
         .state
         .db
@@ -158,4 +142,31 @@ async fn an_authorization_completed_by_a_non_admin_session_is_dropped() {
         .unwrap();
     assert_eq!(row.status, "needs_authorization");
     assert!(row.sealed_secret.is_none());
+}
+
+#[tokio::test]
+async fn an_authorization_without_a_refresh_token_says_why_and_stays_open() {
+    let mut opts = admin_opts();
+    // No offline_access: the provider grants no refresh token.
+    let scopes =
+        "openid profile email tenant fv.auth.tenant.read filevine.v2.api.* fv.api.gateway.access";
+    opts.extra_env.push(("FV_SCOPES".into(), scopes.into()));
+    let app = spawn_app(opts).await;
+    let (ada, authorize) = save_and_authorize(&app, "ben-rt").await;
+    let callback = ada.provider_choose(&authorize, Choice::User(BEN)).await;
+    let html = ada.get(&callback).await.text().await.unwrap();
+    assert!(
+        html.contains("Not connected") && html.contains("offline_access"),
+        "{html}"
+    );
+    // The reason must be read: this window does not close itself.
+    assert!(!html.contains("<script"), "{html}");
+    let row = app
+        .state
+        .db
+        .connection_get("ben-rt")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "needs_authorization");
 }

@@ -165,3 +165,58 @@ async fn connections_list_prints_the_columns_and_json() {
     assert!(lender["last_success"].as_str().unwrap().ends_with('Z'));
     assert_eq!(json[0]["pool"], "lender");
 }
+
+#[tokio::test]
+async fn a_refresh_token_connection_exports_from_the_command_line_and_keeps_its_rotation() {
+    // Shorter than the clock skew the app allows (60 s), so the stand-in's clock may run
+    // ahead past it while the command's ID-token checks (on the system clock) still pass.
+    let ttl = std::time::Duration::from_secs(30);
+    let app = spawn_app(TestOptions {
+        access_token_ttl: ttl,
+        ..admin_opts()
+    })
+    .await;
+    authorize_connection(&app, "ben-rt", BEN).await;
+    // Past the access token's lifetime at Filevine: the command's first call gets a 401, and
+    // the command refreshes (rotating the refresh token) with nobody signed in.
+    app.control()
+        .advance_clock(ttl + std::time::Duration::from_secs(1));
+    let file = app.db_dir.path().join("ben.csv");
+    let mut c = bin(
+        &app,
+        &[
+            "projects",
+            "export",
+            "--connection",
+            "ben-rt",
+            "--org",
+            "5002",
+            "--archived",
+            "-o",
+        ],
+    );
+    c.arg(&file);
+    let out = run(c).await;
+    let (o, e) = text(&out);
+    assert!(out.status.success(), "{o}\n{e}");
+    let rows = csv::Reader::from_path(&file).unwrap().records().count();
+    let expected = app.control().project_count(5002, &ProjectFilter::default());
+    assert_eq!(rows, expected, "every project of Ben's org");
+    let control = app.control();
+    assert_eq!(control.token_calls("refresh_token"), 1);
+    for secret in control.issued_secrets() {
+        assert!(
+            !o.contains(&secret) && !e.contains(&secret),
+            "a token printed"
+        );
+    }
+    // The rotated token the command stored is the one this process goes on with.
+    let outcome = app.state.connections.test("ben-rt").await.unwrap();
+    assert!(matches!(
+        outcome,
+        fv_partner_app::connections::TestOutcome::Works(_)
+    ));
+    assert_eq!(control.reused_refresh_tokens(), 0);
+    let c = app.state.connections.get("ben-rt").await.unwrap().unwrap();
+    assert_eq!(c.status.as_str(), "ok");
+}

@@ -9,140 +9,21 @@
 
 mod common;
 
-use std::{process::Stdio, sync::Arc, time::Duration};
+use std::time::Duration;
 
-use common::{hidden_inputs, location, Browser, SECRET_KEY_HEX};
-use fake_filevine::{FakeFilevine, FakeOptions, TrustedIntrospection};
-use fv_partner_app::{
-    config::{self, Sources},
-    startup::Application,
-    util::Clock,
+use common::{
+    peer::{peer_app, peer_login, Peer},
+    Browser,
 };
+use fv_partner_app::util::Clock;
 use reqwest::StatusCode;
-use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use url::Url;
 
-const CLIENT_ID: &str = "fv-partner-app-peer";
-const CLIENT_SECRET: &str = "peer-client-secret-0123456789abcdef";
-const GATEWAY_RESOURCE: &str = "urn:fv-partner-app:e2e:gateway";
 /// The provider's access-token lifetime; the app's clock passes it before every round.
 const TTL: Duration = Duration::from_secs(20);
 const SESSIONS: usize = 10;
 const ROUNDS: usize = 10;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts the provider and returns it with its issuer and the JSON events it prints.
-async fn start_provider(
-    app_base: &Url,
-) -> (
-    tokio::process::Child,
-    Url,
-    Arc<std::sync::Mutex<Vec<Value>>>,
-) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
-    assert!(
-        dir.join("node_modules/oidc-provider").exists(),
-        "tests/e2e/node_modules is missing: run ./scripts/test.sh (it runs npm ci there)"
-    );
-    let port = free_port();
-    let mut child = tokio::process::Command::new("node")
-        .arg("provider.mjs")
-        .current_dir(&dir)
-        .env("PORT", port.to_string())
-        .env("CLIENT_ID", CLIENT_ID)
-        .env("CLIENT_SECRET", CLIENT_SECRET)
-        .env(
-            "REDIRECT_URI",
-            app_base.join("/auth/callback").unwrap().as_str(),
-        )
-        .env(
-            "POST_LOGOUT_REDIRECT_URI",
-            app_base.join("/auth/logout/callback").unwrap().as_str(),
-        )
-        .env("ACCESS_TOKEN_TTL", TTL.as_secs().to_string())
-        .env("GATEWAY_RESOURCE", GATEWAY_RESOURCE)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node tests/e2e/provider.mjs starts");
-    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let stdout = child.stdout.take().unwrap();
-    let sink = events.clone();
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(stdout).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            sink.lock()
-                .unwrap()
-                .push(serde_json::from_str(&line).unwrap_or(Value::String(line)));
-        }
-    });
-    let issuer = Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
-    let discovery = issuer.join("/.well-known/openid-configuration").unwrap();
-    for _ in 0..300 {
-        if reqwest::get(discovery.clone())
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return (child, issuer, events);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the provider did not serve discovery within 30 s");
-}
-
-/// Walks the login: the app's redirect, the provider's login form (any password), its
-/// consent form, the callback.
-async fn peer_login(b: &Browser, app_base: &Url, user: &str) {
-    let mut next = app_base.join("/auth/login").unwrap();
-    for _ in 0..20 {
-        let r = b.http.get(next.clone()).send().await.unwrap();
-        if r.status().is_redirection() {
-            let to = location(&r);
-            if to.origin() == app_base.origin() && !to.path().starts_with("/auth/") {
-                return;
-            }
-            next = to;
-            continue;
-        }
-        assert_eq!(r.status(), StatusCode::OK, "at {next}");
-        let page = r.url().clone();
-        let html = r.text().await.unwrap();
-        let action = html
-            .split("action=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .unwrap_or_else(|| panic!("no form at {page}:\n{html}"));
-        let mut form = hidden_inputs(&html);
-        if html.contains("name=\"login\"") {
-            form.push(("login".into(), user.into()));
-            form.push(("password".into(), "any password will do".into()));
-        }
-        let r = b
-            .http
-            .post(page.join(action).unwrap())
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            r.status().is_redirection(),
-            "form at {page}: {}",
-            r.status()
-        );
-        next = location(&r);
-    }
-    panic!("the login did not come back to the app");
-}
 
 async fn abandoned_get(port: u16, cookie: &str, after: Duration) {
     let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
@@ -160,53 +41,10 @@ async fn cancelled_refreshes_against_a_certified_provider_lose_nothing() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let app_base = Url::parse(&format!("http://localhost:{port}/")).unwrap();
-    let (_provider, issuer, events) = start_provider(&app_base).await;
-    let fake = FakeFilevine::start(FakeOptions {
-        trusted_introspection: Some(TrustedIntrospection {
-            url: issuer.join("/token/introspection").unwrap(),
-            client_id: CLIENT_ID.into(),
-            client_secret: CLIENT_SECRET.into(),
-            audience: Some(GATEWAY_RESOURCE.into()),
-        }),
-        ..FakeOptions::default()
-    })
-    .await
-    .unwrap();
+    let peer = Peer::start(&app_base, TTL).await;
     let db_dir = tempfile::tempdir().unwrap();
-    let env = [
-        (
-            "FV_AUTHORITY",
-            issuer.as_str().trim_end_matches('/').to_owned(),
-        ),
-        ("FV_GATEWAY_URL", fake.gateway_url().to_string()),
-        ("FV_CLIENT_ID", CLIENT_ID.to_owned()),
-        ("FV_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
-        ("FV_SECRET_KEY", SECRET_KEY_HEX.to_owned()),
-        (
-            "FV_REDIRECT_URI",
-            app_base.join("/auth/callback").unwrap().to_string(),
-        ),
-        (
-            "FV_POST_LOGOUT_REDIRECT_URI",
-            app_base.join("/auth/logout/callback").unwrap().to_string(),
-        ),
-        ("FV_LISTEN", format!("127.0.0.1:{port}")),
-        (
-            "DATABASE_URL",
-            format!("sqlite://{}", db_dir.path().join("app.db").display()),
-        ),
-    ]
-    .map(|(k, v)| (k.to_owned(), v));
-    let settings = config::resolve(Sources {
-        env: env.to_vec(),
-        ..Default::default()
-    })
-    .unwrap_or_else(|e| panic!("settings invalid:\n{e}"));
     let clock = Clock::system();
-    let app = Application::build_with_clock(settings, listener, clock.clone())
-        .await
-        .expect("app builds against the provider");
-    tokio::spawn(app.run_until(std::future::pending()));
+    let (_state, _fake) = peer_app(&peer, listener, clock.clone(), db_dir.path(), &[]).await;
 
     let mut browsers = Vec::new();
     for _ in 0..SESSIONS {
@@ -224,14 +62,6 @@ async fn cancelled_refreshes_against_a_certified_provider_lose_nothing() {
         };
         browsers.push((b, cookie));
     }
-    let grants = |events: &std::sync::Mutex<Vec<Value>>, event: &str| {
-        events
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|e| e["event"] == event && e["grant_type"] == "refresh_token")
-            .count()
-    };
     for _ in 0..ROUNDS {
         // Past the access tokens' lifetime by the app's clock: every session refreshes.
         clock.advance(TTL + Duration::from_secs(1));
@@ -245,24 +75,19 @@ async fn cancelled_refreshes_against_a_certified_provider_lose_nothing() {
             assert_eq!(r.status(), StatusCode::OK, "session lost after an abort");
         }
     }
-    let log: Vec<String> = events
-        .lock()
-        .unwrap()
-        .iter()
-        .map(Value::to_string)
-        .collect();
     println!(
         "{} refresh grants at the provider for {} abandoned requests",
-        grants(&events, "grant.success"),
+        peer.grants("grant.success", "refresh_token"),
         SESSIONS * ROUNDS
     );
-    assert!(
-        !log.iter().any(|l| l.contains("grant.error")),
+    assert_eq!(
+        peer.count("grant.error"),
+        0,
         "the provider refused a grant (a reused refresh token?):\n{}",
-        log.join("\n")
+        peer.log()
     );
     assert!(
-        grants(&events, "grant.success") >= ROUNDS,
+        peer.grants("grant.success", "refresh_token") >= ROUNDS,
         "refreshes happened"
     );
 }

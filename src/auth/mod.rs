@@ -17,4 +17,4 @@ pub use return_to::ReturnTo;
 pub use session::{OrgRef, SessionUser};
 pub use session_tokens::SessionTokens;
 pub use tokens::TokenSet;
-pub use vault::{TokenVault, VaultError};
+pub use vault::{TokenVault, VaultError, VaultOwner, CONNECTION_ID_PREFIX};

@@ -28,6 +28,29 @@ impl Settings {
             self.oidc.region.as_str().to_owned(),
             "FV_REGION",
         );
+        if !self.environments.is_empty() {
+            row(
+                "FV_ENVIRONMENTS",
+                self.environment_names().join(","),
+                "FV_ENVIRONMENTS",
+            );
+        }
+        for e in &self.environments {
+            let key = |suffix: &str| super::sources::env_key(&e.name, suffix);
+            for (suffix, value) in [
+                ("AUTHORITY", e.authority.to_string()),
+                ("GATEWAY_URL", e.gateway_url.to_string()),
+                ("CLIENT_ID", e.client_id.clone()),
+                ("CLIENT_SECRET", mask_tail(&e.client_secret)),
+                ("REDIRECT_URI", e.redirect_uri.to_string()),
+                (
+                    "POST_LOGOUT_REDIRECT_URI",
+                    e.post_logout_redirect_uri.to_string(),
+                ),
+            ] {
+                row(key(suffix), value, key(suffix));
+            }
+        }
         let placeholder = "filled in at start-up by the demo stand-in";
         let demo_or = |value: String| {
             if self.demo {

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::sources::{known_name, IGNORED_SECRET_KEY};
+use super::sources::{intern, is_env_key, known_name, IGNORED_SECRET_KEY};
 use super::ConfigError;
 
 /// Reads the config file: the given path (an error when missing) or `config.json` when present.
@@ -79,7 +79,9 @@ pub(super) fn read_process_env(errors: &mut Vec<ConfigError>) -> Vec<(String, St
         let Ok(name) = name.into_string() else {
             continue;
         };
-        let ours = known_name(&name).or((name == IGNORED_SECRET_KEY).then_some(IGNORED_SECRET_KEY));
+        let ours = known_name(&name)
+            .or((name == IGNORED_SECRET_KEY).then_some(IGNORED_SECRET_KEY))
+            .or_else(|| is_env_key(&name).then(|| intern(&name)));
         match (value.into_string(), ours) {
             (Ok(value), Some(_)) => vars.push((name, value)),
             (Err(_), Some(known)) => errors.push(ConfigError::new(

@@ -73,9 +73,9 @@ pub use validate::{resolve, DEFAULT_SCOPES};
 pub enum Region {
     /// Production US: `identity.filevine.com`, `api.filevineapp.com`.
     Us,
-    /// Production Canada. The identity host is not confirmed by a public Filevine source
-    /// (`identity.filevine.ca` and `identity.filevineapp.ca` both appear): if discovery fails,
-    /// set `FV_AUTHORITY` to the issuer Filevine gave you.
+    /// Production Canada. The identity host is `identity.filevineapp.ca`: Filevine's Identity
+    /// API reference is the only source naming a Canadian host (nothing names
+    /// `identity.filevine.ca`); `check` says when discovery's issuer differs.
     Ca,
 }
 
@@ -84,7 +84,7 @@ impl Region {
     pub fn authority(self) -> &'static str {
         match self {
             Region::Us => "https://identity.filevine.com",
-            Region::Ca => "https://identity.filevine.ca",
+            Region::Ca => "https://identity.filevineapp.ca",
         }
     }
 
@@ -169,6 +169,10 @@ pub struct Settings {
     pub oidc: OidcSettings,
     /// The Filevine API gateway.
     pub gateway: GatewaySettings,
+    /// `FV_ENVIRONMENTS`: every environment served at once, the first also in `oidc` and
+    /// `gateway`. Empty without it: the single environment of `oidc` and `gateway`
+    /// (`FV_REGION`), as before.
+    pub environments: Vec<EnvironmentSettings>,
     /// Browser sessions and the tokens they hold.
     pub session: SessionSettings,
     /// Storage: the database and the key that seals what is stored.
@@ -238,6 +242,33 @@ impl OidcSettings {
     /// Whether the browser-facing site is https (cookies get `Secure` and `__Host-`).
     pub fn https(&self) -> bool {
         self.redirect_uri.scheme() == "https"
+    }
+}
+
+/// One environment of `FV_ENVIRONMENTS`: `FV_<E>_CLIENT_ID`, `FV_<E>_CLIENT_SECRET`,
+/// `FV_<E>_AUTHORITY`, `FV_<E>_GATEWAY_URL` (presets for `us` and `ca`), and optionally
+/// `FV_<E>_REDIRECT_URI`, `FV_<E>_POST_LOGOUT_REDIRECT_URI` (default: the unprefixed ones).
+#[derive(Clone)]
+pub struct EnvironmentSettings {
+    /// Lower-case, as in URLs and forms (`us`, `ca`, `dev`).
+    pub name: String,
+    /// The preset this environment's name stands for (`us`, `ca`), if any.
+    pub preset: Option<Region>,
+    pub authority: Url,
+    pub gateway_url: Url,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub redirect_uri: Url,
+    pub post_logout_redirect_uri: Url,
+}
+
+impl Settings {
+    /// The names of the environments served: `FV_ENVIRONMENTS`, else the one `FV_REGION`.
+    pub fn environment_names(&self) -> Vec<String> {
+        if self.environments.is_empty() {
+            return vec![self.oidc.region.as_str().to_owned()];
+        }
+        self.environments.iter().map(|e| e.name.clone()).collect()
     }
 }
 

@@ -17,6 +17,9 @@ use serde_json::Value;
 
 use super::{ConfigError, Overrides, Region};
 
+mod env_keys;
+pub(super) use env_keys::{env_key, intern, is_env_key, ENV_SUFFIXES};
+
 /// Everything [`super::resolve`] reads, already in memory, so it is a pure function tests can
 /// call without touching files or the process environment.
 ///
@@ -90,6 +93,7 @@ impl fmt::Display for Origin {
 /// Every canonical variable name, in the order `check` and `.env.example` list them.
 pub(super) const KEYS: &[&str] = &[
     "FV_DEMO",
+    "FV_ENVIRONMENTS",
     "FV_REGION",
     "FV_AUTHORITY",
     "FV_GATEWAY_URL",
@@ -164,6 +168,11 @@ impl Raw {
         self.values.get(key).map(|(v, o)| (v.as_str(), *o))
     }
 
+    /// Every environment's own variable that some source set (`FV_<E>_*`), by name.
+    pub(super) fn env_keys(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.values.keys().copied().filter(|k| is_env_key(k))
+    }
+
     fn set(&mut self, key: &'static str, value: &str, origin: Origin) {
         let value = value.trim();
         if value.is_empty() {
@@ -188,6 +197,9 @@ impl Raw {
         for (name, value) in vars {
             if let Some(key) = canonical(name) {
                 self.set(key, value, origin(known_name(name).unwrap_or(key)));
+            } else if is_env_key(name) {
+                let key = intern(name);
+                self.set(key, value, origin(key));
             } else if name == IGNORED_SECRET_KEY && !value.trim().is_empty() {
                 self.ignored.push(format!("SECRET_KEY in {place}"));
             }
@@ -284,6 +296,15 @@ impl Raw {
                     Value::Null => {}
                     _ => bad("fvApiGateway", "an object"),
                 },
+                "environments" => match value {
+                    Value::Object(envs) => {
+                        for (e, members) in envs {
+                            self.read_json_environment(e, members, &mut bad);
+                        }
+                    }
+                    Value::Null => {}
+                    _ => bad("environments", "an object keyed by environment name"),
+                },
                 _ => {}
             }
         }
@@ -309,7 +330,7 @@ fn gateway_key(name: &str) -> Option<(&'static str, &'static str)> {
 }
 
 /// A JSON string, number or boolean as text; `None` for null, arrays and objects.
-fn scalar(value: &Value) -> Option<String> {
+pub(super) fn scalar(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),

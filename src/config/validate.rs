@@ -19,6 +19,7 @@ use crate::util::dates::Zone;
 mod client;
 mod cross;
 mod edge;
+mod environments;
 mod tls_key;
 use super::{
     ConfigError, ConfigErrors, DatabaseSettings, GatewaySettings, OidcSettings, Origin, Region,
@@ -52,13 +53,25 @@ pub fn resolve(sources: Sources) -> Result<Settings, ConfigErrors> {
     };
 
     let demo_setting = r.optional("FV_DEMO", Origin::Default, parse_bool);
-    let configured = ["FV_CLIENT_ID", "FV_CLIENT_SECRET", "FV_AUTHORITY"]
-        .into_iter()
-        .any(|key| r.raw.get(key).is_some());
+    // An environment's own variables and FV_ENVIRONMENTS are real configuration too.
+    let configured = [
+        "FV_CLIENT_ID",
+        "FV_CLIENT_SECRET",
+        "FV_AUTHORITY",
+        "FV_ENVIRONMENTS",
+    ]
+    .into_iter()
+    .any(|key| r.raw.get(key).is_some())
+        || r.raw.env_keys().next().is_some();
     let demo = demo_setting.unwrap_or(!configured);
     let region = r.value("FV_REGION", Region::Us, parse_region);
+    let several = !demo && r.raw.get("FV_ENVIRONMENTS").is_some();
     let (authority, gateway_url, client_id, client_secret) = if demo {
         r.demo_client()
+    } else if several {
+        // Replaced below by the first environment's.
+        let unset = fixed_url(DEMO_URL);
+        (unset.clone(), unset, String::new(), SecretString::from(""))
     } else {
         r.real_client(region, demo_setting)
     };
@@ -72,6 +85,35 @@ pub fn resolve(sources: Sources) -> Result<Settings, ConfigErrors> {
         fixed_url(DEFAULT_POST_LOGOUT_REDIRECT_URI),
         redirect_url,
     );
+    let environments = r.environments(demo, &redirect_uri, &post_logout_redirect_uri);
+    let (
+        region,
+        authority,
+        gateway_url,
+        client_id,
+        client_secret,
+        redirect_uri,
+        post_logout_redirect_uri,
+    ) = match environments.first() {
+        Some(e) => (
+            e.preset.unwrap_or(region),
+            e.authority.clone(),
+            e.gateway_url.clone(),
+            e.client_id.clone(),
+            e.client_secret.clone(),
+            e.redirect_uri.clone(),
+            e.post_logout_redirect_uri.clone(),
+        ),
+        None => (
+            region,
+            authority,
+            gateway_url,
+            client_id,
+            client_secret,
+            redirect_uri,
+            post_logout_redirect_uri,
+        ),
+    };
     let scopes = r.value("FV_SCOPES", default_scopes(), parse_scopes);
     let clock_skew = Duration::from_secs(r.value("FV_CLOCK_SKEW_SECONDS", 60, |t| {
         in_range(t, 0, 600, "seconds")
@@ -129,6 +171,7 @@ pub fn resolve(sources: Sources) -> Result<Settings, ConfigErrors> {
             url: gateway_url,
             concurrency,
         },
+        environments,
         session: SessionSettings {
             idle_timeout: Duration::from_secs(idle_minutes * 60),
             absolute_timeout: Duration::from_secs(absolute_hours * 3600),

@@ -10,7 +10,7 @@ use super::{
     AuthKind, ConnectionName, PooledGateway, Status, ENV_CONNECTION, SECRET_PURPOSE,
 };
 use crate::{
-    auth::{Identity, TokenSet},
+    auth::{Identity, TokenSet, VaultOwner},
     service_account::{token_source::last4, verify},
     store::{AuditRow, ConnectionRow, DbError},
 };
@@ -168,8 +168,12 @@ impl ConnectionsService {
         if tokens.refresh_token.is_none() {
             return Err(refused("Filevine granted no refresh token (the offline_access scope is missing from FV_SCOPES or the client), so the connection could not act later.").into());
         }
+        // The tokens go to the vault (rotation under its lease); the row keeps who they are
+        // for, which is what opens them.
+        let owner = VaultOwner::connection(name, identity.clone());
+        self.vault.store_for(&owner, tokens).await?;
         let bound = super::secret_row(name);
-        row.sealed_secret = Some(self.cipher.seal_json(SECRET_PURPOSE, &[&bound], tokens));
+        row.sealed_secret = Some(self.cipher.seal_json(SECRET_PURPOSE, &[&bound], identity));
         row.last4 = String::new();
         let who = identity.email.clone().or_else(|| identity.name.clone());
         row.verified_name = who.clone();
@@ -181,6 +185,7 @@ impl ConnectionsService {
         row.updated_by = by.to_owned();
         row.updated_at = self.clock.now_unix();
         self.db.connection_put(&row).await?;
+        self.apply_row(&row);
         let what = format!(
             "authorized as {}",
             who.unwrap_or_else(|| identity.subject.clone())
@@ -209,6 +214,8 @@ impl ConnectionsService {
         if self.db.connection_delete(name).await? {
             self.audit(name, by, "removed the connection").await?;
         }
+        let tokens = VaultOwner::connection_id(name);
+        self.vault.remove(&tokens).await?;
         self.live
             .write()
             .unwrap_or_else(|p| p.into_inner())

@@ -11,11 +11,13 @@ use secrecy::SecretString;
 
 use super::{
     service::{ConnectionsService, EnvConnection, EnvStatus, TestOutcome, WATCH_EVERY},
-    ConnectionName, PooledGateway, Pools, Status, DEFAULT_CONNECTION,
+    source::{ConnectionSource, RefreshSource},
+    AuthKind, ConnectionName, PooledGateway, Pools, Status, DEFAULT_CONNECTION,
 };
 use crate::{
+    auth::{TokenVault, VaultOwner},
     crypto::Cipher,
-    filevine::{Gateway, GatewayError},
+    filevine::{AuthedGateway, Gateway, GatewayError},
     service_account::{verify, PatClient, PatError, VerifyError, PAT_PURPOSE, PAT_ROW},
     store::{ConnectionRow, Db, DbError},
     util::Clock,
@@ -29,6 +31,8 @@ pub struct ConnectionsConfig {
     /// The gateway connections call (pools are their limit).
     pub gateway: Arc<dyn Gateway>,
     pub clock: Clock,
+    /// Where refresh-token connections keep their tokens.
+    pub vault: Arc<TokenVault>,
     /// The one configured environment's name (`FV_REGION`).
     pub environment: String,
     /// `FV_PAT` and `FV_SERVICE_ACCOUNT_EMAIL`.
@@ -44,8 +48,13 @@ impl ConnectionsService {
     /// loading is logged: the watch retries.
     pub async fn load(config: ConnectionsConfig) -> Arc<Self> {
         let pools = Pools::new(config.db.clone(), config.clock.clone());
-        let env = config.env_pat.map(|pat| EnvConnection {
-            source: config.client.source(pat),
+        let env = config.env_pat.map(|pat| {
+            let source = config.client.source(pat);
+            (Arc::new(ConnectionSource::Pat(source.clone())), source)
+        });
+        let env = env.map(|(source, pat)| EnvConnection {
+            source,
+            pat,
             email: config.env_email,
             concurrency: config.concurrency,
             status: RwLock::new(EnvStatus {
@@ -60,6 +69,7 @@ impl ConnectionsService {
             client: config.client,
             gateway: config.gateway,
             clock: config.clock,
+            vault: config.vault,
             environments: vec![config.environment],
             env,
             live: RwLock::new(HashMap::new()),
@@ -138,22 +148,35 @@ impl ConnectionsService {
         Ok(())
     }
 
-    /// Makes `row`'s secret the live source of its connection, unless it already is.
+    /// Makes `row`'s secret the live source of its connection, unless it already is: a PAT
+    /// connection's PAT, or the identity a refresh-token connection was authorized as
+    /// (whose tokens are in the vault).
     pub(super) fn apply_row(&self, row: &ConnectionRow) {
         let mut live = self.live.write().unwrap_or_else(|p| p.into_inner());
-        // Only a PAT serves tokens from its secret today; a refresh-token connection's
-        // sealed token set waits for its token source (see the notes: slice 4).
-        let pat = row.auth == super::AuthKind::Pat.as_str();
-        let Some(sealed) = row.sealed_secret.clone().filter(|_| pat) else {
+        let Some(sealed) = row.sealed_secret.clone() else {
             live.remove(&row.name);
             return;
         };
         if live.get(&row.name).is_some_and(|(s, _)| *s == sealed) {
             return;
         }
-        match self.open(row) {
-            Some(pat) => {
-                live.insert(row.name.clone(), (sealed, self.client.source(pat)));
+        let source = if row.auth == AuthKind::RefreshToken.as_str() {
+            self.identity_of(row).map(|identity| {
+                ConnectionSource::Refresh(Box::new(RefreshSource {
+                    vault: self.vault.clone(),
+                    owner: VaultOwner::connection(&row.name, identity),
+                    name: row.name.clone(),
+                    db: self.db.clone(),
+                    clock: self.clock.clone(),
+                }))
+            })
+        } else {
+            self.open(row)
+                .map(|pat| ConnectionSource::Pat(self.client.source(pat)))
+        };
+        match source {
+            Some(source) => {
+                live.insert(row.name.clone(), (sealed, Arc::new(source)));
             }
             None => {
                 tracing::warn!(connection = %row.name, "a connection's secret cannot be opened (was FV_SECRET_KEY changed?); save it again on /settings/connections");
@@ -183,14 +206,21 @@ impl ConnectionsService {
         let Some(c) = self.get(name).await? else {
             return Ok(TestOutcome::NothingToTest);
         };
-        let Some(source) = self.source(name) else {
+        let Some(source) = self.token_source(name) else {
             return Ok(TestOutcome::NothingToTest);
         };
         let level = self.pool_level(&c).await?;
         let pool = self.pools.pool(c.pool().as_str(), level);
         let gateway = PooledGateway::new(self.gateway.clone(), pool);
+        let pat = match source.as_ref() {
+            ConnectionSource::Pat(pat) => pat.clone(),
+            ConnectionSource::Refresh(_) => {
+                let authed = AuthedGateway::new(Arc::new(gateway), source);
+                return self.test_refresh(name, &authed).await;
+            }
+        };
         let expected = Some(c.email.as_str()).filter(|e| !e.is_empty());
-        match verify(&source, &gateway, expected).await {
+        match verify(&pat, &gateway, expected).await {
             Ok(v) => {
                 self.record_ok(name).await?;
                 Ok(TestOutcome::Works(v))
@@ -200,6 +230,66 @@ impl ConnectionsService {
                 self.record_error(name, status, &e.to_string()).await?;
                 Ok(TestOutcome::Fails(status, e))
             }
+        }
+    }
+
+    /// Test of a refresh-token connection: a token (refreshed if due) and who it acts as.
+    async fn test_refresh(
+        &self,
+        name: &str,
+        gw: &super::ConnectionGateway,
+    ) -> Result<TestOutcome, DbError> {
+        use crate::filevine::AuthedError;
+        let (status, message) = match gw.user_orgs().await {
+            Ok(info) => {
+                self.record_ok(name).await?;
+                return Ok(TestOutcome::Works(self.acts_as(gw, info).await));
+            }
+            Err(AuthedError::Token(t)) => (t.status(), t.to_string()),
+            Err(AuthedError::Gateway(g)) => (status_of_gateway(&g), g.to_string()),
+        };
+        self.record_error(name, status, &message).await?;
+        Ok(TestOutcome::Refused(status, message))
+    }
+
+    /// Who a refresh-token connection acts as, with its current token's lifetime.
+    async fn acts_as(
+        &self,
+        gw: &super::ConnectionGateway,
+        info: crate::filevine::models::UserOrgs,
+    ) -> crate::service_account::Verified {
+        let tokens = match gw.source() {
+            ConnectionSource::Refresh(r) => self.vault.load_for(&r.owner).await.ok().flatten(),
+            ConnectionSource::Pat(_) => None,
+        };
+        let user = info.user;
+        let name = [user.first_name.as_deref(), user.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        crate::service_account::Verified {
+            name: if name.is_empty() {
+                user.email.clone().unwrap_or_default()
+            } else {
+                name
+            },
+            email: user.email,
+            user_type: user.user_type,
+            orgs: info
+                .orgs
+                .into_iter()
+                .map(|o| o.into_id_and_name())
+                .collect(),
+            token_lifetime_secs: tokens
+                .as_ref()
+                .map_or(0, |t| (t.expires_at - t.issued_at).max(0) as u64),
+            token_valid_until: tokens.as_ref().map_or(0, |t| t.expires_at),
+            granted_scopes: tokens
+                .and_then(|t| t.scope)
+                .map(|s| s.split(' ').map(str::to_owned).collect())
+                .unwrap_or_default(),
+            warnings: Vec::new(),
         }
     }
 

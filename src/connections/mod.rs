@@ -8,6 +8,7 @@
 //! - `edit`: verify, save, remove, each written to the audit log;
 //! - `live`: start-up (with the one-time move of the old integration PAT into `default`),
 //!   the sources kept in step with the rows on every replica, Test, and status;
+//! - [`source`]: a connection as a token source (PAT, or the vault's refresh-token rows);
 //! - [`pool`]: per-connection concurrency, leased in the database so every process counts.
 //!
 //! `FV_PAT` appears as the read-only connection named [`ENV_CONNECTION`]; the PAT an admin
@@ -19,6 +20,7 @@ mod live;
 pub mod pool;
 pub mod rules;
 pub mod service;
+pub mod source;
 
 use std::fmt;
 
@@ -26,6 +28,7 @@ pub use live::{status_of_gateway, status_of_pat, status_of_verify, ConnectionsCo
 pub use pool::{PooledGateway, Pools};
 pub use rules::{Draft, FormError};
 pub use service::{ConnectionError, ConnectionsService, SaveOutcome, TestOutcome, VerifiedDraft};
+pub use source::{status_of_vault, ConnectionGateway, ConnectionSource, SourceError};
 
 /// The read-only connection made from `FV_PAT`.
 pub const ENV_CONNECTION: &str = "env";

@@ -2,7 +2,10 @@
 //! or its lender's when it borrows), and the permits are leased in the database
 //! ([`crate::store::Db::permit_try`]), because Filevine's limits are per org, not per
 //! process: replicas and command-line exports sharing a pool together never exceed its level.
-//! A lease expires after [`LEASE`], so a crashed process frees its permits by itself.
+//! A lease expires after [`LEASE`], so a crashed process frees its permits by itself; a call
+//! that holds its permit longer (a slow gateway, a stalled download) renews the lease every
+//! [`RENEW_AFTER`] by the app clock, retrying a failed renewal with backoff, so a live holder
+//! never loses its slot to another process.
 //!
 //! Within one process a semaphore of the pool's level queues callers first, so waiting is a
 //! local affair and only callers that could run poll the database (with a short, growing
@@ -32,10 +35,15 @@ use crate::{
     util::Clock,
 };
 
-/// How long a lease lasts. Longer than any one gateway call with its retries (a request
-/// times out after 30 s), so a live holder never loses its slot; short enough that a crashed
-/// process's permits come back within minutes.
+/// How long a lease lasts unless renewed: how long a crashed process's permits stay taken.
 pub const LEASE: Duration = Duration::from_secs(120);
+/// A held lease is renewed once it is this old (by the app clock): a third of [`LEASE`], so
+/// renewals failing for over a minute still leave the slot ours.
+pub const RENEW_AFTER: Duration = Duration::from_secs(40);
+/// How often a holder looks at the clock (cheap: it writes only when a renewal is due).
+const RENEW_POLL: Duration = Duration::from_millis(200);
+/// The longest pause between two tries of a failed renewal.
+const MAX_RENEW_BACKOFF: Duration = Duration::from_secs(5);
 /// The longest pause between two looks at a full pool.
 const MAX_POLL: Duration = Duration::from_millis(100);
 
@@ -47,6 +55,8 @@ pub struct Pools {
     holder_prefix: String,
     next: AtomicU64,
     local: Mutex<HashMap<(String, u8), Arc<Pool>>>,
+    /// Renewals the database refused to answer (each retried): for tests and logs.
+    renew_failures: AtomicU64,
 }
 
 impl Pools {
@@ -57,6 +67,7 @@ impl Pools {
             holder_prefix: uuid::Uuid::new_v4().simple().to_string(),
             next: AtomicU64::new(0),
             local: Mutex::new(HashMap::new()),
+            renew_failures: AtomicU64::new(0),
         })
     }
 
@@ -81,6 +92,11 @@ impl Pools {
     /// Leases of `pool` running now, in every process.
     pub async fn held(&self, pool: &str) -> Result<i64, crate::store::DbError> {
         self.db.permits_held(pool, self.now_ms()).await
+    }
+
+    /// How many lease renewals failed (and were retried) in this process.
+    pub fn renew_failures(&self) -> u64 {
+        self.renew_failures.load(Ordering::Relaxed)
     }
 
     fn now_ms(&self) -> i64 {
@@ -119,7 +135,7 @@ impl Pool {
             .await
             .map_err(|_| GatewayError::Network("the connection pool closed".into()))?;
         let lease = self.lease().await?;
-        let result = call.await;
+        let result = lease.renew_while(call).await;
         lease.release().await;
         result
     }
@@ -144,6 +160,7 @@ impl Pool {
                 if taken {
                     return Ok(Lease {
                         db: pools.db.clone(),
+                        pools: pools.clone(),
                         pool: self.name.clone(),
                         slot,
                         holder: Some(holder),
@@ -168,12 +185,56 @@ fn jitter(pause: Duration) -> Duration {
 /// A held slot; given back by [`Lease::release`] or, when dropped unreleased, in a task.
 struct Lease {
     db: Db,
+    pools: Arc<Pools>,
     pool: String,
     slot: i64,
     holder: Option<String>,
 }
 
 impl Lease {
+    /// Runs `work` (the gateway call), renewing the lease whenever it is [`RENEW_AFTER`] old.
+    /// A renewal the database does not answer is retried with a growing pause; a lease found
+    /// taken by another holder (it ran out first) is logged and no longer renewed.
+    async fn renew_while<F: std::future::Future>(&self, work: F) -> F::Output {
+        tokio::pin!(work);
+        let Some(holder) = self.holder.as_deref() else {
+            return work.await;
+        };
+        let pools = &self.pools;
+        let mut renewed_at = pools.now_ms();
+        let mut pause = RENEW_POLL;
+        loop {
+            tokio::select! {
+                out = &mut work => return out,
+                _ = tokio::time::sleep(pause) => {}
+            }
+            let now = pools.now_ms();
+            if now - renewed_at < RENEW_AFTER.as_millis() as i64 {
+                continue;
+            }
+            let until = now + LEASE.as_millis() as i64;
+            match self
+                .db
+                .permit_renew(&self.pool, self.slot, holder, until)
+                .await
+            {
+                Ok(true) => {
+                    renewed_at = now;
+                    pause = RENEW_POLL;
+                }
+                Ok(false) => {
+                    tracing::error!(pool = %self.pool, "a permit's lease ran out while its call was in flight; the pool may briefly run one call over its level");
+                    return work.await;
+                }
+                Err(e) => {
+                    pools.renew_failures.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(error = %e, pool = %self.pool, "could not renew a permit's lease; retrying");
+                    pause = (pause * 2).min(MAX_RENEW_BACKOFF);
+                }
+            }
+        }
+    }
+
     async fn release(mut self) {
         if let Some(holder) = self.holder.take() {
             if let Err(e) = self.db.permit_release(&self.pool, self.slot, &holder).await {
@@ -250,3 +311,7 @@ impl Gateway for PooledGateway {
             .await
     }
 }
+
+#[cfg(test)]
+#[path = "pool_tests.rs"]
+mod tests;

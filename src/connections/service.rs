@@ -1,6 +1,7 @@
 //! [`ConnectionsService`]: every rule about connections that is not a form check. The web
-//! page, the command line and the jobs call it; it owns the live token sources (one
-//! [`PatTokenSource`] per PAT connection, so a PAT connection *is* a
+//! page, the command line and the jobs call it; it owns the live token sources (a
+//! [`ConnectionSource`] per connection: the [`PatTokenSource`] of a PAT connection, the
+//! vault's rows of a refresh-token one, so a connection *is* a
 //! [`crate::filevine::TokenSource`]) and their pools.
 //!
 //! Every replica sees a Save or Remove within [`WATCH_EVERY`]: [`ConnectionsService::watch`]
@@ -16,10 +17,13 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{
     rules::{Draft, FormError},
-    secret_row, AuthKind, Connection, ConnectionName, PooledGateway, Pools, Status, ENV_CONNECTION,
+    secret_row,
+    source::{ConnectionGateway, ConnectionSource},
+    AuthKind, Connection, ConnectionName, PooledGateway, Pools, Status, ENV_CONNECTION,
     SECRET_PURPOSE,
 };
 use crate::{
+    auth::{oidc::Identity, TokenVault},
     crypto::Cipher,
     filevine::{AuthedGateway, Gateway},
     service_account::{PatClient, PatTokenSource, Verified, VerifyError},
@@ -41,6 +45,9 @@ pub enum ConnectionError {
     Verify(#[from] VerifyError),
     #[error(transparent)]
     Db(#[from] DbError),
+    /// A refresh-token connection's tokens could not be stored or removed.
+    #[error(transparent)]
+    Vault(#[from] crate::auth::VaultError),
 }
 
 /// A verified PAT with the draft it was verified for, ready for Save.
@@ -63,11 +70,14 @@ pub enum TestOutcome {
     NothingToTest,
     Works(Verified),
     Fails(Status, VerifyError),
+    /// A refresh-token connection's token or call was refused; the message says why.
+    Refused(Status, String),
 }
 
 /// `FV_PAT` as the connection named `env`.
 pub(super) struct EnvConnection {
-    pub(super) source: Arc<PatTokenSource>,
+    pub(super) source: Arc<ConnectionSource>,
+    pub(super) pat: Arc<PatTokenSource>,
     pub(super) email: Option<String>,
     pub(super) concurrency: u8,
     /// Its status lives in memory: it has no row.
@@ -92,11 +102,13 @@ pub struct ConnectionsService {
     /// the limit.
     pub(super) gateway: Arc<dyn Gateway>,
     pub(super) clock: Clock,
+    /// Where refresh-token connections keep their tokens (beside the sessions').
+    pub(super) vault: Arc<TokenVault>,
     /// The environments this app serves (today: the one from `FV_REGION`).
     pub(super) environments: Vec<String>,
     pub(super) env: Option<EnvConnection>,
     /// Live sources of the stored connections, with the sealed secret each was made from.
-    pub(super) live: RwLock<HashMap<String, (String, Arc<PatTokenSource>)>>,
+    pub(super) live: RwLock<HashMap<String, (String, Arc<ConnectionSource>)>>,
     pub(super) pools: Arc<Pools>,
 }
 
@@ -137,8 +149,17 @@ impl ConnectionsService {
             .map(|r| self.to_connection(r)))
     }
 
-    /// The live token source of `name`.
+    /// The live PAT source of PAT connection `name` (`None` for a refresh-token one: see
+    /// [`ConnectionsService::token_source`]).
     pub fn source(&self, name: &str) -> Option<Arc<PatTokenSource>> {
+        match self.token_source(name)?.as_ref() {
+            ConnectionSource::Pat(p) => Some(p.clone()),
+            ConnectionSource::Refresh(_) => None,
+        }
+    }
+
+    /// The live token source of `name`, whatever its kind.
+    pub fn token_source(&self, name: &str) -> Option<Arc<ConnectionSource>> {
         if name == ENV_CONNECTION {
             return self.env.as_ref().map(|e| e.source.clone());
         }
@@ -148,17 +169,14 @@ impl ConnectionsService {
 
     /// The gateway as connection `c`: its tokens, every call inside a permit of its pool.
     /// `None` when it has no usable secret.
-    pub async fn gateway_for(
-        &self,
-        c: &Connection,
-    ) -> Result<Option<AuthedGateway<PatTokenSource>>, DbError> {
-        let source = match self.source(c.name.as_str()) {
+    pub async fn gateway_for(&self, c: &Connection) -> Result<Option<ConnectionGateway>, DbError> {
+        let source = match self.token_source(c.name.as_str()) {
             Some(s) => s,
             // Saved on another replica since our last re-read (see `watch`): read the rows
             // now rather than fail a job with "save it again".
             None => {
                 self.refresh_live().await?;
-                let Some(s) = self.source(c.name.as_str()) else {
+                let Some(s) = self.token_source(c.name.as_str()) else {
                     return Ok(None);
                 };
                 s
@@ -204,8 +222,18 @@ impl ConnectionsService {
         String::from_utf8(bytes).ok().map(SecretString::from)
     }
 
+    /// Who authorized refresh-token connection `row` (sealed on its row; the tokens are in
+    /// the vault); `None` when it was never authorized or this key cannot open it.
+    pub(super) fn identity_of(&self, row: &ConnectionRow) -> Option<Identity> {
+        serde_json::from_str(self.open(row)?.expose_secret()).ok()
+    }
+
     fn to_connection(&self, row: ConnectionRow) -> Connection {
-        let has_secret = self.open(&row).is_some();
+        let has_secret = if row.auth == AuthKind::RefreshToken.as_str() {
+            self.identity_of(&row).is_some()
+        } else {
+            self.open(&row).is_some()
+        };
         Connection {
             name: ConnectionName::parse(&row.name)
                 .unwrap_or_else(|| ConnectionName::parse("invalid-name").expect("a slug")),
@@ -240,7 +268,7 @@ impl ConnectionsService {
             concurrency: env.concurrency,
             borrow_from: None,
             email: env.email.clone().unwrap_or_default(),
-            last4: env.source.last4(),
+            last4: env.pat.last4(),
             verified_name: None,
             status,
             last_success_at: success,

@@ -11,8 +11,10 @@ pub mod feeds;
 pub mod snapshot;
 
 use crate::{
-    filevine::{models::FvOrg, AuthedError, AuthedGateway, GatewayError, OrgContext},
-    service_account::{PatError, PatTokenSource},
+    auth::VaultError,
+    connections::{ConnectionGateway, SourceError},
+    filevine::{models::FvOrg, AuthedError, GatewayError, OrgContext},
+    service_account::PatError,
     state::AppState,
 };
 
@@ -30,6 +32,9 @@ pub enum ReportError {
     Connection(String),
     #[error(transparent)]
     Pat(#[from] PatError),
+    /// A refresh-token connection's token could not be had (refused, provider down).
+    #[error("the connection's refresh token: {0}")]
+    Refresh(#[from] VaultError),
     #[error("the gateway refused the service account's request: {0}")]
     Gateway(#[from] GatewayError),
     #[error("{0}")]
@@ -43,9 +48,10 @@ pub enum ReportError {
 impl ReportError {
     /// The status a connection is left in by this failure.
     pub fn connection_status(&self) -> crate::connections::Status {
-        use crate::connections::{status_of_gateway, status_of_pat, Status};
+        use crate::connections::{status_of_gateway, status_of_pat, status_of_vault, Status};
         match self {
             ReportError::Pat(p) => status_of_pat(p),
+            ReportError::Refresh(v) => status_of_vault(v),
             ReportError::Gateway(g) => status_of_gateway(g),
             ReportError::NoPat | ReportError::Connection(_) => Status::NeedsAuthorization,
             ReportError::Org(_) | ReportError::Db(_) | ReportError::Io(_) => Status::Unreachable,
@@ -53,10 +59,11 @@ impl ReportError {
     }
 }
 
-impl From<AuthedError<PatError>> for ReportError {
-    fn from(e: AuthedError<PatError>) -> Self {
+impl From<AuthedError<SourceError>> for ReportError {
+    fn from(e: AuthedError<SourceError>) -> Self {
         match e {
-            AuthedError::Token(p) => ReportError::Pat(p),
+            AuthedError::Token(SourceError::Pat(p)) => ReportError::Pat(p),
+            AuthedError::Token(SourceError::Refresh(v)) => ReportError::Refresh(v),
             AuthedError::Gateway(g) => ReportError::Gateway(g),
         }
     }
@@ -66,7 +73,7 @@ impl From<AuthedError<PatError>> for ReportError {
 #[derive(Clone)]
 pub struct PatAccount {
     /// The gateway with the connection's tokens (inside its pool).
-    pub gw: AuthedGateway<PatTokenSource>,
+    pub gw: ConnectionGateway,
     pub user_id: i64,
     pub orgs: Vec<(i64, String)>,
     /// Pages fetched at once by walks: the level of the connection's pool.
@@ -75,10 +82,7 @@ pub struct PatAccount {
 
 impl PatAccount {
     /// Mints a token (one retry after a 401) and asks the gateway who it is.
-    pub async fn resolve(
-        gw: AuthedGateway<PatTokenSource>,
-        concurrency: usize,
-    ) -> Result<Self, ReportError> {
+    pub async fn resolve(gw: ConnectionGateway, concurrency: usize) -> Result<Self, ReportError> {
         let info = gw.user_orgs().await?;
         Ok(Self {
             gw,
@@ -94,15 +98,10 @@ impl PatAccount {
         let c = connections.get(name).await?.ok_or_else(|| {
             ReportError::Connection(format!("there is no connection named `{name}`"))
         })?;
-        if c.auth == crate::connections::AuthKind::RefreshToken {
-            return Err(ReportError::Connection(format!(
-                "the connection `{name}` is a refresh-token connection, which cannot act from here yet in this version: use a PAT connection"
-            )));
-        }
         let level = connections.pool_level(&c).await?;
         let gw = connections.gateway_for(&c).await?.ok_or_else(|| {
             ReportError::Connection(format!(
-                "the connection `{name}` has no usable secret: save it again on /settings/connections"
+                "the connection `{name}` has no usable secret: save it again (or, for a refresh-token connection, authorize it) on /settings/connections"
             ))
         })?;
         Self::resolve(gw, usize::from(level)).await

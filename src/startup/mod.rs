@@ -145,7 +145,7 @@ impl Application {
             settings.gateway.concurrency,
         ));
         let https = settings.oidc.https();
-        let connections = connections(&settings, &oidc, http.clone(), &db, &cipher, &clock).await?;
+        let connections = connections(&settings, &oidc, http.clone(), &db, &cipher, &vault).await?;
         let store = db.session_store();
         let feed_limits =
             crate::util::keyed_rate::KeyedRate::new(settings.server.feed_rate_per_minute);
@@ -207,6 +207,32 @@ impl Application {
         &self.state
     }
 
+    /// Discovery of every environment of `FV_ENVIRONMENTS` after the first (whose provider the
+    /// app runs on), for `check`, which reports each: its name and what its provider said.
+    pub async fn discover_other_environments(
+        &self,
+    ) -> Vec<(String, Result<crate::auth::oidc::ProviderSummary, String>)> {
+        let mut found = Vec::new();
+        let base = &self.state.settings;
+        for e in base.environments.iter().skip(1) {
+            let mut settings = base.clone();
+            settings.oidc.authority = e.authority.clone();
+            settings.oidc.client_id = e.client_id.clone();
+            settings.oidc.client_secret = e.client_secret.clone();
+            settings.oidc.redirect_uri = e.redirect_uri.clone();
+            settings.oidc.post_logout_redirect_uri = e.post_logout_redirect_uri.clone();
+            let summary = match provider_http_client() {
+                Ok(http) => OidcProvider::discover(&settings, http, self.state.clock.clone())
+                    .await
+                    .map(|p| p.summary().clone())
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            found.push((e.name.clone(), summary));
+        }
+        found
+    }
+
     /// The embedded stand-in, in demo mode.
     pub fn fake(&self) -> Option<&FakeFilevine> {
         self.fake.as_ref()
@@ -249,7 +275,7 @@ async fn connections(
     http: reqwest::Client,
     db: &Db,
     cipher: &Cipher,
-    clock: &Clock,
+    vault: &Arc<TokenVault>,
 ) -> Result<Arc<crate::connections::ConnectionsService>, StartupError> {
     use crate::{
         connections::{ConnectionsConfig, ConnectionsService, MAX_CONCURRENCY},
@@ -277,8 +303,10 @@ async fn connections(
         cipher: cipher.clone(),
         client,
         gateway,
-        clock: clock.clone(),
-        environment: settings.oidc.region.as_str().to_owned(),
+        clock: vault.clock().clone(),
+        vault: vault.clone(),
+        // The first environment: the one this version connects through (see FV_ENVIRONMENTS).
+        environment: settings.environment_names().remove(0),
         env_pat: settings.service_account.pat.clone(),
         env_email: settings.service_account.email.clone(),
         concurrency,

@@ -46,6 +46,22 @@ impl Db {
         Ok(taken == 1)
     }
 
+    /// Extends `holder`'s lease of `slot` to `expires_at` (unix milliseconds) while its call
+    /// runs; whether `holder` still held it (false: it ran out and passed on).
+    pub async fn permit_renew(
+        &self,
+        pool: &str,
+        slot: i64,
+        holder: &str,
+        expires_at: i64,
+    ) -> Result<bool, DbError> {
+        const SQL: &str = "UPDATE fv_permits SET expires_at = $1
+            WHERE pool = $2 AND slot = $3 AND holder = $4";
+        let n = on_db!(self, SQL, [expires_at, pool, slot, holder], execute, |r| r
+            .rows_affected())?;
+        Ok(n == 1)
+    }
+
     /// Gives `slot` back, if `holder` still holds it (an expired lease may have passed on).
     pub async fn permit_release(&self, pool: &str, slot: i64, holder: &str) -> Result<(), DbError> {
         const SQL: &str = "DELETE FROM fv_permits WHERE pool = $1 AND slot = $2 AND holder = $3";

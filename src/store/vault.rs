@@ -1,4 +1,6 @@
-//! The token vault table: one sealed token set per signed-in session.
+//! The token vault table: one sealed token set per signed-in session or refresh-token
+//! connection (`connection/<name>`, kept with `expires_at` at the largest value, so the purge
+//! by session lifetime never touches it).
 //!
 //! Tokens live here rather than inside the tower-sessions record because that record is
 //! written back whole at the end of every request that touched it: two concurrent requests
@@ -146,9 +148,11 @@ impl Db {
         )?)
     }
 
-    /// How many vault entries are still live (for the active-session gauge).
+    /// How many sessions' vault entries are still live (for the active-session gauge); the
+    /// rows of connections (`connection/...`, never purged) are not sessions.
     pub async fn vault_count_live(&self, now: i64) -> Result<u64, DbError> {
-        const SQL: &str = "SELECT COUNT(*) FROM fv_token_vault WHERE expires_at >= $1";
+        const SQL: &str = "SELECT COUNT(*) FROM fv_token_vault WHERE expires_at >= $1
+            AND id NOT LIKE 'connection/%'";
         Ok(on_db!(
             self,
             SQL,

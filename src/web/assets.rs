@@ -1,5 +1,6 @@
-//! The stylesheet and icon, compiled into the binary so the app runs from any directory and
-//! works offline (no CDN).
+//! The stylesheet, the icon and the scripts (the summary's, and the one closing the Save &
+//! authorize window), compiled into the binary so the app runs from any directory and works
+//! offline (no CDN).
 
 use axum::{
     http::{header, HeaderValue},
@@ -9,6 +10,7 @@ use axum::{
 const APP_CSS: &str = include_str!("../../static/app.css");
 const PRINT_CSS: &str = include_str!("../../static/print.css");
 const FAVICON: &str = include_str!("../../static/favicon.svg");
+const CLOSE_JS: &str = include_str!("../../static/close.js");
 const SUMMARY_JS: &str = include_str!("../../static/summary.js");
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
@@ -43,4 +45,9 @@ pub async fn summary_js() -> Response {
 /// `GET /static/favicon.svg`.
 pub async fn favicon() -> Response {
     asset(FAVICON, "image/svg+xml")
+}
+
+/// `GET /static/close.js`: closes the window Save & authorize opened, once it is connected.
+pub async fn close_js() -> Response {
+    asset(CLOSE_JS, "text/javascript; charset=utf-8")
 }

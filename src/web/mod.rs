@@ -183,6 +183,7 @@ fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/static/app.css", get(assets::app_css)),
         ("/static/print.css", get(assets::print_css)),
         ("/static/favicon.svg", get(assets::favicon)),
+        ("/static/close.js", get(assets::close_js)),
         ("/static/summary.js", get(assets::summary_js)),
         ("/healthz", get(health::healthz)),
         ("/readyz", get(health::readyz)),

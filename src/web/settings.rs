@@ -310,6 +310,10 @@ async fn test(state: &AppState, signed: &SignedIn, name: &str) -> Result<Respons
             "The connection test failed (`{name}`, now {}): {e}",
             status.as_str()
         ),
+        TestOutcome::Refused(status, e) => format!(
+            "The connection test failed (`{name}`, now {}): {e}",
+            status.as_str()
+        ),
     };
     view::flash(signed, &message).await
 }

@@ -4,12 +4,19 @@
 use fake_filevine::DEMO_PAT;
 use secrecy::SecretString;
 
-use super::{csrf_of, Browser, TestApp, TestOptions};
+use reqwest::StatusCode;
+
+use super::{csrf_of, location, Browser, Choice, TestApp, TestOptions};
 
 /// The connections page.
 pub const CONNECTIONS_PAGE: &str = "/settings/connections";
 /// The demo service account the demo PAT acts as.
 pub const BOT_EMAIL: &str = "reporting-bot@lovelace-law.example";
+
+/// Ada, the admin.
+pub const ADA: &str = "fv-user-1001";
+/// Ben, a user (no admin), who authorizes refresh-token connections in the tests.
+pub const BEN: &str = "fv-user-1002";
 
 /// Options making Ada (`fv-user-1001`) an admin.
 pub fn admin_opts() -> TestOptions {
@@ -53,4 +60,43 @@ pub async fn save_pat_connection(app: &TestApp, name: &str, concurrency: &str, l
         ..Default::default()
     };
     connections.save_settings(&draft, "test").await.unwrap();
+}
+
+/// Ada, signed in, presses Save & authorize for a refresh-token connection `name` (through
+/// the form, with the field names; on its own card, `mode=edit`, when it exists);
+/// returns her browser and the provider URL the new window is sent to.
+pub async fn save_and_authorize(app: &TestApp, name: &str) -> (Browser, url::Url) {
+    let (ada, csrf) = admin(app).await;
+    let exists = app.state.db.connection_get(name).await.unwrap().is_some();
+    let mode = if exists { "edit" } else { "new" };
+    let form = [
+        ("mode", mode),
+        ("csrf", csrf.as_str()),
+        ("action", "save_authorize"),
+        ("name", name),
+        ("environment", "us"),
+        ("auth", "refresh_token"),
+        ("pat", ""),
+        ("email", ""),
+        ("concurrency", "4"),
+        ("borrow_from", ""),
+    ];
+    let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    (ada, location(&r))
+}
+
+/// Refresh-token connection `name`, authorized by `user` at the stand-in in the window Save
+/// & authorize opened; returns Ada's browser.
+pub async fn authorize_connection(app: &TestApp, name: &str, user: &str) -> Browser {
+    let (ada, authorize) = save_and_authorize(app, name).await;
+    let callback = ada.provider_choose(&authorize, Choice::User(user)).await;
+    let r = ada.get(&callback).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Connected: you can close this window"),
+        "{html}"
+    );
+    ada
 }

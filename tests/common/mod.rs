@@ -14,6 +14,7 @@ use url::Url;
 
 mod browser;
 pub mod connections;
+pub mod peer;
 mod signed_in;
 // Each test binary uses a part of the harness: an unused re-export is not a smell here.
 #[allow(unused_imports)]

@@ -11,6 +11,11 @@
 //!   renewed while the provider call is in flight, every write under it fenced by the owner;
 //!   the others re-read the row instead of refreshing again;
 //! - the new tokens are stored and the lease released in **one** statement.
+//!
+//! A row belongs to a [`VaultOwner`]: a signed-in session (purged once the session can no
+//! longer exist) or a refresh-token connection (kept until the connection is removed or
+//! re-authorized). Both get the same never-lose rules, which is why connections keep their
+//! tokens here rather than in a table of their own.
 
 mod lease;
 mod refresh;
@@ -23,7 +28,12 @@ use std::{
 
 use futures::future::{BoxFuture, FutureExt, Shared};
 
-use super::{error::RefreshError, oidc::OidcProvider, session::SessionUser, tokens::TokenSet};
+use super::{
+    error::RefreshError,
+    oidc::{Identity, OidcProvider},
+    session::SessionUser,
+    tokens::TokenSet,
+};
 use crate::{
     crypto::{Cipher, CryptoError},
     store::{Db, DbError},
@@ -56,6 +66,49 @@ impl From<DbError> for VaultError {
 impl From<CryptoError> for VaultError {
     fn from(e: CryptoError) -> Self {
         VaultError::Crypto(Arc::new(e))
+    }
+}
+
+/// The prefix of the vault ids of connections (`connection/<name>`), which sessions' random
+/// ids never have: the active-session count leaves these rows out.
+pub const CONNECTION_ID_PREFIX: &str = "connection/";
+
+/// Whose tokens a vault row holds, and so how long the row is kept.
+#[derive(Clone, Debug)]
+pub struct VaultOwner {
+    id: String,
+    identity: Identity,
+    /// Never purged by time: a connection's tokens stay until it is removed.
+    keep_until_removed: bool,
+}
+
+impl VaultOwner {
+    /// A signed-in session: purged once the absolute session lifetime has passed.
+    pub fn session(user: &SessionUser) -> Self {
+        Self {
+            id: user.vault_id.clone(),
+            identity: user.identity.clone(),
+            keep_until_removed: false,
+        }
+    }
+
+    /// The refresh-token connection `name`, authorized by `identity`: kept until removed.
+    pub fn connection(name: &str, identity: Identity) -> Self {
+        Self {
+            id: Self::connection_id(name),
+            identity,
+            keep_until_removed: true,
+        }
+    }
+
+    /// The vault id of connection `name`.
+    pub fn connection_id(name: &str) -> String {
+        format!("{CONNECTION_ID_PREFIX}{name}")
+    }
+
+    /// The row's id.
+    pub fn id(&self) -> &str {
+        &self.id
     }
 }
 
@@ -120,20 +173,31 @@ impl TokenVault {
 
     /// Stores (or replaces) the token set of a session, sealed to its row and user.
     pub async fn store(&self, user: &SessionUser, tokens: &TokenSet) -> Result<(), VaultError> {
+        self.store_for(&VaultOwner::session(user), tokens).await
+    }
+
+    /// Stores (or replaces) the token set of `owner`, sealed to its row and user.
+    pub async fn store_for(&self, owner: &VaultOwner, tokens: &TokenSet) -> Result<(), VaultError> {
         let inner = &self.inner;
-        let sealed = inner.seal(user, tokens);
-        let purge_after = inner.clock.now_unix() + inner.retention.as_secs() as i64;
-        inner
-            .db
-            .vault_put(&user.vault_id, &sealed, purge_after)
-            .await?;
+        let sealed = inner.seal(owner, tokens);
+        let purge_after = if owner.keep_until_removed {
+            i64::MAX
+        } else {
+            inner.clock.now_unix() + inner.retention.as_secs() as i64
+        };
+        inner.db.vault_put(&owner.id, &sealed, purge_after).await?;
         Ok(())
     }
 
     /// The token set of a session, if any. A row sealed for another session or user does not
     /// open ([`VaultError::Crypto`]).
     pub async fn load(&self, user: &SessionUser) -> Result<Option<TokenSet>, VaultError> {
-        self.inner.load(user).await
+        self.inner.load(&VaultOwner::session(user)).await
+    }
+
+    /// The token set of `owner`, if any.
+    pub async fn load_for(&self, owner: &VaultOwner) -> Result<Option<TokenSet>, VaultError> {
+        self.inner.load(owner).await
     }
 
     /// Forgets a session's tokens.
@@ -144,11 +208,16 @@ impl TokenVault {
 
     /// An access token good for at least the refresh margin, refreshing first if needed.
     pub async fn access_token(&self, user: &SessionUser) -> Result<String, VaultError> {
-        let tokens = self.load(user).await?.ok_or(VaultError::Missing)?;
+        self.access_token_for(&VaultOwner::session(user)).await
+    }
+
+    /// [`TokenVault::access_token`] of any owner.
+    pub async fn access_token_for(&self, owner: &VaultOwner) -> Result<String, VaultError> {
+        let tokens = self.load_for(owner).await?.ok_or(VaultError::Missing)?;
         if !self.inner.needed(&Need::Expiring, &tokens) {
             return Ok(tokens.access_token);
         }
-        self.refresh_shared(user, Need::Expiring).await
+        self.refresh_shared(owner, Need::Expiring).await
     }
 
     /// After the gateway refused `rejected` with 401: refresh once, unless another request
@@ -158,20 +227,30 @@ impl TokenVault {
         user: &SessionUser,
         rejected: &str,
     ) -> Result<String, VaultError> {
-        self.refresh_shared(user, Need::Rejected(rejected.to_owned()))
+        self.refresh_after_401_for(&VaultOwner::session(user), rejected)
+            .await
+    }
+
+    /// [`TokenVault::refresh_after_401`] of any owner.
+    pub async fn refresh_after_401_for(
+        &self,
+        owner: &VaultOwner,
+        rejected: &str,
+    ) -> Result<String, VaultError> {
+        self.refresh_shared(owner, Need::Rejected(rejected.to_owned()))
             .await
     }
 
     /// Joins the session's refresh in flight, or spawns it. Dropping the returned future (a
     /// cancelled request) leaves the refresh running.
-    async fn refresh_shared(&self, user: &SessionUser, need: Need) -> Result<String, VaultError> {
+    async fn refresh_shared(&self, owner: &VaultOwner, need: Need) -> Result<String, VaultError> {
         let flight = {
             let mut flights = self.inner.flights.lock().expect("vault flights poisoned");
-            match flights.get(&user.vault_id) {
+            match flights.get(&owner.id) {
                 Some(f) => f.clone(),
                 None => {
-                    let flight = self.spawn_refresh(user.clone(), need);
-                    flights.insert(user.vault_id.clone(), flight.clone());
+                    let flight = self.spawn_refresh(owner.clone(), need);
+                    flights.insert(owner.id.clone(), flight.clone());
                     flight
                 }
             }
@@ -179,15 +258,15 @@ impl TokenVault {
         flight.await
     }
 
-    fn spawn_refresh(&self, user: SessionUser, need: Need) -> Flight {
+    fn spawn_refresh(&self, owner: VaultOwner, need: Need) -> Flight {
         let inner = self.inner.clone();
         let task = tokio::spawn(async move {
             // Leaves the map however the task ends, so the next request starts afresh.
             let _done = FlightDone {
                 inner: inner.clone(),
-                vault_id: user.vault_id.clone(),
+                vault_id: owner.id.clone(),
             };
-            inner.refresh(&user, &need).await
+            inner.refresh(&owner, &need).await
         });
         async move {
             task.await.unwrap_or_else(|e| {
@@ -215,19 +294,19 @@ impl Drop for FlightDone {
 }
 
 impl Inner {
-    fn row(user: &SessionUser) -> [&str; 2] {
-        [&user.vault_id, &user.identity.subject]
+    fn row(owner: &VaultOwner) -> [&str; 2] {
+        [&owner.id, &owner.identity.subject]
     }
 
-    fn seal(&self, user: &SessionUser, tokens: &TokenSet) -> String {
-        self.cipher.seal_json(PURPOSE, &Self::row(user), tokens)
+    fn seal(&self, owner: &VaultOwner, tokens: &TokenSet) -> String {
+        self.cipher.seal_json(PURPOSE, &Self::row(owner), tokens)
     }
 
-    async fn load(&self, user: &SessionUser) -> Result<Option<TokenSet>, VaultError> {
-        match self.db.vault_get(&user.vault_id).await? {
+    async fn load(&self, owner: &VaultOwner) -> Result<Option<TokenSet>, VaultError> {
+        match self.db.vault_get(&owner.id).await? {
             Some(row) => Ok(Some(self.cipher.open_json(
                 PURPOSE,
-                &Self::row(user),
+                &Self::row(owner),
                 &row.sealed,
             )?)),
             None => Ok(None),

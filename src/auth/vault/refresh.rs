@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
+use super::VaultOwner;
 use super::{lease::Lease, Inner, Need, VaultError};
-use crate::auth::{error::RefreshError, session::SessionUser, tokens::TokenSet};
+use crate::auth::{error::RefreshError, tokens::TokenSet};
 
 /// How long the task waits for another replica's refresh before answering "try again".
 const LEASE_WAIT: Duration = Duration::from_secs(60);
@@ -22,18 +23,18 @@ impl Inner {
     /// nobody else is.
     pub(super) async fn refresh(
         &self,
-        user: &SessionUser,
+        owner: &VaultOwner,
         need: &Need,
     ) -> Result<String, VaultError> {
         let started = tokio::time::Instant::now();
         loop {
-            let tokens = self.load(user).await?.ok_or(VaultError::Missing)?;
+            let tokens = self.load(owner).await?.ok_or(VaultError::Missing)?;
             if !self.needed(need, &tokens) {
                 return Ok(tokens.access_token);
             }
-            let mut lease = Lease::new(self.db.clone(), self.clock.clone(), &user.vault_id);
+            let mut lease = Lease::new(self.db.clone(), self.clock.clone(), &owner.id);
             if lease.try_take().await? {
-                return self.refresh_holding(user, need, lease).await;
+                return self.refresh_holding(owner, need, lease).await;
             }
             if started.elapsed() >= LEASE_WAIT {
                 return Err(RefreshError::Unavailable(
@@ -47,12 +48,12 @@ impl Inner {
 
     async fn refresh_holding(
         &self,
-        user: &SessionUser,
+        owner: &VaultOwner,
         need: &Need,
         mut lease: Lease,
     ) -> Result<String, VaultError> {
         // Re-read under the lease: another replica may have written just before we took it.
-        let tokens = match self.load(user).await? {
+        let tokens = match self.load(owner).await? {
             Some(t) if self.needed(need, &t) => t,
             Some(t) => {
                 lease.release().await?;
@@ -64,20 +65,20 @@ impl Inner {
             }
         };
         let refreshed = lease
-            .renew_while(self.refresh_with_retries(&tokens, user))
+            .renew_while(self.refresh_with_retries(&tokens, owner))
             .await;
         crate::metrics::refresh_finished(RefreshError::outcome(&refreshed));
         match refreshed {
             Ok(fresh) => {
-                let sealed = self.seal(user, &fresh);
+                let sealed = self.seal(owner, &fresh);
                 if !self.store_patiently(&mut lease, &sealed).await? {
-                    tracing::error!(sub = %user.identity.subject, "refresh lease lost before the new tokens were stored; the session may have to sign in again");
+                    tracing::error!(sub = %owner.identity.subject, "refresh lease lost before the new tokens were stored; the session may have to sign in again");
                 }
-                tracing::info!(sub = %user.identity.subject, expires_at = fresh.expires_at, "refreshed access token");
+                tracing::info!(sub = %owner.identity.subject, expires_at = fresh.expires_at, "refreshed access token");
                 Ok(fresh.access_token)
             }
             Err(e) => {
-                tracing::warn!(sub = %user.identity.subject, error = %e, "token refresh failed");
+                tracing::warn!(sub = %owner.identity.subject, error = %e, "token refresh failed");
                 if e.ends_session() {
                     lease.delete_row().await?;
                 } else {
@@ -113,12 +114,12 @@ impl Inner {
     async fn refresh_with_retries(
         &self,
         tokens: &TokenSet,
-        user: &SessionUser,
+        owner: &VaultOwner,
     ) -> Result<TokenSet, RefreshError> {
         let mut delay = Duration::from_millis(250);
         let mut attempt = 1;
         loop {
-            match self.oidc.refresh(tokens, &user.identity).await {
+            match self.oidc.refresh(tokens, &owner.identity).await {
                 Ok(t) => return Ok(t),
                 Err(f) if f.retry && attempt < REFRESH_ATTEMPTS => {
                     let jitter = Duration::from_millis(rand::random::<u64>() % 100);

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::*;
 
+mod environments;
 mod layering;
 mod masking;
 mod property;

@@ -56,12 +56,6 @@ impl Resolver {
                 ));
             }
         }
-        if region == Region::Ca && self.raw.get("FV_AUTHORITY").is_none() {
-            self.warnings.push(format!(
-                "FV_REGION is ca: the Canadian identity host {} is not confirmed by a public source; if discovery fails, set FV_AUTHORITY to the issuer Filevine gave you",
-                region.authority()
-            ));
-        }
         let gateway = self
             .optional("FV_GATEWAY_URL", preset, parse_provider_url)
             .unwrap_or_else(|| fixed_url(region.gateway_url()));
