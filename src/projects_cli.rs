@@ -18,7 +18,7 @@ use fv_partner_app::{
     config::Overrides,
     connections::ConnectionSource,
     filevine::AuthedGateway,
-    projects::export::Format,
+    projects::{export::Format, DateFilters},
     reporting::{
         export::{export_to, ExportRequest},
         PatAccount, ReportError,
@@ -50,8 +50,30 @@ pub struct ExportArgs {
     /// Include archived projects.
     #[arg(long)]
     archived: bool,
+    /// Only projects created on or after this day (yyyy-mm-dd).
+    #[arg(long, value_parser = day("created_since"))]
+    created_since: Option<time::Date>,
+    /// Only projects with activity on or after this day (yyyy-mm-dd).
+    #[arg(long, value_parser = day("active_since"))]
+    active_since: Option<time::Date>,
+    /// Only projects whose last activity is before this day (yyyy-mm-dd).
+    #[arg(long, value_parser = day("active_before"))]
+    active_before: Option<time::Date>,
     #[command(flatten)]
     connection: super::connections_cli::ConnectionArg,
+}
+
+/// A `yyyy-mm-dd` day, parsed as the dashboard parses its date filter `name` (clap exits 2
+/// with the message on anything else).
+fn day(name: &'static str) -> impl Fn(&str) -> Result<time::Date, String> + Clone {
+    move |v: &str| {
+        let mut d = DateFilters::default();
+        d.set(name, v).map_err(|e| e.to_string())?;
+        d.created_since
+            .or(d.active_since)
+            .or(d.active_before)
+            .ok_or_else(|| format!("{name} needs a date written yyyy-mm-dd"))
+    }
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -100,6 +122,11 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
         q: args.q,
         phase: args.phase,
         archived: args.archived,
+        dates: DateFilters {
+            created_since: args.created_since,
+            active_since: args.active_since,
+            active_before: args.active_before,
+        },
     };
     let tty = std::io::stderr().is_terminal();
     let progress = |n: usize| {

@@ -30,6 +30,11 @@ pub struct AppInner {
     pub https: bool,
     /// Briefly cached dashboard summaries (projects per phase), see [`crate::projects::summary`].
     pub summaries: crate::projects::SummaryCache,
+    /// Briefly cached reports (stale matters, time in phase...), see
+    /// [`crate::projects::report_scan`].
+    pub reports: crate::projects::report_scan::ReportCache,
+    /// Requests per feed key (`/feeds/...`, `FV_FEED_RATE_PER_MINUTE`).
+    pub feed_limits: crate::util::keyed_rate::KeyedRate,
     /// The named connections (`FV_PAT` as `env`, the ones admins saved): their token
     /// sources, pools, status and audit log.
     pub connections: Arc<ConnectionsService>,

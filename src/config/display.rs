@@ -111,6 +111,10 @@ impl Settings {
                 "FV_RATE_LIMIT_PER_MINUTE",
                 u64::from(self.server.rate_limit_per_minute),
             ),
+            (
+                "FV_FEED_RATE_PER_MINUTE",
+                u64::from(self.server.feed_rate_per_minute),
+            ),
         ] {
             row(key, value.to_string(), key);
         }

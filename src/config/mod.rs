@@ -44,6 +44,7 @@
 //! | `FV_MAX_CONNECTIONS` | connections served at once, 1 to 100000 | `1024` |
 //! | `FV_REQUEST_TIMEOUT_SECONDS` | time a handler has to answer before a 503 page, 1 to 600 | `30` |
 //! | `FV_RATE_LIMIT_PER_MINUTE` | login starts, callbacks and POSTs per client address per minute | `60` |
+//! | `FV_FEED_RATE_PER_MINUTE` | requests per feed key per minute on `/feeds/...` | `30` |
 //! | `FV_TRUSTED_PROXIES` | proxies (addresses, CIDR) whose `X-Forwarded-For` is believed | none |
 
 mod display;
@@ -192,7 +193,7 @@ pub struct Settings {
 
 /// `FV_LISTEN`, `FV_HEADER_READ_TIMEOUT_SECONDS`, `FV_KEEP_ALIVE_SECONDS`,
 /// `FV_MAX_CONNECTIONS`, `FV_REQUEST_TIMEOUT_SECONDS`, `FV_RATE_LIMIT_PER_MINUTE`,
-/// `FV_TRUSTED_PROXIES` (parsed in `validate/edge.rs`, which documents them).
+/// `FV_FEED_RATE_PER_MINUTE`, `FV_TRUSTED_PROXIES` (parsed in `validate/edge.rs`, which documents them).
 #[derive(Clone, Debug)]
 pub struct ServerSettings {
     /// Where the server binds.
@@ -208,6 +209,8 @@ pub struct ServerSettings {
     pub request_timeout: std::time::Duration,
     /// Login starts, callbacks and POSTs allowed per client address per minute.
     pub rate_limit_per_minute: u32,
+    /// Feed requests allowed per feed key per minute (`/feeds/...`).
+    pub feed_rate_per_minute: u32,
     /// Proxies whose `X-Forwarded-For` names the client (rate limits); none by default.
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }

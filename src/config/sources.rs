@@ -123,6 +123,7 @@ pub(super) const KEYS: &[&str] = &[
     "FV_MAX_CONNECTIONS",
     "FV_REQUEST_TIMEOUT_SECONDS",
     "FV_RATE_LIMIT_PER_MINUTE",
+    "FV_FEED_RATE_PER_MINUTE",
     "FV_TRUSTED_PROXIES",
 ];
 

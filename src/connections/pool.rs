@@ -299,6 +299,17 @@ impl Gateway for PooledGateway {
     ) -> Result<Project, GatewayError> {
         self.pool.run(self.inner.project(token, ctx, id)).await
     }
+
+    async fn project_types(
+        &self,
+        token: &str,
+        ctx: OrgContext,
+        offset: u64,
+    ) -> Result<crate::filevine::models::ProjectTypePage, GatewayError> {
+        self.pool
+            .run(self.inner.project_types(token, ctx, offset))
+            .await
+    }
 }
 
 #[cfg(test)]

@@ -11,9 +11,12 @@ use futures::future::BoxFuture;
 use async_trait::async_trait;
 
 use super::{
-    models::{OrgUser, UserOrgs},
+    models::{OrgUser, ProjectType, UserOrgs},
     Gateway, GatewayError, OrgContext, Project, ProjectId, ProjectPage, ProjectQuery,
 };
+
+/// Most pages of project types read (of 1,000 each).
+pub const MAX_TYPE_PAGES: usize = 10;
 
 /// Where bearer tokens come from.
 #[async_trait]
@@ -149,6 +152,27 @@ impl<S: TokenSource> AuthedGateway<S> {
     ) -> Result<Project, AuthedError<S::Error>> {
         self.with_token(|t| async move { self.gateway.project(&t, ctx, id).await })
             .await
+    }
+
+    /// Every project type of the org (`ProjectTypes`, page by page; a firm has a handful, so
+    /// a bound of [`MAX_TYPE_PAGES`] pages only stops a gateway that always says `hasMore`).
+    pub async fn project_types(
+        &self,
+        ctx: OrgContext,
+    ) -> Result<Vec<ProjectType>, AuthedError<S::Error>> {
+        let mut all = Vec::new();
+        for _ in 0..MAX_TYPE_PAGES {
+            let offset = all.len() as u64;
+            let page = self
+                .with_token(|t| async move { self.gateway.project_types(&t, ctx, offset).await })
+                .await?;
+            let done = !page.has_more || page.items.is_empty();
+            all.extend(page.items);
+            if done {
+                break;
+            }
+        }
+        Ok(all)
     }
 
     /// A page fetcher for walks over every page ([`super::walk::pages`], the summary

@@ -11,7 +11,7 @@ use url::Url;
 
 use super::{
     error::GatewayError,
-    models::{camel_case_keys, OrgUser, UserOrgs},
+    models::{camel_case_keys, OrgUser, ProjectTypePage, UserOrgs},
     projects::{Project, ProjectId, ProjectPage, ProjectQuery},
     retry::RetryPolicy,
 };
@@ -44,6 +44,14 @@ pub trait Gateway: Send + Sync + 'static {
         ctx: OrgContext,
         id: ProjectId,
     ) -> Result<Project, GatewayError>;
+    /// `GET /fv-app/v2/ProjectTypes`: one page (`limit` 1000) of the org's project types,
+    /// from `offset`.
+    async fn project_types(
+        &self,
+        token: &str,
+        ctx: OrgContext,
+        offset: u64,
+    ) -> Result<ProjectTypePage, GatewayError>;
 }
 
 /// [`Gateway`] over HTTP.
@@ -250,6 +258,26 @@ impl Gateway for HttpGateway {
             token,
             Some(ctx),
             &[],
+        )
+        .await
+    }
+
+    async fn project_types(
+        &self,
+        token: &str,
+        ctx: OrgContext,
+        offset: u64,
+    ) -> Result<ProjectTypePage, GatewayError> {
+        let query = [
+            ("limit", super::projects::MAX_PAGE_SIZE.to_string()),
+            ("offset", offset.to_string()),
+        ];
+        self.call(
+            Method::GET,
+            "fv-app/v2/ProjectTypes",
+            token,
+            Some(ctx),
+            &query,
         )
         .await
     }

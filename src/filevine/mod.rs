@@ -6,6 +6,7 @@ pub mod error;
 pub mod fair_share;
 pub mod models;
 pub mod projects;
+pub mod query;
 pub mod retry;
 pub mod walk;
 

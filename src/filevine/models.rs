@@ -98,6 +98,26 @@ pub struct OrgUser {
     pub user: Option<MeUser>,
 }
 
+/// One project type of `GET /fv-app/v2/ProjectTypes`: what a project's `projectTypeId` names.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectType {
+    #[serde(alias = "ProjectTypeId")]
+    pub project_type_id: FvId,
+    #[serde(default, alias = "Name")]
+    pub name: Option<String>,
+}
+
+/// One page of `GET /fv-app/v2/ProjectTypes`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectTypePage {
+    #[serde(default, alias = "Items")]
+    pub items: Vec<ProjectType>,
+    #[serde(default, alias = "HasMore")]
+    pub has_more: bool,
+}
+
 /// Rewrites every object key's first letter to lower case, recursively, so PascalCase and
 /// camelCase payloads parse into the same structs.
 pub fn camel_case_keys(value: serde_json::Value) -> serde_json::Value {

@@ -132,6 +132,14 @@ pub struct Project {
         skip_serializing
     )]
     pub phase_id: Option<i64>,
+    /// `projectTypeId.native`: what the reports group by (names from `ProjectTypes`).
+    #[serde(
+        default,
+        alias = "ProjectTypeId",
+        deserialize_with = "native_opt",
+        skip_serializing
+    )]
+    pub project_type_id: Option<i64>,
     #[serde(default, alias = "PhaseDate")]
     pub phase_date: Option<String>,
     #[serde(default, alias = "CreatedDate")]
@@ -275,77 +283,7 @@ impl SortOrder {
     }
 }
 
-/// What to ask the Projects list for. Built by the web layer from the dashboard's query
-/// string; [`ProjectQuery::to_pairs`] is the only place the gateway's parameter names appear.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ProjectQuery {
-    /// 1 to [`MAX_PAGE_SIZE`] (clamped when sent).
-    pub limit: u32,
-    pub offset: u64,
-    pub sort_by: Option<SortField>,
-    pub order: Option<SortOrder>,
-    /// `phaseName` (exact).
-    pub phase_name: Option<String>,
-    /// `excludeArchived=true`.
-    pub exclude_archived: bool,
-    /// `searchTerm`.
-    pub search_term: Option<String>,
-    /// `requestedFields` (`None` = all).
-    pub requested_fields: Option<&'static str>,
-}
-
-impl Default for ProjectQuery {
-    fn default() -> Self {
-        Self {
-            limit: 50,
-            offset: 0,
-            sort_by: None,
-            order: None,
-            phase_name: None,
-            exclude_archived: false,
-            search_term: None,
-            requested_fields: None,
-        }
-    }
-}
-
-impl ProjectQuery {
-    /// The query pairs of `GET /fv-app/v2/Projects`.
-    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut q = vec![
-            ("limit", self.limit.clamp(1, MAX_PAGE_SIZE).to_string()),
-            ("offset", self.offset.to_string()),
-        ];
-        if let Some(s) = self.sort_by {
-            q.push(("sortBy", s.as_str().to_owned()));
-        }
-        if let Some(o) = self.order {
-            q.push(("orderBy", o.as_str().to_owned()));
-        }
-        if let Some(p) = self.phase_name.as_deref().filter(|p| !p.is_empty()) {
-            q.push(("phaseName", p.to_owned()));
-        }
-        if self.exclude_archived {
-            q.push(("excludeArchived", "true".to_owned()));
-        }
-        if let Some(t) = self.search_term.as_deref().filter(|t| !t.is_empty()) {
-            q.push(("searchTerm", t.to_owned()));
-        }
-        if let Some(f) = self.requested_fields {
-            q.push(("requestedFields", f.to_owned()));
-        }
-        q
-    }
-
-    /// The same filters and sort at another page.
-    pub fn at(&self, offset: u64, limit: u32) -> Self {
-        Self {
-            offset,
-            limit,
-            ..self.clone()
-        }
-    }
-}
+pub use super::query::ProjectQuery;
 
 #[cfg(test)]
 mod tests {
@@ -364,28 +302,5 @@ mod tests {
         }
         let flat: Project = serde_json::from_value(serde_json::json!({"projectId": 9})).unwrap();
         assert_eq!(flat.project_id, Some(ProjectId::new(9)));
-    }
-
-    #[test]
-    fn pairs_name_the_gateway_parameters() {
-        let q = ProjectQuery {
-            limit: 5000,
-            offset: 20,
-            sort_by: SortField::parse("LASTACTIVITY"),
-            order: Some(SortOrder::Desc),
-            phase_name: Some("Intake".into()),
-            exclude_archived: true,
-            search_term: Some("smith".into()),
-            requested_fields: None,
-        };
-        let pairs = q.to_pairs();
-        let get = |k: &str| pairs.iter().find(|p| p.0 == k).map(|p| p.1.as_str());
-        assert_eq!(get("limit"), Some("1000"));
-        assert_eq!(get("offset"), Some("20"));
-        assert_eq!(get("sortBy"), Some("lastActivity"));
-        assert_eq!(get("orderBy"), Some("desc"));
-        assert_eq!(get("phaseName"), Some("Intake"));
-        assert_eq!(get("excludeArchived"), Some("true"));
-        assert_eq!(get("searchTerm"), Some("smith"));
     }
 }

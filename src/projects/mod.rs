@@ -1,12 +1,15 @@
 //! The projects domain, below the web and the command line and above the gateway client:
 //! which projects ([`filters`]), how many per phase ([`summary`]: the scan and its cache),
-//! and every project as CSV or JSON ([`export`]). Nothing here knows about HTTP requests,
+//! every project as CSV or JSON ([`export`]), and the reports' figures ([`report`], computed
+//! from one cached scan: [`report_scan`]). Nothing here knows about HTTP requests,
 //! sessions or pages; the dashboard, `projects export` and the scheduled snapshots all use it.
 
 pub mod ahead;
 pub mod export;
 pub mod filters;
+pub mod report;
+pub mod report_scan;
 pub mod summary;
 
-pub use filters::ProjectFilters;
+pub use filters::{BadDate, DateFilters, ProjectFilters};
 pub use summary::{Summary, SummaryCache, SummaryKey};

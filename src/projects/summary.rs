@@ -104,6 +104,8 @@ pub struct SummaryKey {
     pub q: String,
     /// Archived projects are counted too.
     pub archived: bool,
+    /// The date filters narrow the counts too.
+    pub dates: super::DateFilters,
 }
 
 /// A cached summary and when it was taken, by the app clock.
@@ -316,6 +318,7 @@ mod tests {
             user_id: 2,
             q: String::new(),
             archived: false,
+            dates: Default::default(),
         };
         let get = || cache.get(key.clone(), ProjectQuery::default(), 4, fetch);
         assert!(get().await.is_err());

@@ -17,7 +17,7 @@ use crate::{
     filevine::{walk::Walk, ProjectQuery},
     projects::{
         export::{first_query, start, Format},
-        ProjectFilters,
+        DateFilters, ProjectFilters,
     },
 };
 
@@ -29,6 +29,8 @@ pub struct ExportRequest {
     pub phase: Option<String>,
     /// Include archived projects.
     pub archived: bool,
+    /// Created and activity dates.
+    pub dates: DateFilters,
 }
 
 impl ExportRequest {
@@ -38,6 +40,7 @@ impl ExportRequest {
             q: self.q.clone().unwrap_or_default(),
             phase: self.phase.clone().unwrap_or_default(),
             archived: self.archived,
+            dates: self.dates,
         };
         filters.walk_query()
     }

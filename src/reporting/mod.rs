@@ -1,11 +1,13 @@
 //! Reporting through a connection ([`crate::connections`]), with nobody signed in: the
-//! `projects export` command ([`export`]) and the scheduled per-phase snapshots
+//! `projects export` command ([`export`]), the feed keys of BI tools ([`feeds`]) and the
+//! scheduled per-phase snapshots
 //! ([`snapshot`], every connection's orgs) that feed the dashboard's trend chart.
 //!
 //! Both act as the connection's own Filevine user in its organizations, so they keep working
 //! when every user session has expired, and every call takes a permit of its pool.
 
 pub mod export;
+pub mod feeds;
 pub mod snapshot;
 
 use crate::{

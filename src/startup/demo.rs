@@ -12,11 +12,14 @@ use super::StartupError;
 use crate::config::{ServiceAccountSettings, Settings};
 
 /// Starts the embedded stand-in and returns the settings pointing at it. The app's own URIs
-/// follow the port actually bound, so `FV_LISTEN=127.0.0.1:0` works in demo mode too.
+/// follow the port actually bound, so `FV_LISTEN=127.0.0.1:0` works in demo mode too. The demo
+/// projects' dates end at `now` (the app's clock at start-up), so the reports show matters
+/// going stale today rather than a year ago.
 pub(super) async fn resolve(
     mut settings: Settings,
     addr: SocketAddr,
     tls: bool,
+    now: time::OffsetDateTime,
 ) -> Result<(Settings, FakeFilevine), StartupError> {
     let scheme = if tls { "https" } else { "http" };
     let oidc = &mut settings.oidc;
@@ -34,6 +37,7 @@ pub(super) async fn resolve(
     let (client_id, secret) = (client.client_id.clone(), client.client_secret.clone());
     let options = FakeOptions {
         clients: vec![client],
+        anchor: Some(now),
         ..FakeOptions::default()
     };
     let fake = FakeFilevine::start(options)

@@ -119,7 +119,8 @@ impl Application {
         let addr = listener.local_addr().map_err(bind_error)?;
         let tls = tls::config(&settings.tls).await?;
         let (settings, fake) = if settings.demo {
-            let (settings, fake) = demo::resolve(settings, addr, tls.is_some()).await?;
+            let (settings, fake) =
+                demo::resolve(settings, addr, tls.is_some(), clock.now_utc()).await?;
             (settings, Some(fake))
         } else {
             (settings, None)
@@ -146,7 +147,10 @@ impl Application {
         let https = settings.oidc.https();
         let connections = connections(&settings, &oidc, http.clone(), &db, &cipher, &vault).await?;
         let store = db.session_store();
+        let feed_limits =
+            crate::util::keyed_rate::KeyedRate::new(settings.server.feed_rate_per_minute);
         let summaries = crate::projects::SummaryCache::new(clock.clone());
+        let reports = crate::projects::report_scan::ReportCache::new(clock.clone());
         let state = AppState::new(AppInner {
             settings,
             clock,
@@ -157,6 +161,8 @@ impl Application {
             db,
             https,
             summaries,
+            reports,
+            feed_limits,
             connections,
             exports: crate::util::slots::KeyedSlots::new(crate::state::EXPORTS_PER_USER),
             summary_scans: crate::util::slots::KeyedSlots::new(

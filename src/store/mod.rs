@@ -27,6 +27,7 @@ macro_rules! on_db {
 }
 
 mod connections;
+mod feeds;
 mod integration;
 mod permits;
 mod sessions;
@@ -36,6 +37,7 @@ mod vault;
 use std::{str::FromStr, time::Duration};
 
 pub use connections::{AuditRow, ConnectionRow};
+pub use feeds::FeedKeyRow;
 pub use integration::IntegrationRow;
 pub use sessions::{AnyStore, HashedIds};
 pub use snapshots::SnapshotRow;
@@ -135,6 +137,7 @@ impl Db {
             snapshots::CLAIMS_SCHEMA,
             connections::SCHEMA,
             permits::SCHEMA,
+            feeds::SCHEMA,
         ] {
             on_db!(self, sql, [], execute, |_| ())?;
         }

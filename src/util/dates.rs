@@ -101,6 +101,15 @@ impl Zone {
         }
     }
 
+    /// The calendar day (in this zone) of the moment `unix` seconds, for figures counted in
+    /// days as the firm's people live them (the reports' "days without activity").
+    pub fn local_date(&self, unix: i64) -> Option<time::Date> {
+        let local = Timestamp::from_second(unix).ok()?.to_zoned(self.tz.clone());
+        let month = time::Month::try_from(u8::try_from(local.month()).ok()?).ok()?;
+        let day = u8::try_from(local.day()).ok()?;
+        time::Date::from_calendar_date(i32::from(local.year()), month, day).ok()
+    }
+
     fn moment_of(&self, ts: Timestamp) -> Shown {
         let local = ts.to_zoned(self.tz.clone());
         Shown {
@@ -114,6 +123,21 @@ impl Zone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_dates_follow_the_zone() {
+        // 2025-07-01T03:00:00Z: still 30 June in Denver.
+        let t = 1_751_338_800;
+        let denver = Zone::named("America/Denver").unwrap();
+        assert_eq!(
+            denver.local_date(t),
+            Some(time::macros::date!(2025 - 06 - 30))
+        );
+        assert_eq!(
+            Zone::utc().local_date(t),
+            Some(time::macros::date!(2025 - 07 - 01))
+        );
+    }
 
     #[test]
     fn timestamps_are_shown_in_the_firms_zone() {

@@ -6,9 +6,11 @@
 //! - [`error_chain`]: an error with its sources, for log lines.
 //! - [`dates`]: dates in the firm's time zone, as people read them.
 //! - [`slots`]: a few slots per key taken without waiting (exports per user).
+//! - [`keyed_rate`]: a rate limit per key (feed keys).
 
 pub mod clock;
 pub mod dates;
+pub mod keyed_rate;
 pub mod slots;
 
 pub use clock::Clock;

@@ -8,6 +8,7 @@ use axum::{
 };
 
 const APP_CSS: &str = include_str!("../../static/app.css");
+const PRINT_CSS: &str = include_str!("../../static/print.css");
 const FAVICON: &str = include_str!("../../static/favicon.svg");
 const CLOSE_JS: &str = include_str!("../../static/close.js");
 const SUMMARY_JS: &str = include_str!("../../static/summary.js");
@@ -29,6 +30,11 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
 /// `GET /static/app.css`.
 pub async fn app_css() -> Response {
     asset(APP_CSS, "text/css; charset=utf-8")
+}
+
+/// `GET /static/print.css`: the print stylesheet (linked with `media="print"`).
+pub async fn print_css() -> Response {
+    asset(PRINT_CSS, "text/css; charset=utf-8")
 }
 
 /// `GET /static/summary.js`: fills in the dashboard's summary once its scan is done.

@@ -41,6 +41,10 @@ pub enum AppError {
     NotFound,
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// A filter that cannot mean anything (a date not written `yyyy-mm-dd`): a 400 whose link
+    /// `keep` is the same view with every other filter kept, so nothing typed is lost.
+    #[error("bad filter: {message}")]
+    BadFilter { message: String, keep: String },
     /// The user already runs as many exports as one person may at once.
     #[error("too many exports at once ({0} running)")]
     TooManyExports(usize),
@@ -111,7 +115,7 @@ impl AppError {
             AppError::NoRefreshToken { .. } => StatusCode::UNAUTHORIZED,
             AppError::ProviderUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::BadFilter { .. } => StatusCode::BAD_REQUEST,
             AppError::TooManyExports(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -184,6 +188,11 @@ impl IntoResponse for AppError {
                 Some(("/projects".to_owned(), "Go to your projects".to_owned())),
             ),
             AppError::BadRequest(m) => ("That request did not make sense", (*m).to_owned(), None),
+            AppError::BadFilter { message, keep } => (
+                "That date filter did not make sense",
+                format!("{message}. Your other filters are kept in the link below."),
+                Some((keep.clone(), "Show the list without that date".to_owned())),
+            ),
             AppError::TooManyExports(n) => (
                 "Your other exports are still running",
                 format!("You already have {n} exports downloading, as many as one person may run at once (so everyone's dashboard stays quick). Wait for one to finish, then try again."),

@@ -7,14 +7,17 @@ pub mod dashboard;
 pub mod error;
 pub mod error_chrome;
 pub mod extract;
+pub mod feeds;
 pub mod gateway;
 pub mod health;
 pub mod ops;
 pub mod pages;
 pub mod pending_cookie;
 pub mod rate_limit;
+pub mod reports;
 pub mod security;
 pub mod settings;
+pub mod settings_feeds;
 pub mod settings_view;
 pub mod templates;
 
@@ -161,6 +164,14 @@ fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/projects/export.csv", get(dashboard::export_csv)),
         ("/projects/export.json", get(dashboard::export_json)),
         ("/projects/{id}", get(dashboard::detail)),
+        ("/reports", get(reports::page)),
+        ("/feeds/projects.csv", get(feeds::projects_csv)),
+        ("/feeds/projects.json", get(feeds::projects_json)),
+        ("/feeds/reports.json", get(feeds::reports_json)),
+        (
+            "/settings/feeds",
+            get(settings_feeds::page).post(settings_feeds::submit),
+        ),
         (
             "/settings/connections",
             get(settings::page).post(settings::submit),
@@ -170,6 +181,7 @@ fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             get(settings::moved).post(settings::moved),
         ),
         ("/static/app.css", get(assets::app_css)),
+        ("/static/print.css", get(assets::print_css)),
         ("/static/favicon.svg", get(assets::favicon)),
         ("/static/close.js", get(assets::close_js)),
         ("/static/summary.js", get(assets::summary_js)),

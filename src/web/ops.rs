@@ -42,10 +42,10 @@ impl Default for Limits {
     }
 }
 
-/// Routes exempt from the timeout: exports stream every project page by page and may take
-/// minutes on a large firm.
+/// Routes exempt from the timeout: exports (and the feeds, which are exports for BI tools)
+/// stream every project page by page and may take minutes on a large firm.
 pub fn timeout_exempt(path: &str) -> bool {
-    path.starts_with("/projects/export")
+    path.starts_with("/projects/export") || path.starts_with("/feeds/")
 }
 
 /// The inner layers: access log and metrics, body limit, timeout. Apply before (inside) the

@@ -229,6 +229,12 @@ impl FakeControl {
         lock(&self.shared.secrets).0.clone()
     }
 
+    /// Every project of `org_id` as the gateway holds it (tests compute figures from these
+    /// independently of the app).
+    pub fn projects(&self, org_id: i64) -> Vec<super::data::Project> {
+        self.shared.projects(org_id).as_ref().clone()
+    }
+
     /// How many projects the gateway would list in total for `org_id` under `filter`.
     pub fn project_count(&self, org_id: i64, filter: &ProjectFilter) -> usize {
         self.shared

@@ -7,7 +7,9 @@
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
-pub use super::generate::{anchor, generate_projects, TRICKY_PROJECTS};
+pub use super::generate::{
+    anchor, generate_projects, generate_projects_at, PROJECT_TYPES, TRICKY_PROJECTS,
+};
 
 /// An org a demo user belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

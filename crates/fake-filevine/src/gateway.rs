@@ -47,9 +47,9 @@ pub(crate) fn gw_error(status: StatusCode, message: impl Into<String>) -> Respon
 }
 
 /// Who is calling, once the checks passed.
-struct Caller {
+pub(crate) struct Caller {
     user: &'static DemoUser,
-    org_id: i64,
+    pub(crate) org_id: i64,
     _in_flight: InFlight,
 }
 
@@ -59,7 +59,7 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// Record, count, delay, inject failures, then check the call like the real gateway does.
 /// `needs_org`: every call but GetUserOrgsWithToken needs `x-fv-orgid` and `x-fv-userid`.
-async fn admit(
+pub(crate) async fn admit(
     shared: &Arc<Shared>,
     method: &Method,
     uri: &Uri,

@@ -79,7 +79,8 @@ const DEFENDANTS: [&str; 16] = [
     "Wonka Confections",
 ];
 /// (projectTypeId, type name, number prefix).
-const PROJECT_TYPES: [(i64, &str, &str); 5] = [
+/// `(projectTypeId, name, number prefix)` of the demo project types (`GET ProjectTypes`).
+pub const PROJECT_TYPES: [(i64, &str, &str); 5] = [
     (11, "Personal Injury", "PI"),
     (12, "Workers' Compensation", "WC"),
     (13, "Medical Malpractice", "MM"),
@@ -142,9 +143,13 @@ pub fn anchor() -> OffsetDateTime {
 
 /// Generate the projects of `org_id` (deterministic: same org and count, same projects).
 pub fn generate_projects(org_id: i64, count: usize) -> Vec<Project> {
+    generate_projects_at(org_id, count, anchor())
+}
+
+/// [`generate_projects`] with dates counted back from `anchor` instead of the fixed one.
+pub fn generate_projects_at(org_id: i64, count: usize, anchor: OffsetDateTime) -> Vec<Project> {
     let mut rng =
         SplitMix64::new(0x0F11_E5EE_D000_0000 ^ (org_id as u64).wrapping_mul(0x1000_0001));
-    let anchor = anchor();
     let clients: Vec<(i64, String)> = (0..(count / 2).max(1))
         .map(|i| {
             let name = format!("{} {}", rng.pick(&FIRST_NAMES), rng.pick(&LAST_NAMES));

@@ -33,6 +33,7 @@ pub(crate) mod keys;
 mod list_query;
 pub mod options;
 pub mod paging;
+mod project_types;
 pub mod provider;
 mod refresh_grant;
 mod rendered;
@@ -132,6 +133,7 @@ impl FakeFilevine {
             pats,
             rotation: opts.refresh_token_rotation,
             projects_per_org: opts.projects_per_org,
+            anchor: opts.anchor.unwrap_or_else(data::anchor),
             keys: Mutex::new(keys),
             hostile: Mutex::new(hostile::Hostile {
                 iss_unadvertised: !opts.advertise_iss_parameter,
@@ -247,6 +249,7 @@ fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/fv-app/v2/Users/Me", get(gateway::users_me))
         .route("/fv-app/v2/Projects", get(gateway::projects))
+        .route("/fv-app/v2/ProjectTypes", get(project_types::list))
         .route("/fv-app/v2/Projects/{project_id}", get(gateway::project))
         .route("/_fake/stats", get(control_http::stats))
         .route("/_fake/control", post(control_http::control))

@@ -31,6 +31,10 @@ pub struct FakeOptions {
     pub gateway_latency: Duration,
     /// How many projects each org has (at least 1000 are recommended so paging is exercised).
     pub projects_per_org: usize,
+    /// The "now" the projects' dates are generated back from (`None`: the fixed
+    /// [`super::data::anchor`]). Same anchor, same projects; a test of reports that reads the
+    /// app's clock sets it to that clock's now so the stale bands are all populated.
+    pub anchor: Option<time::OffsetDateTime>,
     /// Personal access tokens the token endpoint accepts.
     pub pats: Vec<FakePat>,
     /// Also trust access tokens of another OpenID provider, checked at its introspection
@@ -55,6 +59,7 @@ impl Default for FakeOptions {
             id_token_alg: jsonwebtoken::Algorithm::RS256,
             gateway_latency: Duration::ZERO,
             projects_per_org: 1250,
+            anchor: None,
             pats: vec![FakePat::demo()],
             trusted_introspection: None,
             extra_jwks_keys: 0,

@@ -126,6 +126,8 @@ pub(crate) struct Shared {
     pub(crate) pats: Vec<(FakePat, &'static DemoUser)>,
     pub(crate) rotation: bool,
     pub(crate) projects_per_org: usize,
+    /// The "now" of the generated projects' dates.
+    pub(crate) anchor: time::OffsetDateTime,
     pub(crate) keys: Mutex<KeyRing>,
     pub(crate) hostile: Mutex<Hostile>,
     pub(crate) jwks_fetches: AtomicUsize,
@@ -191,7 +193,11 @@ impl Shared {
             .entry(org_id)
             .or_insert_with(|| {
                 if data::DEMO_ORGS.iter().any(|o| o.org_id == org_id) {
-                    Arc::new(data::generate_projects(org_id, self.projects_per_org))
+                    Arc::new(data::generate_projects_at(
+                        org_id,
+                        self.projects_per_org,
+                        self.anchor,
+                    ))
                 } else {
                     Arc::new(Vec::new())
                 }

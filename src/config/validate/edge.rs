@@ -8,6 +8,7 @@
 //! | `FV_KEEP_ALIVE_SECONDS` | an idle kept-alive connection is closed after this, 1 to 3600 (HTTP/1.1 also closes it at the header-read timeout, whichever is first) | `5` |
 //! | `FV_MAX_CONNECTIONS` | connections served at once; more are closed at once, 1 to 100000 | `1024` |
 //! | `FV_RATE_LIMIT_PER_MINUTE` | login starts, callbacks and POSTs per client address per minute (a burst of this many, refilled evenly), 1 to 100000 | `60` |
+//! | `FV_FEED_RATE_PER_MINUTE` | requests per feed key per minute on `/feeds/...` (a burst of this many, refilled evenly), 1 to 100000 | `30` |
 //! | `FV_TRUSTED_PROXIES` | comma-separated addresses or CIDR blocks of proxies whose `X-Forwarded-For` is believed | none |
 //! | `FV_REQUEST_TIMEOUT_SECONDS` | a handler that has not answered within this gets a 503 page (exports, which stream, are exempt), 1 to 600 | `30` |
 
@@ -47,11 +48,15 @@ pub(in crate::config) fn server(r: &mut Resolver, listen: SocketAddr) -> ServerS
     let rate_limit_per_minute = r.value("FV_RATE_LIMIT_PER_MINUTE", 60, |t| {
         in_range(t, 1, 100_000, "requests")
     });
+    let feed_rate_per_minute = r.value("FV_FEED_RATE_PER_MINUTE", 30, |t| {
+        in_range(t, 1, 100_000, "requests")
+    });
     let trusted_proxies = r.value("FV_TRUSTED_PROXIES", Vec::new(), parse_proxies);
     ServerSettings {
         listen,
         request_timeout,
         rate_limit_per_minute,
+        feed_rate_per_minute,
         trusted_proxies,
         header_read_timeout,
         keep_alive,

@@ -5,7 +5,7 @@
 use crate::web::error::AppError;
 use crate::{
     filevine::{projects::TABLE_FIELDS, OrgContext, ProjectQuery, SortField, SortOrder},
-    projects::{ProjectFilters, SummaryKey},
+    projects::{BadDate, DateFilters, ProjectFilters, SummaryKey},
 };
 
 /// Rows per page when `per_page` is absent.
@@ -29,6 +29,8 @@ pub struct DashQuery {
     /// `archived=1`: include archived projects (they are left out by default: a daily view
     /// is about live matters).
     pub archived: bool,
+    /// `created_since`, `active_since`, `active_before` (`yyyy-mm-dd`).
+    pub dates: DateFilters,
     pub sort: SortField,
     pub order: SortOrder,
     /// 1-based.
@@ -42,6 +44,7 @@ impl Default for DashQuery {
             q: String::new(),
             phase: String::new(),
             archived: false,
+            dates: DateFilters::default(),
             sort: SortField::LastActivity,
             order: SortOrder::Desc,
             page: 1,
@@ -95,11 +98,21 @@ fn number(v: &str, what: &'static str) -> Result<u32, AppError> {
 }
 
 impl DashQuery {
-    /// Parses a raw query string (`None` = defaults). Unknown keys are ignored.
+    /// Parses a raw query string (`None` = defaults). Unknown keys are ignored. A date that
+    /// is not `yyyy-mm-dd` is a 400 whose link keeps every other filter.
     pub fn parse(raw: Option<&str>) -> Result<Self, AppError> {
         let mut out = DashQuery::default();
         let mut order = None;
+        let mut bad_date: Option<BadDate> = None;
         for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            match out.dates.set(&k, &v) {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => {
+                    bad_date.get_or_insert(e);
+                    continue;
+                }
+            }
             match k.as_ref() {
                 "q" => out.q = text(&v),
                 "phase" => out.phase = text(&v),
@@ -135,7 +148,13 @@ impl DashQuery {
             }
         }
         out.order = order.unwrap_or_else(|| natural_order(out.sort));
-        Ok(out)
+        match bad_date {
+            Some(e) => Err(AppError::BadFilter {
+                message: e.to_string(),
+                keep: out.href_at("/projects"),
+            }),
+            None => Ok(out),
+        }
     }
 
     /// The gateway query of the page shown.
@@ -154,6 +173,7 @@ impl DashQuery {
             q: self.q.clone(),
             phase: self.phase.clone(),
             archived: self.archived,
+            dates: self.dates,
         };
         filters.query(self.sort, self.order)
     }
@@ -165,6 +185,7 @@ impl DashQuery {
             user_id: ctx.user_id,
             q: self.q.clone(),
             archived: self.archived,
+            dates: self.dates,
         }
     }
 
@@ -180,6 +201,9 @@ impl DashQuery {
         }
         if self.archived {
             s.append_pair("archived", "1");
+        }
+        for (name, day) in self.dates.pairs() {
+            s.append_pair(name, &day);
         }
         if self.sort != d.sort || self.order != d.order {
             s.append_pair("sort", self.sort.as_str());
@@ -264,7 +288,7 @@ impl DashQuery {
 
     /// Whether any filter narrows the list (for the empty state's advice).
     pub fn is_filtered(&self) -> bool {
-        !self.q.is_empty() || !self.phase.is_empty()
+        !self.q.is_empty() || !self.phase.is_empty() || self.dates.any()
     }
 }
 
@@ -333,5 +357,29 @@ mod tests {
             "/projects?sort=projectName&order=asc"
         );
         assert_eq!(q.export_href("csv"), "/projects/export.csv");
+    }
+
+    #[test]
+    fn dates_round_trip_and_a_bad_one_keeps_the_rest() {
+        let q = DashQuery::parse(Some(
+            "q=Smith&created_since=2025-01-31&active_since=2025-03-01&active_before=2025-06-30&page=2",
+        ))
+        .unwrap();
+        assert_eq!(
+            q.page_href(3),
+            "/projects?q=Smith&created_since=2025-01-31&active_since=2025-03-01&active_before=2025-06-30&page=3"
+        );
+        assert!(q.export_href("csv").contains("created_since=2025-01-31"));
+        let g = q.page_query();
+        assert_eq!(g.created_since, Some(time::macros::date!(2025 - 01 - 31)));
+        match DashQuery::parse(Some(
+            "q=Smith&phase=Intake&active_since=01/03/2025&archived=1",
+        )) {
+            Err(AppError::BadFilter { message, keep }) => {
+                assert!(message.contains("active_since"), "{message}");
+                assert_eq!(keep, "/projects?q=Smith&phase=Intake&archived=1");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -1,0 +1,65 @@
+//! `GET /fv-app/v2/ProjectTypes`: the demo project types (ids and names the projects'
+//! `projectTypeId` refer to), paged and filtered by `name` like the real list.
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::data::PROJECT_TYPES;
+use super::gateway::{admit, MAX_LIMIT};
+use super::list_query::bad;
+use super::state::Shared;
+
+/// `GET /fv-app/v2/ProjectTypes` (`limit`, `offset`, `name`; `requestedFields` is accepted and
+/// ignored: a type has two fields).
+pub(crate) async fn list(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    if let Err(r) = admit(&shared, &method, &uri, &headers, true).await {
+        return r;
+    }
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(n, v)| n.eq_ignore_ascii_case(k) && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    };
+    let int = |k: &str, default: i64| get(k).map_or(Ok(default), |v| v.trim().parse::<i64>());
+    let (Ok(limit), Ok(offset)) = (int("limit", 50), int("offset", 0)) else {
+        return bad("limit and offset must be integers");
+    };
+    if !(1..=MAX_LIMIT).contains(&limit) || offset < 0 {
+        return bad(format!(
+            "limit must be between 1 and {MAX_LIMIT}, offset at least 0"
+        ));
+    }
+    let name = get("name").map(str::to_lowercase);
+    let matching: Vec<Value> = PROJECT_TYPES
+        .iter()
+        .filter(|(_, n, _)| name.as_ref().is_none_or(|w| n.to_lowercase().contains(w)))
+        .map(|(id, n, _)| json!({ "projectTypeId": { "native": id, "partner": null }, "name": n }))
+        .collect();
+    let start = (offset as usize).min(matching.len());
+    let end = (start + limit as usize).min(matching.len());
+    Json(json!({
+        "items": &matching[start..end],
+        "count": end - start,
+        "offset": offset,
+        "limit": limit,
+        "hasMore": end < matching.len(),
+    }))
+    .into_response()
+}
