@@ -3,6 +3,7 @@
 //! screenshots land in `target/e2e-screenshots/reports/`, and the console stays free of errors
 //! (a CSP violation from an inline style or script would be one).
 
+mod common;
 #[path = "e2e_support/mod.rs"]
 mod e2e_support;
 
