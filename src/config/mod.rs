@@ -15,37 +15,9 @@
 //! each was set, so a stray `CLIENT_ID` in the shell cannot override `FV_CLIENT_ID` from `.env`.
 //! Empty values count as unset. Every value's origin is kept in [`Settings::origins`].
 //!
-//! | variable | meaning | default |
-//! |---|---|---|
-//! | `FV_DEMO` | run the built-in stand-in for Filevine (`true`/`false`/`1`/`0`) | on when no client id, client secret or authority is configured anywhere |
-//! | `FV_REGION` | `us` or `ca`: presets for authority and gateway | `us` |
-//! | `FV_AUTHORITY` | OIDC issuer URL (a discovery URL is accepted and trimmed) | region preset |
-//! | `FV_GATEWAY_URL` | API gateway base URL | region preset |
-//! | `FV_CLIENT_ID`, `FV_CLIENT_SECRET` | the confidential client | none (required outside demo) |
-//! | `FV_REDIRECT_URI` | registered callback | `http://localhost:7059/auth/callback` |
-//! | `FV_POST_LOGOUT_REDIRECT_URI` | registered post-logout landing | `http://localhost:7059/auth/logout/callback` |
-//! | `FV_SCOPES` | space-separated scopes | [`DEFAULT_SCOPES`] |
-//! | `FV_CLOCK_SKEW_SECONDS` | leeway on token times, 0 to 600 | `60` |
-//! | `FV_LISTEN` | bind address | `127.0.0.1:7059` |
-//! | `DATABASE_URL` | `sqlite:...` or `postgres://...` | `sqlite://fv-partner-app.db` |
-//! | `FV_SECRET_KEY` | 32 bytes as 64 hex chars or base64/base64url | required outside demo |
-//! | `FV_PAT`, `FV_SERVICE_ACCOUNT_EMAIL` | service-account credentials | none |
-//! | `FV_ADMIN_EMAILS` | comma-separated emails allowed to manage the PAT connection | none |
-//! | `FV_CONCURRENCY` | concurrent gateway calls per connection, 1 to 25 | `8` |
-//! | `FV_TIME_ZONE` | the zone pages show dates in, an IANA name | `UTC` |
-//! | `FV_SNAPSHOT_MINUTES` | minutes between each connection's per-phase snapshots, 0 (off) to 1440 | `15` |
-//! | `FV_TLS_CERT`, `FV_TLS_KEY` | PEM files to serve https (both or neither) | off |
-//! | `FV_TLS_SELF_SIGNED` / `--tls-self-signed` | serve https with a certificate made at start-up | off |
-//! | `FV_REFRESH_MARGIN_SECONDS` | refresh access tokens this long before they expire, 0 to 900 | `60` |
-//! | `FV_SESSION_IDLE_MINUTES` | sign out after this long without a request, 1 to 10080 | `120` |
-//! | `FV_SESSION_ABSOLUTE_HOURS` | sign out this long after login whatever happens, 1 to 720 | `24` |
-//! | `FV_HEADER_READ_TIMEOUT_SECONDS` | time a client has to send a request's headers, 1 to 300 | `10` |
-//! | `FV_KEEP_ALIVE_SECONDS` | idle kept-alive connections are closed after this, 1 to 3600 | `5` |
-//! | `FV_MAX_CONNECTIONS` | connections served at once, 1 to 100000 | `1024` |
-//! | `FV_REQUEST_TIMEOUT_SECONDS` | time a handler has to answer before a 503 page, 1 to 600 | `30` |
-//! | `FV_RATE_LIMIT_PER_MINUTE` | login starts, callbacks and POSTs per client address per minute | `60` |
-//! | `FV_FEED_RATE_PER_MINUTE` | requests per feed key per minute on `/feeds/...` | `30` |
-//! | `FV_TRUSTED_PROXIES` | proxies (addresses, CIDR) whose `X-Forwarded-For` is believed | none |
+//! Every variable with its meaning, range and default is in the README's "Configuration"
+//! table and in `.env.example` (a test checks that the example lists every key); the parsers
+//! in `validate/` say the ranges in their error messages.
 
 mod display;
 mod error;
