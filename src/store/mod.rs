@@ -28,6 +28,7 @@ macro_rules! on_db {
 
 mod connections;
 mod integration;
+mod org_choices;
 mod permits;
 mod sessions;
 mod snapshots;
@@ -135,6 +136,7 @@ impl Db {
             snapshots::CLAIMS_SCHEMA,
             connections::SCHEMA,
             permits::SCHEMA,
+            org_choices::SCHEMA,
         ] {
             on_db!(self, sql, [], execute, |_| ())?;
         }
