@@ -12,7 +12,8 @@
 //! The stand-in and the app are two child processes (the release binary:
 //! `fv-partner-app fake-filevine` and `fv-partner-app`), so the app's CPU and memory come from
 //! its own `/proc/<pid>` and count neither the stand-in nor this load generator.
-//! `BENCH_PERF=FILE` records the app with `perf record -g` while `/projects` is under load.
+//! `BENCH_PERF=FILE` records the app with `perf record -g` while `/projects` is under load,
+//! `BENCH_PERF_EXPORT=FILE` while it exports at `FV_CONCURRENCY=8`.
 //!
 //! Without `--bench` (as `cargo test --all-targets` runs it) it does a tiny smoke run only.
 
@@ -95,6 +96,54 @@ async fn pages(load: &Load) {
     );
 }
 
+/// Signed-in pages against a gateway with `latency` per call: what the app adds to the
+/// gateway's time. At as many connections as the user's share of `FV_CONCURRENCY` the pages
+/// do not queue; at 64 they queue for the pool by design (one user, 8 calls in flight).
+async fn slow_gateway_pages(load: &Load, latency: Duration) {
+    let app_port = free_port();
+    let fake = StandIn::start(1250, app_port);
+    let app = App::start(&fake, app_port, 8).await;
+    let b = login(&app).await;
+    let warm = Load {
+        concurrency: 8,
+        max_requests: 64,
+        max_time: Duration::from_secs(10),
+    };
+    for path in ["/profile", "/projects"] {
+        hammer(&b.http, app.url(path), &warm, &app.proc).await;
+    }
+    fake.control(serde_json::json!({ "gateway_latency_ms": latency.as_millis() as u64 }))
+        .await;
+    println!(
+        "-- pages against a gateway with {} ms latency per call, FV_CONCURRENCY=8, one user",
+        latency.as_millis()
+    );
+    println!(
+        "{:<38} {:>9} {:>10} {:>10} {:>14}",
+        "page @ connections", "req/s", "p50 ms", "p99 ms", "app CPU/req ms"
+    );
+    for conns in [8, load.concurrency] {
+        let at = Load {
+            concurrency: conns,
+            ..*load
+        };
+        for (label, path, calls) in [
+            ("/projects (1 call; summary cached)", "/projects", 1u32),
+            ("/profile (2 calls)", "/profile", 2),
+        ] {
+            // Keep the summary within its minute.
+            let _ = b.get(&app.url("/projects")).await;
+            let f = hammer(&b.http, app.url(path), &at, &app.proc).await;
+            f.print(&format!("{label} @ {conns}"));
+            println!(
+                "   p50 is the gateway's {} ms + {:.1} ms",
+                (latency * calls).as_millis(),
+                (f.p50.as_secs_f64() - (latency * calls).as_secs_f64()) * 1e3
+            );
+        }
+    }
+}
+
 async fn exports(projects: usize, latency: Duration, runs: usize, concurrencies: &[usize]) {
     let app_port = free_port();
     let fake = StandIn::start(projects, app_port);
@@ -129,6 +178,11 @@ async fn exports(projects: usize, latency: Duration, runs: usize, concurrencies:
         let mut times = Vec::new();
         let mut calls = (0, 0);
         let cpu = (app.proc.cpu(), fake.proc.cpu());
+        // `BENCH_PERF_EXPORT=FILE`: the app under `perf record` during the runs at 8.
+        let perf = (c == 8)
+            .then(|| std::env::var("BENCH_PERF_EXPORT").ok())
+            .flatten()
+            .map(|out| load::perf_record(&app.proc, &out));
         for _ in 0..runs {
             fake.control(serde_json::json!({ "reset_gateway_stats": true }))
                 .await;
@@ -136,6 +190,9 @@ async fn exports(projects: usize, latency: Duration, runs: usize, concurrencies:
             assert_eq!(rows, projects, "export row count");
             times.push(t);
             calls = fake.gateway_stats().await;
+        }
+        if let Some(mut p) = perf {
+            load::perf_stop(&mut p);
         }
         let per_run = |d: Duration| d.as_secs_f64() * 1e3 / runs as f64;
         let app_cpu = per_run(app.proc.cpu().saturating_sub(cpu.0));
@@ -226,6 +283,17 @@ async fn main() {
             max_requests: 1_000_000,
             max_time: Duration::from_secs(env_num("BENCH_SECS", 8)),
         })
+        .await;
+    }
+    if only.is_empty() || only == "latency" {
+        slow_gateway_pages(
+            &Load {
+                concurrency: env_num("BENCH_CONNS", 64) as usize,
+                max_requests: 1_000_000,
+                max_time: Duration::from_secs(env_num("BENCH_SECS", 8)),
+            },
+            Duration::from_millis(50),
+        )
         .await;
     }
     if only.is_empty() || only == "export" {

@@ -36,10 +36,15 @@ pub struct AppInner {
     /// Exports running per signed-in user ([`EXPORTS_PER_USER`] at most), so one person's
     /// downloads cannot take every gateway permit.
     pub exports: crate::util::slots::KeyedSlots,
+    /// Dashboard summary scans that go on after their page was sent, per user
+    /// ([`SUMMARY_SCANS_PER_USER`] at most), so made-up searches cannot pile up scans.
+    pub summary_scans: crate::util::slots::KeyedSlots,
 }
 
 /// How many exports one user may run at once; a third gets a 429 page.
 pub const EXPORTS_PER_USER: usize = 2;
+/// How many summary scans one user may leave running in the background.
+pub const SUMMARY_SCANS_PER_USER: usize = 2;
 
 impl AppState {
     pub fn new(inner: AppInner) -> Self {

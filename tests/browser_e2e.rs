@@ -8,9 +8,8 @@ mod e2e_support;
 use std::time::Duration;
 
 use anyhow::{ensure, Result};
-use e2e_support::{Provider, Session, World, ACCESS_TOKEN_TTL_SECS, STEP_TIMEOUT};
+use e2e_support::{sign_in, Provider, Session, World, ACCESS_TOKEN_TTL_SECS};
 use fake_filevine::ADA;
-use fantoccini::Locator;
 
 /// The journey. Each step waits for what a person would see, then screenshots it.
 async fn journey(s: &mut Session, provider: &Provider) -> Result<()> {
@@ -21,41 +20,8 @@ async fn journey(s: &mut Session, provider: &Provider) -> Result<()> {
     s.wait_for_text(&["Login with Filevine"]).await?;
     s.step("01-home").await?;
 
-    // 2. Login with Filevine -> the provider's (devInteractions) login form: any username.
-    s.click("main a[href='/auth/login']").await?;
-    let provider_origin = provider.issuer.origin();
-    s.wait_for_url("the provider's login page", |u| {
-        u.origin() == provider_origin
-    })
-    .await?;
-    let login = s
-        .client
-        .wait()
-        .at_most(STEP_TIMEOUT)
-        .for_element(Locator::Css("input[name='login']"))
-        .await?;
-    login.send_keys(ADA.sub).await?;
-    s.client
-        .find(Locator::Css("input[name='password']"))
-        .await?
-        .send_keys("any password will do")
-        .await?;
-    s.step("02-provider-login").await?;
-    s.click("button[type='submit']").await?;
-
-    // 3. The provider's consent page.
-    s.wait_for_text(&["Authorize"]).await?;
-    s.step("03-provider-consent").await?;
-    s.click("button[type='submit']").await?;
-
-    // 4. Back at the app, signed in.
-    s.wait_for_url("the app after the callback", |u| {
-        s.on_app(u) && !u.path().starts_with("/auth/")
-    })
-    .await?;
-    s.wait_for_text(&[&format!("Welcome, {}", ADA.name()), "Log out"])
-        .await?;
-    s.step("04-signed-in").await?;
+    // 2-4. Login with Filevine, the provider's login and consent pages, back signed in.
+    sign_in(s, provider).await?;
 
     // 5. The profile page: the user from the ID token and from the gateway (which only answers
     //    when the provider's access token introspects as live, with the gateway scope).
@@ -87,6 +53,7 @@ async fn journey(s: &mut Session, provider: &Provider) -> Result<()> {
     );
 
     // 7. Log out -> the provider's end-session confirmation: "Yes, sign me out".
+    let provider_origin = provider.issuer.origin();
     s.click("form[action='/auth/logout'] button[type='submit']")
         .await?;
     s.wait_for_url("the provider's sign-out page", |u| {

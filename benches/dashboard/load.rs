@@ -19,6 +19,7 @@ use crate::common::Browser;
 use crate::procs::{App, Proc};
 
 /// How hard and how long.
+#[derive(Clone, Copy)]
 pub struct Load {
     pub concurrency: usize,
     pub max_requests: usize,

@@ -155,6 +155,11 @@ impl Settings {
             "FV_REFRESH_MARGIN_SECONDS",
         );
         row(
+            "FV_TIME_ZONE",
+            self.time_zone.name().to_owned(),
+            "FV_TIME_ZONE",
+        );
+        row(
             "FV_SNAPSHOT_MINUTES",
             self.service_account
                 .snapshot_every

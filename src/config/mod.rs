@@ -32,6 +32,7 @@
 //! | `FV_PAT`, `FV_SERVICE_ACCOUNT_EMAIL` | service-account credentials | none |
 //! | `FV_ADMIN_EMAILS` | comma-separated emails allowed to manage the PAT connection | none |
 //! | `FV_CONCURRENCY` | concurrent gateway calls per connection, 1 to 25 | `8` |
+//! | `FV_TIME_ZONE` | the zone pages show dates in, an IANA name | `UTC` |
 //! | `FV_SNAPSHOT_MINUTES` | minutes between each connection's per-phase snapshots, 0 (off) to 1440 | `15` |
 //! | `FV_TLS_CERT`, `FV_TLS_KEY` | PEM files to serve https (both or neither) | off |
 //! | `FV_TLS_SELF_SIGNED` / `--tls-self-signed` | serve https with a certificate made at start-up | off |
@@ -175,6 +176,8 @@ pub struct Settings {
     pub service_account: ServiceAccountSettings,
     /// Whether and how the server speaks TLS.
     pub tls: TlsMode,
+    /// The zone pages show dates in (`FV_TIME_ZONE`, an IANA name, default UTC).
+    pub time_zone: crate::util::dates::Zone,
     /// Things that work but are probably not what the operator meant (no `offline_access`, a
     /// localhost redirect URI on another port, ...): start-up logs them, `check` prints them.
     pub warnings: Vec<String>,

@@ -107,6 +107,7 @@ pub(super) const KEYS: &[&str] = &[
     "FV_ADMIN_EMAILS",
     "FV_CONCURRENCY",
     "FV_SNAPSHOT_MINUTES",
+    "FV_TIME_ZONE",
     "FV_TLS_CERT",
     "FV_TLS_KEY",
     "FV_TLS_SELF_SIGNED",

@@ -14,6 +14,7 @@ use super::parse::{
     parse_region, parse_scopes, redirect_url, Bad,
 };
 use super::sources::Raw;
+use crate::util::dates::Zone;
 
 mod client;
 mod cross;
@@ -89,6 +90,14 @@ pub fn resolve(sources: Sources) -> Result<Settings, ConfigErrors> {
         r.optional("FV_SERVICE_ACCOUNT_EMAIL", Origin::Default, parse_email);
     let admin_emails = r.value("FV_ADMIN_EMAILS", Vec::new(), parse_email_list);
     let concurrency = r.value("FV_CONCURRENCY", 8, |t| in_range(t, 1, 25, "calls"));
+    let time_zone = r.value("FV_TIME_ZONE", Zone::utc(), |t| {
+        Zone::named(t).map_err(|problem| {
+            super::parse::bad(
+                problem,
+                "use an IANA time zone name, such as America/Denver, America/Toronto or UTC",
+            )
+        })
+    });
     let snapshot_minutes = r.value("FV_SNAPSHOT_MINUTES", 15, |t| {
         in_range(t, 0, 24 * 60, "minutes")
     });
@@ -139,6 +148,7 @@ pub fn resolve(sources: Sources) -> Result<Settings, ConfigErrors> {
                 .then(|| Duration::from_secs(snapshot_minutes * 60)),
         },
         tls,
+        time_zone,
         warnings: Vec::new(),
         origins: BTreeMap::new(),
     };

@@ -13,11 +13,15 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use futures::{stream, Stream, StreamExt};
 
+use super::ahead::{run_ahead, spawned};
 use crate::filevine::{
     projects::{EXPORT_FIELDS, MAX_PAGE_SIZE},
     walk::{pages, Walk},
     GatewayError, Project, ProjectPage, ProjectQuery,
 };
+
+/// Serialized pages made ahead of the reader (each up to ~0.5 MB of CSV for 1,000 projects).
+pub const AHEAD: usize = 2;
 
 /// The two formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,18 +176,21 @@ fn opening(format: Format) -> std::io::Result<Bytes> {
 /// Excel reads accents right, or `[`), every page, closing. The stream ends with an error if
 /// a later page fails. Pages are fetched only as fast as the stream is read (at most one
 /// window ahead), so a slow reader holds the walk back instead of filling memory.
+///
+/// Each page is requested and parsed on a task of its own, and the pages are serialized on
+/// another, [`AHEAD`] in front of the reader ([`super::ahead`]): the writer only writes.
 pub async fn start<F, Fut, E>(
     format: Format,
     base: ProjectQuery,
     walk: Walk,
     fetch: F,
-) -> Result<impl Stream<Item = std::io::Result<Bytes>>, E>
+) -> Result<impl Stream<Item = std::io::Result<Bytes>> + Send + 'static, E>
 where
-    F: Fn(ProjectQuery) -> Fut,
-    Fut: std::future::Future<Output = Result<ProjectPage, E>>,
-    E: From<GatewayError> + std::fmt::Display,
+    F: Fn(ProjectQuery) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<ProjectPage, E>> + Send + 'static,
+    E: From<GatewayError> + std::fmt::Display + Send + 'static,
 {
-    let mut walk = Box::pin(pages(base, walk, fetch).fuse());
+    let mut walk = Box::pin(pages(base, walk, spawned(fetch)).fuse());
     let first = walk.next().await.transpose()?;
     let opening = opening(format);
     let mut rows = first.as_ref().map_or(0, |p| p.items.len());
@@ -199,6 +206,7 @@ where
             Err(std::io::Error::other(format!("export aborted: {e}")))
         }
     });
+    let rest = run_ahead(rest, AHEAD);
     let closing = match format {
         Format::Csv => None,
         Format::Json => Some(Ok(Bytes::from_static(b"\n]\n"))),

@@ -3,6 +3,7 @@
 //! and every project as CSV or JSON ([`export`]). Nothing here knows about HTTP requests,
 //! sessions or pages; the dashboard, `projects export` and the scheduled snapshots all use it.
 
+pub mod ahead;
 pub mod export;
 pub mod filters;
 pub mod summary;

@@ -159,6 +159,9 @@ impl Application {
             summaries,
             connections,
             exports: crate::util::slots::KeyedSlots::new(crate::state::EXPORTS_PER_USER),
+            summary_scans: crate::util::slots::KeyedSlots::new(
+                crate::state::SUMMARY_SCANS_PER_USER,
+            ),
         });
         let router = web::router(state.clone(), store);
         jobs::spawn_all(&state);

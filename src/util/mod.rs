@@ -4,9 +4,11 @@
 //!   expiry, session lifetimes, leases, caches, schedulers), so tests can move time instead of
 //!   sleeping.
 //! - [`error_chain`]: an error with its sources, for log lines.
+//! - [`dates`]: dates in the firm's time zone, as people read them.
 //! - [`slots`]: a few slots per key taken without waiting (exports per user).
 
 pub mod clock;
+pub mod dates;
 pub mod slots;
 
 pub use clock::Clock;

@@ -8,6 +8,7 @@ use axum::{
 
 const APP_CSS: &str = include_str!("../../static/app.css");
 const FAVICON: &str = include_str!("../../static/favicon.svg");
+const SUMMARY_JS: &str = include_str!("../../static/summary.js");
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
     (
@@ -26,6 +27,11 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
 /// `GET /static/app.css`.
 pub async fn app_css() -> Response {
     asset(APP_CSS, "text/css; charset=utf-8")
+}
+
+/// `GET /static/summary.js`: fills in the dashboard's summary once its scan is done.
+pub async fn summary_js() -> Response {
+    asset(SUMMARY_JS, "text/javascript; charset=utf-8")
 }
 
 /// `GET /static/favicon.svg`.

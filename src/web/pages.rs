@@ -18,7 +18,6 @@ use crate::{
     auth::{account, flow, ReturnTo},
     filevine::models::user_type_name,
     state::AppState,
-    util::format_unix,
 };
 
 /// `GET /`.
@@ -61,7 +60,7 @@ pub async fn profile(
         claims: user.identity.claims.clone(),
         token_expires: account
             .token_expires_at
-            .map(format_unix)
+            .map(|t| state.settings.time_zone.moment(t))
             .unwrap_or_default(),
         has_refresh: account.has_refresh_token,
         gateway_warning: account.gateway_warning,

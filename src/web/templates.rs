@@ -82,7 +82,7 @@ pub struct ProfilePage {
     pub other_orgs: Vec<OrgRef>,
     pub org_unchosen: bool,
     pub claims: Vec<(String, String)>,
-    pub token_expires: String,
+    pub token_expires: crate::util::dates::Shown,
     pub has_refresh: bool,
     pub gateway_warning: Option<String>,
 }

@@ -150,3 +150,16 @@ pub fn csrf_of(html: &str) -> String {
         .map(|(_, v)| v)
         .expect("page has a csrf field")
 }
+
+/// The `href` of the link with `rel` (`next`, `last`, ...), unescaped.
+pub fn rel_link(html: &str, rel: &str) -> Option<String> {
+    let i = html.find(&format!("rel=\"{rel}\""))?;
+    let before = &html[..i];
+    let start = before.rfind("href=\"")? + 6;
+    let end = start + before[start..].find('"')?;
+    Some(
+        before[start..end]
+            .replace("&amp;", "&")
+            .replace("&#38;", "&"),
+    )
+}

@@ -17,7 +17,7 @@ pub mod connections;
 mod signed_in;
 // Each test binary uses a part of the harness: an unused re-export is not a smell here.
 #[allow(unused_imports)]
-pub use browser::{csrf_of, hidden_inputs, location, Browser, Choice};
+pub use browser::{csrf_of, hidden_inputs, location, rel_link, Browser, Choice};
 #[allow(unused_imports)]
 pub use signed_in::signed_in_with_ttl;
 

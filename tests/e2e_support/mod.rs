@@ -23,7 +23,8 @@ use std::{
 };
 
 use anyhow::{ensure, Result};
-use fake_filevine::{FakeFilevine, FakeOptions, TrustedIntrospection};
+use fake_filevine::{FakeFilevine, FakeOptions, TrustedIntrospection, ADA};
+use fantoccini::Locator;
 use fv_partner_app::{
     config::{self, Sources},
     startup::Application,
@@ -74,6 +75,44 @@ pub fn free_port() -> u16 {
     l.local_addr().expect("bound address").port()
 }
 
+/// From the app's signed-out home page: Login with Filevine, Ada at the provider's
+/// (devInteractions) login form (any password), its consent page, and back at the app signed
+/// in. Screenshots `02-provider-login`, `03-provider-consent` and `04-signed-in`.
+pub async fn sign_in(s: &mut Session, provider: &Provider) -> Result<()> {
+    s.click("main a[href='/auth/login']").await?;
+    let provider_origin = provider.issuer.origin();
+    s.wait_for_url("the provider's login page", |u| {
+        u.origin() == provider_origin
+    })
+    .await?;
+    let login = s
+        .client
+        .wait()
+        .at_most(STEP_TIMEOUT)
+        .for_element(Locator::Css("input[name='login']"))
+        .await?;
+    login.send_keys(ADA.sub).await?;
+    s.client
+        .find(Locator::Css("input[name='password']"))
+        .await?
+        .send_keys("any password will do")
+        .await?;
+    s.step("02-provider-login").await?;
+    s.click("button[type='submit']").await?;
+
+    s.wait_for_text(&["Authorize"]).await?;
+    s.step("03-provider-consent").await?;
+    s.click("button[type='submit']").await?;
+
+    s.wait_for_url("the app after the callback", |u| {
+        s.on_app(u) && !u.path().starts_with("/auth/")
+    })
+    .await?;
+    s.wait_for_text(&[&format!("Welcome, {}", ADA.name()), "Log out"])
+        .await?;
+    s.step("04-signed-in").await
+}
+
 /// Everything one browser test runs against. Dropping it stops the processes.
 pub struct World {
     pub session: Session,
@@ -89,6 +128,11 @@ impl World {
     /// Starts the provider, the stand-in, the app (with `extra_env` on top of the e2e
     /// settings) and a browser whose screenshots go to `target/e2e-screenshots/<name>/`.
     pub async fn start(name: &str, extra_env: &[(&str, &str)]) -> World {
+        Self::start_with(name, extra_env, FakeOptions::default()).await
+    }
+
+    /// [`World::start`] with the gateway stand-in's data and behaviour set by `fake`.
+    pub async fn start_with(name: &str, extra_env: &[(&str, &str)], fake: FakeOptions) -> World {
         let started = Instant::now();
         if let Err(e) = preflight() {
             panic!("browser e2e test cannot run: {e:#}");
@@ -108,6 +152,7 @@ impl World {
             .await
             .expect("provider starts");
         let introspection = provider.issuer.join("/token/introspection").unwrap();
+        let fake_options = fake;
         let fake = FakeFilevine::start(FakeOptions {
             trusted_introspection: Some(TrustedIntrospection {
                 url: introspection,
@@ -115,7 +160,7 @@ impl World {
                 client_secret: CLIENT_SECRET.into(),
                 audience: Some(GATEWAY_RESOURCE.into()),
             }),
-            ..FakeOptions::default()
+            ..fake_options
         })
         .await
         .expect("gateway stand-in starts");

@@ -6,6 +6,8 @@
 pub mod chart;
 pub mod export;
 pub mod query;
+pub mod sorting;
+pub mod summary;
 pub mod trend;
 pub mod view;
 
@@ -16,9 +18,9 @@ use axum::{
 };
 
 use self::{
-    chart::Chart,
     query::DashQuery,
-    view::{ProjectPageView, ProjectsPage, Row, SummaryView},
+    summary::Counted,
+    view::{ProjectPageView, ProjectsPage, Row},
 };
 use super::{gateway::OrgGateway, templates::Chrome};
 use crate::{
@@ -30,24 +32,18 @@ use crate::{
 };
 use futures::StreamExt;
 
-/// `GET /projects`: one page of the table and, alongside it, the (cached) summary. A failed
-/// list call is shown inside the dashboard, so the filters stay at hand; a failed summary
-/// only hides the chart.
+/// `GET /projects`: one page of the table and, when it is counted in time, the (cached)
+/// summary; otherwise the summary follows ([`summary`]). A failed list call is shown inside
+/// the dashboard, so the filters stay at hand; a failed summary only hides the chart.
 pub async fn list(
     State(state): State<AppState>,
     gw: OrgGateway,
     uri: Uri,
 ) -> Result<Response, AppError> {
     let view = DashQuery::parse(uri.query())?;
-    let page_query = view.page_query();
-    let page = gw.projects(&page_query);
-    let summary = state.summaries.get(
-        view.summary_key(gw.ctx),
-        view.filters(),
-        state.settings.gateway.concurrency,
-        gw.page_fetcher(),
-    );
-    let (page, summary) = tokio::join!(page, summary);
+    let counting = summary::start(&state, &gw, &view).await;
+    let page = gw.projects(&view.page_query()).await;
+    let summary = summary::within_grace(counting).await;
 
     let user = &gw.api.signed.user;
     let org_name = user.current_org().map(|o| o.name.clone());
@@ -57,19 +53,16 @@ pub async fn list(
         view.clone(),
     );
     match summary {
-        Ok(s) => {
-            out.summary = Some(SummaryView {
-                matching: s.count_for(&view.phase),
-                total: s.total,
-                partial: s.partial,
-                chart: Chart::new(&s, &view),
-            });
+        Counted::Ready(s) => {
+            out.set_total(s.count_for(&view.phase), s.partial);
+            out.summary = Some(summary::summary_view(&s, &view));
             out.phases = s.phases.iter().map(|p| p.0.clone()).collect();
         }
-        Err(e) => {
+        Counted::Failed(e) => {
             tracing::warn!(error = %e, "dashboard summary unavailable");
             out.summary_error = Some(e.user_message().0.to_owned());
         }
+        Counted::Pending => out.summary_pending = true,
     }
     if policy::may_see_org_wide_data(&state.settings.service_account, user) {
         out.trend = trend::of_org(&state, gw.ctx.org_id).await;
@@ -79,7 +72,9 @@ pub async fn list(
     }
     let status = match page {
         Ok(p) => {
-            out.set_rows(p.items.into_iter().map(Row::from).collect(), p.has_more);
+            let zone = &state.settings.time_zone;
+            let rows = p.items.into_iter().map(|p| Row::new(p, zone)).collect();
+            out.set_rows(rows, p.has_more);
             StatusCode::OK
         }
         Err(AppError::Gateway(e)) => {
@@ -94,16 +89,20 @@ pub async fn list(
     Ok((status, out).into_response())
 }
 
-/// `GET /projects/{id}`.
+/// `GET /projects/{id}`. Its query is the dashboard view the user came from (a link that
+/// was tampered with just means "All projects" goes to the plain list).
 pub async fn detail(
     State(state): State<AppState>,
     gw: OrgGateway,
     Path(id): Path<String>,
+    uri: Uri,
 ) -> Result<Response, AppError> {
     let id = id.parse::<ProjectId>().map_err(|_| AppError::NotFound)?;
+    let from = DashQuery::parse(uri.query()).unwrap_or_default();
     let project = gw.project(id).await?;
     let chrome = Chrome::new(&state.settings, Some(&gw.api.signed.user));
-    Ok(ProjectPageView::new(chrome, id, project).into_response())
+    let zone = &state.settings.time_zone;
+    Ok(ProjectPageView::new(chrome, id, project, &from, zone).into_response())
 }
 
 /// `GET /projects/export.csv`.

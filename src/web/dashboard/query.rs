@@ -65,6 +65,22 @@ fn text(v: &str) -> String {
     v.trim().chars().take(MAX_TEXT).collect()
 }
 
+fn sort_field(v: &str) -> Result<SortField, AppError> {
+    SortField::parse(v).ok_or(AppError::BadRequest(super::sorting::SORTABLE_HINT))
+}
+
+fn sort_order(v: &str) -> Result<SortOrder, AppError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "asc" => Ok(SortOrder::Asc),
+        "desc" => Ok(SortOrder::Desc),
+        _ => Err(AppError::BadRequest(
+            "The order must be asc (A to Z, oldest first) or desc (Z to A, newest first).",
+        )),
+    }
+}
+
+/// A whole number; out-of-range values are clamped by the caller. The one rule for every
+/// number in the URL: digits are never refused (0, huge), anything else is a 400.
 fn number(v: &str, what: &'static str) -> Result<u32, AppError> {
     let v = v.trim();
     if v.is_empty() {
@@ -93,23 +109,15 @@ impl DashQuery {
                         "1" | "true" | "on" | "yes" | "include"
                     )
                 }
-                "sort" if !v.trim().is_empty() => {
-                    out.sort = SortField::parse(&v).ok_or(AppError::BadRequest(
-                        "Projects can be sorted by projectName, clientName, phaseName, \
-                         createdDate, lastActivity, phaseDate or projectId. Pick a column \
-                         heading to sort.",
-                    ))?
-                }
-                "order" if !v.trim().is_empty() => {
-                    order = Some(match v.trim().to_ascii_lowercase().as_str() {
-                        "asc" => SortOrder::Asc,
-                        "desc" => SortOrder::Desc,
-                        _ => {
-                            return Err(AppError::BadRequest(
-                                "The order must be asc (A to Z, oldest first) or desc.",
-                            ))
-                        }
-                    })
+                "sort" if !v.trim().is_empty() => out.sort = sort_field(&v)?,
+                "order" if !v.trim().is_empty() => order = Some(sort_order(&v)?),
+                // The "Sort by" menu: `field:order` in one value.
+                "sort_by" if !v.trim().is_empty() => {
+                    let (f, o) = v.split_once(':').unwrap_or((&v, ""));
+                    out.sort = sort_field(f)?;
+                    if !o.trim().is_empty() {
+                        order = Some(sort_order(o)?);
+                    }
                 }
                 "page" => {
                     out.page = number(&v, "The page must be a whole number, like page=2.")?
@@ -184,6 +192,18 @@ impl DashQuery {
             s.append_pair("page", &self.page.to_string());
         }
         s.finish()
+    }
+
+    /// This view's query pairs without `page` (hidden fields of the page-jump form).
+    pub fn fields_except_page(&self) -> Vec<(String, String)> {
+        let qs = DashQuery {
+            page: 1,
+            ..self.clone()
+        }
+        .query_string();
+        url::form_urlencoded::parse(qs.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
     }
 
     /// `path` plus this view's query string.
@@ -285,8 +305,20 @@ mod tests {
         ] {
             assert!(DashQuery::parse(Some(bad)).is_err(), "{bad}");
         }
+        let q = DashQuery::parse(Some("per_page=0")).unwrap();
+        assert_eq!(q.per_page, DEFAULT_PER_PAGE);
         let long = format!("q={}", "x".repeat(5000));
         assert_eq!(DashQuery::parse(Some(&long)).unwrap().q.len(), 200);
+    }
+
+    #[test]
+    fn the_sort_by_menu_sets_field_and_order() {
+        let q = DashQuery::parse(Some("sort_by=clientName%3Adesc")).unwrap();
+        assert_eq!((q.sort, q.order), (SortField::ClientName, SortOrder::Desc));
+        let q = DashQuery::parse(Some("sort_by=phaseDate")).unwrap();
+        assert_eq!((q.sort, q.order), (SortField::PhaseDate, SortOrder::Desc));
+        assert!(DashQuery::parse(Some("sort_by=evil:asc")).is_err());
+        assert!(DashQuery::parse(Some("sort_by=clientName:up")).is_err());
     }
 
     #[test]

@@ -7,22 +7,13 @@ use askama_web::WebTemplate;
 use super::{
     chart::Chart,
     query::{DashQuery, PER_PAGE_CHOICES},
+    sorting::{self, COLUMNS},
 };
 use crate::{
-    filevine::{Project, ProjectId, SortField},
+    filevine::{Project, ProjectId},
+    util::dates::{Shown, Zone},
     web::templates::Chrome,
 };
-
-/// `2025-06-30T17:00:00Z` -> `2025-06-30`; anything else is shown as it came.
-pub fn day(v: &Option<String>) -> String {
-    let s = v.as_deref().unwrap_or("");
-    match s.get(..10) {
-        Some(d) if d.as_bytes().get(4) == Some(&b'-') && d.as_bytes().get(7) == Some(&b'-') => {
-            d.to_owned()
-        }
-        _ => s.to_owned(),
-    }
-}
 
 /// Only http(s) links to Filevine are rendered: a `javascript:` URL from upstream must not
 /// become a clickable link.
@@ -39,17 +30,17 @@ pub struct Row {
     pub name: String,
     pub client: String,
     pub phase: String,
-    pub created: String,
-    pub last_activity: String,
+    pub created: Shown,
+    pub last_activity: Shown,
     pub number: String,
     pub archived: bool,
     pub url: Option<String>,
 }
 
-/// Moves the strings out of the parsed project (no copies: a page of 50 rows used to clone
-/// every cell).
-impl From<Project> for Row {
-    fn from(p: Project) -> Self {
+impl Row {
+    /// Moves the strings out of the parsed project (no copies: a page of 50 rows used to
+    /// clone every cell); dates are shown in `zone`.
+    pub fn new(p: Project, zone: &Zone) -> Self {
         Row {
             id: p.project_id.map(|i| i.to_string()).unwrap_or_default(),
             name: p
@@ -58,8 +49,8 @@ impl From<Project> for Row {
                 .unwrap_or_else(|| "(untitled project)".into()),
             client: p.client_name.unwrap_or_default(),
             phase: p.phase_name.unwrap_or_default(),
-            created: day(&p.created_date),
-            last_activity: day(&p.last_activity),
+            created: zone.day(p.created_date.as_deref()),
+            last_activity: zone.day(p.last_activity.as_deref()),
             number: p.number.unwrap_or_default(),
             archived: p.is_archived == Some(true),
             url: safe_link(&p.project_url),
@@ -74,6 +65,8 @@ pub struct Column {
     /// `ascending` / `descending` / `none` for `aria-sort`.
     pub aria_sort: &'static str,
     pub arrow: &'static str,
+    /// A tooltip, where the heading sorts by something else than its text says.
+    pub hint: &'static str,
 }
 
 /// The counts above the table.
@@ -98,27 +91,34 @@ pub struct ProjectsPage {
     pub phases: Vec<String>,
     pub summary: Option<SummaryView>,
     pub summary_error: Option<String>,
+    /// The summary is still being counted: `summary.js` fetches it from `summary_src`;
+    /// without scripts, `here_href` reloads this view.
+    pub summary_pending: bool,
+    pub summary_src: String,
+    pub here_href: String,
     /// Projects per phase over time, from the scheduled snapshots (none recorded: `None`).
     pub trend: Option<super::trend::Trend>,
     /// `(title, what to do)` when the list call failed.
     pub error: Option<(String, String)>,
     pub prev_href: Option<String>,
     pub next_href: Option<String>,
+    /// The number of pages, when the summary knows the total exactly.
+    pub last_page: Option<u32>,
+    /// "sorted by Last activity, newest first".
+    pub sort_text: String,
+    /// The "Sort by" menu: `(value, text)`, and the current value.
+    pub sort_choices: Vec<(String, String)>,
+    pub sort_value: String,
     pub first_row: u64,
     pub last_row: u64,
     pub per_page_choices: Vec<u32>,
     pub csv_href: String,
     pub json_href: String,
     pub clear_href: String,
+    /// `?` plus this view's query (or nothing), carried into each project's link so its
+    /// "All projects" returns to this very view.
+    pub detail_query: String,
 }
-
-const COLUMNS: [(&str, SortField); 5] = [
-    ("Project", SortField::ProjectName),
-    ("Client", SortField::ClientName),
-    ("Phase", SortField::PhaseName),
-    ("Created", SortField::CreatedDate),
-    ("Last activity", SortField::LastActivity),
-];
 
 impl ProjectsPage {
     /// An empty page for `view` (rows, summary and error are filled in by the handler).
@@ -141,6 +141,13 @@ impl ProjectsPage {
                         (true, true) => "▲",
                         (true, false) => "▼",
                     },
+                    hint: match field {
+                        crate::filevine::SortField::ProjectId => {
+                            "Sorts by project ID, the order matters were opened in \
+                             (Filevine cannot sort by number)"
+                        }
+                        _ => "",
+                    },
                 }
             })
             .collect();
@@ -152,16 +159,31 @@ impl ProjectsPage {
             phases: Vec::new(),
             summary: None,
             summary_error: None,
+            summary_pending: false,
+            summary_src: view.href_at("/projects/summary"),
+            here_href: view.href_at("/projects"),
             trend: None,
             error: None,
             prev_href: None,
             next_href: None,
+            last_page: None,
+            sort_text: format!(
+                "sorted by {}, {}",
+                sorting::label(view.sort),
+                sorting::order_label(view.sort, view.order)
+            ),
+            sort_choices: sorting::choices(),
+            sort_value: format!("{}:{}", view.sort.as_str(), view.order.as_str()),
             first_row: 0,
             last_row: 0,
             per_page_choices: PER_PAGE_CHOICES.to_vec(),
             csv_href: view.export_href("csv"),
             json_href: view.export_href("json"),
             clear_href: "/projects".into(),
+            detail_query: match view.query_string() {
+                qs if qs.is_empty() => qs,
+                qs => format!("?{qs}"),
+            },
             view,
         }
     }
@@ -174,6 +196,32 @@ impl ProjectsPage {
         self.prev_href = (self.view.page > 1).then(|| self.view.page_href(self.view.page - 1));
         self.next_href = has_more.then(|| self.view.page_href(self.view.page + 1));
         self.rows = rows;
+    }
+
+    /// The summary's exact count of matching projects gives the pager its last page.
+    pub fn set_total(&mut self, matching: u64, partial: bool) {
+        if partial {
+            return;
+        }
+        let pages = matching.div_ceil(u64::from(self.view.per_page)).max(1);
+        self.last_page = Some(u32::try_from(pages).unwrap_or(u32::MAX));
+    }
+
+    /// The last page's link, unless this is it.
+    pub fn last_href(&self) -> Option<String> {
+        self.last_page
+            .filter(|n| *n > self.view.page)
+            .map(|n| self.view.page_href(n))
+    }
+
+    /// The fields the page-jump form carries besides `page`.
+    pub fn jump_fields(&self) -> Vec<(String, String)> {
+        self.view.fields_except_page()
+    }
+
+    /// Whether `value` is the current "Sort by" choice.
+    pub fn is_sort(&self, value: &str) -> bool {
+        self.sort_value == value
     }
 
     /// Whether `phase` is the selected filter (for the select's `selected`).
@@ -199,34 +247,41 @@ pub struct ProjectPageView {
     pub chrome: Chrome,
     pub id: ProjectId,
     pub name: String,
-    pub facts: Vec<(&'static str, String)>,
+    /// `(label, value)`; dates carry their exact value (`datetime` non-empty).
+    pub facts: Vec<(&'static str, Shown)>,
     pub hashtags: Vec<String>,
     pub description: String,
     pub url: Option<String>,
+    /// The dashboard view the user came from (filters, sort and page kept).
+    pub back_href: String,
 }
 
 impl ProjectPageView {
-    /// The page of `project`.
-    pub fn new(chrome: Chrome, id: ProjectId, p: Project) -> Self {
-        let row = Row::from(p.clone());
+    /// The page of `project`; "All projects" goes back to `from`.
+    pub fn new(chrome: Chrome, id: ProjectId, p: Project, from: &DashQuery, zone: &Zone) -> Self {
+        let row = Row::new(p.clone(), zone);
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let text = |t: String| Shown {
+            text: t,
+            ..Shown::default()
+        };
         let facts = vec![
-            ("Client", row.client.clone()),
-            ("Number", row.number.clone()),
-            ("Phase", row.phase.clone()),
-            ("In phase since", day(&p.phase_date)),
+            ("Client", text(row.client.clone())),
+            ("Number", text(row.number.clone())),
+            ("Phase", text(row.phase.clone())),
+            ("In phase since", zone.day(p.phase_date.as_deref())),
             ("Created", row.created.clone()),
-            ("Incident date", day(&p.incident_date)),
+            ("Incident date", zone.day(p.incident_date.as_deref())),
             ("Last activity", row.last_activity.clone()),
-            ("Primary", opt(&p.first_primary_name)),
+            ("Primary", text(opt(&p.first_primary_name))),
             (
                 "Archived",
-                if row.archived { "Yes" } else { "No" }.to_owned(),
+                text(if row.archived { "Yes" } else { "No" }.to_owned()),
             ),
-            ("Project ID", id.to_string()),
+            ("Project ID", text(id.to_string())),
         ]
         .into_iter()
-        .filter(|(_, v)| !v.is_empty())
+        .filter(|(_, v)| !v.text.is_empty())
         .collect();
         ProjectPageView {
             chrome,
@@ -236,6 +291,7 @@ impl ProjectPageView {
             hashtags: p.hashtags.clone(),
             description: opt(&p.description),
             url: row.url,
+            back_href: from.href_at("/projects"),
         }
     }
 }
@@ -245,10 +301,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn links_and_days_are_tamed() {
+    fn links_are_tamed() {
         assert_eq!(safe_link(&Some("javascript:alert(1)".into())), None);
         assert!(safe_link(&Some("https://app.filevine.com/#/project/1".into())).is_some());
-        assert_eq!(day(&Some("2025-06-30T17:00:00Z".into())), "2025-06-30");
-        assert_eq!(day(&Some("06/30/2025".into())), "06/30/2025");
     }
 }
