@@ -12,7 +12,7 @@ use super::{
     session::{self, OrgRef, SessionUser},
     vault::TokenVault,
 };
-use crate::{crypto::Cipher, filevine::Gateway};
+use crate::{crypto::Cipher, filevine::Gateway, store::Db};
 
 /// The callback's query string. Every field is optional so that a malformed callback reaches
 /// our friendly error page rather than axum's plain-text rejection.
@@ -77,6 +77,8 @@ pub struct FinishDeps<'a> {
     pub cipher: &'a Cipher,
     /// This browser's logins in flight (the sealed pending-login cookie).
     pub pending: &'a session::PendingJar,
+    /// Where each user's last organization choice is remembered.
+    pub db: &'a Db,
 }
 
 /// Finishes a login at the callback and returns where to send the browser (with `code` and
@@ -123,6 +125,7 @@ pub async fn finish_login(
         Ok(info) => apply_user_orgs(&mut user, info),
         Err(e) => tracing::warn!(error = %e, "GetUserOrgsWithToken failed at login"),
     }
+    recall_org_choice(deps.db, &mut user).await;
     // Signing in again in a browser that is signed in: the previous session's tokens must not
     // outlive it in the vault.
     let previous = session::current_user(session).await.ok().flatten();
@@ -166,6 +169,35 @@ pub fn apply_user_orgs(user: &mut SessionUser, info: crate::filevine::models::Us
         .is_none_or(|id| !user.orgs.iter().any(|o| o.id == id))
     {
         user.current_org = (user.orgs.len() == 1).then(|| user.orgs[0].id);
+    }
+}
+
+/// A user in several organizations starts in the one they chose last, when it is still one of
+/// theirs, so the chooser is not in their way at every sign-in. The memory is a convenience:
+/// when the database cannot answer, the chooser is shown as before.
+async fn recall_org_choice(db: &Db, user: &mut SessionUser) {
+    if user.orgs.len() < 2 || user.current_org.is_some() {
+        return;
+    }
+    match db
+        .org_choice_get(&user.identity.issuer, &user.identity.subject)
+        .await
+    {
+        Ok(Some(id)) if user.orgs.iter().any(|o| o.id == id) => user.current_org = Some(id),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not read the last organization choice"),
+    }
+}
+
+/// Remembers `org_id` as `user`'s choice for their next sign-in; a failure is logged, since
+/// the choice for this session stands regardless.
+pub async fn remember_org_choice(db: &Db, user: &SessionUser, org_id: i64, now: i64) {
+    let identity = &user.identity;
+    if let Err(e) = db
+        .org_choice_put(&identity.issuer, &identity.subject, org_id, now)
+        .await
+    {
+        tracing::warn!(error = %e, "could not remember the organization choice");
     }
 }
 

@@ -29,6 +29,7 @@ macro_rules! on_db {
 mod connections;
 mod feeds;
 mod integration;
+mod org_choices;
 mod permits;
 mod sessions;
 mod snapshots;
@@ -138,6 +139,7 @@ impl Db {
             connections::SCHEMA,
             permits::SCHEMA,
             feeds::SCHEMA,
+            org_choices::SCHEMA,
         ] {
             on_db!(self, sql, [], execute, |_| ())?;
         }

@@ -54,6 +54,7 @@ pub async fn callback(
         gateway: state.gateway.as_ref(),
         cipher: &state.cipher,
         pending: &pending,
+        db: &state.db,
     };
     let finished = flow::finish_login(deps, &session, query).await;
     crate::metrics::login_finished(finished.as_ref().err().map(|e| e.reason()));

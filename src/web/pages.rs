@@ -15,7 +15,7 @@ use super::{
 };
 use crate::web::error::AppError;
 use crate::{
-    auth::{account, ReturnTo},
+    auth::{account, flow, ReturnTo},
     filevine::models::user_type_name,
     state::AppState,
 };
@@ -56,6 +56,7 @@ pub async fn profile(
             .filter(|o| Some(o.id) != user.current_org)
             .cloned()
             .collect(),
+        org_unchosen: user.current_org().is_none() && user.orgs.len() > 1,
         claims: user.identity.claims.clone(),
         token_expires: account
             .token_expires_at
@@ -97,6 +98,7 @@ pub struct OrgForm {
 
 /// `POST /org`: sets the current organization (one of the user's own).
 pub async fn set_org(
+    State(state): State<AppState>,
     mut signed: SignedIn,
     form: Result<Form<OrgForm>, FormRejection>,
 ) -> Result<Response, AppError> {
@@ -115,6 +117,8 @@ pub async fn set_org(
     }
     signed.user.current_org = Some(org_id);
     signed.save().await?;
+    let now = state.clock.now_unix();
+    flow::remember_org_choice(&state.db, &signed.user, org_id, now).await;
     tracing::info!(sub = %signed.user.identity.subject, org_id, "organization chosen");
     let target = ReturnTo::parse_or_root(form.return_to.as_deref());
     Ok(Redirect::to(target.as_str()).into_response())

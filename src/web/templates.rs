@@ -77,7 +77,10 @@ pub struct ProfilePage {
     pub user_type: Option<String>,
     pub current_org: Option<OrgRef>,
     pub org_user_id: Option<i64>,
+    /// The orgs besides the current one; all of them while none is chosen yet, in which case
+    /// `org_unchosen` is set so the page asks for a choice instead of calling them "other".
     pub other_orgs: Vec<OrgRef>,
+    pub org_unchosen: bool,
     pub claims: Vec<(String, String)>,
     pub token_expires: crate::util::dates::Shown,
     pub has_refresh: bool,
