@@ -233,7 +233,7 @@ async fn check(overrides: &Overrides) -> ExitCode {
     }
     let s = app.oidc_summary();
     println!("\nProvider discovery ({}):", s.issuer);
-    let rows: [(&str, String); 9] = [
+    let rows: [(&str, String); 10] = [
         ("authorization endpoint", s.authorization_endpoint.clone()),
         ("token endpoint", s.token_endpoint.clone()),
         (
@@ -255,6 +255,15 @@ async fn check(overrides: &Overrides) -> ExitCode {
         (
             "RFC 9207 iss parameter",
             if s.iss_parameter { "yes" } else { "no" }.into(),
+        ),
+        (
+            "back-channel logout",
+            match (s.backchannel_logout, s.backchannel_logout_session) {
+                (true, true) => "yes, with sid (register <site>/auth/backchannel-logout)",
+                (true, false) => "yes, without sid (register <site>/auth/backchannel-logout)",
+                (false, _) => "not advertised (sessions end at their own expiry)",
+            }
+            .into(),
         ),
     ];
     for (label, value) in rows {

@@ -7,6 +7,7 @@ pub mod oidc;
 pub mod policy;
 pub mod return_to;
 pub mod session;
+pub mod sessions;
 pub mod session_tokens;
 pub mod tokens;
 pub mod vault;

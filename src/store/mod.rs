@@ -29,6 +29,7 @@ macro_rules! on_db {
 mod connections;
 mod integration;
 mod permits;
+mod session_index;
 mod sessions;
 mod snapshots;
 mod vault;
@@ -37,6 +38,7 @@ use std::{str::FromStr, time::Duration};
 
 pub use connections::{AuditRow, ConnectionRow};
 pub use integration::IntegrationRow;
+pub use session_index::SessionIndexRow;
 pub use sessions::{AnyStore, HashedIds};
 pub use snapshots::SnapshotRow;
 use tower_sessions_sqlx_store::sqlx::{
@@ -134,6 +136,10 @@ impl Db {
             snapshots::SCHEMA,
             connections::SCHEMA,
             permits::SCHEMA,
+            session_index::SCHEMA,
+            session_index::SUBJECT_INDEX,
+            session_index::SID_INDEX,
+            session_index::JTI_SCHEMA,
         ] {
             on_db!(self, sql, [], execute, |_| ())?;
         }

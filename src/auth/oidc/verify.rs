@@ -53,6 +53,11 @@ impl KeyCache {
             fetched_at: Instant::now(),
         }
     }
+
+    /// The published keys (logout tokens are checked against them too).
+    pub(super) fn keys(&self) -> &[openidconnect::core::CoreJsonWebKey] {
+        self.keys.keys()
+    }
 }
 
 /// Whether a verification failure is only "we do not know this key (yet)": the token may be
@@ -247,5 +252,20 @@ pub(super) fn identity_from(claims: &CoreIdTokenClaims) -> Identity {
         email,
         email_verified: claims.email_verified().unwrap_or(false),
         claims: shown,
+        sid: None,
     }
+}
+
+/// The `sid` claim of an ID token already verified (`openidconnect`'s core claims do not
+/// carry it): read from the payload, never trusted from an unverified token.
+pub(super) fn verified_sid(verified_token: &str) -> Option<String> {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    let payload = verified_token.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims
+        .get("sid")?
+        .as_str()
+        .filter(|s| !s.is_empty() && s.len() <= 255)
+        .map(str::to_owned)
 }
