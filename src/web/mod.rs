@@ -17,6 +17,7 @@ pub mod pending_cookie;
 pub mod rate_limit;
 pub mod security;
 pub mod settings;
+pub mod settings_sessions;
 pub mod settings_view;
 pub mod templates;
 
@@ -177,6 +178,10 @@ fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         (
             "/settings/connections",
             get(settings::page).post(settings::submit),
+        ),
+        (
+            "/settings/sessions",
+            get(settings_sessions::page).post(settings_sessions::submit),
         ),
         (
             "/settings/integration",
