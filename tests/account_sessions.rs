@@ -67,21 +67,39 @@ async fn two_browsers_of_ada(app: &TestApp) -> (Browser, Browser, Browser) {
 async fn the_page_lists_both_browsers_this_one_marked_and_never_the_raw_header() {
     let app = spawn_app(TestOptions::default()).await;
     let (firefox, _chrome, _ben) = two_browsers_of_ada(&app).await;
-    let profile = firefox.get(&app.url("/profile")).await.text().await.unwrap();
-    assert!(profile.contains("href=\"/account/sessions\""), "linked from the profile");
+    let profile = firefox
+        .get(&app.url("/profile"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        profile.contains("href=\"/account/sessions\""),
+        "linked from the profile"
+    );
     let html = sessions_page(&app, &firefox).await;
     assert!(html.contains("Firefox on Linux"));
     assert!(html.contains("Chrome on Windows"));
     assert_eq!(html.matches("(this session)").count(), 1);
     assert!(html.contains("Sign out everywhere else"));
-    assert_eq!(handles(&html).len(), 1, "a Sign out button for the other session only");
+    assert_eq!(
+        handles(&html).len(),
+        1,
+        "a Sign out button for the other session only"
+    );
     assert!(!html.contains("Gecko/20100101") && !html.contains("AppleWebKit"));
     // No session id, nor the table's hash of one, nor the cookie.
     let cookie = firefox.session_cookie(&app).unwrap();
     assert!(!html.contains(&cookie));
     for row in app.state.db.sessions_all(0).await.unwrap() {
-        assert!(!html.contains(&row.stored_id), "the table id is not in the page");
-        assert!(!html.contains(&row.vault_id), "the vault id is not in the page");
+        assert!(
+            !html.contains(&row.stored_id),
+            "the table id is not in the page"
+        );
+        assert!(
+            !html.contains(&row.vault_id),
+            "the vault id is not in the page"
+        );
     }
 }
 
@@ -92,12 +110,25 @@ async fn sign_out_ends_the_other_session_and_not_this_one() {
     let revocations = app.control().revocation_calls();
     let html = sessions_page(&app, &firefox).await;
     let (csrf, handle) = (csrf_of(&html), handles(&html).remove(0));
-    let r = post(&app, &firefox, &[("csrf", &csrf), ("action", "sign_out"), ("session", &handle)]).await;
+    let r = post(
+        &app,
+        &firefox,
+        &[
+            ("csrf", &csrf),
+            ("action", "sign_out"),
+            ("session", &handle),
+        ],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(!signed_in(&app, &chrome).await, "the other session ended");
     assert!(signed_in(&app, &firefox).await, "this one stays");
     assert!(signed_in(&app, &ben).await);
-    assert_eq!(app.control().revocation_calls(), revocations + 1, "its refresh token revoked");
+    assert_eq!(
+        app.control().revocation_calls(),
+        revocations + 1,
+        "its refresh token revoked"
+    );
     let html = sessions_page(&app, &firefox).await;
     assert!(html.contains("1 session signed out."));
     assert!(!html.contains("Chrome on Windows"));
@@ -111,12 +142,20 @@ async fn sign_out_everywhere_else_leaves_only_this_one() {
     third.login(&app, ADA, None).await;
     let html = sessions_page(&app, &firefox).await;
     assert_eq!(handles(&html).len(), 2);
-    let r = post(&app, &firefox, &[("csrf", &csrf_of(&html)), ("action", "sign_out_others")]).await;
+    let r = post(
+        &app,
+        &firefox,
+        &[("csrf", &csrf_of(&html)), ("action", "sign_out_others")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(!signed_in(&app, &chrome).await);
     assert!(!signed_in(&app, &third).await);
     assert!(signed_in(&app, &firefox).await);
-    assert!(signed_in(&app, &ben).await, "another user's session is untouched");
+    assert!(
+        signed_in(&app, &ben).await,
+        "another user's session is untouched"
+    );
     let html = sessions_page(&app, &firefox).await;
     assert!(html.contains("2 sessions signed out."));
     assert!(handles(&html).is_empty());
@@ -130,10 +169,24 @@ async fn a_csrf_token_of_another_session_is_refused() {
     let theirs = sessions_page(&app, &chrome).await;
     // Chrome's own CSRF token, sent from Firefox's session (and with no token at all).
     for csrf in [csrf_of(&theirs), String::new()] {
-        let r = post(&app, &firefox, &[("csrf", &csrf), ("action", "sign_out_others")]).await;
+        let r = post(
+            &app,
+            &firefox,
+            &[("csrf", &csrf), ("action", "sign_out_others")],
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         let handle = handles(&mine).remove(0);
-        let r = post(&app, &firefox, &[("csrf", &csrf), ("action", "sign_out"), ("session", &handle)]).await;
+        let r = post(
+            &app,
+            &firefox,
+            &[
+                ("csrf", &csrf),
+                ("action", "sign_out"),
+                ("session", &handle),
+            ],
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
     }
     assert!(signed_in(&app, &chrome).await);
@@ -149,12 +202,31 @@ async fn a_tampered_handle_cannot_end_another_users_session() {
     // table's own ids) with her valid CSRF token.
     let bens_handle = handles(&sessions_page(&app, &ben).await).remove(0);
     let csrf = csrf_of(&sessions_page(&app, &firefox).await);
-    let mut attempts = vec![bens_handle, "AAAAAAAAAAAAAAAAAAAAAA".to_owned(), String::new()];
+    let mut attempts = vec![
+        bens_handle,
+        "AAAAAAAAAAAAAAAAAAAAAA".to_owned(),
+        String::new(),
+    ];
     attempts.extend(
-        app.state.db.sessions_all(0).await.unwrap().into_iter().map(|r| r.stored_id),
+        app.state
+            .db
+            .sessions_all(0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.stored_id),
     );
     for handle in attempts {
-        let r = post(&app, &firefox, &[("csrf", &csrf), ("action", "sign_out"), ("session", &handle)]).await;
+        let r = post(
+            &app,
+            &firefox,
+            &[
+                ("csrf", &csrf),
+                ("action", "sign_out"),
+                ("session", &handle),
+            ],
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{handle}");
     }
     assert!(signed_in(&app, &ben).await);

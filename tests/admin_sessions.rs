@@ -38,7 +38,10 @@ async fn an_admin_ends_every_session_of_an_email_and_nobody_elses() {
     let r = ada
         .post_form(
             &app.url("/settings/sessions"),
-            &[("csrf", &csrf_of(&html)), ("email", &ben_email.to_uppercase())],
+            &[
+                ("csrf", &csrf_of(&html)),
+                ("email", &ben_email.to_uppercase()),
+            ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -63,7 +66,13 @@ async fn non_admins_get_403_and_end_nothing() {
     ada.login(&app, ADA, None).await;
     ben.login(&app, BEN, None).await;
     assert_eq!(page(&app, &ben).await.status(), StatusCode::FORBIDDEN);
-    let csrf = csrf_of(&ben.get(&app.url("/account/sessions")).await.text().await.unwrap());
+    let csrf = csrf_of(
+        &ben.get(&app.url("/account/sessions"))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
     let r = ben
         .post_form(
             &app.url("/settings/sessions"),

@@ -28,15 +28,23 @@ async fn a_valid_token_with_sid_ends_that_session_and_no_other() {
     let sid1 = control.sids_of(ADA)[0].clone();
     let vault_rows = vault_count(&app).await;
 
-    let token = control.sign_logout_token(&control.logout_claims(CLIENT_ID, ADA, Some(&sid1)), None);
+    let token =
+        control.sign_logout_token(&control.logout_claims(CLIENT_ID, ADA, Some(&sid1)), None);
     let r = post_logout_token(&app, &token).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["cache-control"], "no-store");
 
     assert!(!signed_in(&app, &ada1).await, "the named session ends");
-    assert!(signed_in(&app, &ada2).await, "Ada's other session (another sid) stays");
+    assert!(
+        signed_in(&app, &ada2).await,
+        "Ada's other session (another sid) stays"
+    );
     assert!(signed_in(&app, &ben).await, "another user's session stays");
-    assert_eq!(vault_count(&app).await, vault_rows - 1, "its tokens are gone too");
+    assert_eq!(
+        vault_count(&app).await,
+        vault_rows - 1,
+        "its tokens are gone too"
+    );
 }
 
 #[tokio::test]
@@ -49,7 +57,10 @@ async fn a_token_with_only_sub_ends_every_session_of_that_user() {
     ben.login(&app, BEN, None).await;
 
     let token = control.sign_logout_token(&control.logout_claims(CLIENT_ID, ADA, None), None);
-    assert_eq!(post_logout_token(&app, &token).await.status(), StatusCode::OK);
+    assert_eq!(
+        post_logout_token(&app, &token).await.status(),
+        StatusCode::OK
+    );
     assert!(!signed_in(&app, &ada1).await);
     assert!(!signed_in(&app, &ada2).await);
     assert!(signed_in(&app, &ben).await);
@@ -73,27 +84,75 @@ async fn broken_logout_tokens_are_refused_with_400_and_end_nothing() {
     let cases: Vec<(&str, Value, Option<Tamper>)> = vec![
         ("bad signature", valid(), Some(Tamper::BadSignature)),
         ("alg none", valid(), Some(Tamper::AlgNone)),
-        ("HS256 with the client secret", valid(), Some(Tamper::HmacWithClientSecret)),
-        ("wrong iss", with(&|c| c["iss"] = json!("http://127.0.0.1:1/other")), None),
-        ("wrong aud", with(&|c| c["aud"] = json!("another-client")), None),
-        ("missing events", with(&|c| { c.as_object_mut().unwrap().remove("events"); }), None),
-        ("wrong event", with(&|c| c["events"] = json!({"http://schemas.openid.net/event/other": {}})), None),
-        ("nonce present", with(&|c| c["nonce"] = json!("n-123")), None),
-        ("neither sid nor sub", with(&|c| {
-            let o = c.as_object_mut().unwrap();
-            o.remove("sid");
-            o.remove("sub");
-        }), None),
-        ("expired", with(&|c| {
-            c["iat"] = json!(now - 7200);
-            c["exp"] = json!(now - 3600);
-        }), None),
-        ("no exp and issued long ago", with(&|c| {
-            c["iat"] = json!(now - 7200);
-            c.as_object_mut().unwrap().remove("exp");
-        }), None),
-        ("issued in the future", with(&|c| c["iat"] = json!(now + 3600)), None),
-        ("no jti", with(&|c| { c.as_object_mut().unwrap().remove("jti"); }), None),
+        (
+            "HS256 with the client secret",
+            valid(),
+            Some(Tamper::HmacWithClientSecret),
+        ),
+        (
+            "wrong iss",
+            with(&|c| c["iss"] = json!("http://127.0.0.1:1/other")),
+            None,
+        ),
+        (
+            "wrong aud",
+            with(&|c| c["aud"] = json!("another-client")),
+            None,
+        ),
+        (
+            "missing events",
+            with(&|c| {
+                c.as_object_mut().unwrap().remove("events");
+            }),
+            None,
+        ),
+        (
+            "wrong event",
+            with(&|c| c["events"] = json!({"http://schemas.openid.net/event/other": {}})),
+            None,
+        ),
+        (
+            "nonce present",
+            with(&|c| c["nonce"] = json!("n-123")),
+            None,
+        ),
+        (
+            "neither sid nor sub",
+            with(&|c| {
+                let o = c.as_object_mut().unwrap();
+                o.remove("sid");
+                o.remove("sub");
+            }),
+            None,
+        ),
+        (
+            "expired",
+            with(&|c| {
+                c["iat"] = json!(now - 7200);
+                c["exp"] = json!(now - 3600);
+            }),
+            None,
+        ),
+        (
+            "no exp and issued long ago",
+            with(&|c| {
+                c["iat"] = json!(now - 7200);
+                c.as_object_mut().unwrap().remove("exp");
+            }),
+            None,
+        ),
+        (
+            "issued in the future",
+            with(&|c| c["iat"] = json!(now + 3600)),
+            None,
+        ),
+        (
+            "no jti",
+            with(&|c| {
+                c.as_object_mut().unwrap().remove("jti");
+            }),
+            None,
+        ),
     ];
     for (case, claims, tamper) in cases {
         let token = control.sign_logout_token(&claims, tamper);
@@ -131,7 +190,11 @@ async fn a_token_from_another_environments_provider_is_refused() {
     let mut claims = oc.logout_claims(CLIENT_ID, ADA, Some(&sid));
     claims["iss"] = json!(app.fake.issuer());
     let token = oc.sign_logout_token(&claims, None);
-    assert_refused(post_logout_token(&app, &token).await, "other provider's key").await;
+    assert_refused(
+        post_logout_token(&app, &token).await,
+        "other provider's key",
+    )
+    .await;
     assert!(signed_in(&app, &ada).await);
 }
 
@@ -146,14 +209,29 @@ async fn a_replayed_jti_is_refused_even_by_another_process_on_the_same_database(
     ada.login(one, ADA, None).await;
     let claims = control.logout_claims(CLIENT_ID, ADA, None);
     let token = control.sign_logout_token(&claims, None);
-    assert_eq!(post_logout_token(one, &token).await.status(), StatusCode::OK);
-    assert_refused(post_logout_token(two, &token).await, "replay at the other process").await;
-    assert_refused(post_logout_token(one, &token).await, "replay at the same process").await;
+    assert_eq!(
+        post_logout_token(one, &token).await.status(),
+        StatusCode::OK
+    );
+    assert_refused(
+        post_logout_token(two, &token).await,
+        "replay at the other process",
+    )
+    .await;
+    assert_refused(
+        post_logout_token(one, &token).await,
+        "replay at the same process",
+    )
+    .await;
 
     // A replay must end nothing: Ada signs in again and the old token is still refused.
     let again = one.browser();
     again.login(one, ADA, None).await;
-    assert_refused(post_logout_token(two, &token).await, "replay after a new login").await;
+    assert_refused(
+        post_logout_token(two, &token).await,
+        "replay after a new login",
+    )
+    .await;
     assert!(signed_in(one, &again).await);
 }
 

@@ -30,19 +30,35 @@ async fn a_logout_token_at_one_replica_ends_the_session_on_both() {
     ada.login(one, ADA, None).await;
     ben.login(two, BEN, None).await;
     let ada_at_two = browser_with_cookie_of(&ada, one, two);
-    assert!(signed_in(two, &ada_at_two).await, "one database, one session");
+    assert!(
+        signed_in(two, &ada_at_two).await,
+        "one database, one session"
+    );
 
     let sid = control.sids_of(ADA).pop().unwrap();
     let token = control.sign_logout_token(&control.logout_claims(CLIENT_ID, ADA, Some(&sid)), None);
     // The provider calls replica two.
-    assert_eq!(post_logout_token(two, &token).await.status(), StatusCode::OK);
+    assert_eq!(
+        post_logout_token(two, &token).await.status(),
+        StatusCode::OK
+    );
 
     assert!(!signed_in(one, &ada).await, "signed out at replica one");
-    assert!(!signed_in(two, &ada_at_two).await, "signed out at replica two");
-    assert!(signed_in(one, &browser_with_cookie_of(&ben, two, one)).await, "Ben untouched");
+    assert!(
+        !signed_in(two, &ada_at_two).await,
+        "signed out at replica two"
+    );
+    assert!(
+        signed_in(one, &browser_with_cookie_of(&ben, two, one)).await,
+        "Ben untouched"
+    );
     assert!(signed_in(two, &ben).await, "Ben untouched");
     // The same token again, at the other replica: a replay.
-    assert_refused(post_logout_token(one, &token).await, "replay at the other replica").await;
+    assert_refused(
+        post_logout_token(one, &token).await,
+        "replay at the other replica",
+    )
+    .await;
 }
 
 /// A browser holding `b`'s session cookie for `to` (the same site behind a load balancer).

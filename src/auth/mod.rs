@@ -7,8 +7,8 @@ pub mod oidc;
 pub mod policy;
 pub mod return_to;
 pub mod session;
-pub mod sessions;
 pub mod session_tokens;
+pub mod sessions;
 pub mod tokens;
 pub mod vault;
 

@@ -8,7 +8,7 @@
 //! "end all sessions of"); rows of sessions that expired are skipped by every reader and
 //! purged with the vault. Nothing is written on an ordinary signed-in request.
 
-use tower_sessions_sqlx_store::sqlx::Row;
+use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
@@ -124,10 +124,13 @@ impl Db {
              WHERE environment = $1 AND subject = $2 AND expires_at >= $3
              ORDER BY started_at, stored_id"
         );
-        Ok(on_db!(self, &sql, [environment, subject, now], fetch_all, |rows| rows
-            .iter()
-            .map(|r| index_row!(r))
-            .collect())?)
+        Ok(on_db!(
+            self,
+            &sql,
+            [environment, subject, now],
+            fetch_all,
+            |rows| rows.iter().map(|r| index_row!(r)).collect()
+        )?)
     }
 
     /// The live sessions the provider calls `sid` in `environment`.
@@ -141,10 +144,13 @@ impl Db {
             "SELECT {COLUMNS} FROM fv_session_index
              WHERE environment = $1 AND sid = $2 AND expires_at >= $3"
         );
-        Ok(on_db!(self, &sql, [environment, sid, now], fetch_all, |rows| rows
-            .iter()
-            .map(|r| index_row!(r))
-            .collect())?)
+        Ok(on_db!(
+            self,
+            &sql,
+            [environment, sid, now],
+            fetch_all,
+            |rows| rows.iter().map(|r| index_row!(r)).collect()
+        )?)
     }
 
     /// The live sessions of whoever signed in with `email` (any case), in every environment.
@@ -153,9 +159,8 @@ impl Db {
         email: &str,
         now: i64,
     ) -> Result<Vec<SessionIndexRow>, DbError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM fv_session_index WHERE email = $1 AND expires_at >= $2"
-        );
+        let sql =
+            format!("SELECT {COLUMNS} FROM fv_session_index WHERE email = $1 AND expires_at >= $2");
         Ok(on_db!(
             self,
             &sql,
@@ -196,8 +201,12 @@ impl Db {
     ) -> Result<bool, DbError> {
         const SQL: &str = "INSERT INTO fv_logout_jti (issuer, jti, expires_at) VALUES ($1, $2, $3)
             ON CONFLICT (issuer, jti) DO NOTHING";
-        Ok(on_db!(self, SQL, [issuer, jti, keep_until], execute, |d| d
-            .rows_affected()
-            == 1)?)
+        Ok(on_db!(
+            self,
+            SQL,
+            [issuer, jti, keep_until],
+            execute,
+            |d| d.rows_affected() == 1
+        )?)
     }
 }

@@ -106,8 +106,15 @@ pub async fn submit(
         _ => return Err(AppError::BadRequest("unknown action")),
     };
     let now = state.clock.now_unix();
-    let ended =
-        listing::sign_out(&state.db, &state.vault, &state.oidc, &signed.user, target, now).await;
+    let ended = listing::sign_out(
+        &state.db,
+        &state.vault,
+        &state.oidc,
+        &signed.user,
+        target,
+        now,
+    )
+    .await;
     let notice = match ended {
         Ok(1) => "1 session signed out.".to_owned(),
         Ok(n) => format!("{n} sessions signed out."),

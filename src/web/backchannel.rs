@@ -11,7 +11,10 @@ use axum::{
     Form, Json,
 };
 
-use crate::{auth::sessions::backchannel::{self, BackchannelError}, state::AppState};
+use crate::{
+    auth::sessions::backchannel::{self, BackchannelError},
+    state::AppState,
+};
 
 /// The form the provider posts.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -42,7 +45,9 @@ pub async fn logout(
                 tracing::warn!(reason = %e, "back-channel logout refused");
             }
             let description = match &e {
-                BackchannelError::Db(_) => "the logout could not be processed; try again".to_owned(),
+                BackchannelError::Db(_) => {
+                    "the logout could not be processed; try again".to_owned()
+                }
                 other => other.to_string(),
             };
             let body = serde_json::json!({

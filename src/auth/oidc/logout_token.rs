@@ -117,7 +117,10 @@ fn verify_with(
     let candidates: Vec<&CoreJsonWebKey> = keys
         .iter()
         .filter(|k| kid.is_none() || k.key_id().map(|i| i.as_str()) == kid)
-        .filter(|k| k.key_use().is_none_or(|u| *u == CoreJsonWebKeyUse::Signature))
+        .filter(|k| {
+            k.key_use()
+                .is_none_or(|u| *u == CoreJsonWebKeyUse::Signature)
+        })
         .collect();
     if candidates.is_empty() {
         return None;
@@ -175,8 +178,7 @@ impl OidcProvider {
             Some(ok) => ok,
             None if self.refetch_keys().await => {
                 let keys = self.keys.read().await;
-                verify_with(keys.keys(), kid, &alg, message.as_bytes(), &signature)
-                    .unwrap_or(false)
+                verify_with(keys.keys(), kid, &alg, message.as_bytes(), &signature).unwrap_or(false)
             }
             None => false,
         };

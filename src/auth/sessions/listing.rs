@@ -52,7 +52,11 @@ fn handle_of(viewer: &SessionUser, row: &SessionIndexRow) -> String {
 }
 
 /// The viewer's live sessions in their environment, oldest first.
-async fn own_rows(db: &Db, viewer: &SessionUser, now: i64) -> Result<Vec<SessionIndexRow>, DbError> {
+async fn own_rows(
+    db: &Db,
+    viewer: &SessionUser,
+    now: i64,
+) -> Result<Vec<SessionIndexRow>, DbError> {
     let rows = db
         .sessions_of_subject(&viewer.environment, &viewer.identity.subject, now)
         .await?;

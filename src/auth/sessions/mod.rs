@@ -83,7 +83,10 @@ pub async fn still_exists(db: &Db, row: &SessionIndexRow) -> Result<bool, DbErro
 }
 
 /// The rows whose sessions still exist; the index rows of the others are dropped.
-pub async fn live_only(db: &Db, rows: Vec<SessionIndexRow>) -> Result<Vec<SessionIndexRow>, DbError> {
+pub async fn live_only(
+    db: &Db,
+    rows: Vec<SessionIndexRow>,
+) -> Result<Vec<SessionIndexRow>, DbError> {
     let mut live = Vec::with_capacity(rows.len());
     for row in rows {
         if still_exists(db, &row).await? {
