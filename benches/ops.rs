@@ -248,6 +248,7 @@ async fn create_sessions(app: &TestApp, n: usize) -> Vec<String> {
                         email: Some(format!("bench{i}@example.test")),
                         email_verified: false,
                         claims: vec![("sub".into(), format!("bench-user-{i}"))],
+                        sid: None,
                     },
                     vault_id: session::random_token(),
                     login_at: Clock::system().now_unix(),
@@ -261,6 +262,8 @@ async fn create_sessions(app: &TestApp, n: usize) -> Vec<String> {
                         name: "Bench Org".into(),
                     }],
                     current_org: Some(5001),
+                    environment: "us".into(),
+                    browser: None,
                 };
                 let tokens = TokenSet {
                     access_token: session::random_token(),

@@ -287,7 +287,7 @@ async fn check(overrides: &Overrides) -> ExitCode {
 
 /// What one provider's discovery said, as `check` prints it.
 fn print_summary(s: &fv_partner_app::auth::oidc::ProviderSummary) {
-    let rows: [(&str, String); 9] = [
+    let rows: [(&str, String); 10] = [
         ("authorization endpoint", s.authorization_endpoint.clone()),
         ("token endpoint", s.token_endpoint.clone()),
         (
@@ -309,6 +309,15 @@ fn print_summary(s: &fv_partner_app::auth::oidc::ProviderSummary) {
         (
             "RFC 9207 iss parameter",
             if s.iss_parameter { "yes" } else { "no" }.into(),
+        ),
+        (
+            "back-channel logout",
+            match (s.backchannel_logout, s.backchannel_logout_session) {
+                (true, true) => "yes, with sid (register <site>/auth/backchannel-logout)",
+                (true, false) => "yes, without sid (register <site>/auth/backchannel-logout)",
+                (false, _) => "not advertised (sessions end at their own expiry)",
+            }
+            .into(),
         ),
     ];
     for (label, value) in rows {

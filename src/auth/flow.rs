@@ -79,6 +79,10 @@ pub struct FinishDeps<'a> {
     pub pending: &'a session::PendingJar,
     /// Where each user's last organization choice is remembered.
     pub db: &'a Db,
+    /// The environment whose provider this login went to (kept with the session).
+    pub environment: &'a str,
+    /// The browser and system, parsed from its User-Agent ("Firefox on Linux").
+    pub browser: Option<String>,
 }
 
 /// Finishes a login at the callback and returns where to send the browser (with `code` and
@@ -119,6 +123,8 @@ pub async fn finish_login(
     }
 
     let mut user = SessionUser::signed_in(outcome.identity, now);
+    user.environment = deps.environment.to_owned();
+    user.browser = deps.browser.clone();
     // Who this is in Filevine, and in which orgs. A gateway hiccup does not undo a good login:
     // the profile page asks again.
     match deps.gateway.user_orgs(&outcome.tokens.access_token).await {

@@ -8,6 +8,7 @@ pub mod policy;
 pub mod return_to;
 pub mod session;
 pub mod session_tokens;
+pub mod sessions;
 pub mod tokens;
 pub mod vault;
 

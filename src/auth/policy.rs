@@ -52,6 +52,7 @@ pub(crate) mod tests {
             email: Some(email.into()),
             email_verified: true,
             claims: Vec::new(),
+            sid: None,
         };
         SessionUser::signed_in(identity, 0)
     }

@@ -47,6 +47,15 @@ pub struct SessionUser {
     pub orgs: Vec<OrgRef>,
     /// Chosen org (sent as `x-fv-orgid`); `None` until a multi-org user picks one.
     pub current_org: Option<i64>,
+    /// The environment (`FV_REGION`) whose provider signed this user in: a back-channel
+    /// logout or an admin's count is per environment. Empty in sessions made before it was
+    /// recorded.
+    #[serde(default)]
+    pub environment: String,
+    /// The browser and system it signed in from ("Firefox on Linux"), parsed once at sign-in
+    /// for the sessions page; never the raw header.
+    #[serde(default)]
+    pub browser: Option<String>,
 }
 
 impl SessionUser {
@@ -64,6 +73,8 @@ impl SessionUser {
             user_type: None,
             orgs: Vec::new(),
             current_org: None,
+            environment: String::new(),
+            browser: None,
         }
     }
 
@@ -244,6 +255,21 @@ pub async fn still_active(
         session.insert(SEEN_KEY, now).await.map_err(session_err)?;
     }
     Ok(true)
+}
+
+/// The signed-in user a stored session record holds, if any (the session index reads it when
+/// the record is created).
+pub fn user_of_record(
+    data: &std::collections::HashMap<String, serde_json::Value>,
+) -> Option<SessionUser> {
+    serde_json::from_value(data.get(USER_KEY)?.clone()).ok()
+}
+
+/// When a stored session record was last used (Unix seconds), as [`still_active`] wrote it.
+pub fn last_seen_of_record(
+    data: &std::collections::HashMap<String, serde_json::Value>,
+) -> Option<i64> {
+    data.get(SEEN_KEY)?.as_i64()
 }
 
 /// The signed-in user, if any.

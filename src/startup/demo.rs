@@ -43,6 +43,13 @@ pub(super) async fn resolve(
     let fake = FakeFilevine::start(options)
         .await
         .map_err(|e| StartupError::Fake(e.to_string()))?;
+    // Registered as a client registers it with Filevine: the stand-in's "Sign out of
+    // Filevine" then signs the demo's sessions out through the back channel.
+    let mut backchannel = oidc.redirect_uri.clone();
+    backchannel.set_path("/auth/backchannel-logout");
+    backchannel.set_query(None);
+    fake.control()
+        .set_backchannel_logout_uri(&client_id, backchannel.as_str());
     oidc.authority = Url::parse(&fake.issuer()).map_err(|e| StartupError::Fake(e.to_string()))?;
     oidc.client_id = client_id;
     oidc.client_secret = SecretString::from(secret);

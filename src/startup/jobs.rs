@@ -29,6 +29,10 @@ fn spawn_cleanup(state: AppState) {
             if let Err(e) = state.db.vault_delete_expired(state.clock.now_unix()).await {
                 tracing::warn!(error = %e, "could not purge expired tokens");
             }
+            let now = state.clock.now_unix();
+            if let Err(e) = state.db.session_index_delete_expired(now).await {
+                tracing::warn!(error = %e, "could not purge the session index");
+            }
             // On the app clock, like the expiry times it compares.
             state.clock.sleep(PURGE_EVERY).await;
         }

@@ -31,6 +31,7 @@ mod feeds;
 mod integration;
 mod org_choices;
 mod permits;
+mod session_index;
 mod sessions;
 mod snapshots;
 mod vault;
@@ -40,6 +41,7 @@ use std::{str::FromStr, time::Duration};
 pub use connections::{AuditRow, ConnectionRow};
 pub use feeds::FeedKeyRow;
 pub use integration::IntegrationRow;
+pub use session_index::SessionIndexRow;
 pub use sessions::{AnyStore, HashedIds};
 pub use snapshots::SnapshotRow;
 use tower_sessions_sqlx_store::sqlx::{
@@ -140,6 +142,10 @@ impl Db {
             permits::SCHEMA,
             feeds::SCHEMA,
             org_choices::SCHEMA,
+            session_index::SCHEMA,
+            session_index::SUBJECT_INDEX,
+            session_index::SID_INDEX,
+            session_index::JTI_SCHEMA,
         ] {
             on_db!(self, sql, [], execute, |_| ())?;
         }

@@ -41,6 +41,7 @@ pub async fn callback(
     State(state): State<AppState>,
     Extension(pending): Extension<PendingJar>,
     session: Session,
+    headers: axum::http::HeaderMap,
     query: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = query.map(|Query(q)| q).unwrap_or_else(|e| {
@@ -55,6 +56,12 @@ pub async fn callback(
         cipher: &state.cipher,
         pending: &pending,
         db: &state.db,
+        environment: state.settings.oidc.region.as_str(),
+        browser: crate::auth::sessions::browser::describe(
+            headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok()),
+        ),
     };
     let finished = flow::finish_login(deps, &session, query).await;
     crate::metrics::login_finished(finished.as_ref().err().map(|e| e.reason()));

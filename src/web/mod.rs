@@ -1,7 +1,9 @@
 //! The web layer: routes, thin handlers, templates and the security headers.
 
+pub mod account_sessions;
 pub mod assets;
 pub mod auth_pages;
+pub mod backchannel;
 pub mod current_page;
 pub mod dashboard;
 pub mod error;
@@ -18,6 +20,7 @@ pub mod reports;
 pub mod security;
 pub mod settings;
 pub mod settings_feeds;
+pub mod settings_sessions;
 pub mod settings_view;
 pub mod templates;
 
@@ -52,6 +55,13 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
         (settings.session.idle_timeout.as_secs() + 2 * SEEN_WRITE_EVERY_SECONDS as u64) as i64,
     );
     // The table keeps a keyed hash of each id, never the cookie's value.
+    // Under the hashing, the index sees the table's ids: it names sessions to end from
+    // elsewhere (back-channel logout, the sessions pages).
+    let store = crate::auth::sessions::IndexedStore::new(
+        store,
+        state.db.clone(),
+        settings.session.absolute_timeout,
+    );
     let store = crate::store::HashedIds::new(store, &settings.db.secret_key);
     let sessions = SessionManagerLayer::new(store)
         .with_name(session_cookie_name(state.https))
@@ -156,7 +166,12 @@ fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/", get(pages::home)),
         ("/auth/login", get(auth_pages::login)),
         ("/auth/logout", post(auth_pages::logout)),
+        ("/auth/backchannel-logout", post(backchannel::logout)),
         ("/profile", get(pages::profile)),
+        (
+            "/account/sessions",
+            get(account_sessions::page).post(account_sessions::submit),
+        ),
         ("/userinfo", get(pages::profile)),
         ("/org", get(pages::choose_org).post(pages::set_org)),
         ("/projects", get(dashboard::list)),
@@ -175,6 +190,10 @@ fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         (
             "/settings/connections",
             get(settings::page).post(settings::submit),
+        ),
+        (
+            "/settings/sessions",
+            get(settings_sessions::page).post(settings_sessions::submit),
         ),
         (
             "/settings/integration",

@@ -22,6 +22,7 @@ use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod backchannel;
 pub mod control;
 mod control_http;
 pub mod data;
@@ -153,6 +154,7 @@ impl FakeFilevine {
             requests: Mutex::new(Vec::new()),
             secrets: Mutex::new((Vec::new(), Default::default())),
             end_sessions: Mutex::new(Vec::new()),
+            backchannel: Default::default(),
             projects: Mutex::new(HashMap::new()),
             introspector,
             lab: Default::default(),
@@ -243,6 +245,10 @@ fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/connect/endsession", get(provider::end_session))
         .route("/connect/revocation", post(provider::revocation))
+        .route(
+            "/connect/signout",
+            get(backchannel::page).post(backchannel::sign_out),
+        )
         .route(
             "/fv-app/v2/utils/GetUserOrgsWithToken",
             post(gateway::user_orgs),

@@ -106,7 +106,7 @@ pub(crate) async fn refresh_grant(
     };
     shared.remember_secret(&refresh);
     let (access, expires_in) = shared.issue_access_token(&client.client_id, user, &scope);
-    let id = id_token(shared, &client.client_id, user, auth_time, None)?;
+    let id = id_token(shared, &client.client_id, user, auth_time, None, None)?;
     shared.lab.refreshes.fetch_add(1, Ordering::SeqCst);
     if fault == Some(RefreshFault::GarbledAfterRotation) {
         return Ok((StatusCode::OK, "{\"access_token\": ").into_response());

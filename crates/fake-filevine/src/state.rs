@@ -145,6 +145,8 @@ pub(crate) struct Shared {
     pub(crate) requests: Mutex<Vec<RecordedRequest>>,
     pub(crate) secrets: Mutex<(Vec<String>, HashSet<String>)>,
     pub(crate) end_sessions: Mutex<Vec<Vec<(String, String)>>>,
+    /// Back-channel logout: clients' URIs and the `sid` of every login.
+    pub(crate) backchannel: Mutex<super::backchannel::Registry>,
     pub(crate) projects: Mutex<HashMap<i64, Arc<Vec<Project>>>>,
     /// Another provider whose tokens the gateway also trusts (see [`super::TrustedIntrospection`]).
     pub(crate) introspector: Option<super::introspection::Introspector>,

@@ -36,6 +36,12 @@ pub struct ExtraProviderMetadata {
     /// RFC 9207: the provider puts `iss` on authorization responses.
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// OpenID Connect Back-Channel Logout 1.0: the provider posts logout tokens.
+    #[serde(default)]
+    pub backchannel_logout_supported: bool,
+    /// ... and puts `sid` in them (and in ID tokens).
+    #[serde(default)]
+    pub backchannel_logout_session_supported: bool,
     /// PKCE methods (we always use S256).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_challenge_methods_supported: Option<Vec<String>>,
@@ -85,6 +91,10 @@ pub struct ProviderSummary {
     pub pkce_methods: Vec<String>,
     pub iss_parameter: bool,
     pub auth_methods: Vec<String>,
+    /// Discovery advertises back-channel logout (`backchannel_logout_supported`).
+    pub backchannel_logout: bool,
+    /// ... with `sid` (`backchannel_logout_session_supported`).
+    pub backchannel_logout_session: bool,
 }
 
 impl OidcProvider {
@@ -199,5 +209,7 @@ fn summarize(metadata: &FvProviderMetadata, token_url: &TokenUrl) -> ProviderSum
             .unwrap_or_default(),
         iss_parameter: extra.authorization_response_iss_parameter_supported,
         auth_methods: names(metadata.token_endpoint_auth_methods_supported()),
+        backchannel_logout: extra.backchannel_logout_supported,
+        backchannel_logout_session: extra.backchannel_logout_session_supported,
     }
 }

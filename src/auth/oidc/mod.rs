@@ -17,6 +17,7 @@
 //! [`refresh`] (refresh and revocation); this one holds the login and logout legs.
 
 mod discovery;
+mod logout_token;
 mod refresh;
 mod verify;
 
@@ -32,6 +33,7 @@ use tokio::sync::{Mutex, RwLock};
 use url::Url;
 
 pub use discovery::{DiscoveryError, ExtraProviderMetadata, FvProviderMetadata, ProviderSummary};
+pub use logout_token::{LogoutToken, LogoutTokenError, BACKCHANNEL_LOGOUT_EVENT};
 pub use refresh::RefreshFailure;
 pub use verify::{ALLOWED_ALGS, JWKS_REFETCH_COOLDOWN};
 
@@ -79,6 +81,10 @@ pub struct Identity {
     pub email_verified: bool,
     /// Non-secret claims for the profile page, as `(name, value)`.
     pub claims: Vec<(String, String)>,
+    /// The ID token's `sid`: the provider's session, which a back-channel logout token names.
+    /// Absent when the provider sends none (and in sessions made before it was recorded).
+    #[serde(default)]
+    pub sid: Option<String>,
 }
 
 /// A successful login: tokens for the vault, identity for the session.
@@ -192,7 +198,8 @@ impl OidcProvider {
             .verify_id_token(&id_token, &nonce)
             .await
             .map_err(LoginError::IdToken)?;
-        let identity = verify::identity_from(&claims);
+        let mut identity = verify::identity_from(&claims);
+        identity.sid = verify::verified_sid(&id_token.to_string());
         let tokens =
             TokenSet::from_response(&response, id_token.to_string(), None, self.clock.now_unix());
         if let Some(endpoint) = &self.userinfo {

@@ -51,6 +51,11 @@ impl KeyCache {
     pub(super) fn new(keys: CoreJsonWebKeySet, fetched_at: SystemTime) -> Self {
         Self { keys, fetched_at }
     }
+
+    /// The published keys (logout tokens are checked against them too).
+    pub(super) fn keys(&self) -> &[openidconnect::core::CoreJsonWebKey] {
+        self.keys.keys()
+    }
 }
 
 /// How long ago `then` was on `clock`; zero when the clock was moved back past it.
@@ -250,5 +255,20 @@ pub(super) fn identity_from(claims: &CoreIdTokenClaims) -> Identity {
         email,
         email_verified: claims.email_verified().unwrap_or(false),
         claims: shown,
+        sid: None,
     }
+}
+
+/// The `sid` claim of an ID token already verified (`openidconnect`'s core claims do not
+/// carry it): read from the payload, never trusted from an unverified token.
+pub(super) fn verified_sid(verified_token: &str) -> Option<String> {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    let payload = verified_token.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims
+        .get("sid")?
+        .as_str()
+        .filter(|s| !s.is_empty() && s.len() <= 255)
+        .map(str::to_owned)
 }

@@ -200,6 +200,24 @@ impl TokenVault {
         self.inner.load(owner).await
     }
 
+    /// The token set of the session whose vault row is `vault_id`, signed in as `subject`
+    /// (ending a session from elsewhere, to revoke its refresh token).
+    pub async fn load_of_session(
+        &self,
+        vault_id: &str,
+        subject: &str,
+    ) -> Result<Option<TokenSet>, VaultError> {
+        let inner = &self.inner;
+        match inner.db.vault_get(vault_id).await? {
+            Some(row) => Ok(Some(inner.cipher.open_json(
+                PURPOSE,
+                &[vault_id, subject],
+                &row.sealed,
+            )?)),
+            None => Ok(None),
+        }
+    }
+
     /// Forgets a session's tokens.
     pub async fn remove(&self, vault_id: &str) -> Result<(), VaultError> {
         self.inner.db.vault_delete(vault_id).await?;

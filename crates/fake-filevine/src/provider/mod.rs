@@ -35,6 +35,16 @@ mod token;
 
 pub(crate) use authorize::*;
 use pages::*;
+
+/// A page with the login page's headers (for the back-channel sign-out page).
+pub(crate) fn html_page(status: StatusCode, body: impl IntoResponse) -> Response {
+    page(status, body)
+}
+
+/// The stand-in's message page.
+pub(crate) fn html_message(status: StatusCode, title: &str, text: String) -> Response {
+    message(status, title, text)
+}
 pub(crate) use session::*;
 pub(crate) use token::*;
 
@@ -199,7 +209,7 @@ pub(crate) async fn discovery(State(shared): State<Arc<Shared>>) -> Response {
         "scopes_supported": SUPPORTED_SCOPES,
         "claims_supported": [
             "sub", "name", "given_name", "family_name", "preferred_username", "email", "email_verified",
-            "auth_time", "nonce", "azp"
+            "auth_time", "nonce", "azp", "sid"
         ],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -211,7 +221,8 @@ pub(crate) async fn discovery(State(shared): State<Arc<Shared>>) -> Response {
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": !lock(&shared.hostile).iss_unadvertised,
         "frontchannel_logout_supported": false,
-        "backchannel_logout_supported": false,
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
         "request_parameter_supported": false,
     }))
     .into_response()

@@ -85,6 +85,9 @@ pub(super) struct IdClaims<'a> {
     pub(super) auth_time: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) nonce: Option<&'a str>,
+    /// The stand-in session (back-channel logout names it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) sid: Option<&'a str>,
     pub(super) email: &'a str,
     pub(super) email_verified: bool,
     pub(super) name: String,
@@ -99,6 +102,7 @@ pub(crate) fn id_token(
     user: &DemoUser,
     auth_time: u64,
     nonce: Option<&str>,
+    sid: Option<&str>,
 ) -> Result<String, Response> {
     let now = shared.unix_now();
     let claims = IdClaims {
@@ -110,6 +114,7 @@ pub(crate) fn id_token(
         iat: now,
         auth_time,
         nonce,
+        sid,
         email: user.email,
         email_verified: !lock(&shared.hostile).emails_unverified,
         name: user.name(),
@@ -259,12 +264,14 @@ pub(super) fn code_grant(
     }
     let (access, expires_in) =
         shared.issue_access_token(&client.client_id, grant.user, &grant.scope);
+    let sid = lock(&shared.backchannel).new_sid(grant.user.sub, &client.client_id);
     let id = id_token(
         shared,
         &client.client_id,
         grant.user,
         grant.auth_time,
         grant.nonce.as_deref(),
+        Some(&sid),
     )?;
     let mut body = json!({
         "access_token": access,

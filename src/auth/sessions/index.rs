@@ -1,0 +1,83 @@
+//! The session store wrapper that keeps the user-to-sessions index ([`crate::store`]'s
+//! `fv_session_index`) as sessions are created and deleted.
+//!
+//! It sits under [`crate::store::HashedIds`], so it sees the ids the table holds (never the
+//! cookie's). A session is indexed when its record is *created*, which tower-sessions does
+//! exactly once per sign-in (the id is cycled then); ordinary requests only load the record,
+//! and the once-a-minute last-use write is a `save`, which this passes on untouched: the
+//! index costs a signed-in request nothing.
+
+use async_trait::async_trait;
+use tower_sessions::{
+    session::{Id, Record},
+    session_store, SessionStore,
+};
+
+use crate::{
+    auth::session,
+    store::{Db, SessionIndexRow},
+};
+
+/// A session store that indexes signed-in sessions by user and provider session.
+#[derive(Clone, Debug)]
+pub struct IndexedStore<S> {
+    inner: S,
+    db: Db,
+    /// The absolute session lifetime: no session outlives its sign-in by more.
+    lifetime_secs: i64,
+}
+
+impl<S> IndexedStore<S> {
+    /// Wraps `inner` (the table store), indexing into `db`; rows are kept for `lifetime`
+    /// after sign-in.
+    pub fn new(inner: S, db: Db, lifetime: std::time::Duration) -> Self {
+        Self {
+            inner,
+            db,
+            lifetime_secs: lifetime.as_secs() as i64,
+        }
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+#[async_trait]
+impl<S: SessionStore> SessionStore for IndexedStore<S> {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        self.inner.create(record).await?;
+        if let Some(user) = session::user_of_record(&record.data) {
+            let row = SessionIndexRow {
+                stored_id: record.id.to_string(),
+                environment: user.environment.clone(),
+                subject: user.identity.subject.clone(),
+                sid: user.identity.sid.clone(),
+                email: user.identity.email.clone(),
+                vault_id: user.vault_id.clone(),
+                started_at: user.login_at,
+                browser: user.browser.clone(),
+                expires_at: user.login_at + self.lifetime_secs,
+            };
+            // Fail closed: a session the index cannot name could not be ended from elsewhere.
+            if let Err(e) = self.db.session_index_put(&row).await {
+                let _ = self.inner.delete(&record.id).await;
+                return Err(backend(e));
+            }
+        }
+        Ok(())
+    }
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.inner.save(record).await
+    }
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        self.inner.load(id).await
+    }
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.inner.delete(id).await?;
+        self.db
+            .session_index_delete(&id.to_string())
+            .await
+            .map_err(backend)
+    }
+}

@@ -1,0 +1,130 @@
+//! `GET /account/sessions` + `POST`: the signed-in user's sessions, and signing out one of the
+//! others or all of them (CSRF-checked; the form names sessions by opaque handles, see
+//! [`crate::auth::sessions::listing`]).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    extract::{rejection::FormRejection, State},
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+
+use super::{extract::SignedIn, templates::Chrome};
+use crate::{
+    auth::sessions::listing::{self, ListingError, Target},
+    state::AppState,
+    util::format_unix,
+    web::error::AppError,
+};
+
+const PATH: &str = "/account/sessions";
+
+/// One row of the page.
+pub struct SessionRow {
+    pub handle: String,
+    pub current: bool,
+    pub browser: String,
+    pub started: String,
+    pub last_seen: String,
+}
+
+/// The page.
+#[derive(Template, WebTemplate)]
+#[template(path = "account_sessions.html")]
+pub struct SessionsPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub sessions: Vec<SessionRow>,
+    pub others: usize,
+    pub notice: Option<String>,
+}
+
+/// Last use, as coarse as it is recorded (the session writes it at most once a minute).
+fn coarse_ago(now: i64, then: i64) -> String {
+    match (now - then).max(0) {
+        s if s < 120 => "in the last few minutes".to_owned(),
+        s if s < 3600 => format!("about {} minutes ago", s / 60),
+        s if s < 2 * 86400 => format!("about {} hours ago", s / 3600),
+        s => format!("about {} days ago", s / 86400),
+    }
+}
+
+/// `GET /account/sessions`.
+pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Response, AppError> {
+    let notice: Option<String> = signed.session.remove(NOTICE_KEY).await?;
+    let now = state.clock.now_unix();
+    let sessions: Vec<SessionRow> = listing::list(&state.db, &signed.user, now)
+        .await?
+        .into_iter()
+        .map(|s| SessionRow {
+            handle: s.handle,
+            current: s.current,
+            browser: s.browser.unwrap_or_else(|| "Unknown browser".to_owned()),
+            started: format_unix(s.started_at),
+            last_seen: coarse_ago(now, s.last_seen),
+        })
+        .collect();
+    let others = sessions.iter().filter(|s| !s.current).count();
+    Ok(SessionsPage {
+        chrome: Chrome::new(&state.settings, Some(&signed.user)),
+        csrf: signed.user.csrf.clone(),
+        sessions,
+        others,
+        notice,
+    }
+    .into_response())
+}
+
+/// The page's forms.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SessionsForm {
+    #[serde(default)]
+    pub csrf: String,
+    /// `sign_out` (with `session`) or `sign_out_others`.
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub session: String,
+}
+
+const NOTICE_KEY: &str = "fv.sessions.notice";
+
+/// `POST /account/sessions`: CSRF-checked, then back to the page with what happened.
+pub async fn submit(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    form: Result<Form<SessionsForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    if !signed.user.csrf_matches(&form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    let target = match form.action.as_str() {
+        "sign_out" => Target::One(&form.session),
+        "sign_out_others" => Target::AllOthers,
+        _ => return Err(AppError::BadRequest("unknown action")),
+    };
+    let now = state.clock.now_unix();
+    let ended = listing::sign_out(
+        &state.db,
+        &state.vault,
+        &state.oidc,
+        &signed.user,
+        target,
+        now,
+    )
+    .await;
+    let notice = match ended {
+        Ok(1) => "1 session signed out.".to_owned(),
+        Ok(n) => format!("{n} sessions signed out."),
+        Err(ListingError::UnknownHandle) => {
+            return Err(AppError::BadRequest(
+                "that session is not one of yours, or has already ended",
+            ))
+        }
+        Err(ListingError::Db(e)) => return Err(e.into()),
+    };
+    signed.session.insert(NOTICE_KEY, notice).await?;
+    Ok(Redirect::to(PATH).into_response())
+}

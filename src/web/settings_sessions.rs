@@ -1,0 +1,87 @@
+//! `GET /settings/sessions` + `POST`: for admins, active sessions per environment and "end
+//! all sessions of" an email, audited. Anyone else gets 403.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    extract::{rejection::FormRejection, State},
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+
+use super::{extract::SignedIn, settings_view, templates::Chrome};
+use crate::{
+    auth::{policy::is_admin, sessions::admin},
+    state::AppState,
+    web::error::AppError,
+};
+
+const PATH: &str = "/settings/sessions";
+const NOTICE_KEY: &str = "fv.admin_sessions.notice";
+
+/// The page.
+#[derive(Template, WebTemplate)]
+#[template(path = "settings_sessions.html")]
+pub struct AdminSessionsPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub counts: Vec<(String, usize)>,
+    pub notice: Option<String>,
+}
+
+/// `GET /settings/sessions`.
+pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Response, AppError> {
+    if !is_admin(&state.settings.service_account, &signed.user) {
+        return Ok(settings_view::forbidden(&state, &signed.user));
+    }
+    let notice: Option<String> = signed.session.remove(NOTICE_KEY).await?;
+    let counts = admin::counts(&state.db, state.clock.now_unix()).await?;
+    Ok(AdminSessionsPage {
+        chrome: Chrome::new(&state.settings, Some(&signed.user)),
+        csrf: signed.user.csrf.clone(),
+        counts,
+        notice,
+    }
+    .into_response())
+}
+
+/// The form.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct EndAllForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+/// `POST /settings/sessions`: CSRF-checked, admins only.
+pub async fn submit(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    form: Result<Form<EndAllForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    if !signed.user.csrf_matches(&form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    if !is_admin(&state.settings.service_account, &signed.user) {
+        return Ok(settings_view::forbidden(&state, &signed.user));
+    }
+    let email = form.email.trim();
+    if email.is_empty() || !email.contains('@') {
+        return Err(AppError::BadRequest("enter the email of the person"));
+    }
+    let by = signed
+        .user
+        .identity
+        .email
+        .clone()
+        .unwrap_or_else(|| signed.user.display_name());
+    let now = state.clock.now_unix();
+    let ended = admin::end_all_of(&state.db, &state.vault, &state.oidc, email, &by, now).await?;
+    signed
+        .session
+        .insert(NOTICE_KEY, format!("Ended {ended} session(s) of {email}."))
+        .await?;
+    Ok(Redirect::to(PATH).into_response())
+}

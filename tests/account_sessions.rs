@@ -1,0 +1,235 @@
+//! Issue 14: "Your sessions" (`/account/sessions`): every session of the user listed with its
+//! browser, signing out another one or all others, CSRF, and handles that cannot be turned
+//! against another user's session.
+
+mod common;
+
+#[path = "backchannel/support.rs"]
+mod support;
+
+use std::sync::Arc;
+
+use common::*;
+use reqwest::StatusCode;
+use support::signed_in;
+
+const ADA: &str = "fv-user-1001";
+const BEN: &str = "fv-user-1002";
+const FIREFOX_LINUX: &str =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
+const CHROME_WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+
+/// A browser that sends `user_agent`.
+fn browser_as(user_agent: &str) -> Browser {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_provider(jar.clone())
+        .user_agent(user_agent)
+        .build()
+        .unwrap();
+    Browser { http, jar }
+}
+
+async fn sessions_page(app: &TestApp, b: &Browser) -> String {
+    let r = b.get(&app.url("/account/sessions")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    r.text().await.unwrap()
+}
+
+/// The handles of the page's per-session Sign out forms.
+fn handles(html: &str) -> Vec<String> {
+    hidden_inputs(html)
+        .into_iter()
+        .filter(|(n, _)| n == "session")
+        .map(|(_, v)| v)
+        .collect()
+}
+
+async fn post(app: &TestApp, b: &Browser, form: &[(&str, &str)]) -> reqwest::Response {
+    b.post_form(&app.url("/account/sessions"), form).await
+}
+
+/// Ada in Firefox on Linux (this one) and Chrome on Windows; Ben elsewhere.
+async fn two_browsers_of_ada(app: &TestApp) -> (Browser, Browser, Browser) {
+    let (firefox, chrome, ben) = (
+        browser_as(FIREFOX_LINUX),
+        browser_as(CHROME_WINDOWS),
+        app.browser(),
+    );
+    firefox.login(app, ADA, None).await;
+    chrome.login(app, ADA, None).await;
+    ben.login(app, BEN, None).await;
+    (firefox, chrome, ben)
+}
+
+#[tokio::test]
+async fn the_page_lists_both_browsers_this_one_marked_and_never_the_raw_header() {
+    let app = spawn_app(TestOptions::default()).await;
+    let (firefox, _chrome, _ben) = two_browsers_of_ada(&app).await;
+    let profile = firefox
+        .get(&app.url("/profile"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        profile.contains("href=\"/account/sessions\""),
+        "linked from the profile"
+    );
+    let html = sessions_page(&app, &firefox).await;
+    assert!(html.contains("Firefox on Linux"));
+    assert!(html.contains("Chrome on Windows"));
+    assert_eq!(html.matches("(this session)").count(), 1);
+    assert!(html.contains("Sign out everywhere else"));
+    assert_eq!(
+        handles(&html).len(),
+        1,
+        "a Sign out button for the other session only"
+    );
+    assert!(!html.contains("Gecko/20100101") && !html.contains("AppleWebKit"));
+    // No session id, nor the table's hash of one, nor the cookie.
+    let cookie = firefox.session_cookie(&app).unwrap();
+    assert!(!html.contains(&cookie));
+    for row in app.state.db.sessions_all(0).await.unwrap() {
+        assert!(
+            !html.contains(&row.stored_id),
+            "the table id is not in the page"
+        );
+        assert!(
+            !html.contains(&row.vault_id),
+            "the vault id is not in the page"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_other_session_and_not_this_one() {
+    let app = spawn_app(TestOptions::default()).await;
+    let (firefox, chrome, ben) = two_browsers_of_ada(&app).await;
+    let revocations = app.control().revocation_calls();
+    let html = sessions_page(&app, &firefox).await;
+    let (csrf, handle) = (csrf_of(&html), handles(&html).remove(0));
+    let r = post(
+        &app,
+        &firefox,
+        &[
+            ("csrf", &csrf),
+            ("action", "sign_out"),
+            ("session", &handle),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!signed_in(&app, &chrome).await, "the other session ended");
+    assert!(signed_in(&app, &firefox).await, "this one stays");
+    assert!(signed_in(&app, &ben).await);
+    assert_eq!(
+        app.control().revocation_calls(),
+        revocations + 1,
+        "its refresh token revoked"
+    );
+    let html = sessions_page(&app, &firefox).await;
+    assert!(html.contains("1 session signed out."));
+    assert!(!html.contains("Chrome on Windows"));
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_else_leaves_only_this_one() {
+    let app = spawn_app(TestOptions::default()).await;
+    let (firefox, chrome, ben) = two_browsers_of_ada(&app).await;
+    let third = browser_as(CHROME_WINDOWS);
+    third.login(&app, ADA, None).await;
+    let html = sessions_page(&app, &firefox).await;
+    assert_eq!(handles(&html).len(), 2);
+    let r = post(
+        &app,
+        &firefox,
+        &[("csrf", &csrf_of(&html)), ("action", "sign_out_others")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!signed_in(&app, &chrome).await);
+    assert!(!signed_in(&app, &third).await);
+    assert!(signed_in(&app, &firefox).await);
+    assert!(
+        signed_in(&app, &ben).await,
+        "another user's session is untouched"
+    );
+    let html = sessions_page(&app, &firefox).await;
+    assert!(html.contains("2 sessions signed out."));
+    assert!(handles(&html).is_empty());
+}
+
+#[tokio::test]
+async fn a_csrf_token_of_another_session_is_refused() {
+    let app = spawn_app(TestOptions::default()).await;
+    let (firefox, chrome, _ben) = two_browsers_of_ada(&app).await;
+    let mine = sessions_page(&app, &firefox).await;
+    let theirs = sessions_page(&app, &chrome).await;
+    // Chrome's own CSRF token, sent from Firefox's session (and with no token at all).
+    for csrf in [csrf_of(&theirs), String::new()] {
+        let r = post(
+            &app,
+            &firefox,
+            &[("csrf", &csrf), ("action", "sign_out_others")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let handle = handles(&mine).remove(0);
+        let r = post(
+            &app,
+            &firefox,
+            &[
+                ("csrf", &csrf),
+                ("action", "sign_out"),
+                ("session", &handle),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    assert!(signed_in(&app, &chrome).await);
+}
+
+#[tokio::test]
+async fn a_tampered_handle_cannot_end_another_users_session() {
+    let app = spawn_app(TestOptions::default()).await;
+    let (firefox, _chrome, ben) = two_browsers_of_ada(&app).await;
+    let ben2 = app.browser();
+    ben2.login(&app, BEN, None).await;
+    // Ben's page names his other session; Ada submits that handle (and made-up ones, and the
+    // table's own ids) with her valid CSRF token.
+    let bens_handle = handles(&sessions_page(&app, &ben).await).remove(0);
+    let csrf = csrf_of(&sessions_page(&app, &firefox).await);
+    let mut attempts = vec![
+        bens_handle,
+        "AAAAAAAAAAAAAAAAAAAAAA".to_owned(),
+        String::new(),
+    ];
+    attempts.extend(
+        app.state
+            .db
+            .sessions_all(0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.stored_id),
+    );
+    for handle in attempts {
+        let r = post(
+            &app,
+            &firefox,
+            &[
+                ("csrf", &csrf),
+                ("action", "sign_out"),
+                ("session", &handle),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{handle}");
+    }
+    assert!(signed_in(&app, &ben).await);
+    assert!(signed_in(&app, &ben2).await);
+    assert!(signed_in(&app, &firefox).await);
+}
