@@ -233,3 +233,38 @@ async fn a_tampered_handle_cannot_end_another_users_session() {
     assert!(signed_in(&app, &ben2).await);
     assert!(signed_in(&app, &firefox).await);
 }
+
+/// The second layer: a handle is keyed with the viewing session's CSRF token, so it only
+/// works on the page it was shown on. Chrome's page names Firefox and a third browser; Firefox
+/// posting those handles (with its own valid CSRF token) ends nothing, although the third
+/// session is Ada's own. (Without the per-viewer key, one of them would end it.)
+#[tokio::test]
+async fn a_handle_works_only_in_the_session_whose_page_showed_it() {
+    let app = spawn_app(TestOptions::default()).await;
+    let (firefox, chrome, _ben) = two_browsers_of_ada(&app).await;
+    let third = browser_as(CHROME_WINDOWS);
+    third.login(&app, ADA, None).await;
+    let chromes_handles = handles(&sessions_page(&app, &chrome).await);
+    let mine = sessions_page(&app, &firefox).await;
+    assert_eq!(chromes_handles.len(), 2);
+    for handle in &chromes_handles {
+        assert!(
+            !handles(&mine).contains(handle),
+            "two pages name a session alike"
+        );
+        let r = post(
+            &app,
+            &firefox,
+            &[
+                ("csrf", &csrf_of(&mine)),
+                ("action", "sign_out"),
+                ("session", handle),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{handle}");
+    }
+    for b in [&firefox, &chrome, &third] {
+        assert!(signed_in(&app, b).await, "nothing ended");
+    }
+}

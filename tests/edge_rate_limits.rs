@@ -1,8 +1,12 @@
 //! Per-client-address rate limits, black-box: login starts, callbacks and POSTs are counted per
 //! address; past the limit a 429 with `Retry-After` and the security headers; other pages are
-//! not limited; `X-Forwarded-For` counts only from a trusted proxy.
+//! not limited; `X-Forwarded-For` counts only from a trusted proxy; the provider's
+//! back-channel logout POSTs are never limited.
 
 mod common;
+
+#[path = "backchannel/support.rs"]
+mod support;
 
 use common::*;
 use reqwest::{header, StatusCode};
@@ -100,4 +104,41 @@ async fn futures_statuses(app: &TestApp, ip: &str, n: usize) -> Vec<StatusCode> 
         out.push(login_start(app, Some(ip)).await.status());
     }
     out
+}
+
+/// The provider posts logout tokens from one address: past the limit of that address for
+/// every other POST, a burst of them is still answered (200 or 400, never 429), and a valid
+/// one still ends its session.
+#[tokio::test]
+async fn back_channel_logout_posts_are_never_rate_limited() {
+    let app = spawn_app(limited_app(&[])).await;
+    let control = app.control();
+    let ada = app.browser();
+    ada.login(&app, "fv-user-1001", None).await;
+    let sid = control.sids_of("fv-user-1001")[0].clone();
+    // Spend the rest of the loopback address's bucket on other POSTs.
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(ada.post_form(&app.url("/auth/logout"), &[]).await.status());
+    }
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "other POSTs are limited: {statuses:?}"
+    );
+
+    // From the same address: 30 refused tokens, then the valid one.
+    for i in 0..30 {
+        let r = support::post_logout_token(&app, &format!("not-a-jwt-{i}")).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "logout token {i}");
+    }
+    assert!(support::signed_in(&app, &ada).await, "nothing ended yet");
+    let claims = control.logout_claims(CLIENT_ID, "fv-user-1001", Some(&sid));
+    let r = support::post_logout_token(&app, &control.sign_logout_token(&claims, None)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(!support::signed_in(&app, &ada).await, "the session ended");
+
+    // The exemption is that one route: other POSTs are still refused.
+    let r = ada.post_form(&app.url("/auth/logout"), &[]).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 }

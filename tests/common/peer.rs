@@ -58,6 +58,17 @@ pub struct Peer {
 impl Peer {
     /// Starts the provider for an app at `app_base`, access tokens living `ttl`.
     pub async fn start(app_base: &Url, ttl: Duration) -> Self {
+        Self::start_with(app_base, ttl, None).await
+    }
+
+    /// [`Peer::start`], and with `backchannel_logout` the client is registered for OpenID
+    /// Connect Back-Channel Logout there (with `sid`): a sign-out at the provider posts a
+    /// logout token to it (`backchannel.success` / `backchannel.error` events).
+    pub async fn start_with(
+        app_base: &Url,
+        ttl: Duration,
+        backchannel_logout: Option<&Url>,
+    ) -> Self {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
         assert!(
             dir.join("node_modules/oidc-provider").exists(),
@@ -65,7 +76,11 @@ impl Peer {
         );
         let port = free_port();
         let accounts = json!({ ADA.sub: claims(&ADA), BEN.sub: claims(&BEN) });
-        let mut child = tokio::process::Command::new("node")
+        let mut command = tokio::process::Command::new("node");
+        if let Some(uri) = backchannel_logout {
+            command.env("BACKCHANNEL_LOGOUT_URI", uri.as_str());
+        }
+        let mut child = command
             .arg("provider.mjs")
             .current_dir(&dir)
             .env("PORT", port.to_string())

@@ -9,6 +9,10 @@
 //   ACCOUNTS                  optional JSON {"<sub>": {"name": ..., "email": ...}}: claims of
 //                             known accounts; any other login name is an account with just a sub
 //   GATEWAY_RESOURCE          optional resource indicator of the Filevine gateway stand-in
+//   BACKCHANNEL_LOGOUT_URI    optional: the app's /auth/backchannel-logout. When set, the
+//                             backchannelLogout feature is on, the client is registered with it
+//                             (and backchannel_logout_session_required, so ID tokens carry
+//                             `sid`), and a sign-out at the provider posts a logout token there
 //
 // What it does like Filevine Identity, and how (each is a deliberate setting below):
 // - PKCE S256 required, RS512-signed ID tokens, refresh tokens rotated on every use.
@@ -44,6 +48,7 @@ const ACCESS_TOKEN_TTL = Number(env('ACCESS_TOKEN_TTL', '10'));
 const GATEWAY_RESOURCE = env('GATEWAY_RESOURCE', 'urn:fv-partner-app:e2e:gateway');
 const GATEWAY_SCOPE = 'fv.api.gateway.access';
 const ACCOUNTS = JSON.parse(env('ACCOUNTS', '{}'));
+const BACKCHANNEL_LOGOUT_URI = process.env.BACKCHANNEL_LOGOUT_URI || undefined;
 
 function log(event, fields = {}) {
   process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
@@ -72,6 +77,10 @@ const configuration = {
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: 'RS512',
+    ...(BACKCHANNEL_LOGOUT_URI && {
+      backchannel_logout_uri: BACKCHANNEL_LOGOUT_URI,
+      backchannel_logout_session_required: true,
+    }),
   }],
   jwks: { keys: [signingKey] },
   enabledJWA: { idTokenSigningAlgValues: ['RS256', 'RS512'] },
@@ -101,6 +110,7 @@ const configuration = {
   features: {
     devInteractions: { enabled: true },
     introspection: { enabled: true },
+    backchannelLogout: { enabled: Boolean(BACKCHANNEL_LOGOUT_URI) },
     revocation: { enabled: true },
     rpInitiatedLogout: {
       enabled: true,
@@ -154,10 +164,14 @@ provider.on('grant.success', (ctx) => log('grant.success', {
   grant_type: ctx.oidc.params.grant_type,
 }));
 for (const event of ['grant.error', 'authorization.error', 'end_session.error',
-  'introspection.error', 'server_error']) {
+  'introspection.error', 'server_error', 'backchannel.error']) {
   provider.on(event, (ctx, err) => log(event, { error: err.error ?? err.name, detail: err.error_description ?? err.message }));
 }
 provider.on('end_session.success', () => log('end_session.success'));
+// A logout token the app answered 200 (or 204); `backchannel.error` above for anything else.
+provider.on('backchannel.success', (ctx, client) => log('backchannel.success', {
+  client_id: client.clientId,
+}));
 
 const server = provider.listen(PORT, '127.0.0.1', () => log('ready', { issuer: ISSUER }));
 const stop = () => server.close(() => process.exit(0));

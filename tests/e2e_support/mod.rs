@@ -126,6 +126,22 @@ impl World {
 
     /// [`World::start`] with the gateway stand-in's data and behaviour set by `fake`.
     pub async fn start_with(name: &str, extra_env: &[(&str, &str)], fake: FakeOptions) -> World {
+        Self::start_full(name, extra_env, fake, false).await
+    }
+
+    /// [`World::start`] with the app's `/auth/backchannel-logout` registered at the provider
+    /// (as `http://127.0.0.1:<port>/...`, the address the app listens on): a sign-out at the
+    /// provider posts a logout token to the app, server to server.
+    pub async fn start_backchannel(name: &str, extra_env: &[(&str, &str)]) -> World {
+        Self::start_full(name, extra_env, FakeOptions::default(), true).await
+    }
+
+    async fn start_full(
+        name: &str,
+        extra_env: &[(&str, &str)],
+        fake: FakeOptions,
+        backchannel: bool,
+    ) -> World {
         let started = Instant::now();
         if let Err(e) = preflight() {
             panic!("browser e2e test cannot run: {e:#}");
@@ -141,7 +157,14 @@ impl World {
         // the other's cookies (cookies ignore ports).
         let app_base = Url::parse(&format!("http://localhost:{app_port}/")).unwrap();
 
-        let provider = Provider::start(&app_base, Duration::from_secs(ACCESS_TOKEN_TTL_SECS)).await;
+        let backchannel = backchannel.then(|| {
+            Url::parse(&format!(
+                "http://127.0.0.1:{app_port}/auth/backchannel-logout"
+            ))
+            .unwrap()
+        });
+        let ttl = Duration::from_secs(ACCESS_TOKEN_TTL_SECS);
+        let provider = Provider::start_with(&app_base, ttl, backchannel.as_ref()).await;
         let db_dir = tempfile::tempdir().unwrap();
         let margin = REFRESH_MARGIN_SECS.to_string();
         let mut env = vec![("FV_REFRESH_MARGIN_SECONDS", margin.as_str())];
