@@ -85,8 +85,16 @@ async fn journey(world: &mut World) -> Result<()> {
     let rows = db.sessions_all(0).await?;
     ensure!(rows.is_empty(), "the session is still indexed: {rows:?}");
 
-    // 8. The app's next page is signed out: /profile sends the browser to log in, and the
-    //    provider (signed out too) shows its login form.
+    // 8. The app's next page is signed out. The home page first: it calls no gateway, so it
+    //    shows the session itself (a /profile alone could also end at the login because the
+    //    provider revoked the grant, and the app's refresh was refused).
+    s.client.goto(s.app.as_str()).await?;
+    let home = s.wait_for_text(&["Login with Filevine"]).await?;
+    ensure!(!home.contains("Log out"), "still signed in:\n{home}");
+    s.step("08-home-signed-out").await?;
+
+    // 9. /profile sends the browser to log in, and the provider (signed out too) shows its
+    //    login form; the app had no session left to try a refresh for.
     s.client.goto(s.app.join("/profile")?.as_str()).await?;
     let provider_origin = provider.issuer.origin();
     s.wait_for_url("the provider's login page", |u| {
@@ -99,13 +107,12 @@ async fn journey(world: &mut World) -> Result<()> {
         .for_element(Locator::Css("input[name='login']"))
         .await
         .context("the provider's login form")?;
-    s.step("08-profile-asks-to-log-in").await?;
-
-    // 9. The home page offers the login again.
-    s.client.goto(s.app.as_str()).await?;
-    let home = s.wait_for_text(&["Login with Filevine"]).await?;
-    ensure!(!home.contains("Log out"), "still signed in:\n{home}");
-    s.step("09-home-signed-out").await?;
+    s.step("09-profile-asks-to-log-in").await?;
+    ensure!(
+        provider.count("grant.error") == 0,
+        "the app still held a session and tried its refresh token:\n{}",
+        provider.log()
+    );
     Ok(())
 }
 
