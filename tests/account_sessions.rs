@@ -1,6 +1,14 @@
 //! Issue 14: "Your sessions" (`/account/sessions`): every session of the user listed with its
 //! browser, signing out another one or all others, CSRF, and handles that cannot be turned
 //! against another user's session.
+//!
+//! Two layers keep a form from ending someone else's session, each with its own test (each
+//! seen failing with only its layer removed): a handle is an HMAC keyed with the viewing
+//! session's CSRF token (`a_handle_works_only_in_the_session_whose_page_showed_it`), and it is
+//! looked up only among the viewer's own sessions
+//! (`a_correctly_made_handle_for_another_users_session_is_refused`). With both gone,
+//! `a_tampered_handle_cannot_end_another_users_session` fails too; listing or "everywhere
+//! else" over other users' sessions fails the listing tests.
 
 mod common;
 
@@ -267,4 +275,52 @@ async fn a_handle_works_only_in_the_session_whose_page_showed_it() {
     for b in [&firefox, &chrome, &third] {
         assert!(signed_in(&app, b).await, "nothing ended");
     }
+}
+
+/// The page's handle for `stored_id` as the viewer with CSRF token `csrf` sees it (the
+/// formula of `auth::sessions::listing`, checked against a real page below).
+fn handle_for(csrf: &str, stored_id: &str) -> String {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    use hmac::{Mac, SimpleHmac};
+    let mut mac = <SimpleHmac<sha2::Sha256> as Mac>::new_from_slice(csrf.as_bytes()).unwrap();
+    mac.update(b"fv-partner-app session handle v1\0");
+    mac.update(stored_id.as_bytes());
+    URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
+}
+
+/// The first layer: a handle is looked up only among the viewer's own sessions. Even a handle
+/// made exactly as Ada's page would make one for Ben's session (as if the handle's key and
+/// the table ids had leaked) ends nothing. (Without that scoping only the key protects.)
+#[tokio::test]
+async fn a_correctly_made_handle_for_another_users_session_is_refused() {
+    let app = spawn_app(TestOptions::default()).await;
+    let (firefox, chrome, ben) = two_browsers_of_ada(&app).await;
+    let html = sessions_page(&app, &firefox).await;
+    let csrf = csrf_of(&html);
+    let rows = app.state.db.sessions_all(0).await.unwrap();
+    let (adas, bens): (Vec<_>, Vec<_>) = rows.iter().partition(|r| r.subject == ADA);
+    // The formula is right: it names Ada's other session as her page does.
+    let mine: Vec<String> = adas
+        .iter()
+        .map(|r| handle_for(&csrf, &r.stored_id))
+        .collect();
+    assert!(
+        mine.contains(&handles(&html).remove(0)),
+        "the test's handle formula is stale"
+    );
+    assert_eq!(bens.len(), 1);
+    let forged = handle_for(&csrf, &bens[0].stored_id);
+    let r = post(
+        &app,
+        &firefox,
+        &[
+            ("csrf", &csrf),
+            ("action", "sign_out"),
+            ("session", &forged),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(signed_in(&app, &ben).await, "Ben's session stays");
+    assert!(signed_in(&app, &chrome).await && signed_in(&app, &firefox).await);
 }
