@@ -257,3 +257,48 @@ async fn signing_out_at_the_provider_signs_the_app_out() {
     assert_eq!(control.sign_out_at_provider(BEN).await, vec![200]);
     assert!(!signed_in(&app, &ben).await);
 }
+
+/// A session signed in before the index existed has no row, so a logout token cannot find
+/// it. Ordinary pages do not write the index; its user opening "Your sessions" indexes it (the
+/// row it would have had), and from then on the logout token ends it.
+#[tokio::test]
+async fn a_session_from_before_the_index_is_indexed_when_its_user_opens_the_sessions_page() {
+    let app = spawn_app(TestOptions::default()).await;
+    let control = app.control();
+    let ada = app.browser();
+    ada.login(&app, ADA, None).await;
+    let rows = app.state.db.sessions_all(0).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let row = rows[0].clone();
+    // As before the index: the session, without its row.
+    app.state
+        .db
+        .session_index_delete(&row.stored_id)
+        .await
+        .unwrap();
+    let sid = row.sid.clone();
+    let logout = || {
+        let claims = control.logout_claims(CLIENT_ID, ADA, sid.as_deref());
+        control.sign_logout_token(&claims, None)
+    };
+    assert_eq!(
+        post_logout_token(&app, &logout()).await.status(),
+        StatusCode::OK
+    );
+    assert!(signed_in(&app, &ada).await, "not found without its row");
+    assert!(
+        app.state.db.sessions_all(0).await.unwrap().is_empty(),
+        "an ordinary page writes nothing to the index"
+    );
+
+    let r = ada.get(&app.url("/account/sessions")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("(this session)"));
+    assert_eq!(app.state.db.sessions_all(0).await.unwrap(), vec![row]);
+
+    assert_eq!(
+        post_logout_token(&app, &logout()).await.status(),
+        StatusCode::OK
+    );
+    assert!(!signed_in(&app, &ada).await, "found and ended once indexed");
+}

@@ -14,6 +14,7 @@ use super::{extract::SignedIn, templates::Chrome};
 use crate::{
     auth::sessions::listing::{self, ListingError, Target},
     state::AppState,
+    store::HashedIds,
     util::format_unix,
     web::error::AppError,
 };
@@ -54,7 +55,16 @@ fn coarse_ago(now: i64, then: i64) -> String {
 pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Response, AppError> {
     let notice: Option<String> = signed.session.remove(NOTICE_KEY).await?;
     let now = state.clock.now_unix();
-    let sessions: Vec<SessionRow> = listing::list(&state.db, &signed.user, now)
+    let viewer = listing::Viewer {
+        user: &signed.user,
+        stored_id: signed.session.id().map(|id| {
+            HashedIds::new((), &state.settings.db.secret_key)
+                .stored_id(&id)
+                .to_string()
+        }),
+        lifetime: state.settings.session.absolute_timeout,
+    };
+    let sessions: Vec<SessionRow> = listing::list(&state.db, &viewer, now)
         .await?
         .into_iter()
         .map(|s| SessionRow {

@@ -14,7 +14,7 @@ use tower_sessions::{
 };
 
 use crate::{
-    auth::session,
+    auth::{session, SessionUser},
     store::{Db, SessionIndexRow},
 };
 
@@ -39,6 +39,22 @@ impl<S> IndexedStore<S> {
     }
 }
 
+/// The index row of the signed-in session `user` that the table holds as `stored_id`, kept
+/// `lifetime_secs` after its sign-in (the absolute session lifetime).
+pub fn index_row(stored_id: String, user: &SessionUser, lifetime_secs: i64) -> SessionIndexRow {
+    SessionIndexRow {
+        stored_id,
+        environment: user.environment.clone(),
+        subject: user.identity.subject.clone(),
+        sid: user.identity.sid.clone(),
+        email: user.identity.email.clone(),
+        vault_id: user.vault_id.clone(),
+        started_at: user.login_at,
+        browser: user.browser.clone(),
+        expires_at: user.login_at + lifetime_secs,
+    }
+}
+
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
@@ -48,17 +64,7 @@ impl<S: SessionStore> SessionStore for IndexedStore<S> {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         self.inner.create(record).await?;
         if let Some(user) = session::user_of_record(&record.data) {
-            let row = SessionIndexRow {
-                stored_id: record.id.to_string(),
-                environment: user.environment.clone(),
-                subject: user.identity.subject.clone(),
-                sid: user.identity.sid.clone(),
-                email: user.identity.email.clone(),
-                vault_id: user.vault_id.clone(),
-                started_at: user.login_at,
-                browser: user.browser.clone(),
-                expires_at: user.login_at + self.lifetime_secs,
-            };
+            let row = index_row(record.id.to_string(), &user, self.lifetime_secs);
             // Fail closed: a session the index cannot name could not be ended from elsewhere.
             if let Err(e) = self.db.session_index_put(&row).await {
                 let _ = self.inner.delete(&record.id).await;

@@ -12,7 +12,7 @@ use hmac::{Mac, SimpleHmac};
 use subtle::ConstantTimeEq;
 use tower_sessions::{session::Id, SessionStore};
 
-use super::{end_sessions, live_only};
+use super::{end_sessions, index::index_row, live_only};
 use crate::{
     auth::{oidc::OidcProvider, session, vault::TokenVault, SessionUser},
     store::{Db, DbError, SessionIndexRow},
@@ -63,11 +63,36 @@ async fn own_rows(
     live_only(db, rows).await
 }
 
+/// The session a page is seen in: its user, and its id as the session table holds it.
+pub struct Viewer<'a> {
+    pub user: &'a SessionUser,
+    /// `None` only for a session that has no id yet (never the case for a signed-in page).
+    pub stored_id: Option<String>,
+    /// The absolute session lifetime (how long an index row is kept after sign-in).
+    pub lifetime: std::time::Duration,
+}
+
 /// The viewer's sessions, this one marked.
-pub async fn list(db: &Db, viewer: &SessionUser, now: i64) -> Result<Vec<SessionSummary>, DbError> {
+///
+/// A session signed in before the index existed has no row, so no back-channel logout or
+/// other page could name it: this page indexes it, once (only a missing row is written; a
+/// signed-in request elsewhere never writes for the index). Such sessions end by their
+/// absolute lifetime anyway, so the gap closes by itself within `FV_SESSION_ABSOLUTE_HOURS`.
+pub async fn list(db: &Db, viewer: &Viewer<'_>, now: i64) -> Result<Vec<SessionSummary>, DbError> {
     let store = db.session_store();
     let mut out = Vec::new();
-    for row in own_rows(db, viewer, now).await? {
+    let mut rows = own_rows(db, viewer.user, now).await?;
+    if let Some(stored_id) = &viewer.stored_id {
+        if !rows.iter().any(|r| &r.stored_id == stored_id) {
+            let lifetime = viewer.lifetime.as_secs() as i64;
+            let row = index_row(stored_id.clone(), viewer.user, lifetime);
+            db.session_index_put(&row).await?;
+            tracing::info!(sub = %row.subject, "indexed a session signed in before the index");
+            rows.push(row);
+        }
+    }
+    let viewer = viewer.user;
+    for row in rows {
         let seen = match Id::from_str(&row.stored_id) {
             Ok(id) => store
                 .load(&id)
