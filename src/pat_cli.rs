@@ -41,7 +41,10 @@ async fn verify_connection(state: &AppState, c: &Connection) -> Result<Checked, 
     println!("PAT:                connection `{}`{origin}{tail}", c.name);
     if let Some(env) = state.environments.get(&c.environment) {
         let endpoint = &env.oidc.summary().token_endpoint;
-        println!("Token endpoint:     {endpoint} (environment `{}`)", env.name);
+        println!(
+            "Token endpoint:     {endpoint} (environment `{}`)",
+            env.name
+        );
     }
     let outcome = match state.connections.test(c.name.as_str()).await {
         Ok(o) => o,
@@ -89,10 +92,7 @@ async fn verify_demo_pat(
     let expected = state.settings.service_account.email.clone();
     println!("PAT:                the demo stand-in's PAT of its service account");
     let env = state.environments.default_env();
-    println!(
-        "Token endpoint:     {}",
-        env.oidc.summary().token_endpoint
-    );
+    println!("Token endpoint:     {}", env.oidc.summary().token_endpoint);
     let source = state.connections.pat_client().source(pat);
     match service_account::verify(&source, env.gateway.as_ref(), expected.as_deref()).await {
         Ok(verified) => Ok(Checked {

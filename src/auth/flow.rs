@@ -165,7 +165,11 @@ pub async fn finish_login(
 /// login went to. One that belongs to another served environment is a mix-up attack (RFC 9700
 /// section 4.4): the code was minted by the other provider, so it is refused before it could be
 /// sent to this environment's token endpoint, and said so in the log.
-fn check_issuer(all: &Environments, env: &Environment, iss: Option<&str>) -> Result<(), LoginError> {
+fn check_issuer(
+    all: &Environments,
+    env: &Environment,
+    iss: Option<&str>,
+) -> Result<(), LoginError> {
     if let Some(other) = iss
         .and_then(|iss| all.by_issuer(iss))
         .filter(|other| other.name != env.name)

@@ -34,7 +34,10 @@ pub fn check_route_paths(settings: &Settings, served: &[&str]) -> Result<(), Con
             &settings.oidc.post_logout_redirect_uri,
         );
         callbacks.push((callback_key, env.oidc.redirect_uri.path().to_owned()));
-        landings.push((landing_key, env.oidc.post_logout_redirect_uri.path().to_owned()));
+        landings.push((
+            landing_key,
+            env.oidc.post_logout_redirect_uri.path().to_owned(),
+        ));
     }
     let fixes = [
         "register a callback of its own, such as /auth/callback or /signin-oidc",

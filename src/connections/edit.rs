@@ -33,10 +33,12 @@ impl ConnectionsService {
     ) -> Result<VerifiedDraft, ConnectionError> {
         let valid = self.check(&draft).await?;
         // `check` accepts only served environments; this is the same rule, said again.
-        let side = self.clients_of(&valid.environment).ok_or_else(|| FormError {
-            field: "environment",
-            message: format!("Unknown environment `{}`.", valid.environment),
-        })?;
+        let side = self
+            .clients_of(&valid.environment)
+            .ok_or_else(|| FormError {
+                field: "environment",
+                message: format!("Unknown environment `{}`.", valid.environment),
+            })?;
         let source = side.client.source(pat.clone());
         // Verification calls the gateway as the connection will: inside its pool.
         let pool_name = valid.borrow_from.as_ref().unwrap_or(&valid.name);

@@ -11,8 +11,7 @@ use secrecy::SecretString;
 
 use super::{
     service::{
-        ConnectionsService, EnvConnection, EnvStatus, EnvironmentClients, TestOutcome,
-        WATCH_EVERY,
+        ConnectionsService, EnvConnection, EnvStatus, EnvironmentClients, TestOutcome, WATCH_EVERY,
     },
     source::{ConnectionSource, RefreshSource},
     AuthKind, ConnectionName, PooledGateway, Pools, Status, DEFAULT_CONNECTION,

@@ -38,12 +38,18 @@ pub async fn login(
 ) -> Result<Response, AppError> {
     let return_to = ReturnTo::parse_or_root(query.get("return_to").map(String::as_str));
     let envs = &state.environments;
-    let env = match query.get("env").map(String::as_str).filter(|e| !e.is_empty()) {
-        Some(name) => envs.get(name).ok_or_else(|| AppError::UnknownEnvironment(format!(
-            "There is no Filevine environment called “{}” here. Choose one of: {}.",
-            crate::telemetry::Bounded(name),
-            envs.names().join(", ")
-        )))?,
+    let env = match query
+        .get("env")
+        .map(String::as_str)
+        .filter(|e| !e.is_empty())
+    {
+        Some(name) => envs.get(name).ok_or_else(|| {
+            AppError::UnknownEnvironment(format!(
+                "There is no Filevine environment called “{}” here. Choose one of: {}.",
+                crate::telemetry::Bounded(name),
+                envs.names().join(", ")
+            ))
+        })?,
         None if envs.several() => {
             let last = env_choice::last(&headers);
             return Ok(env_choice::page(&state, &return_to, last.as_deref()).into_response());

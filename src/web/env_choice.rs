@@ -7,7 +7,7 @@
 use axum::http::{header, HeaderMap, HeaderValue};
 use tower_sessions::cookie::{time::Duration, Cookie, SameSite};
 
-use super::templates::{Chrome, ChooseEnvironmentPage, EnvironmentChoice};
+use super::templates::{ChooseEnvironmentPage, Chrome, EnvironmentChoice};
 use crate::{auth::ReturnTo, state::AppState};
 
 /// The cookie's name (not `__Host-`: nothing secret, and it is read on http too).
@@ -42,8 +42,7 @@ pub fn remember(response: &mut axum::response::Response, env: &str, https: bool)
 /// The chooser: a link per served environment (keeping `return_to`), the last one used
 /// first.
 pub fn page(state: &AppState, return_to: &ReturnTo, last: Option<&str>) -> ChooseEnvironmentPage {
-    let rt: String =
-        url::form_urlencoded::byte_serialize(return_to.as_str().as_bytes()).collect();
+    let rt: String = url::form_urlencoded::byte_serialize(return_to.as_str().as_bytes()).collect();
     let mut choices: Vec<EnvironmentChoice> = state
         .environments
         .iter()

@@ -193,7 +193,10 @@ mod tests {
         let one = |age| vec![("us".to_owned(), age)];
         let ok = Readiness::assess(Ok(()), &one(Duration::from_secs(5)));
         assert!(ok.is_ready());
-        assert!(ok.providers.is_empty(), "one environment: no per-environment list");
+        assert!(
+            ok.providers.is_empty(),
+            "one environment: no per-environment list"
+        );
         let db = Readiness::assess(
             Err("the sqlite database does not answer".into()),
             &one(Duration::ZERO),

@@ -81,7 +81,11 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
     for env in state.environments.iter() {
         let summary = env.oidc.summary();
         let ends = [Some(&summary.issuer), summary.end_session_endpoint.as_ref()];
-        for u in ends.into_iter().flatten().filter_map(|u| url::Url::parse(u).ok()) {
+        for u in ends
+            .into_iter()
+            .flatten()
+            .filter_map(|u| url::Url::parse(u).ok())
+        {
             provider_origins.push(u.origin().ascii_serialization());
         }
         callbacks.push(env.redirect_uri.path().to_owned());

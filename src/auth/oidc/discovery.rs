@@ -106,11 +106,7 @@ impl OidcProvider {
         http: reqwest::Client,
         clock: Clock,
     ) -> Result<Arc<Self>, DiscoveryError> {
-        let authority = settings
-            .authority
-            .as_str()
-            .trim_end_matches('/')
-            .to_owned();
+        let authority = settings.authority.as_str().trim_end_matches('/').to_owned();
         let issuer = IssuerUrl::new(authority.clone())
             .map_err(|e| DiscoveryError::BadIssuer(e.to_string()))?;
         let metadata = FvProviderMetadata::discover_async(issuer.clone(), &http)
@@ -139,8 +135,7 @@ impl OidcProvider {
         };
         let secret_in_body = matches!(auth_type, AuthType::RequestBody);
         let client_id = ClientId::new(settings.client_id.clone());
-        let client_secret =
-            ClientSecret::new(settings.client_secret.expose_secret().to_owned());
+        let client_secret = ClientSecret::new(settings.client_secret.expose_secret().to_owned());
         let redirect = RedirectUrl::new(settings.redirect_uri.to_string())
             .map_err(|e| DiscoveryError::BadRedirect(e.to_string()))?;
         let client = CoreClient::new(client_id.clone(), issuer.clone(), metadata.jwks().clone())
@@ -163,12 +158,7 @@ impl OidcProvider {
             refetch_gate: Mutex::new(None),
             refetch_cooldown_ms: AtomicU64::new(JWKS_REFETCH_COOLDOWN.as_millis() as u64),
             userinfo: metadata.userinfo_endpoint().map(|u| u.url().clone()),
-            scopes: settings
-                .scopes
-                .iter()
-                .cloned()
-                .map(Scope::new)
-                .collect(),
+            scopes: settings.scopes.iter().cloned().map(Scope::new).collect(),
             clock_skew: settings.clock_skew,
             clock,
             end_session: extra.end_session_endpoint,

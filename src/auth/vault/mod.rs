@@ -29,10 +29,7 @@ use std::{
 use futures::future::{BoxFuture, FutureExt, Shared};
 
 use super::{
-    environments::Environments,
-    error::RefreshError,
-    oidc::Identity,
-    session::SessionUser,
+    environments::Environments, error::RefreshError, oidc::Identity, session::SessionUser,
     tokens::TokenSet,
 };
 use crate::{
