@@ -242,7 +242,7 @@ async fn create_sessions(app: &TestApp, n: usize) -> Vec<String> {
             async move {
                 let user = SessionUser {
                     identity: Identity {
-                        issuer: state.oidc.issuer().to_owned(),
+                        issuer: state.environments.default_env().oidc.issuer().to_owned(),
                         subject: format!("bench-user-{i}"),
                         name: Some(format!("Bench User {i}")),
                         email: Some(format!("bench{i}@example.test")),

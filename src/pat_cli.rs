@@ -39,10 +39,13 @@ async fn verify_connection(state: &AppState, c: &Connection) -> Result<Checked, 
     };
     let origin = if c.read_only { " (FV_PAT)" } else { "" };
     println!("PAT:                connection `{}`{origin}{tail}", c.name);
-    println!(
-        "Token endpoint:     {}",
-        state.oidc.summary().token_endpoint
-    );
+    if let Some(env) = state.environments.get(&c.environment) {
+        let endpoint = &env.oidc.summary().token_endpoint;
+        println!(
+            "Token endpoint:     {endpoint} (environment `{}`)",
+            env.name
+        );
+    }
     let outcome = match state.connections.test(c.name.as_str()).await {
         Ok(o) => o,
         Err(e) => {
@@ -88,12 +91,10 @@ async fn verify_demo_pat(
 ) -> Result<Checked, ExitCode> {
     let expected = state.settings.service_account.email.clone();
     println!("PAT:                the demo stand-in's PAT of its service account");
-    println!(
-        "Token endpoint:     {}",
-        state.oidc.summary().token_endpoint
-    );
+    let env = state.environments.default_env();
+    println!("Token endpoint:     {}", env.oidc.summary().token_endpoint);
     let source = state.connections.pat_client().source(pat);
-    match service_account::verify(&source, state.gateway.as_ref(), expected.as_deref()).await {
+    match service_account::verify(&source, env.gateway.as_ref(), expected.as_deref()).await {
         Ok(verified) => Ok(Checked {
             verified,
             email_checked: expected.is_some(),

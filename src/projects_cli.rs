@@ -226,7 +226,8 @@ async fn account_of(
         Chosen::DemoPat(pat) => {
             let source = state.connections.pat_client().source(pat.clone());
             let source = std::sync::Arc::new(ConnectionSource::Pat(source));
-            let gw = AuthedGateway::new(state.gateway.clone(), source);
+            let gateway = state.environments.default_env().gateway.clone();
+            let gw = AuthedGateway::new(gateway, source);
             let account = PatAccount::resolve(gw, state.settings.gateway.concurrency).await?;
             Ok((account, None))
         }

@@ -3,11 +3,10 @@
 use std::{ops::Deref, sync::Arc};
 
 use crate::{
-    auth::{OidcProvider, TokenVault},
+    auth::{Environments, TokenVault},
     config::Settings,
     connections::ConnectionsService,
     crypto::Cipher,
-    filevine::Gateway,
     store::Db,
     util::Clock,
 };
@@ -21,9 +20,10 @@ pub struct AppInner {
     pub settings: Settings,
     /// "Now" for every comparison of times; tests move it instead of sleeping.
     pub clock: Clock,
-    pub oidc: Arc<OidcProvider>,
+    /// Every served environment's provider and interactive gateway: a signed-in user's
+    /// calls, refresh and logout go to their session's environment only.
+    pub environments: Arc<Environments>,
     pub vault: Arc<TokenVault>,
-    pub gateway: Arc<dyn Gateway>,
     pub cipher: Cipher,
     pub db: Db,
     /// The browser-facing site is https (cookies get `Secure` and the `__Host-` prefix).

@@ -1,7 +1,7 @@
-//! Several environments (`FV_ENVIRONMENTS`) as far as this version serves them: `check`
-//! discovers and reports every environment's provider by name (one that cannot be reached
-//! fails the check, naming it), and the app runs, and connects, through the first one. Two
-//! stand-ins on loopback play the environments.
+//! Several environments (`FV_ENVIRONMENTS`) at the command line: `check` discovers and reports
+//! every environment's provider by name, and one that cannot be reached fails the check (and
+//! start-up), naming it. Two stand-ins on loopback play the environments; serving them is in
+//! `tests/environments.rs`.
 
 mod common;
 
@@ -69,40 +69,7 @@ async fn check_reports_every_environment_and_fails_naming_an_unreachable_one() {
 
     // The dev provider is down: the check says which environment and fails.
     let out = run(check(dir.path(), &us, "http://127.0.0.1:9")).await;
-    let o = String::from_utf8_lossy(&out.stdout);
+    let o = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{o}");
     assert!(o.contains("Problem: environment `dev`"), "{o}");
-}
-
-#[tokio::test]
-async fn the_app_runs_and_connects_through_the_first_environment() {
-    let dev = FakeFilevine::start(FakeOptions::default()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let env = [
-        ("FV_ENVIRONMENTS", "dev,us".to_owned()),
-        ("FV_DEV_AUTHORITY", dev.issuer()),
-        ("FV_DEV_GATEWAY_URL", dev.gateway_url().to_string()),
-        ("FV_DEV_CLIENT_ID", "dev-client".into()),
-        ("FV_DEV_CLIENT_SECRET", "dev-secret-0123456789".into()),
-        ("FV_US_CLIENT_ID", "us-client".into()),
-        ("FV_US_CLIENT_SECRET", "us-secret-0123456789".into()),
-        ("FV_SECRET_KEY", SECRET_KEY_HEX.into()),
-        (
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("app.db").display()),
-        ),
-    ]
-    .map(|(k, v)| (k.to_owned(), v))
-    .to_vec();
-    let settings = fv_partner_app::config::resolve(fv_partner_app::config::Sources {
-        env,
-        ..Default::default()
-    })
-    .unwrap();
-    assert_eq!(settings.oidc.client_id, "dev-client");
-    let app = fv_partner_app::startup::Application::build_for_command(settings)
-        .await
-        .expect("the app builds against the first environment's provider");
-    assert_eq!(app.oidc_summary().issuer, dev.issuer());
-    assert_eq!(app.state().connections.environments(), ["dev"]);
 }

@@ -77,7 +77,13 @@ async fn a_remembered_org_the_user_left_brings_the_chooser_back() {
     let ben = app.browser();
     let to = ben.login(&app, BEN, Some("/projects")).await;
     assert!(to.starts_with("/org?"));
-    let issuer = app.state.oidc.issuer().to_owned();
+    let issuer = app
+        .state
+        .environments
+        .default_env()
+        .oidc
+        .issuer()
+        .to_owned();
     app.state
         .db
         .org_choice_put(&issuer, BEN, 9999, 0)

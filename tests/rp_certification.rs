@@ -195,7 +195,11 @@ async fn rp_key_rotation_refetches_once_within_the_cool_down() {
     assert_eq!(control.jwks_fetches(), 2, "the provider is not hammered");
 
     // Once the cool-down is over, the next unknown kid refetches and succeeds.
-    app.state.oidc.set_key_refetch_cooldown(Duration::ZERO);
+    app.state
+        .environments
+        .default_env()
+        .oidc
+        .set_key_refetch_cooldown(Duration::ZERO);
     assert_login_succeeds(&app).await;
     assert_eq!(control.jwks_fetches(), 3);
 }

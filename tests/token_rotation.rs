@@ -19,9 +19,18 @@ async fn a_key_rotated_within_the_refetch_cooldown_keeps_the_session() {
     // The key set was just refetched (a forged token at the callback, say): the cool-down
     // would refuse another refetch for an hour.
     app.state
+        .environments
+        .default_env()
         .oidc
         .set_key_refetch_cooldown(Duration::from_secs(3600));
-    assert!(app.state.oidc.refresh_keys_older_than(Duration::ZERO).await);
+    assert!(
+        app.state
+            .environments
+            .default_env()
+            .oidc
+            .refresh_keys_older_than(Duration::ZERO)
+            .await
+    );
     app.control().rotate_signing_key(true).await.unwrap();
     let fetches = app.control().jwks_fetches();
     app.advance_clock(TTL + Duration::from_secs(1));

@@ -23,6 +23,13 @@ pub enum LoginError {
     IssuerMismatch,
     #[error("authorization response lacks iss although the provider advertises it (RFC 9207)")]
     IssuerMissing,
+    /// The response's `iss` is the issuer of another served environment: a mix-up attack
+    /// (RFC 9700 section 4.4), or a browser that crossed two logins.
+    #[error("mix-up: a login started for environment {expected} came back with the issuer of environment {got}")]
+    MixUp { expected: String, got: String },
+    /// The pending login names an environment this app no longer serves.
+    #[error("the login was started for environment `{0}`, which is not served any more")]
+    UnknownEnvironment(String),
     #[error("code exchange failed: {0}")]
     TokenExchange(String),
     #[error("token response has no id_token")]
@@ -50,6 +57,8 @@ impl LoginError {
             LoginError::UnknownState => "unknown_state",
             LoginError::Expired => "expired",
             LoginError::IssuerMismatch | LoginError::IssuerMissing => "iss_parameter",
+            LoginError::MixUp { .. } => "mix_up",
+            LoginError::UnknownEnvironment(_) => "unknown_environment",
             LoginError::TokenExchange(_) => "token_exchange",
             LoginError::NoIdToken => "no_id_token",
             LoginError::IdToken(_) => "id_token",
@@ -70,7 +79,10 @@ impl LoginError {
                 "Filevine could not sign you in",
                 format!("Filevine answered “{}”. Try again; if it keeps happening, ask your Filevine administrator to check this app's client registration.", sanitize(code)),
             ),
-            LoginError::UnknownState | LoginError::MissingState | LoginError::Expired => (
+            LoginError::UnknownState
+            | LoginError::MissingState
+            | LoginError::Expired
+            | LoginError::UnknownEnvironment(_) => (
                 "This sign-in link has expired",
                 "The sign-in was started in another browser or tab, took too long, or was already used. Start again from this browser.".into(),
             ),

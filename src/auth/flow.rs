@@ -6,13 +6,13 @@ use tower_sessions::Session;
 use url::Url;
 
 use super::{
+    environments::{Environment, Environments},
     error::LoginError,
-    oidc::OidcProvider,
     return_to::ReturnTo,
     session::{self, OrgRef, SessionUser},
     vault::TokenVault,
 };
-use crate::{crypto::Cipher, filevine::Gateway, store::Db};
+use crate::{crypto::Cipher, store::Db};
 
 /// The callback's query string. Every field is optional so that a malformed callback reaches
 /// our friendly error page rather than axum's plain-text rejection.
@@ -25,31 +25,34 @@ pub struct CallbackQuery {
     pub error_description: Option<String>,
 }
 
-/// Starts a login: remembers PKCE verifier, `state`, `nonce` and `return_to` in this browser's
-/// pending-login cookie and returns the provider URL to send the browser to.
+/// Starts a login at `env`'s provider: remembers PKCE verifier, `state`, `nonce`,
+/// `return_to` and the environment in this browser's pending-login cookie and returns the
+/// provider URL to send the browser to.
 pub async fn start_login(
-    oidc: &OidcProvider,
+    env: &Environment,
     pending_jar: &session::PendingJar,
     cipher: &Cipher,
     return_to: ReturnTo,
 ) -> Result<Url, LoginError> {
-    let (url, pending) = oidc.begin_login(return_to);
-    session::push_pending(pending_jar, cipher, &pending, oidc.clock().now_unix()).await?;
+    let (url, mut pending) = env.oidc.begin_login(return_to);
+    pending.environment = env.name.clone();
+    session::push_pending(pending_jar, cipher, &pending, env.oidc.clock().now_unix()).await?;
     Ok(url)
 }
 
-/// Starts an admin's authorization of the refresh-token connection `name`: a pending login
-/// (PKCE, `state`, `nonce`, in this browser's pending-login cookie) marked as a connection
-/// authorization, and the provider URL (the same registered callback as sign-in).
+/// Starts an admin's authorization of the refresh-token connection `name` of `env`: a
+/// pending login (PKCE, `state`, `nonce`, in this browser's pending-login cookie) marked as a
+/// connection authorization, and the provider URL (the same registered callback as sign-in).
 pub async fn start_connection_authorization(
-    oidc: &OidcProvider,
+    env: &Environment,
     pending_jar: &session::PendingJar,
     cipher: &Cipher,
     name: &str,
 ) -> Result<Url, LoginError> {
-    let (url, mut pending) = oidc.begin_login(ReturnTo::parse_or_root(None));
+    let (url, mut pending) = env.oidc.begin_login(ReturnTo::parse_or_root(None));
     pending.connection = Some(name.to_owned());
-    session::push_pending(pending_jar, cipher, &pending, oidc.clock().now_unix()).await?;
+    pending.environment = env.name.clone();
+    session::push_pending(pending_jar, cipher, &pending, env.oidc.clock().now_unix()).await?;
     Ok(url)
 }
 
@@ -69,18 +72,16 @@ pub struct ConnectionAuthorization {
     pub identity: super::oidc::Identity,
 }
 
-/// What the app needs besides the provider to finish a login.
+/// What the app needs to finish a login.
 pub struct FinishDeps<'a> {
-    pub oidc: &'a OidcProvider,
+    /// The pending login names its environment, whose provider and gateway finish it.
+    pub environments: &'a Environments,
     pub vault: &'a TokenVault,
-    pub gateway: &'a dyn Gateway,
     pub cipher: &'a Cipher,
     /// This browser's logins in flight (the sealed pending-login cookie).
     pub pending: &'a session::PendingJar,
     /// Where each user's last organization choice is remembered.
     pub db: &'a Db,
-    /// The environment whose provider this login went to (kept with the session).
-    pub environment: &'a str,
     /// The browser and system, parsed from its User-Agent ("Firefox on Linux").
     pub browser: Option<String>,
 }
@@ -92,7 +93,7 @@ pub async fn finish_login(
     session: &Session,
     query: CallbackQuery,
 ) -> Result<Finished, LoginError> {
-    let now = deps.oidc.clock().now_unix();
+    let now = deps.vault.clock().now_unix();
     if let Some(code) = query.error {
         // The attempt is over either way: spend its state so it cannot be replayed.
         if let Some(state) = &query.state {
@@ -108,12 +109,17 @@ pub async fn finish_login(
         .filter(|s| !s.is_empty())
         .ok_or(LoginError::MissingState)?;
     let pending = session::take_pending(deps.pending, deps.cipher, &state, now).await?;
-    deps.oidc.check_response_issuer(query.iss.as_deref())?;
+    let env = deps
+        .environments
+        .get(&pending.environment)
+        .ok_or_else(|| LoginError::UnknownEnvironment(pending.environment.clone()))?;
+    check_issuer(deps.environments, env, query.iss.as_deref())?;
     let code = query
         .code
         .filter(|c| !c.is_empty())
         .ok_or(LoginError::MissingCode)?;
-    let outcome = deps.oidc.complete_login(&pending, code).await?;
+    // The ID token's `iss` is checked against this environment's issuer in there too.
+    let outcome = env.oidc.complete_login(&pending, code).await?;
     if let Some(name) = pending.connection.clone() {
         return Ok(Finished::Connection(Box::new(ConnectionAuthorization {
             name,
@@ -123,11 +129,11 @@ pub async fn finish_login(
     }
 
     let mut user = SessionUser::signed_in(outcome.identity, now);
-    user.environment = deps.environment.to_owned();
+    user.environment = env.name.clone();
     user.browser = deps.browser.clone();
     // Who this is in Filevine, and in which orgs. A gateway hiccup does not undo a good login:
     // the profile page asks again.
-    match deps.gateway.user_orgs(&outcome.tokens.access_token).await {
+    match env.gateway.user_orgs(&outcome.tokens.access_token).await {
         Ok(info) => apply_user_orgs(&mut user, info),
         Err(e) => tracing::warn!(error = %e, "GetUserOrgsWithToken failed at login"),
     }
@@ -153,6 +159,27 @@ pub async fn finish_login(
         return Ok(Finished::SignedIn(format!("/org?return_to={rt}")));
     }
     Ok(Finished::SignedIn(pending.return_to.as_str().to_owned()))
+}
+
+/// The authorization response's RFC 9207 `iss` must be the issuer of the environment the
+/// login went to. One that belongs to another served environment is a mix-up attack (RFC 9700
+/// section 4.4): the code was minted by the other provider, so it is refused before it could be
+/// sent to this environment's token endpoint, and said so in the log.
+fn check_issuer(
+    all: &Environments,
+    env: &Environment,
+    iss: Option<&str>,
+) -> Result<(), LoginError> {
+    if let Some(other) = iss
+        .and_then(|iss| all.by_issuer(iss))
+        .filter(|other| other.name != env.name)
+    {
+        return Err(LoginError::MixUp {
+            expected: env.name.clone(),
+            got: other.name.clone(),
+        });
+    }
+    env.oidc.check_response_issuer(iss)
 }
 
 /// Copies GetUserOrgsWithToken into the session user; a single org is chosen for them, several
@@ -212,15 +239,22 @@ pub async fn remember_org_choice(db: &Db, user: &SessionUser, org_id: i64, now: 
 /// the user is signed out regardless), then returns the provider's end-session URL with
 /// `id_token_hint`, `post_logout_redirect_uri` and `state`, or the local signed-out page when
 /// the provider has no end-session endpoint.
+/// The provider is the one of the user's environment (`environments`); a user of an
+/// environment no longer served is signed out locally only.
 pub async fn logout(
-    oidc: &OidcProvider,
+    environments: &Environments,
     vault: &TokenVault,
     session: &Session,
-    post_logout: &Url,
 ) -> Result<String, LoginError> {
+    let mut env = environments.default_env();
     let mut id_token = None;
     let mut refresh_token = None;
+    let mut served = true;
     if let Some(user) = session::current_user(session).await? {
+        match environments.get(&user.environment) {
+            Some(e) => env = e,
+            None => served = false,
+        }
         match vault.load(&user).await {
             Ok(Some(tokens)) => {
                 id_token = Some(tokens.id_token);
@@ -235,6 +269,11 @@ pub async fn logout(
         tracing::info!(sub = %user.identity.subject, "signed out");
     }
     session::end(session).await?;
+    let post_logout = &env.post_logout_redirect_uri;
+    if !served {
+        return Ok(post_logout.path().to_owned());
+    }
+    let oidc = &env.oidc;
     if let Some(token) = refresh_token.filter(|_| oidc.can_revoke()) {
         match oidc.revoke_refresh_token(&token).await {
             Ok(_) => tracing::info!("refresh token revoked at the provider"),

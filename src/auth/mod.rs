@@ -1,6 +1,7 @@
 //! Login with Filevine: the OpenID Connect client, the typed session and the token vault.
 
 pub mod account;
+pub mod environments;
 pub mod error;
 pub mod flow;
 pub mod oidc;
@@ -12,6 +13,7 @@ pub mod sessions;
 pub mod tokens;
 pub mod vault;
 
+pub use environments::{Environment, Environments};
 pub use error::{LoginError, RefreshError};
 pub use oidc::{Identity, OidcProvider};
 pub use return_to::ReturnTo;

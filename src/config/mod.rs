@@ -24,6 +24,7 @@ mod error;
 mod files;
 mod parse;
 mod routes;
+mod served;
 mod sources;
 mod validate;
 
@@ -37,6 +38,7 @@ use url::Url;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use routes::check_route_paths;
+pub use served::ServedEnvironment;
 pub use sources::{Origin, Sources};
 pub use validate::{resolve, DEFAULT_SCOPES};
 

@@ -32,7 +32,14 @@ impl ConnectionsService {
         pat: SecretString,
     ) -> Result<VerifiedDraft, ConnectionError> {
         let valid = self.check(&draft).await?;
-        let source = self.client.source(pat.clone());
+        // `check` accepts only served environments; this is the same rule, said again.
+        let side = self
+            .clients_of(&valid.environment)
+            .ok_or_else(|| FormError {
+                field: "environment",
+                message: format!("Unknown environment `{}`.", valid.environment),
+            })?;
+        let source = side.client.source(pat.clone());
         // Verification calls the gateway as the connection will: inside its pool.
         let pool_name = valid.borrow_from.as_ref().unwrap_or(&valid.name);
         let level = match &valid.borrow_from {
@@ -40,7 +47,7 @@ impl ConnectionsService {
             Some(l) => self.get(l.as_str()).await?.map_or(1, |l| l.concurrency),
         };
         let pool = self.pools.pool(pool_name.as_str(), level);
-        let gateway = PooledGateway::new(self.gateway.clone(), pool);
+        let gateway = PooledGateway::new(side.gateway.clone(), pool);
         let verified = verify(&source, &gateway, Some(&valid.email)).await?;
         Ok(VerifiedDraft {
             draft,
@@ -170,7 +177,7 @@ impl ConnectionsService {
         }
         // The tokens go to the vault (rotation under its lease); the row keeps who they are
         // for, which is what opens them.
-        let owner = VaultOwner::connection(name, identity.clone());
+        let owner = VaultOwner::connection(name, &row.environment, identity.clone());
         self.vault.store_for(&owner, tokens).await?;
         let bound = super::secret_row(name);
         row.sealed_secret = Some(self.cipher.seal_json(SECRET_PURPOSE, &[&bound], identity));

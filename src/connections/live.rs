@@ -10,15 +10,17 @@ use std::{
 use secrecy::SecretString;
 
 use super::{
-    service::{ConnectionsService, EnvConnection, EnvStatus, TestOutcome, WATCH_EVERY},
+    service::{
+        ConnectionsService, EnvConnection, EnvStatus, EnvironmentClients, TestOutcome, WATCH_EVERY,
+    },
     source::{ConnectionSource, RefreshSource},
     AuthKind, ConnectionName, PooledGateway, Pools, Status, DEFAULT_CONNECTION,
 };
 use crate::{
     auth::{TokenVault, VaultOwner},
     crypto::Cipher,
-    filevine::{AuthedGateway, Gateway, GatewayError},
-    service_account::{verify, PatClient, PatError, VerifyError, PAT_PURPOSE, PAT_ROW},
+    filevine::{AuthedGateway, GatewayError},
+    service_account::{verify, PatError, VerifyError, PAT_PURPOSE, PAT_ROW},
     store::{ConnectionRow, Db, DbError},
     util::Clock,
 };
@@ -27,14 +29,12 @@ use crate::{
 pub struct ConnectionsConfig {
     pub db: Db,
     pub cipher: Cipher,
-    pub client: PatClient,
-    /// The gateway connections call (pools are their limit).
-    pub gateway: Arc<dyn Gateway>,
+    /// Each served environment's PAT exchange and gateway, the default one first (`FV_PAT`'s
+    /// and the moved `default`'s).
+    pub environments: Vec<EnvironmentClients>,
     pub clock: Clock,
     /// Where refresh-token connections keep their tokens.
     pub vault: Arc<TokenVault>,
-    /// The one configured environment's name (`FV_REGION`).
-    pub environment: String,
     /// `FV_PAT` and `FV_SERVICE_ACCOUNT_EMAIL`.
     pub env_pat: Option<SecretString>,
     pub env_email: Option<String>,
@@ -49,7 +49,7 @@ impl ConnectionsService {
     pub async fn load(config: ConnectionsConfig) -> Arc<Self> {
         let pools = Pools::new(config.db.clone(), config.clock.clone());
         let env = config.env_pat.map(|pat| {
-            let source = config.client.source(pat);
+            let source = config.environments[0].client.source(pat);
             (Arc::new(ConnectionSource::Pat(source.clone())), source)
         });
         let env = env.map(|(source, pat)| EnvConnection {
@@ -66,11 +66,10 @@ impl ConnectionsService {
         let service = Arc::new(Self {
             db: config.db,
             cipher: config.cipher,
-            client: config.client,
-            gateway: config.gateway,
+            environments: config.environments.iter().map(|e| e.name.clone()).collect(),
+            sides: config.environments,
             clock: config.clock,
             vault: config.vault,
-            environments: vec![config.environment],
             env,
             live: RwLock::new(HashMap::new()),
             pools,
@@ -160,11 +159,16 @@ impl ConnectionsService {
         if live.get(&row.name).is_some_and(|(s, _)| *s == sealed) {
             return;
         }
+        let Some(side) = self.clients_of(&row.environment) else {
+            tracing::warn!(connection = %row.name, environment = %row.environment, "connection of an environment that is not served: left unused");
+            live.remove(&row.name);
+            return;
+        };
         let source = if row.auth == AuthKind::RefreshToken.as_str() {
             self.identity_of(row).map(|identity| {
                 ConnectionSource::Refresh(Box::new(RefreshSource {
                     vault: self.vault.clone(),
-                    owner: VaultOwner::connection(&row.name, identity),
+                    owner: VaultOwner::connection(&row.name, &row.environment, identity),
                     name: row.name.clone(),
                     db: self.db.clone(),
                     clock: self.clock.clone(),
@@ -172,7 +176,7 @@ impl ConnectionsService {
             })
         } else {
             self.open(row)
-                .map(|pat| ConnectionSource::Pat(self.client.source(pat)))
+                .map(|pat| ConnectionSource::Pat(side.client.source(pat)))
         };
         match source {
             Some(source) => {
@@ -209,9 +213,12 @@ impl ConnectionsService {
         let Some(source) = self.token_source(name) else {
             return Ok(TestOutcome::NothingToTest);
         };
+        let Some(side) = self.clients_of(&c.environment) else {
+            return Ok(TestOutcome::NothingToTest);
+        };
         let level = self.pool_level(&c).await?;
         let pool = self.pools.pool(c.pool().as_str(), level);
-        let gateway = PooledGateway::new(self.gateway.clone(), pool);
+        let gateway = PooledGateway::new(side.gateway.clone(), pool);
         let pat = match source.as_ref() {
             ConnectionSource::Pat(pat) => pat.clone(),
             ConnectionSource::Refresh(_) => {

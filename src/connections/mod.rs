@@ -27,7 +27,10 @@ use std::fmt;
 pub use live::{status_of_gateway, status_of_pat, status_of_verify, ConnectionsConfig};
 pub use pool::{PooledGateway, Pools};
 pub use rules::{Draft, FormError};
-pub use service::{ConnectionError, ConnectionsService, SaveOutcome, TestOutcome, VerifiedDraft};
+pub use service::{
+    ConnectionError, ConnectionsService, EnvironmentClients, SaveOutcome, TestOutcome,
+    VerifiedDraft,
+};
 pub use source::{status_of_vault, ConnectionGateway, ConnectionSource, SourceError};
 
 /// The read-only connection made from `FV_PAT`.

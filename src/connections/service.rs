@@ -93,18 +93,25 @@ pub(super) struct EnvStatus {
     pub(super) error: Option<(String, i64)>,
 }
 
+/// What a connection of one environment talks to: that environment's PAT exchange (at its
+/// provider's token endpoint, with its client) and its gateway, with no per-process limit of
+/// its own (the pools are the limit).
+pub struct EnvironmentClients {
+    pub name: String,
+    pub client: PatClient,
+    pub gateway: Arc<dyn Gateway>,
+}
+
 /// Connections: verify, save, remove, test, status, audit, live sources. See the module docs.
 pub struct ConnectionsService {
     pub(super) db: Db,
     pub(super) cipher: Cipher,
-    pub(super) client: PatClient,
-    /// The gateway connections call, with no per-process limit of its own: the pools are
-    /// the limit.
-    pub(super) gateway: Arc<dyn Gateway>,
+    /// The PAT exchange and gateway of each served environment, the default one first.
+    pub(super) sides: Vec<EnvironmentClients>,
     pub(super) clock: Clock,
     /// Where refresh-token connections keep their tokens (beside the sessions').
     pub(super) vault: Arc<TokenVault>,
-    /// The environments this app serves (today: the one from `FV_REGION`).
+    /// The names of the environments this app serves, in order.
     pub(super) environments: Vec<String>,
     pub(super) env: Option<EnvConnection>,
     /// Live sources of the stored connections, with the sealed secret each was made from.
@@ -113,9 +120,15 @@ pub struct ConnectionsService {
 }
 
 impl ConnectionsService {
-    /// The PAT exchange client (to verify a PAT before it is saved).
+    /// The default environment's PAT exchange client (`FV_PAT`'s, the command line's).
     pub fn pat_client(&self) -> &PatClient {
-        &self.client
+        &self.sides[0].client
+    }
+
+    /// The PAT exchange and gateway of environment `name`; `None` for an environment no
+    /// longer served, whose connections then do nothing (its PAT goes to no other provider).
+    pub fn clients_of(&self, name: &str) -> Option<&EnvironmentClients> {
+        self.sides.iter().find(|s| s.name == name)
     }
 
     /// The environments a connection may name.
@@ -189,8 +202,11 @@ impl ConnectionsService {
                 .await?
                 .map_or(c.concurrency, |l| l.concurrency),
         };
+        let Some(side) = self.clients_of(&c.environment) else {
+            return Ok(None);
+        };
         let pool = self.pools.pool(c.pool().as_str(), level);
-        let gateway = Arc::new(PooledGateway::new(self.gateway.clone(), pool));
+        let gateway = Arc::new(PooledGateway::new(side.gateway.clone(), pool));
         Ok(Some(AuthedGateway::new(gateway, source)))
     }
 

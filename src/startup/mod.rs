@@ -18,7 +18,7 @@ use url::Url;
 pub use server::{shutdown_signal, DRAIN_TIMEOUT};
 
 use crate::{
-    auth::{oidc::DiscoveryError, OidcProvider, TokenVault},
+    auth::{oidc::DiscoveryError, Environment, Environments, OidcProvider, TokenVault},
     config::{ConfigErrors, Settings},
     crypto::Cipher,
     filevine::{Gateway, HttpGateway},
@@ -38,6 +38,12 @@ pub enum StartupError {
     },
     #[error(transparent)]
     Discovery(#[from] DiscoveryError),
+    /// Discovery of one of several environments failed: the message names it.
+    #[error("environment `{name}`: {source}")]
+    EnvironmentDiscovery {
+        name: String,
+        source: DiscoveryError,
+    },
     #[error("DATABASE_URL: {0}")]
     Db(#[from] DbError),
     #[error("the demo stand-in for Filevine could not start: {0}")]
@@ -128,24 +134,20 @@ impl Application {
         crate::config::check_route_paths(&settings, &web::served_paths())?;
 
         let http = provider_http_client()?;
-        let oidc = OidcProvider::discover(&settings, http.clone(), clock.clone()).await?;
+        let environments = Arc::new(environments(&settings, &http, &clock).await?);
         let db = Db::connect(&settings.db.url).await?;
         let cipher = Cipher::new(&settings.db.secret_key);
         let vault = Arc::new(TokenVault::new(
             db.clone(),
             cipher.clone(),
-            oidc.clone(),
+            environments.clone(),
             settings.session.refresh_margin,
             settings.session.absolute_timeout,
             clock.clone(),
         ));
-        let gateway: Arc<dyn Gateway> = Arc::new(HttpGateway::new(
-            http.clone(),
-            settings.gateway.url.clone(),
-            settings.gateway.concurrency,
-        ));
         let https = settings.oidc.https();
-        let connections = connections(&settings, &oidc, http.clone(), &db, &cipher, &vault).await?;
+        let connections =
+            connections(&settings, &environments, http.clone(), &db, &cipher, &vault).await?;
         let store = db.session_store();
         let feed_limits =
             crate::util::keyed_rate::KeyedRate::new(settings.server.feed_rate_per_minute);
@@ -154,9 +156,8 @@ impl Application {
         let state = AppState::new(AppInner {
             settings,
             clock,
-            oidc,
+            environments,
             vault,
-            gateway,
             cipher,
             db,
             https,
@@ -197,9 +198,9 @@ impl Application {
         &self.state.settings
     }
 
-    /// What the provider's discovery said.
+    /// What the default environment's provider said at discovery.
     pub fn oidc_summary(&self) -> &crate::auth::oidc::ProviderSummary {
-        self.state.oidc.summary()
+        self.state.environments.default_env().oidc.summary()
     }
 
     /// The shared state (tests reach the vault and database through it).
@@ -207,30 +208,15 @@ impl Application {
         &self.state
     }
 
-    /// Discovery of every environment of `FV_ENVIRONMENTS` after the first (whose provider the
-    /// app runs on), for `check`, which reports each: its name and what its provider said.
-    pub async fn discover_other_environments(
-        &self,
-    ) -> Vec<(String, Result<crate::auth::oidc::ProviderSummary, String>)> {
-        let mut found = Vec::new();
-        let base = &self.state.settings;
-        for e in base.environments.iter().skip(1) {
-            let mut settings = base.clone();
-            settings.oidc.authority = e.authority.clone();
-            settings.oidc.client_id = e.client_id.clone();
-            settings.oidc.client_secret = e.client_secret.clone();
-            settings.oidc.redirect_uri = e.redirect_uri.clone();
-            settings.oidc.post_logout_redirect_uri = e.post_logout_redirect_uri.clone();
-            let summary = match provider_http_client() {
-                Ok(http) => OidcProvider::discover(&settings, http, self.state.clock.clone())
-                    .await
-                    .map(|p| p.summary().clone())
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            found.push((e.name.clone(), summary));
-        }
-        found
+    /// What each environment of `FV_ENVIRONMENTS` after the first said at discovery, for
+    /// `check`, which reports each (start-up already failed if one did not answer).
+    pub fn other_environments(&self) -> Vec<(String, crate::auth::oidc::ProviderSummary)> {
+        self.state
+            .environments
+            .iter()
+            .skip(1)
+            .map(|e| (e.name.clone(), e.oidc.summary().clone()))
+            .collect()
     }
 
     /// The embedded stand-in, in demo mode.
@@ -266,47 +252,89 @@ impl Application {
     }
 }
 
-/// The named connections: the PAT exchange client (at discovery's token endpoint), a gateway
-/// client of their own (their pools limit them, not `FV_CONCURRENCY`, which is the signed-in
-/// users' interactive pool), `FV_PAT` as the connection `env`.
+/// Every served environment: its provider (discovery and keys; a provider that does not
+/// answer stops start-up, naming it) and its interactive gateway (`FV_CONCURRENCY`).
+async fn environments(
+    settings: &Settings,
+    http: &reqwest::Client,
+    clock: &Clock,
+) -> Result<Environments, StartupError> {
+    let mut list = Vec::new();
+    for served in settings.served_environments() {
+        let oidc = OidcProvider::discover(&served.oidc, http.clone(), clock.clone())
+            .await
+            .map_err(|source| match settings.environments.is_empty() {
+                true => StartupError::Discovery(source),
+                false => StartupError::EnvironmentDiscovery {
+                    name: served.name.clone(),
+                    source,
+                },
+            })?;
+        let gateway: Arc<dyn Gateway> = Arc::new(HttpGateway::new(
+            http.clone(),
+            served.gateway_url.clone(),
+            settings.gateway.concurrency,
+        ));
+        list.push(Environment {
+            label: crate::auth::environments::label_of(&served.name),
+            name: served.name,
+            oidc,
+            gateway,
+            redirect_uri: served.oidc.redirect_uri,
+            post_logout_redirect_uri: served.oidc.post_logout_redirect_uri,
+        });
+    }
+    Ok(Environments::new(list))
+}
+
+/// The named connections: per environment, the PAT exchange client (at discovery's token
+/// endpoint, with that environment's client) and a gateway client of their own (their pools
+/// limit them, not `FV_CONCURRENCY`, which is the signed-in users' interactive pool);
+/// `FV_PAT` as the connection `env` of the default environment.
 async fn connections(
     settings: &Settings,
-    oidc: &OidcProvider,
+    environments: &Environments,
     http: reqwest::Client,
     db: &Db,
     cipher: &Cipher,
     vault: &Arc<TokenVault>,
 ) -> Result<Arc<crate::connections::ConnectionsService>, StartupError> {
     use crate::{
-        connections::{ConnectionsConfig, ConnectionsService, MAX_CONCURRENCY},
+        connections::{ConnectionsConfig, ConnectionsService, EnvironmentClients, MAX_CONCURRENCY},
         service_account::PatClient,
     };
-    let endpoint = Url::parse(&oidc.summary().token_endpoint)
-        .map_err(|e| StartupError::Discovery(DiscoveryError::BadIssuer(e.to_string())))?;
-    let client = PatClient::new(
-        http.clone(),
-        endpoint,
-        settings.oidc.client_id.clone(),
-        settings.oidc.client_secret.clone(),
-    )
-    .with_clock(oidc.clock().clone());
-    let gateway: Arc<dyn Gateway> = Arc::new(HttpGateway::new(
-        http,
-        settings.gateway.url.clone(),
-        usize::from(MAX_CONCURRENCY),
-    ));
+    let served = settings.served_environments();
+    let mut sides = Vec::new();
+    for (env, served) in environments.iter().zip(&served) {
+        let endpoint = Url::parse(&env.oidc.summary().token_endpoint)
+            .map_err(|e| StartupError::Discovery(DiscoveryError::BadIssuer(e.to_string())))?;
+        let client = PatClient::new(
+            http.clone(),
+            endpoint,
+            served.oidc.client_id.clone(),
+            served.oidc.client_secret.clone(),
+        )
+        .with_clock(vault.clock().clone());
+        let gateway: Arc<dyn Gateway> = Arc::new(HttpGateway::new(
+            http.clone(),
+            served.gateway_url.clone(),
+            usize::from(MAX_CONCURRENCY),
+        ));
+        sides.push(EnvironmentClients {
+            name: env.name.clone(),
+            client,
+            gateway,
+        });
+    }
     let concurrency = u8::try_from(settings.gateway.concurrency)
         .unwrap_or(MAX_CONCURRENCY)
         .clamp(1, MAX_CONCURRENCY);
     Ok(ConnectionsService::load(ConnectionsConfig {
         db: db.clone(),
         cipher: cipher.clone(),
-        client,
-        gateway,
+        environments: sides,
         clock: vault.clock().clone(),
         vault: vault.clone(),
-        // The first environment: the one this version connects through (see FV_ENVIRONMENTS).
-        environment: settings.environment_names().remove(0),
         env_pat: settings.service_account.pat.clone(),
         env_email: settings.service_account.email.clone(),
         concurrency,

@@ -119,7 +119,7 @@ pub async fn submit(
     let ended = listing::sign_out(
         &state.db,
         &state.vault,
-        &state.oidc,
+        &state.environments,
         &signed.user,
         target,
         now,

@@ -13,7 +13,10 @@ use axum::{
 };
 use tower_sessions::Session;
 
-use super::templates::{Chrome, SignedOutPage};
+use super::{
+    env_choice,
+    templates::{Chrome, SignedOutPage},
+};
 use crate::web::error::AppError;
 use crate::{
     auth::{
@@ -24,16 +27,42 @@ use crate::{
     state::AppState,
 };
 
-/// `GET /auth/login?return_to=/path`: 303 to the provider's authorization endpoint.
+/// `GET /auth/login?env=ca&return_to=/path`: 303 to that environment's authorization
+/// endpoint. With several environments and no `env`, the chooser page instead (200); the
+/// environment chosen is remembered in a plain cookie that pre-selects it next time.
 pub async fn login(
     State(state): State<AppState>,
     Extension(pending): Extension<PendingJar>,
+    headers: axum::http::HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let return_to = ReturnTo::parse_or_root(query.get("return_to").map(String::as_str));
-    let url = flow::start_login(&state.oidc, &pending, &state.cipher, return_to).await?;
+    let envs = &state.environments;
+    let env = match query
+        .get("env")
+        .map(String::as_str)
+        .filter(|e| !e.is_empty())
+    {
+        Some(name) => envs.get(name).ok_or_else(|| {
+            AppError::UnknownEnvironment(format!(
+                "There is no Filevine environment called “{}” here. Choose one of: {}.",
+                crate::telemetry::Bounded(name),
+                envs.names().join(", ")
+            ))
+        })?,
+        None if envs.several() => {
+            let last = env_choice::last(&headers);
+            return Ok(env_choice::page(&state, &return_to, last.as_deref()).into_response());
+        }
+        None => envs.default_env(),
+    };
+    let url = flow::start_login(env, &pending, &state.cipher, return_to).await?;
     crate::metrics::login_started();
-    Ok(Redirect::to(url.as_str()).into_response())
+    let mut response = Redirect::to(url.as_str()).into_response();
+    if envs.several() {
+        env_choice::remember(&mut response, &env.name, state.https);
+    }
+    Ok(response)
 }
 
 /// The callback at the path of `FV_REDIRECT_URI`.
@@ -50,13 +79,11 @@ pub async fn callback(
         CallbackQuery::default()
     });
     let deps = FinishDeps {
-        oidc: &state.oidc,
+        environments: &state.environments,
         vault: &state.vault,
-        gateway: state.gateway.as_ref(),
         cipher: &state.cipher,
         pending: &pending,
         db: &state.db,
-        environment: state.settings.oidc.region.as_str(),
         browser: crate::auth::sessions::browser::describe(
             headers
                 .get(axum::http::header::USER_AGENT)
@@ -97,13 +124,7 @@ pub async fn logout(
         }
         Some(_) => {}
     }
-    let location = flow::logout(
-        &state.oidc,
-        &state.vault,
-        &session,
-        &state.settings.oidc.post_logout_redirect_uri,
-    )
-    .await?;
+    let location = flow::logout(&state.environments, &state.vault, &session).await?;
     Ok(Redirect::to(&location).into_response())
 }
 

@@ -29,10 +29,9 @@ pub async fn logout(
 ) -> Response {
     let token = form.ok().and_then(|Form(f)| f.logout_token);
     let result = backchannel::logout(
-        &state.oidc,
+        &state.environments,
         &state.db,
         &state.vault,
-        state.settings.oidc.region.as_str(),
         token.as_deref(),
     )
     .await;

@@ -45,6 +45,10 @@ pub enum AppError {
     /// `keep` is the same view with every other filter kept, so nothing typed is lost.
     #[error("bad filter: {message}")]
     BadFilter { message: String, keep: String },
+    /// `GET /auth/login?env=` naming an environment this app does not serve: a 400 that lists
+    /// the ones it does (the text is escaped and bounded) and links to the chooser.
+    #[error("unknown environment: {0}")]
+    UnknownEnvironment(String),
     /// The user already runs as many exports as one person may at once.
     #[error("too many exports at once ({0} running)")]
     TooManyExports(usize),
@@ -115,7 +119,9 @@ impl AppError {
             AppError::NoRefreshToken { .. } => StatusCode::UNAUTHORIZED,
             AppError::ProviderUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::BadRequest(_) | AppError::BadFilter { .. } => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_)
+            | AppError::BadFilter { .. }
+            | AppError::UnknownEnvironment(_) => StatusCode::BAD_REQUEST,
             AppError::TooManyExports(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -192,6 +198,11 @@ impl IntoResponse for AppError {
                 "That date filter did not make sense",
                 format!("{message}. Your other filters are kept in the link below."),
                 Some((keep.clone(), "Show the list without that date".to_owned())),
+            ),
+            AppError::UnknownEnvironment(message) => (
+                "There is no such Filevine environment here",
+                message.clone(),
+                Some(("/auth/login".to_owned(), "Choose where to sign in".to_owned())),
             ),
             AppError::TooManyExports(n) => (
                 "Your other exports are still running",

@@ -5,10 +5,12 @@ use axum::{
     http::{request::Parts, Method},
     response::{IntoResponse, Redirect, Response},
 };
+use std::sync::Arc;
+
 use tower_sessions::Session;
 
 use crate::{
-    auth::{session, ReturnTo, SessionUser},
+    auth::{session, Environment, ReturnTo, SessionUser},
     state::AppState,
     web::error::{login_link, AppError},
 };
@@ -20,6 +22,9 @@ use crate::{
 pub struct SignedIn {
     pub session: Session,
     pub user: SessionUser,
+    /// The session's environment: its provider and gateway are the only ones this user's
+    /// requests reach. A session of an environment no longer served is ended.
+    pub env: Arc<Environment>,
 }
 
 impl SignedIn {
@@ -57,7 +62,10 @@ impl FromRequestParts<AppState> for SignedIn {
         // on the system clock and is only the backstop (see `web::router`).
         let now = state.clock.now_unix();
         let limits = &state.settings.session;
-        let ended = if now - user.login_at > limits.absolute_timeout.as_secs() as i64 {
+        let env = state.environments.get(&user.environment).cloned();
+        let ended = if env.is_none() {
+            Some("the session's environment is no longer served (FV_ENVIRONMENTS)")
+        } else if now - user.login_at > limits.absolute_timeout.as_secs() as i64 {
             Some("session reached its absolute lifetime")
         } else if !session::still_active(&session, &user, now, limits.idle_timeout)
             .await
@@ -67,14 +75,15 @@ impl FromRequestParts<AppState> for SignedIn {
         } else {
             None
         };
-        if let Some(why) = ended {
+        let (None, Some(env)) = (ended, env) else {
+            let why = ended.unwrap_or_default();
             tracing::info!(sub = %user.identity.subject, why, "signed out");
             let _ = state.vault.remove(&user.vault_id).await;
             let _ = session::end(&session).await;
             return Err(to_login(here(parts)));
-        }
+        };
         crate::telemetry::note_user(&parts.extensions, &user.identity.subject, user.current_org);
-        Ok(SignedIn { session, user })
+        Ok(SignedIn { session, user, env })
     }
 }
 

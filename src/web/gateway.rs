@@ -45,7 +45,7 @@ impl FromRequestParts<AppState> for UserApi {
         let signed = SignedIn::from_request_parts(parts, state).await?;
         let tokens = SessionTokens::new(state.vault.clone(), signed.user.clone());
         Ok(UserApi {
-            gw: AuthedGateway::new(state.gateway.clone(), Arc::new(tokens)),
+            gw: AuthedGateway::new(signed.env.gateway.clone(), Arc::new(tokens)),
             here: here(parts),
             signed,
         })

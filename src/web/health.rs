@@ -2,8 +2,8 @@
 //!
 //! - `GET /healthz`: the process answers. Nothing else is checked, so an orchestrator never
 //!   restarts a healthy process because a dependency is down.
-//! - `GET /readyz`: the database answers a round trip and the provider's keys are fresh enough
-//!   (discovery is loaded at start-up, or the app would not be running). 503 with the reasons
+//! - `GET /readyz`: the database answers a round trip and every environment's provider keys
+//!   are fresh enough (discovery is loaded at start-up, or the app would not be running). 503 with the reasons
 //!   otherwise, as JSON. The body names checks, never a URL with credentials or a secret.
 //! - `GET /metrics`: Prometheus text (see [`crate::metrics`]).
 
@@ -42,8 +42,11 @@ pub struct Readiness {
     pub database: String,
     /// Provider check: `ok` or why not.
     pub provider: String,
-    /// Age of the provider's key set, in seconds.
+    /// Age of the provider's key set, in seconds (the oldest one's, with several).
     pub provider_keys_age_seconds: u64,
+    /// With several environments, each one's provider check by name (`ok` or why not).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub providers: std::collections::BTreeMap<String, String>,
     /// Connections background work skips until an admin re-authorizes them. Informational:
     /// the app itself is ready (signed-in users are not affected).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -51,15 +54,33 @@ pub struct Readiness {
 }
 
 impl Readiness {
-    /// Combines the checks (pure, so the stale-key case is testable without waiting hours).
-    pub fn assess(database: Result<(), String>, keys_age: Duration) -> Self {
-        let provider = if keys_age > KEYS_STALE_AFTER {
-            format!(
-                "the provider's keys are {} s old: refetching them has failed since",
-                keys_age.as_secs()
-            )
+    /// Combines the checks (pure, so the stale-key case is testable without waiting hours):
+    /// the database's, and the key set age of each environment's provider, by name.
+    pub fn assess(database: Result<(), String>, keys: &[(String, Duration)]) -> Self {
+        let check = |age: &Duration| {
+            if *age > KEYS_STALE_AFTER {
+                format!(
+                    "the provider's keys are {} s old: refetching them has failed since",
+                    age.as_secs()
+                )
+            } else {
+                "ok".to_owned()
+            }
+        };
+        let providers: std::collections::BTreeMap<String, String> = keys
+            .iter()
+            .map(|(name, age)| (name.clone(), check(age)))
+            .collect();
+        let provider = match providers.iter().find(|(_, c)| *c != "ok") {
+            None => "ok".to_owned(),
+            Some((_, c)) if keys.len() == 1 => c.clone(),
+            Some((name, c)) => format!("environment `{name}`: {c}"),
+        };
+        let keys_age = keys.iter().map(|(_, a)| *a).max().unwrap_or_default();
+        let providers = if keys.len() > 1 {
+            providers
         } else {
-            "ok".to_owned()
+            Default::default()
         };
         let database = match database {
             Ok(()) => "ok".to_owned(),
@@ -71,6 +92,7 @@ impl Readiness {
             database,
             provider,
             provider_keys_age_seconds: keys_age.as_secs(),
+            providers,
             connections_needing_authorization: Vec::new(),
         }
     }
@@ -98,7 +120,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             DB_PING_TIMEOUT.as_secs()
         )),
     };
-    let mut readiness = Readiness::assess(database, state.oidc.keys_age().await);
+    let mut keys = Vec::new();
+    for env in state.environments.iter() {
+        keys.push((env.name.clone(), env.oidc.keys_age().await));
+    }
+    let mut readiness = Readiness::assess(database, &keys);
     if let Ok(Ok(all)) = tokio::time::timeout(DB_PING_TIMEOUT, state.connections.list()).await {
         readiness.connections_needing_authorization = all
             .iter()
@@ -138,21 +164,24 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// Background upkeep that readiness and metrics rely on: the provider's keys are refetched
-/// when older than [`KEYS_REFRESH_AFTER`], and the active-session gauge is sampled.
+/// Background upkeep that readiness and metrics rely on: each environment's provider keys
+/// are refetched when older than [`KEYS_REFRESH_AFTER`], and the active-session gauge is
+/// sampled.
 pub fn spawn_background(state: &AppState) {
     crate::metrics::spawn_sampler(state.db.clone(), state.clock.clone());
-    let oidc = state.oidc.clone();
-    let clock = state.clock.clone();
-    tokio::spawn(async move {
-        loop {
-            // On the app clock: a test that ages the keys an hour gets its refetch now.
-            clock.sleep(KEYS_CHECK_EVERY).await;
-            if !oidc.refresh_keys_older_than(KEYS_REFRESH_AFTER).await {
-                tracing::warn!("the provider's keys could not be refetched; will retry");
+    for env in state.environments.iter() {
+        let (oidc, name) = (env.oidc.clone(), env.name.clone());
+        let clock = state.clock.clone();
+        tokio::spawn(async move {
+            loop {
+                // On the app clock: a test that ages the keys an hour gets its refetch now.
+                clock.sleep(KEYS_CHECK_EVERY).await;
+                if !oidc.refresh_keys_older_than(KEYS_REFRESH_AFTER).await {
+                    tracing::warn!(environment = %name, "the provider's keys could not be refetched; will retry");
+                }
             }
-        }
-    });
+        });
+    }
 }
 
 #[cfg(test)]
@@ -161,16 +190,32 @@ mod tests {
 
     #[test]
     fn ready_only_when_every_check_passes() {
-        let ok = Readiness::assess(Ok(()), Duration::from_secs(5));
+        let one = |age| vec![("us".to_owned(), age)];
+        let ok = Readiness::assess(Ok(()), &one(Duration::from_secs(5)));
         assert!(ok.is_ready());
+        assert!(
+            ok.providers.is_empty(),
+            "one environment: no per-environment list"
+        );
         let db = Readiness::assess(
             Err("the sqlite database does not answer".into()),
-            Duration::ZERO,
+            &one(Duration::ZERO),
         );
         assert!(!db.is_ready());
         assert_eq!(db.database, "the sqlite database does not answer");
-        let stale = Readiness::assess(Ok(()), KEYS_STALE_AFTER + Duration::from_secs(1));
+        let stale_age = KEYS_STALE_AFTER + Duration::from_secs(1);
+        let stale = Readiness::assess(Ok(()), &one(stale_age));
         assert!(!stale.is_ready());
         assert!(stale.provider.contains("keys"), "{}", stale.provider);
+        // Several: one stale provider is enough to be not ready, and it is named.
+        let two = vec![
+            ("us".to_owned(), Duration::from_secs(5)),
+            ("ca".to_owned(), stale_age),
+        ];
+        let r = Readiness::assess(Ok(()), &two);
+        assert!(!r.is_ready());
+        assert!(r.provider.starts_with("environment `ca`"), "{}", r.provider);
+        assert_eq!(r.providers["us"], "ok");
+        assert_eq!(r.provider_keys_age_seconds, stale_age.as_secs());
     }
 }

@@ -6,6 +6,7 @@ pub mod auth_pages;
 pub mod backchannel;
 pub mod current_page;
 pub mod dashboard;
+pub mod env_choice;
 pub mod error;
 pub mod error_chrome;
 pub mod extract;
@@ -71,21 +72,39 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle));
 
-    let mut provider_origins = vec![settings.oidc.authority.origin().ascii_serialization()];
-    if let Some(end) = state.oidc.summary().end_session_endpoint.as_deref() {
-        if let Ok(u) = url::Url::parse(end) {
+    // Every environment's provider: the login and logout redirects go there (CSP
+    // `form-action` must allow them), and each environment's registered callback and
+    // post-logout landing are routes (the same paths, unless an environment has its own).
+    let mut provider_origins = Vec::new();
+    let mut callbacks: Vec<String> = Vec::new();
+    let mut landings: Vec<String> = Vec::new();
+    for env in state.environments.iter() {
+        let summary = env.oidc.summary();
+        let ends = [Some(&summary.issuer), summary.end_session_endpoint.as_ref()];
+        for u in ends
+            .into_iter()
+            .flatten()
+            .filter_map(|u| url::Url::parse(u).ok())
+        {
             provider_origins.push(u.origin().ascii_serialization());
         }
+        callbacks.push(env.redirect_uri.path().to_owned());
+        landings.push(env.post_logout_redirect_uri.path().to_owned());
     }
-    provider_origins.dedup();
+    provider_origins.push(settings.oidc.authority.origin().ascii_serialization());
+    for list in [&mut provider_origins, &mut callbacks, &mut landings] {
+        list.sort();
+        list.dedup();
+    }
     let headers = security::SecurityHeaders::new(&provider_origins, state.https);
 
-    let mut router = Router::new()
-        .route(settings.oidc.redirect_uri.path(), get(auth_pages::callback))
-        .route(
-            settings.oidc.post_logout_redirect_uri.path(),
-            get(auth_pages::signed_out),
-        );
+    let mut router = Router::new();
+    for path in &callbacks {
+        router = router.route(path, get(auth_pages::callback));
+    }
+    for path in &landings {
+        router = router.route(path, get(auth_pages::signed_out));
+    }
     for (path, handler) in app_routes() {
         router = router.route(path, handler);
     }
@@ -112,7 +131,7 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
     let rate_limits = rate_limit::RateLimits::new(
         settings.server.rate_limit_per_minute,
         &settings.server.trusted_proxies,
-        settings.oidc.redirect_uri.path(),
+        &callbacks,
     );
     layers(router, limits, headers, rate_limits).with_state(state)
 }

@@ -52,18 +52,18 @@ pub const EXEMPT: &[&str] = &["/auth/backchannel-logout"];
 pub struct RateLimits {
     limiter: Arc<Limiter>,
     trusted: Arc<[IpNet]>,
-    callback_path: Arc<str>,
+    callback_paths: Arc<[String]>,
 }
 
 impl RateLimits {
     /// `per_minute` requests a minute per client address; `trusted` proxies' `X-Forwarded-For`
-    /// is believed; `callback_path` is the path of `FV_REDIRECT_URI`.
-    pub fn new(per_minute: u32, trusted: &[IpNet], callback_path: &str) -> Self {
+    /// is believed; `callback_paths` are the paths of every environment's redirect URI.
+    pub fn new(per_minute: u32, trusted: &[IpNet], callback_paths: &[String]) -> Self {
         let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
         Self {
             limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             trusted: trusted.into(),
-            callback_path: callback_path.into(),
+            callback_paths: callback_paths.into(),
         }
     }
 
@@ -73,7 +73,8 @@ impl RateLimits {
             return false;
         }
         *method == Method::POST
-            || (*method == Method::GET && (path == "/auth/login" || path == &*self.callback_path))
+            || (*method == Method::GET
+                && (path == "/auth/login" || self.callback_paths.iter().any(|c| c == path)))
     }
 }
 

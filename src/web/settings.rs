@@ -290,10 +290,20 @@ async fn authorize(
         .connections
         .save_for_authorization(&form.draft(), by)
         .await?;
-    let url =
-        flow::start_connection_authorization(&state.oidc, pending, &state.cipher, name.as_str())
-            .await
-            .map_err(AppError::from)?;
+    let environment = state
+        .connections
+        .get(name.as_str())
+        .await
+        .map_err(AppError::from)?
+        .map(|c| c.environment)
+        .unwrap_or_default();
+    let env = state
+        .environments
+        .get(&environment)
+        .ok_or_else(|| AppError::UnknownEnvironment(format!("The connection `{name}` is for the environment `{environment}`, which this app does not serve.")))?;
+    let url = flow::start_connection_authorization(env, pending, &state.cipher, name.as_str())
+        .await
+        .map_err(AppError::from)?;
     Ok(Redirect::to(url.as_str()).into_response())
 }
 

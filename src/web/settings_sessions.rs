@@ -78,7 +78,15 @@ pub async fn submit(
         .clone()
         .unwrap_or_else(|| signed.user.display_name());
     let now = state.clock.now_unix();
-    let ended = admin::end_all_of(&state.db, &state.vault, &state.oidc, email, &by, now).await?;
+    let ended = admin::end_all_of(
+        &state.db,
+        &state.vault,
+        &state.environments,
+        email,
+        &by,
+        now,
+    )
+    .await?;
     signed
         .session
         .insert(NOTICE_KEY, format!("Ended {ended} session(s) of {email}."))

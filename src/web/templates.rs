@@ -22,6 +22,8 @@ pub struct ChromeUser {
     pub current_org: Option<i64>,
     /// May manage the service-account connection: the header shows "Settings".
     pub admin: bool,
+    /// The session's environment ("Canada"), shown when the app serves several.
+    pub environment: Option<String>,
 }
 
 impl ChromeUser {
@@ -51,6 +53,8 @@ impl Chrome {
                 orgs: u.orgs.clone(),
                 current_org: u.current_org,
                 admin: crate::auth::policy::is_admin(&settings.service_account, u),
+                environment: (settings.environments.len() > 1)
+                    .then(|| crate::auth::environments::label_of(&u.environment)),
             }),
             here: super::current_page::current(),
         }
@@ -95,6 +99,25 @@ pub struct ChooseOrgPage {
     pub csrf: String,
     pub return_to: String,
     pub orgs: Vec<OrgRef>,
+}
+
+/// `GET /auth/login` with several environments and none chosen: "Where does your firm use
+/// Filevine?", a link per environment, the last one used first and marked.
+#[derive(Template, WebTemplate)]
+#[template(path = "choose_environment.html")]
+pub struct ChooseEnvironmentPage {
+    pub chrome: Chrome,
+    pub choices: Vec<EnvironmentChoice>,
+}
+
+/// One environment on the chooser.
+pub struct EnvironmentChoice {
+    pub name: String,
+    pub label: String,
+    /// `/auth/login?env=<name>&return_to=...`.
+    pub href: String,
+    /// The one this browser chose last (a plain cookie): listed first and marked.
+    pub last_used: bool,
 }
 
 /// The post-logout landing.

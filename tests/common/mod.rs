@@ -16,6 +16,7 @@ mod browser;
 pub mod connections;
 pub mod peer;
 mod signed_in;
+pub mod two_envs;
 // Each test binary uses a part of the harness: an unused re-export is not a smell here.
 #[allow(unused_imports)]
 pub use browser::{csrf_of, hidden_inputs, location, rel_link, Browser, Choice};

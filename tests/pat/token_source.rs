@@ -30,7 +30,14 @@ async fn one_exchange_serves_many_calls_and_a_new_one_follows_expiry() {
     assert_ne!(second.secret(), first.secret());
     assert_eq!(app.control().token_calls(PAT_GRANT), 2);
     // The new token works at the gateway.
-    let who = app.state.gateway.user_orgs(second.secret()).await.unwrap();
+    let who = app
+        .state
+        .environments
+        .default_env()
+        .gateway
+        .user_orgs(second.secret())
+        .await
+        .unwrap();
     assert_eq!(who.user.email.as_deref(), Some(BOT_EMAIL));
 }
 
@@ -41,7 +48,10 @@ async fn a_gateway_401_mints_one_new_token_and_retries_once() {
     let source = client_of(&app).source(SecretString::from(DEMO_PAT));
     source.token().await.unwrap();
     app.control().expire_access_tokens();
-    let gw = fv_partner_app::filevine::AuthedGateway::new(app.state.gateway.clone(), source);
+    let gw = fv_partner_app::filevine::AuthedGateway::new(
+        app.state.environments.default_env().gateway.clone(),
+        source,
+    );
     let who = gw.user_orgs().await.unwrap();
     assert_eq!(who.user.email.as_deref(), Some(BOT_EMAIL));
     assert_eq!(app.control().token_calls(PAT_GRANT), 2);

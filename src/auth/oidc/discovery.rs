@@ -20,7 +20,7 @@ use url::Url;
 
 use super::{verify::KeyCache, OidcProvider, JWKS_REFETCH_COOLDOWN};
 use crate::{
-    config::Settings,
+    config::OidcSettings,
     util::{error_chain, Clock},
 };
 
@@ -102,16 +102,11 @@ impl OidcProvider {
     /// authority: a mismatch means a misconfiguration or a mix-up attack, never something to
     /// paper over. `clock` is the app's: ID-token times and token expiry are judged by it.
     pub async fn discover(
-        settings: &Settings,
+        settings: &OidcSettings,
         http: reqwest::Client,
         clock: Clock,
     ) -> Result<Arc<Self>, DiscoveryError> {
-        let authority = settings
-            .oidc
-            .authority
-            .as_str()
-            .trim_end_matches('/')
-            .to_owned();
+        let authority = settings.authority.as_str().trim_end_matches('/').to_owned();
         let issuer = IssuerUrl::new(authority.clone())
             .map_err(|e| DiscoveryError::BadIssuer(e.to_string()))?;
         let metadata = FvProviderMetadata::discover_async(issuer.clone(), &http)
@@ -139,10 +134,9 @@ impl OidcProvider {
             _ => AuthType::BasicAuth,
         };
         let secret_in_body = matches!(auth_type, AuthType::RequestBody);
-        let client_id = ClientId::new(settings.oidc.client_id.clone());
-        let client_secret =
-            ClientSecret::new(settings.oidc.client_secret.expose_secret().to_owned());
-        let redirect = RedirectUrl::new(settings.oidc.redirect_uri.to_string())
+        let client_id = ClientId::new(settings.client_id.clone());
+        let client_secret = ClientSecret::new(settings.client_secret.expose_secret().to_owned());
+        let redirect = RedirectUrl::new(settings.redirect_uri.to_string())
             .map_err(|e| DiscoveryError::BadRedirect(e.to_string()))?;
         let client = CoreClient::new(client_id.clone(), issuer.clone(), metadata.jwks().clone())
             .set_client_secret(client_secret.clone())
@@ -164,14 +158,8 @@ impl OidcProvider {
             refetch_gate: Mutex::new(None),
             refetch_cooldown_ms: AtomicU64::new(JWKS_REFETCH_COOLDOWN.as_millis() as u64),
             userinfo: metadata.userinfo_endpoint().map(|u| u.url().clone()),
-            scopes: settings
-                .oidc
-                .scopes
-                .iter()
-                .cloned()
-                .map(Scope::new)
-                .collect(),
-            clock_skew: settings.oidc.clock_skew,
+            scopes: settings.scopes.iter().cloned().map(Scope::new).collect(),
+            clock_skew: settings.clock_skew,
             clock,
             end_session: extra.end_session_endpoint,
             revocation: extra.revocation_endpoint,

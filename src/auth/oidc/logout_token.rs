@@ -64,6 +64,17 @@ pub enum LogoutTokenError {
     NoJti,
 }
 
+/// The `iss` a logout token claims, read without verifying anything: only to choose which
+/// environment's provider verifies it (which then checks `iss` itself, with its signature).
+pub fn claimed_issuer(token: &str) -> Result<String, LogoutTokenError> {
+    let payload = token.split('.').nth(1).ok_or(LogoutTokenError::Malformed)?;
+    decode_json(payload)?
+        .get("iss")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or(LogoutTokenError::Issuer)
+}
+
 fn decode_json(part: &str) -> Result<Value, LogoutTokenError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(part)

@@ -33,7 +33,7 @@ use tokio::sync::{Mutex, RwLock};
 use url::Url;
 
 pub use discovery::{DiscoveryError, ExtraProviderMetadata, FvProviderMetadata, ProviderSummary};
-pub use logout_token::{LogoutToken, LogoutTokenError, BACKCHANNEL_LOGOUT_EVENT};
+pub use logout_token::{claimed_issuer, LogoutToken, LogoutTokenError, BACKCHANNEL_LOGOUT_EVENT};
 pub use refresh::RefreshFailure;
 pub use verify::{ALLOWED_ALGS, JWKS_REFETCH_COOLDOWN};
 
@@ -63,6 +63,10 @@ pub struct PendingLogin {
     /// and signs nobody in.
     #[serde(default)]
     pub connection: Option<String>,
+    /// The environment whose provider this login went to: the callback answers it with that
+    /// provider only (empty in logins started before it was recorded: the default one).
+    #[serde(default)]
+    pub environment: String,
 }
 
 /// How long the user may spend on the provider's login page.
@@ -160,6 +164,7 @@ impl OidcProvider {
             // The session layer checks this against the system clock (src/auth/session.rs).
             created_at: self.clock.now_unix(),
             connection: None,
+            environment: String::new(),
         };
         (url, pending)
     }

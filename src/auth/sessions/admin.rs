@@ -4,7 +4,7 @@
 
 use super::{end_sessions, live_only};
 use crate::{
-    auth::{oidc::OidcProvider, vault::TokenVault},
+    auth::{environments::Environments, vault::TokenVault},
     store::{AuditRow, Db, DbError},
 };
 
@@ -33,13 +33,13 @@ pub async fn counts(db: &Db, now: i64) -> Result<Vec<(String, usize)>, DbError> 
 pub async fn end_all_of(
     db: &Db,
     vault: &TokenVault,
-    oidc: &OidcProvider,
+    environments: &Environments,
     email: &str,
     admin: &str,
     now: i64,
 ) -> Result<usize, DbError> {
     let rows = db.sessions_of_email(email, now).await?;
-    let ended = end_sessions(db, vault, Some(oidc), &rows).await?;
+    let ended = end_sessions(db, vault, Some(environments), &rows).await?;
     db.audit_add(&AuditRow {
         at: now,
         who: admin.to_owned(),

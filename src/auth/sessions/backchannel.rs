@@ -5,7 +5,8 @@
 use super::end_sessions;
 use crate::{
     auth::{
-        oidc::{LogoutTokenError, OidcProvider},
+        environments::Environments,
+        oidc::{claimed_issuer, LogoutTokenError},
         vault::TokenVault,
     },
     store::{Db, DbError},
@@ -24,19 +25,23 @@ pub enum BackchannelError {
     Db(#[from] DbError),
 }
 
-/// Verifies `token` (from the provider of `environment`), spends its `jti`, and ends the
-/// sessions it names: every session with its `sid`, or without `sid`, every session of its
-/// `sub`, in that environment. Returns how many were ended.
+/// Verifies `token` with the provider of the environment whose issuer it claims (its keys,
+/// issuer and client id: a token signed by another environment's provider does not verify),
+/// spends its `jti`, and ends the sessions it names: every session with its `sid`, or without
+/// `sid`, every session of its `sub`, in that environment. Returns how many were ended.
 pub async fn logout(
-    oidc: &OidcProvider,
+    environments: &Environments,
     db: &Db,
     vault: &TokenVault,
-    environment: &str,
     token: Option<&str>,
 ) -> Result<usize, BackchannelError> {
     let token = token
         .filter(|t| !t.trim().is_empty())
         .ok_or(BackchannelError::MissingToken)?;
+    let env = environments
+        .by_issuer(&claimed_issuer(token)?)
+        .ok_or(LogoutTokenError::Issuer)?;
+    let (oidc, environment) = (&env.oidc, env.name.as_str());
     let claims = oidc.verify_logout_token(token).await?;
     // Spent before anything is ended: of two replicas handed the same token, one wins.
     if !db

@@ -14,7 +14,7 @@ use tower_sessions::{session::Id, SessionStore};
 
 use super::{end_sessions, index::index_row, live_only};
 use crate::{
-    auth::{oidc::OidcProvider, session, vault::TokenVault, SessionUser},
+    auth::{environments::Environments, session, vault::TokenVault, SessionUser},
     store::{Db, DbError, SessionIndexRow},
 };
 
@@ -127,7 +127,7 @@ pub enum Target<'a> {
 pub async fn sign_out(
     db: &Db,
     vault: &TokenVault,
-    oidc: &OidcProvider,
+    environments: &Environments,
     viewer: &SessionUser,
     target: Target<'_>,
     now: i64,
@@ -150,5 +150,5 @@ pub async fn sign_out(
             found
         }
     };
-    Ok(end_sessions(db, vault, Some(oidc), &chosen).await?)
+    Ok(end_sessions(db, vault, Some(environments), &chosen).await?)
 }

@@ -14,25 +14,26 @@ use std::str::FromStr;
 
 use tower_sessions::{session::Id, SessionStore};
 
-use super::{oidc::OidcProvider, vault::TokenVault};
+use super::{environments::Environments, oidc::OidcProvider, vault::TokenVault};
 use crate::store::{Db, DbError, SessionIndexRow};
 
 pub use index::IndexedStore;
 
 /// Ends the sessions of `rows`: deletes each record (from the table store, by the id it
 /// holds), its vault row and its index row. With `revoke`, each session's refresh token is
-/// revoked first when the provider supports revocation (a failure is logged; the session ends
-/// regardless). Returns how many were ended.
+/// revoked first at its own environment's provider when that supports revocation (a failure
+/// is logged; the session ends regardless). Returns how many were ended.
 pub async fn end_sessions(
     db: &Db,
     vault: &TokenVault,
-    revoke: Option<&OidcProvider>,
+    revoke: Option<&Environments>,
     rows: &[SessionIndexRow],
 ) -> Result<usize, DbError> {
     let store = db.session_store();
     for row in rows {
-        if let Some(oidc) = revoke.filter(|o| o.can_revoke()) {
-            revoke_refresh_token(oidc, vault, row).await;
+        let provider = revoke.and_then(|envs| envs.get(&row.environment));
+        if let Some(env) = provider.filter(|e| e.oidc.can_revoke()) {
+            revoke_refresh_token(&env.oidc, vault, row).await;
         }
         if let Ok(id) = Id::from_str(&row.stored_id) {
             store

@@ -29,9 +29,7 @@ use std::{
 use futures::future::{BoxFuture, FutureExt, Shared};
 
 use super::{
-    error::RefreshError,
-    oidc::{Identity, OidcProvider},
-    session::SessionUser,
+    environments::Environments, error::RefreshError, oidc::Identity, session::SessionUser,
     tokens::TokenSet,
 };
 use crate::{
@@ -78,6 +76,8 @@ pub const CONNECTION_ID_PREFIX: &str = "connection/";
 pub struct VaultOwner {
     id: String,
     identity: Identity,
+    /// The environment whose provider refreshes these tokens (empty: the default one).
+    environment: String,
     /// Never purged by time: a connection's tokens stay until it is removed.
     keep_until_removed: bool,
 }
@@ -88,15 +88,18 @@ impl VaultOwner {
         Self {
             id: user.vault_id.clone(),
             identity: user.identity.clone(),
+            environment: user.environment.clone(),
             keep_until_removed: false,
         }
     }
 
-    /// The refresh-token connection `name`, authorized by `identity`: kept until removed.
-    pub fn connection(name: &str, identity: Identity) -> Self {
+    /// The refresh-token connection `name` of `environment`, authorized by `identity`: kept
+    /// until removed.
+    pub fn connection(name: &str, environment: &str, identity: Identity) -> Self {
         Self {
             id: Self::connection_id(name),
             identity,
+            environment: environment.to_owned(),
             keep_until_removed: true,
         }
     }
@@ -134,7 +137,8 @@ pub struct TokenVault {
 struct Inner {
     db: Db,
     cipher: Cipher,
-    oidc: Arc<OidcProvider>,
+    /// Each owner's tokens are refreshed by its own environment's provider.
+    environments: Arc<Environments>,
     margin: Duration,
     /// How long a vault entry may outlive its last write (the absolute session lifetime).
     retention: Duration,
@@ -143,12 +147,13 @@ struct Inner {
 }
 
 impl TokenVault {
-    /// A vault over `db`, refreshing through `oidc` when tokens come within `margin` of expiry,
+    /// A vault over `db`, refreshing through each owner's environment's provider when tokens
+    /// come within `margin` of expiry,
     /// with time read from `clock` (lease expiry, token expiry).
     pub fn new(
         db: Db,
         cipher: Cipher,
-        oidc: Arc<OidcProvider>,
+        environments: Arc<Environments>,
         margin: Duration,
         retention: Duration,
         clock: Clock,
@@ -157,7 +162,7 @@ impl TokenVault {
             inner: Arc::new(Inner {
                 db,
                 cipher,
-                oidc,
+                environments,
                 margin,
                 retention,
                 clock,

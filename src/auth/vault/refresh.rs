@@ -116,10 +116,17 @@ impl Inner {
         tokens: &TokenSet,
         owner: &VaultOwner,
     ) -> Result<TokenSet, RefreshError> {
+        let Some(env) = self.environments.get(&owner.environment) else {
+            // An environment the operator stopped serving: its tokens go to no other provider.
+            return Err(RefreshError::Rejected(format!(
+                "environment `{}` is no longer served",
+                owner.environment
+            )));
+        };
         let mut delay = Duration::from_millis(250);
         let mut attempt = 1;
         loop {
-            match self.oidc.refresh(tokens, &owner.identity).await {
+            match env.oidc.refresh(tokens, &owner.identity).await {
                 Ok(t) => return Ok(t),
                 Err(f) if f.retry && attempt < REFRESH_ATTEMPTS => {
                     let jitter = Duration::from_millis(rand::random::<u64>() % 100);

@@ -77,11 +77,6 @@ impl Resolver {
                 );
             }
         }
-        if names.len() > 1 {
-            // Until the login chooser and per-environment providers land (issue 17), say so
-            // rather than quietly serving one of them.
-            self.warnings.push(format!("FV_ENVIRONMENTS lists {}: this version signs in, calls and connects through the first ({}) only; the others are checked but not used yet", names.join(","), names[0]));
-        }
         names
             .iter()
             .map(|e| self.environment(e, redirect_uri, post_logout))
