@@ -63,7 +63,7 @@ pub fn check_route_paths(settings: &Settings, served: &[&str]) -> Result<(), Con
             ));
         }
     }
-    errors.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+    errors.sort_by_key(|a| a.to_string());
     errors.dedup_by(|a, b| a.to_string() == b.to_string());
     if errors.is_empty() {
         Ok(())
