@@ -89,6 +89,7 @@ pub async fn list(db: &Db, viewer: &Viewer<'_>, now: i64) -> Result<Vec<SessionS
             db.session_index_put(&row).await?;
             tracing::info!(sub = %row.subject, "indexed a session signed in before the index");
             rows.push(row);
+            rows.sort_by_key(|r| r.started_at);
         }
     }
     let viewer = viewer.user;
