@@ -233,6 +233,11 @@ async fn discovery_issuer_differs_from_the_authority() {
             .expect_err("start-up must refuse a discovery issuer that is not the authority");
         let text = err.to_string();
         assert!(text.contains("FV_AUTHORITY"), "{claimed}: {text}");
+        // Said plainly: which issuer discovery named instead.
+        assert!(
+            text.contains(&format!("names the issuer {claimed}, not")),
+            "{claimed}: {text}"
+        );
     }
     build(None).await.expect("the true issuer starts");
 }

@@ -71,6 +71,10 @@ pub enum DiscoveryError {
     BadIssuer(String),
     #[error("could not load {url}/.well-known/openid-configuration: {detail}. Check FV_AUTHORITY (and FV_REGION) and that the provider is reachable")]
     Fetch { url: String, detail: String },
+    /// Discovery answered, naming another issuer than the configured authority (a preset that
+    /// is out of date, a typo, or a mix-up): never papered over, but said plainly.
+    #[error("the discovery document at {configured} names the issuer {found}, not {configured}. This app trusts only the configured authority: if {found} is Filevine's identity for this environment, set FV_AUTHORITY (FV_<E>_AUTHORITY with FV_ENVIRONMENTS) to it; the preset or your value may be out of date")]
+    IssuerDiffers { configured: String, found: String },
     #[error("the provider has no token endpoint in its discovery document")]
     NoTokenEndpoint,
     #[error("FV_REDIRECT_URI is not a valid URL: {0}")]
@@ -109,12 +113,21 @@ impl OidcProvider {
         let authority = settings.authority.as_str().trim_end_matches('/').to_owned();
         let issuer = IssuerUrl::new(authority.clone())
             .map_err(|e| DiscoveryError::BadIssuer(e.to_string()))?;
-        let metadata = FvProviderMetadata::discover_async(issuer.clone(), &http)
-            .await
-            .map_err(|e| DiscoveryError::Fetch {
-                url: authority.clone(),
-                detail: error_chain(&e),
-            })?;
+        let metadata = match FvProviderMetadata::discover_async(issuer.clone(), &http).await {
+            Ok(m) => m,
+            Err(e) => {
+                if let Some(found) = claimed_issuer(&http, &authority).await {
+                    return Err(DiscoveryError::IssuerDiffers {
+                        configured: authority,
+                        found,
+                    });
+                }
+                return Err(DiscoveryError::Fetch {
+                    url: authority.clone(),
+                    detail: error_chain(&e),
+                });
+            }
+        };
         let token_url = metadata
             .token_endpoint()
             .cloned()
@@ -168,6 +181,15 @@ impl OidcProvider {
             summary,
         }))
     }
+}
+
+/// After a failed discovery: the `issuer` the document at `authority` names, when it answers
+/// and names another one than `authority` (so the error can say which).
+async fn claimed_issuer(http: &reqwest::Client, authority: &str) -> Option<String> {
+    let url = format!("{authority}/.well-known/openid-configuration");
+    let doc: serde_json::Value = http.get(url).send().await.ok()?.json().await.ok()?;
+    let found = doc.get("issuer")?.as_str()?;
+    (found != authority).then(|| crate::telemetry::Bounded(found).to_string())
 }
 
 fn summarize(metadata: &FvProviderMetadata, token_url: &TokenUrl) -> ProviderSummary {

@@ -43,10 +43,41 @@ fn us_and_ca_side_by_side_from_their_presets() {
     assert_eq!(s.gateway.url.as_str(), "https://api.filevineapp.com/");
     assert_eq!(s.origins["FV_CA_AUTHORITY"], Origin::Preset(Region::Ca));
     assert!(
-        s.warnings.iter().any(|w| w.contains("first (us) only")),
-        "{:?}",
+        s.warnings.iter().all(|w| !w.contains("FV_ENVIRONMENTS")),
+        "both are served now, nothing to warn of: {:?}",
         s.warnings
     );
+    // Each is served with its own client, sharing scopes and leeway.
+    let served = s.served_environments();
+    let names: Vec<&str> = served.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["us", "ca"]);
+    assert_eq!(served[1].oidc.client_id, "ca-client");
+    assert_eq!(
+        served[1].oidc.authority.host_str(),
+        Some("identity.filevineapp.ca")
+    );
+    assert_eq!(served[1].gateway_url.host_str(), Some("api.filevineapp.ca"));
+    assert_eq!(served[1].oidc.scopes, s.oidc.scopes);
+}
+
+#[test]
+fn an_environments_own_callback_path_is_checked_against_the_routes_naming_its_variable() {
+    let own = [("FV_CA_REDIRECT_URI", "http://localhost:7059/projects")];
+    let s = ok(several("us,ca", &[US, CA, &own]));
+    let served = s.served_environments();
+    assert_eq!(served[1].oidc.redirect_uri.path(), "/projects");
+    assert_eq!(served[0].oidc.redirect_uri.path(), "/auth/callback");
+    let e = crate::config::check_route_paths(&s, &["/projects", "/auth/login"]).unwrap_err();
+    assert_eq!(keys(&e), ["FV_CA_REDIRECT_URI"], "{e}");
+    // Its landing may not be another environment's callback either.
+    let clash = [(
+        "FV_CA_POST_LOGOUT_REDIRECT_URI",
+        "http://localhost:7059/auth/callback",
+    )];
+    let s = ok(several("us,ca", &[US, CA, &clash]));
+    let e = crate::config::check_route_paths(&s, &["/projects"]).unwrap_err();
+    assert_eq!(keys(&e), ["FV_CA_POST_LOGOUT_REDIRECT_URI"], "{e}");
+    assert!(e.to_string().contains("also FV_REDIRECT_URI's path"), "{e}");
 }
 
 #[test]
