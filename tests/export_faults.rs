@@ -19,6 +19,8 @@ fn list_calls(requests: &[RecordedRequest]) -> usize {
 }
 
 async fn signed_in(opts: TestOptions) -> (TestApp, Browser) {
+    // Every test of this file captures the logs (one subscriber per binary, before any app).
+    capture_logs("info");
     let app = spawn_app(opts).await;
     let b = app.browser();
     b.login(&app, "fv-user-1001", None).await;
@@ -138,5 +140,20 @@ async fn a_client_that_stops_reading_stops_the_page_walk() {
         !rest.ends_with(b"0\r\n\r\n"),
         "the export was completed, not dropped"
     );
+    // And the log says so, with how far it got (the line is written when the body is dropped).
+    let logs = capture_logs("info");
+    let mut text = logs.text();
+    for _ in 0..50 {
+        if text.contains("export ended early") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        text = logs.text();
+    }
+    let early = text
+        .lines()
+        .find(|l| l.contains("export ended early"))
+        .unwrap_or_else(|| panic!("no 'export ended early' line:\n{text}"));
+    assert!(early.contains("rows_sent="), "{early}");
     assert_eq!(list_calls(&app.control().gateway_requests()), last);
 }

@@ -13,7 +13,10 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use futures::{stream, Stream, StreamExt};
 
-use super::ahead::{run_ahead, spawned};
+use super::{
+    ahead::{run_ahead, spawned},
+    export_tally::Tally,
+};
 use crate::filevine::{
     projects::{EXPORT_FIELDS, MAX_PAGE_SIZE},
     walk::{pages, Walk},
@@ -192,37 +195,27 @@ where
 {
     let mut walk = Box::pin(pages(base, walk, spawned(fetch)).fuse());
     let first = walk.next().await.transpose()?;
-    let opening = opening(format);
-    let mut rows = first.as_ref().map_or(0, |p| p.items.len());
-    let first_bytes = first.map(|p| page_bytes(format, &p, true));
+    let opening = opening(format).map(|b| (b, 0));
+    let first_bytes = first.map(|p| page_bytes(format, &p, true).map(|b| (b, p.items.len())));
     let rest = walk.map(move |page| match page {
         // Only a non-empty first page is followed by more, so a separator is always right.
-        Ok(p) => {
-            rows += p.items.len();
-            page_bytes(format, &p, false)
-        }
-        Err(e) => {
-            tracing::error!(error = %e, rows_sent = rows, "export failed mid-stream; aborting the download");
-            Err(std::io::Error::other(format!("export aborted: {e}")))
-        }
+        Ok(p) => page_bytes(format, &p, false).map(|b| (b, p.items.len())),
+        Err(e) => Err(std::io::Error::other(format!("export aborted: {e}"))),
     });
     let rest = run_ahead(rest, AHEAD);
     let closing = match format {
         Format::Csv => None,
-        Format::Json => Some(Ok(Bytes::from_static(b"\n]\n"))),
+        Format::Json => Some(Ok((Bytes::from_static(b"\n]\n"), 0))),
     };
     Ok(stream::iter(std::iter::once(opening).chain(first_bytes))
         .chain(rest)
         .chain(stream::iter(closing))
-        // End right after the first error: nothing, not even the JSON `]`, may follow it.
-        .scan(false, |failed, item| {
-            let out = if *failed {
-                None
-            } else {
-                *failed = item.is_err();
-                Some(item)
-            };
-            futures::future::ready(out)
+        .map(Some)
+        .chain(stream::once(futures::future::ready(None)))
+        // Counts what went out and logs it once the stream is over or dropped; ends right
+        // after the first error.
+        .scan(Tally::new(), |tally, piece| {
+            futures::future::ready(tally.record(piece))
         }))
 }
 

@@ -6,6 +6,7 @@
 
 pub mod ahead;
 pub mod export;
+pub mod export_tally;
 pub mod filters;
 pub mod report;
 pub mod report_scan;

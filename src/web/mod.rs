@@ -166,7 +166,7 @@ fn layers(
         |req: &axum::extract::Request| {
             tracing::info_span!(
                 "request",
-                method = crate::metrics::method_label(req.method()),
+                method = %crate::metrics::method_label(req.method()),
                 path = %crate::telemetry::Bounded(req.uri().path())
             )
         },

@@ -110,8 +110,9 @@ fn is_probe(route: &str) -> bool {
     matches!(route, "/healthz" | "/readyz" | "/metrics")
 }
 
-/// One line per request: request id, method, route template, status, latency, and the user's
-/// subject and organization when signed in. Never the query string, a cookie or a token.
+/// One line per request: request id, route template, status, latency, and the user's subject
+/// and organization when signed in; the method and path come once, from the request's span.
+/// Never the query string, a cookie or a token.
 async fn access_log(mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     // A closed set (standard methods or `other`): the raw method is attacker-chosen text.
@@ -141,9 +142,9 @@ async fn access_log(mut req: Request, next: Next) -> Response {
     };
     let latency_ms = (elapsed.as_secs_f64() * 1e6).round() / 1e3;
     if is_probe(&route) {
-        tracing::debug!(request_id, method, route, status, latency_ms, "request");
+        tracing::debug!(request_id, route, status, latency_ms, "request");
     } else {
-        tracing::info!(request_id, method, route, status, latency_ms, sub, org, "request");
+        tracing::info!(request_id, route, status, latency_ms, sub, org, "request");
     }
     response
 }
