@@ -133,6 +133,16 @@ async fn a_revoked_pat_needs_authorization_and_test_after_fixing_it_is_ok() {
         html.contains("needs authorization: background work skips it"),
         "{html}"
     );
+    // The failed Test is told as a problem (red, an alert), not as a confirmation.
+    assert!(
+        html.contains(r#"<p class="notice error" role="alert">The connection test failed"#),
+        "{html}"
+    );
+    let card = card_of(&html, "reports");
+    assert!(
+        card.contains("refused") && !card.contains("Resolved"),
+        "{card}"
+    );
     assert!(!html.contains(WRONG_PAT));
     // Background work skips it and says so.
     let report = fv_partner_app::reporting::run_snapshot_once(&app.state).await;
@@ -146,6 +156,63 @@ async fn a_revoked_pat_needs_authorization_and_test_after_fixing_it_is_ok() {
     let c = connections.get("reports").await.unwrap().unwrap();
     assert_eq!(c.status.as_str(), "ok");
     assert!(c.last_success_at.is_some());
+    // The page no longer shows the old error as the state now; the confirmation is green.
+    let html = connections_page(&app, &ada).await;
+    assert!(
+        html.contains(r#"<p class="notice ok" role="status">The connection works"#),
+        "{html}"
+    );
+    let card = card_of(&html, "reports");
+    // A new PAT saved starts a clean record: the refusal of the old one is not shown.
+    assert!(
+        card.contains(r#"<dt>Last error</dt><dd><span class="muted">none</span>"#),
+        "{card}"
+    );
+    // Its times are the firm's, readable, with the exact value kept.
+    assert!(card.contains("<time datetime=\""), "{card}");
+    assert!(!card.contains("+00:00"), "{card}");
+}
+
+#[tokio::test]
+async fn an_outage_that_passed_shows_as_resolved_not_as_the_state_now() {
+    let app = spawn_app(admin_opts()).await;
+    let (ada, csrf) = admin(&app).await;
+    app.state
+        .connections
+        .put_pat("reports", SecretString::from(DEMO_PAT), BOT_EMAIL, "test")
+        .await
+        .unwrap();
+    let test = [
+        ("csrf", csrf.as_str()),
+        ("action", "test"),
+        ("name", "reports"),
+    ];
+    app.control().set_token_endpoint_down(true);
+    ada.post_form(&app.url(CONNECTIONS_PAGE), &test).await;
+    let html = connections_page(&app, &ada).await;
+    let card = card_of(&html, "reports");
+    assert!(card.contains("<code>unreachable</code>"), "{card}");
+    assert!(!card.contains("Resolved"), "{card}");
+    assert!(
+        !card.contains(r#"<span class="muted">none</span>"#),
+        "{card}"
+    );
+
+    app.control().set_token_endpoint_down(false);
+    ada.post_form(&app.url(CONNECTIONS_PAGE), &test).await;
+    let html = connections_page(&app, &ada).await;
+    let card = card_of(&html, "reports");
+    assert!(card.contains("<code>ok</code>"), "{card}");
+    assert!(card.contains("Resolved: it has worked since."), "{card}");
+}
+
+/// The card of connection `name` on the settings page.
+fn card_of<'a>(html: &'a str, name: &str) -> &'a str {
+    let start = html
+        .find(&format!(r#"id="connection-{name}""#))
+        .unwrap_or_else(|| panic!("no card for {name}: {html}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
 }
 
 #[tokio::test]

@@ -203,10 +203,31 @@ async fn the_dashboard_draws_the_trend_once_snapshots_exist() {
         .await
         .unwrap();
     assert!(page.contains("summary-title"), "not the dashboard: {page}");
-    assert!(!page.contains("trend-title"), "a trend without snapshots");
+    // No snapshot yet: the card says when the first comes, and draws nothing.
+    assert!(
+        page.contains("No snapshot of this organization yet") && page.contains("within 15 minutes"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("trend-svg-title"),
+        "a chart without snapshots"
+    );
 
     use_pat(&app, DEMO_PAT).await;
     run_snapshot_once(&app.state).await.unwrap();
+    // One snapshot: not a column of dots at one moment, but when the line will start.
+    let page = browser
+        .get(&app.url("/projects"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("One snapshot so far, taken "), "{page}");
+    assert!(
+        page.contains("The line appears with the next one"),
+        "{page}"
+    );
+    assert!(!page.contains("trend-svg-title"), "a chart of one snapshot");
     // An hour later by the app's clock (snapshots are keyed by the second they were taken).
     app.clock.advance(std::time::Duration::from_secs(3600));
     run_snapshot_once(&app.state).await.unwrap();
@@ -223,6 +244,19 @@ async fn the_dashboard_draws_the_trend_once_snapshots_exist() {
     assert!(trend.contains("<polyline points="), "{trend}");
     assert!(trend.contains("2 snapshots"), "{trend}");
     assert!(!page.contains("style="), "inline style breaks the CSP");
+    // Each line is labelled at its end, in the bar chart's phase order.
+    let summary = &page[page.find("summary-title").unwrap()..svg_start];
+    let bars = labels(summary, r#"class="chart-label">"#);
+    let ends: Vec<String> = labels(trend, r#"class="chart-label trend-end">"#)
+        .into_iter()
+        .map(|l| {
+            l.rsplit_once(" (")
+                .map_or(l.clone(), |(name, _)| name.to_owned())
+        })
+        .collect();
+    assert!(bars.len() >= 3, "{summary}");
+    let ends_in_bars: Vec<&String> = ends.iter().filter(|e| bars.contains(e)).collect();
+    assert_eq!(ends_in_bars, bars.iter().collect::<Vec<_>>(), "{trend}");
 
     // Ben works in the same org but is no admin: Filevine may show him fewer projects than
     // the service account counts, so he gets his own summary and no org-wide trend.
@@ -267,4 +301,12 @@ async fn snapshots_work_on_postgres() {
         app.control().project_count(ORG, &ProjectFilter::default())
     );
     assert!(app.state.db.snapshot_latest().await.unwrap() >= Some(report.taken_at));
+}
+
+/// The texts of the elements opened by `marker` (up to the next `<`), in page order.
+fn labels(html: &str, marker: &str) -> Vec<String> {
+    html.split(marker)
+        .skip(1)
+        .map(|rest| rest[..rest.find('<').unwrap_or(rest.len())].to_owned())
+        .collect()
 }

@@ -15,7 +15,7 @@ use crate::{
     auth::sessions::listing::{self, ListingError, Target},
     state::AppState,
     store::HashedIds,
-    util::format_unix,
+    util::dates::Shown,
     web::error::AppError,
 };
 
@@ -26,7 +26,7 @@ pub struct SessionRow {
     pub handle: String,
     pub current: bool,
     pub browser: String,
-    pub started: String,
+    pub started: Shown,
     pub last_seen: String,
 }
 
@@ -71,7 +71,7 @@ pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Res
             handle: s.handle,
             current: s.current,
             browser: s.browser.unwrap_or_else(|| "Unknown browser".to_owned()),
-            started: format_unix(s.started_at),
+            started: state.settings.time_zone.moment(s.started_at),
             last_seen: coarse_ago(now, s.last_seen),
         })
         .collect();

@@ -26,7 +26,6 @@ use crate::{
         service::ConnectionError, AuthKind, Draft, FormError, SaveOutcome, TestOutcome,
         VerifiedDraft,
     },
-    service_account::format_unix,
     state::AppState,
 };
 
@@ -197,7 +196,7 @@ async fn remove(
     state.connections.remove(name, by).await?;
     view::remove_pending(signed).await?;
     let message = format!("The connection `{name}` was removed.");
-    Ok(view::flash(signed, &message).await?)
+    Ok(view::flash(signed, view::Flash::ok(message)).await?)
 }
 
 async fn verify(
@@ -255,10 +254,15 @@ async fn save(
     };
     view::remove_pending(signed).await?;
     let message = match outcome {
-        SaveOutcome::Created(n) => format!("Saved. The connection `{n}` was created."),
+        SaveOutcome::Created(n) => format!(
+            "Saved. The connection `{n}` was created. {}",
+            crate::web::dashboard::trend::first_snapshot_note(
+                state.settings.service_account.snapshot_every
+            )
+        ),
         SaveOutcome::Updated(n) => format!("Saved. The connection `{n}` was updated."),
     };
-    Ok(view::flash(signed, &message).await?)
+    Ok(view::flash(signed, view::Flash::ok(message)).await?)
 }
 
 fn is_refresh_token(form: &ConnectionForm) -> bool {
@@ -310,20 +314,22 @@ async fn authorize(
 /// A live check of one connection.
 async fn test(state: &AppState, signed: &SignedIn, name: &str) -> Result<Response, AppError> {
     let message = match state.connections.test(name).await? {
-        TestOutcome::NothingToTest => format!("There is no usable connection `{name}` to test."),
-        TestOutcome::Works(v) => format!(
+        TestOutcome::NothingToTest => {
+            view::Flash::problem(format!("There is no usable connection `{name}` to test."))
+        }
+        TestOutcome::Works(v) => view::Flash::ok(format!(
             "The connection works: `{name}` acts as {}; the current token is valid until {}.",
             v.name,
-            format_unix(v.token_valid_until)
-        ),
-        TestOutcome::Fails(status, e) => format!(
+            state.settings.time_zone.moment(v.token_valid_until).exact
+        )),
+        TestOutcome::Fails(status, e) => view::Flash::problem(format!(
             "The connection test failed (`{name}`, now {}): {e}",
             status.as_str()
-        ),
-        TestOutcome::Refused(status, e) => format!(
+        )),
+        TestOutcome::Refused(status, e) => view::Flash::problem(format!(
             "The connection test failed (`{name}`, now {}): {e}",
             status.as_str()
-        ),
+        )),
     };
-    view::flash(signed, &message).await
+    view::flash(signed, message).await
 }

@@ -21,7 +21,7 @@ use crate::{
     projects::filters::DATE_FILTER_NAMES,
     reporting::feeds::{self, FeedDraft, FeedError},
     state::AppState,
-    util::format_unix,
+    util::dates::Shown,
     web::error::AppError,
 };
 
@@ -79,10 +79,10 @@ pub struct KeyRow {
     pub connection: String,
     pub org_id: i64,
     pub filters: String,
-    pub created: String,
+    pub created: Shown,
     pub created_by: String,
-    pub last_used: Option<String>,
-    pub revoked: Option<String>,
+    pub last_used: Option<Shown>,
+    pub revoked: Option<Shown>,
 }
 
 /// `/settings/feeds`.
@@ -114,6 +114,7 @@ async fn render(state: &AppState, signed: &SignedIn) -> Result<FeedsPage, AppErr
     let connections = state.connections.list().await?;
     let keys = state.db.feed_keys_list().await?;
     let user = &signed.user;
+    let zone = &state.settings.time_zone;
     Ok(FeedsPage {
         chrome: Chrome::new(&state.settings, Some(user)),
         csrf: user.csrf.clone(),
@@ -127,10 +128,10 @@ async fn render(state: &AppState, signed: &SignedIn) -> Result<FeedsPage, AppErr
                 connection: k.connection,
                 org_id: k.org_id,
                 filters: k.filters,
-                created: format_unix(k.created_at),
+                created: zone.moment(k.created_at),
                 created_by: k.created_by,
-                last_used: k.last_used_at.map(format_unix),
-                revoked: k.revoked_at.map(format_unix),
+                last_used: k.last_used_at.map(|t| zone.moment(t)),
+                revoked: k.revoked_at.map(|t| zone.moment(t)),
             })
             .collect(),
         new_key: None,

@@ -16,8 +16,9 @@ use crate::web::error::AppError;
 use crate::{
     auth::SessionUser,
     connections::{AuthKind, Connection, Draft, VerifiedDraft, DEFAULT_CONCURRENCY},
-    service_account::{format_unix, Verified},
+    service_account::Verified,
     state::AppState,
+    util::dates::{Shown, Zone},
 };
 
 const PENDING_KEY: &str = "fv.connection_pending";
@@ -57,9 +58,11 @@ pub struct ConnectionView {
     pub verified_name: Option<String>,
     pub status: String,
     pub needs_authorization: bool,
-    pub last_success: Option<String>,
+    pub last_success: Option<Shown>,
     pub last_error: Option<String>,
-    pub last_error_at: Option<String>,
+    pub last_error_at: Option<Shown>,
+    /// The last error came before the last success: it is history, not the state now.
+    pub error_resolved: bool,
     pub updated_by: String,
     pub read_only: bool,
     pub has_secret: bool,
@@ -71,14 +74,14 @@ pub struct PendingView {
     pub name: String,
     pub user_type: String,
     pub orgs: Vec<String>,
-    pub token_valid_until: String,
+    pub token_valid_until: Shown,
     pub scopes: String,
     pub warnings: Vec<String>,
 }
 
 /// One line of the audit log.
 pub struct AuditView {
-    pub at: String,
+    pub at: Shown,
     pub who: String,
     pub connection: String,
     pub what: String,
@@ -99,7 +102,7 @@ pub struct ConnectionsPage {
     pub environments: Vec<String>,
     pub pending: Option<PendingView>,
     pub audit: Vec<AuditView>,
-    pub flash: Option<String>,
+    pub flash: Option<Flash>,
     /// The refusal, and the field it concerns.
     pub error: Option<String>,
     pub error_field: &'static str,
@@ -116,8 +119,10 @@ impl ConnectionsPage {
     }
 }
 
-fn view_of(c: Connection) -> ConnectionView {
+fn view_of(c: Connection, zone: &Zone) -> ConnectionView {
     ConnectionView {
+        error_resolved: c.last_error.is_some()
+            && matches!((c.last_success_at, c.last_error_at), (Some(ok), Some(failed)) if ok >= failed),
         needs_authorization: c.needs_authorization(),
         pool: c.pool().to_string(),
         name: c.name.to_string(),
@@ -129,9 +134,9 @@ fn view_of(c: Connection) -> ConnectionView {
         last4: c.last4,
         verified_name: c.verified_name,
         status: c.status.as_str().to_owned(),
-        last_success: c.last_success_at.map(format_unix),
+        last_success: c.last_success_at.map(|t| zone.moment(t)),
         last_error: c.last_error,
-        last_error_at: c.last_error_at.map(format_unix),
+        last_error_at: c.last_error_at.map(|t| zone.moment(t)),
         updated_by: c.updated_by,
         read_only: c.read_only,
         has_secret: c.has_secret,
@@ -142,7 +147,7 @@ fn view_of(c: Connection) -> ConnectionView {
 pub async fn render(
     state: &AppState,
     signed: &SignedIn,
-    flash: Option<String>,
+    flash: Option<Flash>,
     typed: Option<Typed>,
 ) -> Result<ConnectionsPage, AppError> {
     let settings = &state.settings;
@@ -157,7 +162,7 @@ pub async fn render(
             .iter()
             .map(|(id, name)| format!("{name} (#{id})"))
             .collect(),
-        token_valid_until: format_unix(p.verified.token_valid_until),
+        token_valid_until: settings.time_zone.moment(p.verified.token_valid_until),
         scopes: p.verified.granted_scopes.join(" "),
         warnings: p.verified.warnings,
         draft: p.draft,
@@ -183,13 +188,16 @@ pub async fn render(
                 .get("FV_ADMIN_EMAILS")
                 .is_some_and(|o| o.is_explicit()),
         demo_account: demo_account(settings),
-        connections: connections.into_iter().map(view_of).collect(),
+        connections: connections
+            .into_iter()
+            .map(|c| view_of(c, &settings.time_zone))
+            .collect(),
         environments: state.connections.environments().to_vec(),
         pending,
         audit: audit
             .into_iter()
             .map(|a| AuditView {
-                at: format_unix(a.at),
+                at: settings.time_zone.moment(a.at),
                 who: a.who,
                 connection: a.connection,
                 what: a.what,
@@ -243,13 +251,40 @@ pub async fn remove_pending(signed: &SignedIn) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The message left by the last POST, once.
-pub async fn take_flash(signed: &SignedIn) -> Result<Option<String>, AppError> {
-    Ok(signed.session.remove(FLASH_KEY).await?)
+/// The message left by the last POST: a confirmation ("Saved.", green) or a problem (a failed
+/// Test, red), so a failure never looks like a success or a success like a warning.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Flash {
+    pub text: String,
+    pub ok: bool,
+}
+
+impl Flash {
+    pub fn ok(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ok: true,
+        }
+    }
+    pub fn problem(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ok: false,
+        }
+    }
+}
+
+/// The message left by the last POST, once (one of an older version reads as nothing).
+pub async fn take_flash(signed: &SignedIn) -> Result<Option<Flash>, AppError> {
+    Ok(signed
+        .session
+        .remove::<serde_json::Value>(FLASH_KEY)
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok()))
 }
 
 /// Remembers `message` for the next GET and redirects there (so a reload does not post again).
-pub async fn flash(signed: &SignedIn, message: &str) -> Result<Response, AppError> {
+pub async fn flash(signed: &SignedIn, message: Flash) -> Result<Response, AppError> {
     signed.session.insert(FLASH_KEY, message).await?;
     Ok(axum::response::Redirect::to(PATH).into_response())
 }

@@ -1,11 +1,18 @@
-//! The trend under the summary: projects per phase over time, from the service account's
-//! scheduled snapshots ([`crate::reporting::snapshot`]). Drawn on the server as SVG (lines,
-//! a legend and two time labels): no script, no `style=` (the CSP is `style-src 'self'`;
-//! presentation attributes such as `stroke` are fine).
+//! The trend under the summary: projects per phase over time, from the connections' scheduled
+//! snapshots ([`crate::reporting::snapshot`]). Drawn on the server as SVG: no script, no
+//! `style=` (the CSP is `style-src 'self'`; presentation attributes such as `stroke` are fine).
+//!
+//! A line needs two snapshots: before that the card says when the trend will start instead of
+//! drawing dots at one moment. Lines are in the bar chart's phase order, in the Okabe-Ito
+//! palette (told apart with the common colour-vision deficiencies; from the fifth line on
+//! also dashed, so no two lines look alike), and each is labelled at its end, the labels nudged apart so none overlaps.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, time::Duration};
 
-use crate::store::SnapshotRow;
+use crate::{
+    store::SnapshotRow,
+    util::dates::{Shown, Zone},
+};
 
 /// How far back the trend looks.
 pub const WINDOW_SECS: i64 = 30 * 24 * 3600;
@@ -16,9 +23,13 @@ const LEFT: u32 = 48;
 const TOP: u32 = 12;
 const PLOT_W: u32 = 420;
 const PLOT_H: u32 = 190;
-const LEGEND_X: u32 = LEFT + PLOT_W + 20;
-const PALETTE: [&str; 8] = [
-    "#0b6bcb", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0f766e", "#a16207", "#475569",
+/// Where the end labels start, right of the plot.
+const LABEL_X: u32 = LEFT + PLOT_W + 14;
+/// The least vertical distance between two end labels (13 px text).
+const LABEL_GAP: u32 = 15;
+/// Okabe & Ito's colour-blind-safe palette, ordered for contrast on white (its yellow left out).
+const PALETTE: [&str; 7] = [
+    "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000",
 ];
 
 /// One phase's line.
@@ -27,10 +38,12 @@ pub struct Series {
     pub latest: i64,
     /// SVG `points` of the polyline.
     pub points: String,
-    /// Dots, for a snapshot taken only once.
-    pub dots: Vec<(u32, u32)>,
     pub color: &'static str,
-    pub legend_y: u32,
+    /// `stroke-dasharray` (empty: solid).
+    pub dash: &'static str,
+    /// The line's last point, and where its label sits (nudged off its neighbours).
+    pub end: (u32, u32),
+    pub label_y: u32,
 }
 
 /// The chart, positions computed here, markup in `projects.html`.
@@ -42,85 +55,126 @@ pub struct Trend {
     pub right: u32,
     pub top: u32,
     pub bottom: u32,
-    pub legend_x: u32,
+    pub label_x: u32,
     pub max: i64,
-    pub first_label: String,
-    pub last_label: String,
+    pub first: Shown,
+    pub last: Shown,
     pub snapshots: usize,
     pub description: String,
 }
 
-fn stamp(secs: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|d| {
-            d.format(time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute] UTC"
-            ))
-            .ok()
-        })
-        .unwrap_or_else(|| secs.to_string())
+/// What the trend card shows: the chart, or a sentence saying when it will start.
+#[derive(Default)]
+pub struct TrendCard {
+    pub chart: Option<Trend>,
+    pub note: Option<String>,
+}
+
+/// The sentence after a connection is saved: when its first snapshot comes.
+pub fn first_snapshot_note(every: Option<Duration>) -> String {
+    match every {
+        Some(every) => format!(
+            "The dashboard's trend starts with the first scheduled snapshot, taken within {} \
+             of saving a connection, and the line appears with the second.",
+            minutes(every)
+        ),
+        None => "Scheduled snapshots are off (FV_SNAPSHOT_MINUTES=0), so the dashboard shows \
+                 no trend."
+            .to_owned(),
+    }
+}
+
+fn minutes(every: Duration) -> String {
+    match every.as_secs().div_ceil(60) {
+        1 => "a minute".to_owned(),
+        n => format!("{n} minutes"),
+    }
+}
+
+/// Phases in the bar chart's order (`order`, the pipeline), then any others (phases that no
+/// longer have projects) by name.
+fn ordered<'a>(rows: &'a [SnapshotRow], order: &[String]) -> Vec<&'a str> {
+    let mut names: Vec<&str> = rows.iter().map(|r| r.phase.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let rank = |p: &str| order.iter().position(|o| o == p).unwrap_or(usize::MAX);
+    names.sort_by_key(|p| rank(p));
+    names
+}
+
+/// Moves labels (sorted by `y`) apart to at least [`LABEL_GAP`], keeping them in the chart.
+fn spread(mut ys: Vec<(usize, u32)>) -> Vec<(usize, u32)> {
+    ys.sort_by_key(|&(_, y)| y);
+    let lowest = HEIGHT - 4;
+    let mut floor = TOP;
+    for (_, y) in ys.iter_mut() {
+        *y = (*y).max(floor);
+        floor = *y + LABEL_GAP;
+    }
+    // Too many to fit below: push back up from the bottom.
+    let mut ceiling = lowest;
+    for (_, y) in ys.iter_mut().rev() {
+        *y = (*y).min(ceiling);
+        ceiling = y.saturating_sub(LABEL_GAP);
+    }
+    ys
 }
 
 impl Trend {
-    /// The trend of `rows` (one org, oldest first); `None` when there is no snapshot.
-    pub fn new(rows: &[SnapshotRow]) -> Option<Self> {
-        let first = rows.iter().map(|r| r.taken_at).min()?;
-        let last = rows.iter().map(|r| r.taken_at).max()?;
-        let max = rows.iter().map(|r| r.count).max().unwrap_or(0).max(1);
+    /// The trend of `rows` (one org), lines in `order`; `None` below two snapshots.
+    pub fn new(rows: &[SnapshotRow], order: &[String], zone: &Zone) -> Option<Self> {
         let times: std::collections::BTreeSet<i64> = rows.iter().map(|r| r.taken_at).collect();
-        // Phases in the order of the newest snapshot's first appearance, then by name.
+        let (&first, &last) = (times.first()?, times.last()?);
+        if times.len() < 2 {
+            return None;
+        }
+        let max = rows.iter().map(|r| r.count).max().unwrap_or(0).max(1);
         let mut by_phase: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
-        let mut order: Vec<&str> = Vec::new();
         for r in rows {
-            if !by_phase.contains_key(r.phase.as_str()) {
-                order.push(&r.phase);
-            }
             by_phase
                 .entry(&r.phase)
                 .or_default()
                 .push((r.taken_at, r.count));
         }
         let x = |t: i64| -> u32 {
-            if last == first {
-                LEFT + PLOT_W / 2
-            } else {
-                LEFT + ((t - first) as f64 / (last - first) as f64 * f64::from(PLOT_W)).round()
-                    as u32
-            }
+            LEFT + ((t - first) as f64 / (last - first) as f64 * f64::from(PLOT_W)).round() as u32
         };
         let y = |c: i64| -> u32 {
             TOP + PLOT_H - (c.max(0) as f64 / max as f64 * f64::from(PLOT_H)).round() as u32
         };
-        let series: Vec<Series> = order
-            .iter()
+        let mut series: Vec<Series> = ordered(rows, order)
+            .into_iter()
             .enumerate()
             .map(|(i, phase)| {
-                let pts = &by_phase[phase];
+                let mut pts = by_phase[phase].clone();
+                pts.sort_unstable();
                 let coords: Vec<(u32, u32)> = pts.iter().map(|(t, c)| (x(*t), y(*c))).collect();
+                let end = coords.last().copied().unwrap_or((LEFT, TOP + PLOT_H));
                 Series {
-                    phase: (*phase).to_owned(),
+                    phase: phase.to_owned(),
                     latest: pts.last().map_or(0, |p| p.1),
                     points: coords
                         .iter()
                         .map(|(a, b)| format!("{a},{b}"))
                         .collect::<Vec<_>>()
                         .join(" "),
-                    dots: if coords.len() == 1 {
-                        coords
-                    } else {
-                        Vec::new()
-                    },
                     color: PALETTE[i % PALETTE.len()],
-                    legend_y: TOP + 8 + i as u32 * 18,
+                    dash: if i >= 4 { "6 3" } else { "" },
+                    end,
+                    label_y: end.1 + 4,
                 }
             })
             .collect();
+        let ys = series.iter().map(|s| s.label_y).enumerate().collect();
+        for (i, y) in spread(ys) {
+            series[i].label_y = y;
+        }
+        let (first, last) = (zone.moment(first), zone.moment(last));
         let description = format!(
             "{} snapshots from {} to {}. Latest: {}",
             times.len(),
-            stamp(first),
-            stamp(last),
+            first.exact,
+            last.exact,
             series
                 .iter()
                 .map(|s| format!("{}: {}", s.phase, s.latest))
@@ -135,62 +189,72 @@ impl Trend {
             right: LEFT + PLOT_W,
             top: TOP,
             bottom: TOP + PLOT_H,
-            legend_x: LEGEND_X,
+            label_x: LABEL_X,
             max,
-            first_label: stamp(first),
-            last_label: stamp(last),
+            first,
+            last,
             snapshots: times.len(),
             description,
         })
     }
 }
 
-/// The trend of the org's recorded snapshots, if any (a database error only hides it).
-pub async fn of_org(state: &crate::state::AppState, org_id: i64) -> Option<Trend> {
+impl TrendCard {
+    /// The card for `rows`: the chart from two snapshots on, otherwise when it will start.
+    pub fn new(
+        rows: &[SnapshotRow],
+        order: &[String],
+        zone: &Zone,
+        every: Option<Duration>,
+    ) -> Self {
+        if let Some(chart) = Trend::new(rows, order, zone) {
+            return Self {
+                chart: Some(chart),
+                note: None,
+            };
+        }
+        let note = match (rows.iter().map(|r| r.taken_at).max(), every) {
+            (Some(taken), Some(every)) => format!(
+                "One snapshot so far, taken {}. The line appears with the next one, due about {}.",
+                zone.moment(taken).exact,
+                zone.moment(taken + every.as_secs() as i64).exact
+            ),
+            (Some(taken), None) => format!(
+                "One snapshot, taken {}; scheduled snapshots are now off \
+                 (FV_SNAPSHOT_MINUTES=0), so no line can be drawn.",
+                zone.moment(taken).exact
+            ),
+            (None, every) => format!(
+                "No snapshot of this organization yet. {}",
+                first_snapshot_note(every)
+            ),
+        };
+        Self {
+            chart: None,
+            note: Some(note),
+        }
+    }
+}
+
+/// The trend card of the org's recorded snapshots, lines in `order` (a database error only
+/// hides it).
+pub async fn of_org(state: &crate::state::AppState, org_id: i64, order: &[String]) -> TrendCard {
     let since = state.clock.now_unix() - WINDOW_SECS;
+    let settings = &state.settings;
     match state.db.snapshots_since(org_id, since).await {
-        Ok(rows) => Trend::new(&rows),
+        Ok(rows) => TrendCard::new(
+            &rows,
+            order,
+            &settings.time_zone,
+            settings.service_account.snapshot_every,
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "could not read the reporting snapshots");
-            None
+            TrendCard::default()
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(t: i64, phase: &str, count: i64) -> SnapshotRow {
-        SnapshotRow {
-            org_id: 1,
-            taken_at: t,
-            phase: phase.into(),
-            count,
-            connection: String::new(),
-        }
-    }
-
-    #[test]
-    fn lines_span_the_plot_and_scale_to_the_max() {
-        assert!(Trend::new(&[]).is_none());
-        let t = Trend::new(&[
-            row(100, "Intake", 10),
-            row(100, "Closed", 5),
-            row(200, "Intake", 20),
-            row(200, "Closed", 0),
-        ])
-        .unwrap();
-        assert_eq!(t.snapshots, 2);
-        assert_eq!(t.series.len(), 2);
-        assert_eq!(t.series[0].phase, "Intake");
-        assert_eq!(
-            t.series[0].points,
-            format!("{LEFT},{} {},{TOP}", TOP + PLOT_H / 2, LEFT + PLOT_W)
-        );
-        assert_eq!(t.series[1].latest, 0);
-        assert!(t.series[0].dots.is_empty());
-        let one = Trend::new(&[row(5, "Intake", 3)]).unwrap();
-        assert_eq!(one.series[0].dots.len(), 1);
-    }
-}
+#[path = "trend_tests.rs"]
+mod tests;

@@ -97,7 +97,8 @@ pub struct ProjectsPage {
     pub summary_src: String,
     pub here_href: String,
     /// Projects per phase over time, from the scheduled snapshots (none recorded: `None`).
-    pub trend: Option<super::trend::Trend>,
+    /// Only for those who may see org-wide data; `None` for everyone else.
+    pub trend: Option<super::trend::TrendCard>,
     /// `(title, what to do)` when the list call failed.
     pub error: Option<(String, String)>,
     pub prev_href: Option<String>,
