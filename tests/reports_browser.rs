@@ -1,7 +1,7 @@
 //! `/reports` in a real browser (the certified provider and headless Chromium of
 //! `tests/e2e_support`): signed in as Ada, the page shows its four charts and their tables,
 //! screenshots land in `target/e2e-screenshots/reports/`, and the console stays free of errors
-//! (a CSP violation from an inline style or script would be one).
+//! (a CSP violation from an inline style or script would be one). With a week of snapshots, the dashboard's trend has a line per phase, each labelled at its end.
 
 mod common;
 #[path = "e2e_support/mod.rs"]
@@ -9,10 +9,37 @@ mod e2e_support;
 
 use anyhow::{ensure, Result};
 use e2e_support::{sign_in, World};
-use fake_filevine::FakeOptions;
+use fake_filevine::{FakeOptions, ADA, PHASES};
 use fantoccini::Locator;
 
+const LOVELACE: i64 = 5001;
+
+/// A week of daily snapshots of Lovelace's phases (the stand-in's), as the scheduled job
+/// records them: the e2e provider cannot exchange a PAT, so they are written to the store.
+async fn a_week_of_snapshots(world: &World) -> Result<()> {
+    let now = world.state.clock.now_unix();
+    for day in 0..7_i64 {
+        let counts: Vec<(String, i64)> = PHASES
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| {
+                (
+                    (*name).to_owned(),
+                    40 + 25 * i as i64 + day * (i as i64 % 3),
+                )
+            })
+            .collect();
+        world
+            .state
+            .db
+            .snapshot_put("reports", LOVELACE, now - (6 - day) * 86_400, &counts)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn journey(world: &mut World) -> Result<()> {
+    a_week_of_snapshots(world).await?;
     let s = &mut world.session;
     s.client.goto(s.app.as_str()).await?;
     sign_in(s, &world.provider).await?;
@@ -43,7 +70,23 @@ async fn journey(world: &mut World) -> Result<()> {
     })
     .await?;
     s.wait_for_text(&["projects match"]).await?;
-    s.step("11-stale-band-on-the-dashboard").await
+    s.step("11-stale-band-on-the-dashboard").await?;
+    s.client.goto(s.app.join("/projects")?.as_str()).await?;
+    s.wait_for_text(&["Projects per phase over time", "projects match"])
+        .await?;
+    let ends = s
+        .client
+        .find_all(Locator::Css("svg text.trend-end"))
+        .await?
+        .len();
+    ensure!(ends >= 3, "{ends} labelled lines in the trend");
+    s.client
+        .execute(
+            "document.querySelector('section.trend').scrollIntoView()",
+            vec![],
+        )
+        .await?;
+    s.step("12-trend").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,7 +96,8 @@ async fn the_reports_page_renders_in_a_real_browser_without_console_errors() {
         anchor: Some(time::OffsetDateTime::now_utc()),
         ..FakeOptions::default()
     };
-    let mut world = World::start_with("reports", &[], fake).await;
+    let env = [("FV_ADMIN_EMAILS", ADA.email)];
+    let mut world = World::start_with("reports", &env, fake).await;
     let outcome = journey(&mut world).await;
     world.finish(outcome).await;
 }

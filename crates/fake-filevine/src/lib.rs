@@ -41,7 +41,7 @@ mod rendered;
 mod state;
 
 pub use control::{FakeControl, ProjectFilter, RecordedRequest};
-pub use data::{DemoOrg, DemoUser, ADA, BEN, DEMO_USERS, REPORTING_BOT};
+pub use data::{DemoOrg, DemoUser, ADA, BEN, DEMO_USERS, PHASES, REPORTING_BOT};
 pub use hostile::Tamper;
 pub use options::{
     FakeClient, FakeOptions, FakePat, TrustedIntrospection, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
