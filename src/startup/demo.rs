@@ -35,12 +35,18 @@ pub(super) async fn resolve(
         oidc.post_logout_redirect_uri.as_str(),
     );
     let (client_id, secret) = (client.client_id.clone(), client.client_secret.clone());
+    // The demo's sessions live in its database file: the stand-in keeps the refresh tokens it
+    // issued next to it, so a restart signs nobody out.
     let options = FakeOptions {
         clients: vec![client],
         anchor: Some(now),
+        keep_refresh_tokens: super::demo_key::beside_database(
+            &settings.db.url,
+            "stand-in-tokens.json",
+        ),
         ..FakeOptions::default()
     };
-    let fake = FakeFilevine::start(options)
+    let fake = start_stand_in(options, &settings.db.url)
         .await
         .map_err(|e| StartupError::Fake(e.to_string()))?;
     // Registered as a client registers it with Filevine: the stand-in's "Sign out of
@@ -57,6 +63,54 @@ pub(super) async fn resolve(
     demo_service_account(&mut settings.service_account);
     super::demo_key::keep_demo_key(&mut settings).map_err(StartupError::DemoKey)?;
     Ok((settings, fake))
+}
+
+/// Starts the stand-in on the port it had last time (kept beside the demo's database), so its
+/// issuer stays the same and the sessions it signed in stay valid: a refreshed ID token must
+/// name the issuer of the first (OpenID Connect Core 12.2). When that port is taken, any free
+/// one: the demo then works, only its earlier sessions have to sign in again.
+async fn start_stand_in(
+    mut options: FakeOptions,
+    database_url: &str,
+) -> Result<FakeFilevine, fake_filevine::FakeError> {
+    let port_file = super::demo_key::beside_database(database_url, "stand-in-port");
+    let last_port = port_file
+        .as_deref()
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .and_then(|text| text.trim().parse::<u16>().ok());
+    let fake = match last_port {
+        Some(port) => {
+            let mut again = options.clone();
+            again.listen.set_port(port);
+            match FakeFilevine::start(again).await {
+                Ok(fake) => fake,
+                Err(fake_filevine::FakeError::Bind { .. }) => {
+                    tracing::warn!(
+                        port,
+                        "the demo stand-in's last port is taken; demo users sign in again"
+                    );
+                    FakeFilevine::start(options).await?
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        None => {
+            options.listen.set_port(0);
+            FakeFilevine::start(options).await?
+        }
+    };
+    if let Some(f) = port_file {
+        let port = fake
+            .issuer()
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        if let Err(e) = std::fs::write(&f, port) {
+            tracing::warn!(file = %f.display(), error = %e, "cannot remember the demo stand-in's port");
+        }
+    }
+    Ok(fake)
 }
 
 /// The demo's admin is its first demo user (unless the operator named admins), so the

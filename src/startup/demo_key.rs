@@ -18,15 +18,17 @@ pub(super) fn keep_demo_key(settings: &mut Settings) -> Result<(), String> {
     if settings.origins.get("FV_SECRET_KEY") != Some(&Origin::Demo) {
         return Ok(());
     }
-    let Some(path) = key_path(&settings.db.url) else {
+    let Some(path) = beside_database(&settings.db.url, "key") else {
         return Ok(());
     };
     settings.db.secret_key = read_or_create(&path, &settings.db.secret_key)?;
     Ok(())
 }
 
-/// `<file>.key` for a SQLite database file; `None` for PostgreSQL and in-memory SQLite.
-fn key_path(database_url: &str) -> Option<PathBuf> {
+/// `<file>.<suffix>` for a SQLite database file (the demo's key, the stand-in's kept refresh
+/// tokens); `None` for PostgreSQL and in-memory SQLite, whose demo data does not outlive the
+/// process anyway.
+pub(super) fn beside_database(database_url: &str, suffix: &str) -> Option<PathBuf> {
     let rest = database_url
         .strip_prefix("sqlite://")
         .or_else(|| database_url.strip_prefix("sqlite:"))?;
@@ -34,7 +36,7 @@ fn key_path(database_url: &str) -> Option<PathBuf> {
     if file.is_empty() || file == ":memory:" {
         return None;
     }
-    Some(PathBuf::from(format!("{file}.key")))
+    Some(PathBuf::from(format!("{file}.{suffix}")))
 }
 
 fn read_or_create(path: &Path, fresh: &SecretKey) -> Result<SecretKey, String> {
@@ -71,6 +73,10 @@ fn read_or_create(path: &Path, fresh: &SecretKey) -> Result<SecretKey, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key_path(url: &str) -> Option<PathBuf> {
+        beside_database(url, "key")
+    }
 
     #[test]
     fn only_sqlite_files_get_a_key_file() {

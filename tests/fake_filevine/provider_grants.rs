@@ -214,3 +214,53 @@ async fn non_loopback_listen_is_refused() {
         fake.shutdown().await;
     }
 }
+
+/// A refresh grant with `token`.
+async fn refresh_with(fake: &FakeFilevine, token: &str) -> (StatusCode, Value) {
+    let form = [("grant_type", "refresh_token"), ("refresh_token", token)];
+    json_of(token_post(fake, &form).await).await
+}
+
+/// Demo mode: a stand-in that keeps its refresh tokens in a file still honours one rotated
+/// before a restart; one spent before it stays refused; the file is private.
+#[tokio::test]
+async fn kept_refresh_tokens_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("grants.json");
+    let kept = || FakeOptions {
+        keep_refresh_tokens: Some(file.clone()),
+        ..options()
+    };
+    let fake = FakeFilevine::start(kept()).await.unwrap();
+    let t = tokens_for(&fake, ADA.sub, SCOPE).await;
+    let first = t["refresh_token"].as_str().unwrap().to_owned();
+    let (status, body) = refresh_with(&fake, &first).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rotated = body["refresh_token"].as_str().unwrap().to_owned();
+    fake.shutdown().await;
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the kept tokens are private");
+    }
+    let again = FakeFilevine::start(kept()).await.unwrap();
+    let (status, body) = refresh_with(&again, &rotated).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the rotated token was forgotten: {body}"
+    );
+    assert!(body["access_token"].is_string() && body["id_token"].is_string());
+    let newest = body["refresh_token"].as_str().unwrap().to_owned();
+    // The token spent before the restart is not accepted again.
+    let (status, _) = refresh_with(&again, &first).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    again.shutdown().await;
+
+    // Without the file, nothing is kept: a fresh stand-in refuses the newest token.
+    let plain = FakeFilevine::start(options()).await.unwrap();
+    let (status, _) = refresh_with(&plain, &newest).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

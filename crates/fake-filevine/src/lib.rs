@@ -30,6 +30,7 @@ pub mod gateway;
 mod generate;
 pub mod hostile;
 mod introspection;
+mod kept_grants;
 pub(crate) mod keys;
 mod list_query;
 pub mod options;
@@ -49,7 +50,7 @@ pub use options::{
 };
 pub use refresh_grant::RefreshFault;
 
-use state::{Grants, Shared};
+use state::{lock, Grants, Shared};
 
 /// Why the stand-in could not start or run.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +119,11 @@ impl FakeFilevine {
         })
         .await
         .map_err(|e| FakeError::Key(e.to_string()))??;
+        let kept = opts
+            .keep_refresh_tokens
+            .as_deref()
+            .map(kept_grants::load)
+            .unwrap_or_default();
         let listener = tokio::net::TcpListener::bind(opts.listen)
             .await
             .map_err(|source| FakeError::Bind {
@@ -142,7 +148,10 @@ impl FakeFilevine {
             }),
             jwks_fetches: AtomicUsize::new(0),
             userinfo_calls: AtomicUsize::new(0),
-            grants: Mutex::new(Grants::default()),
+            grants: Mutex::new(Grants {
+                refresh: kept,
+                ..Grants::default()
+            }),
             access_ttl: Mutex::new(opts.access_token_ttl),
             token_down: AtomicBool::new(false),
             token_calls: Mutex::new(HashMap::new()),
@@ -158,7 +167,11 @@ impl FakeFilevine {
             projects: Mutex::new(HashMap::new()),
             introspector,
             lab: Default::default(),
+            kept_refresh: opts.keep_refresh_tokens.clone(),
         });
+        for token in lock(&shared.grants).refresh.keys() {
+            shared.remember_secret(token);
+        }
         for c in &opts.clients {
             shared.remember_secret(&c.client_secret);
         }

@@ -47,6 +47,10 @@ pub struct FakeOptions {
     /// Whether discovery advertises RFC 9207 (`authorization_response_iss_parameter_supported`).
     /// The authorization response carries `iss` either way.
     pub advertise_iss_parameter: bool,
+    /// Keep the issued refresh tokens in this file (read at start, rewritten on every change)
+    /// so a restart signs nobody out: demo mode, whose sessions live in a database file.
+    /// `None`: in memory only.
+    pub keep_refresh_tokens: Option<std::path::PathBuf>,
 }
 
 impl Default for FakeOptions {
@@ -64,6 +68,7 @@ impl Default for FakeOptions {
             trusted_introspection: None,
             extra_jwks_keys: 0,
             advertise_iss_parameter: true,
+            keep_refresh_tokens: None,
         }
     }
 }

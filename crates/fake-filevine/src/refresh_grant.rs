@@ -56,6 +56,7 @@ pub(crate) async fn refresh_grant(
         if let Some(family) = grants.spent_refresh.get(old).copied() {
             shared.lab.reused_refresh.fetch_add(1, Ordering::SeqCst);
             grants.refresh.retain(|_, g| g.family != family);
+            shared.keep_refresh(&grants);
             tracing::warn!("a spent refresh token was presented again: the whole grant is revoked");
             return Err(invalid_grant(
                 "refresh token reuse detected; the grant is revoked",
@@ -98,6 +99,7 @@ pub(crate) async fn refresh_grant(
                     family,
                 },
             );
+            shared.keep_refresh(&grants);
             new
         } else {
             old.to_owned()

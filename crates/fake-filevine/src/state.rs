@@ -152,9 +152,19 @@ pub(crate) struct Shared {
     pub(crate) introspector: Option<super::introspection::Introspector>,
     /// Shifted clock, refresh delay and reuse/revocation counters.
     pub(crate) lab: TokenLab,
+    /// Where the issued refresh tokens are kept across restarts (demo mode), if anywhere.
+    pub(crate) kept_refresh: Option<std::path::PathBuf>,
 }
 
 impl Shared {
+    /// Keeps the refresh tokens in `grants` on disk when this stand-in keeps them (called
+    /// with the grants locked, after every change, so the file never lags behind).
+    pub(crate) fn keep_refresh(&self, grants: &Grants) {
+        if let Some(path) = &self.kept_refresh {
+            super::kept_grants::save(path, &grants.refresh);
+        }
+    }
+
     /// "Now" for expiry checks: the monotonic clock plus the test's shift.
     pub(crate) fn now(&self) -> Instant {
         Instant::now() + self.lab.offset()

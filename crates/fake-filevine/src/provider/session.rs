@@ -189,6 +189,7 @@ pub(crate) async fn revocation(
         .is_some_and(|g| g.client_id == client.client_id)
     {
         grants.refresh.remove(token);
+        shared.keep_refresh(&grants);
     }
     StatusCode::OK.into_response()
 }

@@ -282,7 +282,8 @@ pub(super) fn code_grant(
     });
     if has_scope(&grant.scope, "offline_access") {
         let refresh = random_token("fvrt_");
-        lock(&shared.grants).refresh.insert(
+        let mut grants = lock(&shared.grants);
+        grants.refresh.insert(
             refresh.clone(),
             RefreshGrant {
                 client_id: client.client_id.clone(),
@@ -292,6 +293,8 @@ pub(super) fn code_grant(
                 family: rand::random(),
             },
         );
+        shared.keep_refresh(&grants);
+        drop(grants);
         shared.remember_secret(&refresh);
         body["refresh_token"] = Value::String(refresh);
     }
