@@ -81,6 +81,22 @@ async fn refused_refresh_token_ends_session_cleanly() {
         "/auth/login?return_to=%2Fprofile%3Fx%3D1",
         "page remembered"
     );
+    // The session ended with its sign-in: the home page no longer shows her signed in, and
+    // her session is no longer listed anywhere.
+    let home = b.get(&app.url("/")).await.text().await.unwrap();
+    assert!(
+        !home.contains("Log out"),
+        "still signed in without tokens: {home}"
+    );
+    assert!(home.contains("Login with Filevine"), "{home}");
+    let now = app.state.clock.now_unix();
+    let listed = app
+        .state
+        .db
+        .sessions_of_subject("us", ADA, now)
+        .await
+        .unwrap();
+    assert!(listed.is_empty(), "{listed:?}");
     // The tokens are gone; signing in again works.
     let to = b.login(&app, ADA, Some("/profile?x=1")).await;
     assert_eq!(to, "/profile?x=1");

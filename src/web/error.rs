@@ -162,7 +162,11 @@ impl IntoResponse for AppError {
         let try_again = Some(("/auth/login".to_owned(), "Try again".to_owned()));
         let (title, message, action): (&str, String, Option<(String, String)>) = match &self {
             AppError::SignInAgain { return_to, .. } => {
-                return Redirect::to(&login_link(return_to)).into_response();
+                let mut to_login = Redirect::to(&login_link(return_to)).into_response();
+                to_login
+                    .extensions_mut()
+                    .insert(super::ended_session::EndThisSession);
+                return to_login;
             }
             AppError::Login(e) => {
                 let (t, m) = e.user_message();

@@ -6,6 +6,7 @@ pub mod auth_pages;
 pub mod backchannel;
 pub mod current_page;
 pub mod dashboard;
+pub mod ended_session;
 pub mod env_choice;
 pub mod error;
 pub mod error_chrome;
@@ -123,6 +124,7 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
             error_chrome::layer,
         ))
         .layer(middleware::from_fn(current_page::layer))
+        .layer(middleware::from_fn(ended_session::layer))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
             pending,
