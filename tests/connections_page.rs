@@ -79,7 +79,7 @@ async fn verify_then_save_creates_a_connection_with_an_audit_line() {
     assert!(!row.sealed_secret.unwrap().contains(DEMO_PAT));
     let html = connections_page(&app, &ada).await;
     assert!(
-        html.contains("Saved. The connection `reports` was created."),
+        html.contains("Saved. The connection <code>reports</code> was created."),
         "{html}"
     );
     assert!(html.contains("PAT ending in …cdef"), "{html}");

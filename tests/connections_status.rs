@@ -52,7 +52,7 @@ async fn fv_pat_is_the_read_only_connection_env() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(connections_page(&app, &ada)
         .await
-        .contains("The connection works: `env`"));
+        .contains("The connection works: <code>env</code>"));
     let env = app.state.connections.get("env").await.unwrap().unwrap();
     assert_eq!(env.status.as_str(), "ok");
     assert!(env.read_only);

@@ -103,7 +103,10 @@ async fn a_canadian_pat_connection_is_verified_and_used_at_canada_only() {
     let r = ada.post_form(&page, &form(&csrf, "test", "ca", "")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let html = ada.get(&page).await.text().await.unwrap();
-    assert!(html.contains("The connection works: `montreal`"), "{html}");
+    assert!(
+        html.contains("The connection works: <code>montreal</code>"),
+        "{html}"
+    );
 
     // Background work through it (the gateway as the connection) reaches Canada's gateway.
     let connections = &app.state.connections;
