@@ -185,7 +185,7 @@ async fn bad_input_is_a_form_error_that_keeps_the_other_fields() {
         (
             "missing lender",
             with(base(), "borrow_from", "nobody"),
-            "no connection named `nobody`",
+            "no connection named <code>nobody</code>",
         ),
         (
             "two levels",

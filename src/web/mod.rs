@@ -22,6 +22,7 @@ pub mod reports;
 pub mod security;
 pub mod settings;
 pub mod settings_feeds;
+pub mod settings_flash;
 pub mod settings_sessions;
 pub mod settings_view;
 pub mod templates;

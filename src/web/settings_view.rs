@@ -7,9 +7,9 @@ use askama_web::WebTemplate;
 use axum::{http::StatusCode, response::IntoResponse, response::Response};
 use serde::{Deserialize, Serialize};
 
+pub use super::settings_flash::{flash, take_flash, Flash};
 use super::{
     extract::SignedIn,
-    settings::PATH,
     templates::{Chrome, ErrorPage},
 };
 use crate::web::error::AppError;
@@ -22,7 +22,6 @@ use crate::{
 };
 
 const PENDING_KEY: &str = "fv.connection_pending";
-const FLASH_KEY: &str = "fv.settings_flash";
 const PENDING_PURPOSE: &str = "connection-pending";
 /// How long a verified PAT waits in the session for Save.
 const PENDING_TTL_SECS: i64 = 900;
@@ -266,44 +265,6 @@ pub async fn load_pending(
 pub async fn remove_pending(signed: &SignedIn) -> Result<(), AppError> {
     signed.session.remove::<String>(PENDING_KEY).await?;
     Ok(())
-}
-
-/// The message left by the last POST: a confirmation ("Saved.", green) or a problem (a failed
-/// Test, red), so a failure never looks like a success or a success like a warning.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Flash {
-    pub text: String,
-    pub ok: bool,
-}
-
-impl Flash {
-    pub fn ok(text: impl Into<String>) -> Self {
-        Self {
-            text: text.into(),
-            ok: true,
-        }
-    }
-    pub fn problem(text: impl Into<String>) -> Self {
-        Self {
-            text: text.into(),
-            ok: false,
-        }
-    }
-}
-
-/// The message left by the last POST, once (one of an older version reads as nothing).
-pub async fn take_flash(signed: &SignedIn) -> Result<Option<Flash>, AppError> {
-    Ok(signed
-        .session
-        .remove::<serde_json::Value>(FLASH_KEY)
-        .await?
-        .and_then(|v| serde_json::from_value(v).ok()))
-}
-
-/// Remembers `message` for the next GET and redirects there (so a reload does not post again).
-pub async fn flash(signed: &SignedIn, message: Flash) -> Result<Response, AppError> {
-    signed.session.insert(FLASH_KEY, message).await?;
-    Ok(axum::response::Redirect::to(PATH).into_response())
 }
 
 /// The page the Save & authorize window ends on.
