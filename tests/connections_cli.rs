@@ -220,3 +220,55 @@ async fn a_refresh_token_connection_exports_from_the_command_line_and_keeps_its_
     let c = app.state.connections.get("ben-rt").await.unwrap().unwrap();
     assert_eq!(c.status.as_str(), "ok");
 }
+
+/// Two command-line exports at once, in two processes, through a lender (3) and a connection
+/// borrowing its pool: the permits are leased in the shared database, so together they never
+/// have more than 3 calls in flight at the stand-in (each process alone would take 3 and 8).
+#[tokio::test]
+async fn two_processes_sharing_a_pool_never_exceed_the_lenders_level() {
+    let app = spawn_app(TestOptions {
+        fake: FakeOptions {
+            projects_per_org: 12_000,
+            ..FakeOptions::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    save_pat_connection(&app, "lender", "3", "").await;
+    save_pat_connection(&app, "borrower", "8", "lender").await;
+    app.control()
+        .set_gateway_latency(std::time::Duration::from_millis(150));
+    app.control().reset_gateway_stats();
+    let export = |name: &str| {
+        let mut c = bin(
+            &app,
+            &[
+                "projects",
+                "export",
+                "--archived",
+                "--connection",
+                name,
+                "-o",
+            ],
+        );
+        c.arg(app.db_dir.path().join(format!("{name}.csv")));
+        run(c)
+    };
+    let (a, b) = tokio::join!(export("lender"), export("borrower"));
+    for out in [&a, &b] {
+        assert!(out.status.success(), "{:?}", text(out));
+    }
+    let expected = app.control().project_count(ORG, &ProjectFilter::default());
+    for name in ["lender", "borrower"] {
+        let file = app.db_dir.path().join(format!("{name}.csv"));
+        assert_eq!(
+            csv::Reader::from_path(file).unwrap().records().count(),
+            expected
+        );
+    }
+    assert_eq!(
+        app.control().gateway_max_in_flight(),
+        3,
+        "two processes together exceeded the lender's level"
+    );
+}
