@@ -93,6 +93,11 @@ async fn save_and_authorize_stores_the_tokens_on_the_connection() {
     assert!(page.contains("Ada Lovelace"), "{page}");
     let ben_card = &page[page.find("id=\"connection-ben-rt\"").unwrap()..];
     assert!(ben_card.contains("<code>ok</code>"), "{ben_card}");
+    // It acts as Ben, named once (his name there is his email).
+    assert!(
+        ben_card.contains("<dt>Acts as</dt><dd>&lt;ben@okafor-injury.example&gt;</dd>"),
+        "{ben_card}"
+    );
     // Its own card changes its settings without authorizing again; the tokens stay.
     let csrf = csrf_of(&page);
     let edit = [

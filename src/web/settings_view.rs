@@ -136,6 +136,7 @@ impl ConnectionsPage {
 }
 
 fn view_of(c: Connection, zone: &Zone) -> ConnectionView {
+    let email = c.email.clone();
     ConnectionView {
         error_resolved: c.last_error.is_some()
             && matches!((c.last_success_at, c.last_error_at), (Some(ok), Some(failed)) if ok >= failed),
@@ -148,7 +149,8 @@ fn view_of(c: Connection, zone: &Zone) -> ConnectionView {
         borrow_from: c.borrow_from.map(|b| b.to_string()).unwrap_or_default(),
         email: c.email,
         last4: c.last4,
-        verified_name: c.verified_name,
+        // A refresh-token connection acts as its user, whose name is their email: once is enough.
+        verified_name: c.verified_name.filter(|n| !n.eq_ignore_ascii_case(&email)),
         status: c.status.as_str().to_owned(),
         last_success: c.last_success_at.map(|t| zone.moment(t)),
         last_error: c.last_error,
