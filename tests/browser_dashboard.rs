@@ -12,6 +12,7 @@ use anyhow::{ensure, Result};
 use e2e_support::{sign_in, Session, World};
 use fake_filevine::{FakeOptions, ProjectFilter};
 use fantoccini::Locator;
+use fv_partner_app::util::numbers::grouped;
 
 const LOVELACE: i64 = 5001;
 
@@ -44,9 +45,9 @@ async fn journey(world: &mut World) -> Result<()> {
     let pages = n.div_ceil(50);
     let text = s
         .wait_for_text(&[
-            &format!("{n} projects match"),
-            &format!("Projects 1–50 of {n}"),
-            &format!("Page 1 of {pages}"),
+            &format!("{} projects match", grouped(&n)),
+            &format!("Projects 1–50 of {}", grouped(&n)),
+            &format!("Page 1 of {}", grouped(&pages)),
         ])
         .await?;
     ensure!(!text.contains("Counting projects"), "{text}");

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use fake_filevine::ProjectFilter;
+use fv_partner_app::util::numbers::grouped;
 use reqwest::StatusCode;
 
 const ADA: &str = "fv-user-1001";
@@ -207,7 +208,10 @@ async fn on_a_slow_gateway_the_table_comes_first_and_the_summary_follows() {
         },
     );
     assert!(
-        frag.contains(&format!("<span class=\"big-number\">{n}</span>")),
+        frag.contains(&format!(
+            "<span class=\"big-number\">{}</span>",
+            grouped(&n)
+        )),
         "{frag}"
     );
     assert!(frag.contains(&format!("data-last-page=\"{}\"", n.div_ceil(50))));
@@ -216,7 +220,10 @@ async fn on_a_slow_gateway_the_table_comes_first_and_the_summary_follows() {
 
     // The next view has it at once.
     let (_, html) = page(&b, &app, "/projects?q=a&page=2").await;
-    assert!(html.contains(&format!("<span class=\"big-number\">{n}</span>")));
+    assert!(html.contains(&format!(
+        "<span class=\"big-number\">{}</span>",
+        grouped(&n)
+    )));
     assert!(html.contains(&format!("Page 2 of {}", n.div_ceil(50))));
     assert_eq!(summary_scans(&app), 1);
 }
@@ -292,5 +299,26 @@ async fn an_unknown_time_zone_stops_start_up_naming_the_key() {
     assert!(
         err.contains("FV_TIME_ZONE") && err.contains("America/Denver"),
         "{err}"
+    );
+}
+
+#[tokio::test]
+async fn counts_are_grouped_by_thousands_as_people_read_them() {
+    let (app, b) = signed_in().await;
+    let n = app.control().project_count(LOVELACE, &live());
+    assert!(n >= 1000, "the stand-in's org has {n} live projects");
+    let (_, html) = page(&b, &app, "/projects?page=21").await;
+    let (thousands, rest) = (n / 1000, n % 1000);
+    let shown = format!("{thousands},{rest:03}");
+    assert!(
+        html.contains(&format!(
+            "<span class=\"big-number\">{shown}</span> projects match"
+        )),
+        "{html}"
+    );
+    // The caption's rows and total too: page 21 of 50 a page starts at row 1,001.
+    assert!(
+        html.contains(&format!("Projects 1,001–1,050 of {shown}")),
+        "{html}"
     );
 }

@@ -11,6 +11,7 @@
 pub mod clock;
 pub mod dates;
 pub mod keyed_rate;
+pub mod numbers;
 pub mod slots;
 
 pub use clock::Clock;
