@@ -101,7 +101,10 @@ async fn summary_counts_match_the_gateway() {
         }
         let n = app.control().project_count(LOVELACE, &f);
         assert!(
-            html.contains(&format!("<span class=\"big-number\">{n}</span>")),
+            html.contains(&format!(
+                "<span class=\"big-number\">{}</span>",
+                fv_partner_app::util::numbers::grouped(&n)
+            )),
             "{path}: expected {n} in the summary"
         );
         assert!(html.contains("<svg"), "chart drawn");
