@@ -70,7 +70,7 @@ pub(super) async fn resolve(
 /// name the issuer of the first (OpenID Connect Core 12.2). When that port is taken, any free
 /// one: the demo then works, only its earlier sessions have to sign in again.
 async fn start_stand_in(
-    mut options: FakeOptions,
+    options: FakeOptions,
     database_url: &str,
 ) -> Result<FakeFilevine, fake_filevine::FakeError> {
     let port_file = super::demo_key::beside_database(database_url, "stand-in-port");
@@ -94,19 +94,10 @@ async fn start_stand_in(
                 Err(e) => return Err(e),
             }
         }
-        None => {
-            options.listen.set_port(0);
-            FakeFilevine::start(options).await?
-        }
+        None => FakeFilevine::start(options).await?,
     };
     if let Some(f) = port_file {
-        let port = fake
-            .issuer()
-            .rsplit(':')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        if let Err(e) = std::fs::write(&f, port) {
+        if let Err(e) = std::fs::write(&f, fake.addr().port().to_string()) {
             tracing::warn!(file = %f.display(), error = %e, "cannot remember the demo stand-in's port");
         }
     }

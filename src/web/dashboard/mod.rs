@@ -65,7 +65,7 @@ pub async fn list(
         Counted::Pending => out.summary_pending = true,
     }
     if policy::may_see_org_wide_data(&state.settings.service_account, user) {
-        out.trend = Some(trend::of_org(&state, gw.ctx.org_id, &out.phases).await);
+        out.trend = trend::of_org(&state, gw.ctx.org_id, &out.phases).await;
     }
     if !view.phase.is_empty() && !out.phases.contains(&view.phase) {
         out.phases.push(view.phase.clone());

@@ -64,10 +64,9 @@ pub struct Trend {
 }
 
 /// What the trend card shows: the chart, or a sentence saying when it will start.
-#[derive(Default)]
-pub struct TrendCard {
-    pub chart: Option<Trend>,
-    pub note: Option<String>,
+pub enum TrendCard {
+    Chart(Box<Trend>),
+    Note(String),
 }
 
 /// The sentence after a connection is saved: when its first snapshot comes.
@@ -208,10 +207,7 @@ impl TrendCard {
         every: Option<Duration>,
     ) -> Self {
         if let Some(chart) = Trend::new(rows, order, zone) {
-            return Self {
-                chart: Some(chart),
-                note: None,
-            };
+            return Self::Chart(Box::new(chart));
         }
         let note = match (rows.iter().map(|r| r.taken_at).max(), every) {
             (Some(taken), Some(every)) => format!(
@@ -229,28 +225,29 @@ impl TrendCard {
                 first_snapshot_note(every)
             ),
         };
-        Self {
-            chart: None,
-            note: Some(note),
-        }
+        Self::Note(note)
     }
 }
 
-/// The trend card of the org's recorded snapshots, lines in `order` (a database error only
-/// hides it).
-pub async fn of_org(state: &crate::state::AppState, org_id: i64, order: &[String]) -> TrendCard {
+/// The trend card of the org's recorded snapshots, lines in `order`; `None` (no card) when the
+/// database fails: that only hides it.
+pub async fn of_org(
+    state: &crate::state::AppState,
+    org_id: i64,
+    order: &[String],
+) -> Option<TrendCard> {
     let since = state.clock.now_unix() - WINDOW_SECS;
     let settings = &state.settings;
     match state.db.snapshots_since(org_id, since).await {
-        Ok(rows) => TrendCard::new(
+        Ok(rows) => Some(TrendCard::new(
             &rows,
             order,
             &settings.time_zone,
             settings.service_account.snapshot_every,
-        ),
+        )),
         Err(e) => {
             tracing::warn!(error = %e, "could not read the reporting snapshots");
-            TrendCard::default()
+            None
         }
     }
 }

@@ -100,21 +100,23 @@ fn below_two_snapshots_the_card_says_when_the_line_starts() {
     let zone = Zone::named("America/Denver").unwrap();
     // 2025-07-01T03:00:00Z, 21:00 the day before in Denver.
     let taken = 1_751_338_800;
-    let one = TrendCard::new(&[row(taken, "Intake", 3)], &[], &zone, EVERY);
-    assert!(one.chart.is_none());
-    let note = one.note.unwrap();
+    let note = match TrendCard::new(&[row(taken, "Intake", 3)], &[], &zone, EVERY) {
+        TrendCard::Note(note) => note,
+        TrendCard::Chart(_) => panic!("a chart of one snapshot"),
+    };
     assert!(
         note.contains("One snapshot so far, taken 30 Jun 2025, 21:00 MDT"),
         "{note}"
     );
     assert!(note.contains("due about 30 Jun 2025, 21:15 MDT"), "{note}");
 
-    let none = TrendCard::new(&[], &[], &zone, EVERY);
-    assert!(none.chart.is_none());
-    assert!(none.note.unwrap().contains("within 15 minutes"));
-    let off = TrendCard::new(&[], &[], &zone, None);
-    assert!(off.note.unwrap().contains("FV_SNAPSHOT_MINUTES=0"));
+    let note_of = |card: TrendCard| match card {
+        TrendCard::Note(note) => note,
+        TrendCard::Chart(_) => panic!("a chart without snapshots"),
+    };
+    assert!(note_of(TrendCard::new(&[], &[], &zone, EVERY)).contains("within 15 minutes"));
+    assert!(note_of(TrendCard::new(&[], &[], &zone, None)).contains("FV_SNAPSHOT_MINUTES=0"));
 
     let two = TrendCard::new(&[row(1, "A", 1), row(2, "A", 2)], &[], &zone, EVERY);
-    assert!(two.chart.is_some() && two.note.is_none());
+    assert!(matches!(two, TrendCard::Chart(_)));
 }

@@ -8,6 +8,7 @@ use super::{
     chart::Chart,
     query::{DashQuery, PER_PAGE_CHOICES},
     sorting::{self, COLUMNS},
+    trend::TrendCard,
 };
 use crate::{
     filevine::{Project, ProjectId},
@@ -97,8 +98,9 @@ pub struct ProjectsPage {
     pub summary_src: String,
     pub here_href: String,
     /// Projects per phase over time, from the scheduled snapshots (none recorded: `None`).
-    /// Only for those who may see org-wide data; `None` for everyone else.
-    pub trend: Option<super::trend::TrendCard>,
+    /// Only for those who may see org-wide data; `None` for everyone else, and when the
+    /// snapshots cannot be read.
+    pub trend: Option<TrendCard>,
     /// `(title, what to do)` when the list call failed.
     pub error: Option<(String, String)>,
     pub prev_href: Option<String>,
