@@ -8,18 +8,14 @@
 
 mod common;
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::process::{Child, Command};
 
-use common::{csrf_of, Browser, Choice};
+use common::{child::spawn_until, csrf_of, Browser, Choice};
 use fake_filevine::{ADA, DEMO_PAT, REPORTING_BOT};
 use reqwest::{header, StatusCode};
 use url::Url;
 
-/// Starts the demo in `dir` and returns it with the URL it printed.
+/// Starts the demo in `dir` and returns it with the URL it printed (its log in `demo.log`).
 fn start_demo(dir: &std::path::Path) -> (Child, Url) {
     let mut c = Command::new(env!("CARGO_BIN_EXE_fv-partner-app"));
     c.current_dir(dir);
@@ -28,39 +24,10 @@ fn start_demo(dir: &std::path::Path) -> (Child, Url) {
             c.env_remove(k);
         }
     }
-    let mut child = c
-        .env("RUST_LOG", "info")
-        .env("FV_LISTEN", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let log = dir.join("demo.log");
-    std::thread::spawn(move || {
-        use std::io::Write;
-        let mut out = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(log)
-            .unwrap();
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = writeln!(out, "{line}");
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
-            if let Some(rest) = line.split("open ").nth(1) {
-                return (child, Url::parse(rest.trim()).unwrap());
-            }
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("the demo printed no URL");
+    c.env("RUST_LOG", "info").env("FV_LISTEN", "127.0.0.1:0");
+    let (child, line) = spawn_until(c, |l| l.contains("open "), Some(dir.join("demo.log")));
+    let url = line.split("open ").nth(1).unwrap().trim();
+    (child, Url::parse(url).unwrap())
 }
 
 async fn page(b: &Browser, base: &Url, path: &str) -> (StatusCode, String) {

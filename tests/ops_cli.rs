@@ -1,8 +1,10 @@
 //! The `healthcheck` subcommand against a running server, and shutdown on SIGTERM.
 
+#[path = "common/child.rs"]
+mod child;
+
 use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
 
@@ -29,31 +31,8 @@ fn free_port() -> u16 {
 }
 
 /// Starts the server `c` and waits until it says it is running.
-fn serve(mut c: Command) -> std::process::Child {
-    let mut child = c
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut running = false;
-    while Instant::now() < deadline && !running {
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
-            running = line.contains("is running");
-        }
-    }
-    if !running {
-        let _ = child.kill();
-        panic!("the server did not start");
-    }
-    child
+fn serve(c: Command) -> std::process::Child {
+    child::spawn_until(c, |line| line.contains("is running"), None).0
 }
 
 /// Under TLS (`--tls-self-signed`) the probe speaks https to the self-signed server.

@@ -196,12 +196,7 @@ async fn the_dashboard_draws_the_trend_once_snapshots_exist() {
     .await;
     let browser = app.browser();
     browser.login(&app, "fv-user-1001", Some("/projects")).await;
-    let page = browser
-        .get(&app.url("/projects"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = dashboard(&browser, &app).await;
     assert!(page.contains("summary-title"), "not the dashboard: {page}");
     // No snapshot yet: the card says when the first comes, and draws nothing.
     assert!(
@@ -216,12 +211,7 @@ async fn the_dashboard_draws_the_trend_once_snapshots_exist() {
     use_pat(&app, DEMO_PAT).await;
     run_snapshot_once(&app.state).await.unwrap();
     // One snapshot: not a column of dots at one moment, but when the line will start.
-    let page = browser
-        .get(&app.url("/projects"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = dashboard(&browser, &app).await;
     assert!(page.contains("One snapshot so far, taken "), "{page}");
     assert!(
         page.contains("The line appears with the next one"),
@@ -232,12 +222,7 @@ async fn the_dashboard_draws_the_trend_once_snapshots_exist() {
     app.clock.advance(std::time::Duration::from_secs(3600));
     run_snapshot_once(&app.state).await.unwrap();
 
-    let page = browser
-        .get(&app.url("/projects"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = dashboard(&browser, &app).await;
     assert!(page.contains("trend-title"), "{page}");
     let svg_start = page.find("trend-svg-title").unwrap();
     let trend = &page[svg_start..];
@@ -309,4 +294,9 @@ fn labels(html: &str, marker: &str) -> Vec<String> {
         .skip(1)
         .map(|rest| rest[..rest.find('<').unwrap_or(rest.len())].to_owned())
         .collect()
+}
+
+/// The dashboard as `b` sees it.
+async fn dashboard(b: &Browser, app: &TestApp) -> String {
+    b.get(&app.url("/projects")).await.text().await.unwrap()
 }

@@ -13,6 +13,7 @@ use reqwest::{header, StatusCode};
 use url::Url;
 
 mod browser;
+pub mod child;
 pub mod connections;
 pub mod peer;
 mod signed_in;

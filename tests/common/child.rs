@@ -1,0 +1,53 @@
+//! The app's binary as a child process that says when it is up: its stdout is read line by
+//! line on a thread (and copied to a log file when asked), and the caller waits for the line
+//! it needs. Shared by the tests that run the real binary as a server (`ops_cli.rs` includes
+//! this file by path; it needs nothing else of the harness).
+
+use std::{
+    io::{BufRead, BufReader, Write},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// Starts `c` and returns it with the first line of its stdout for which `wanted` holds,
+/// within 60 s; otherwise kills it and panics. With `log`, every line is appended there.
+pub fn spawn_until(
+    mut c: Command,
+    wanted: impl Fn(&str) -> bool,
+    log: Option<PathBuf>,
+) -> (Child, String) {
+    let mut child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut out = log.map(|path| {
+            std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(path)
+                .unwrap()
+        });
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(out) = out.as_mut() {
+                let _ = writeln!(out, "{line}");
+            }
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            if wanted(&line) {
+                return (child, line);
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the server did not print the line it was waited for");
+}
