@@ -110,23 +110,6 @@ pub struct ConnectionsPage {
 }
 
 impl ConnectionsPage {
-    /// `text` in runs, `true` for a run written between backticks (a connection's or an
-    /// environment's name), which the page shows as `<code>` instead of bare backticks. The
-    /// messages keep their backticks for the command line, where they read well.
-    pub fn spans<'a>(&self, text: &'a str) -> Vec<(bool, &'a str)> {
-        let parts: Vec<&str> = text.split('`').collect();
-        if parts.len() % 2 == 0 {
-            // An unmatched backtick: show the text as it is.
-            return vec![(false, text)];
-        }
-        parts
-            .into_iter()
-            .enumerate()
-            .filter(|(_, p)| !p.is_empty())
-            .map(|(i, p)| (i % 2 == 1, p))
-            .collect()
-    }
-
     /// Whether the create form's environment select picks `e`.
     pub fn env_selected(&self, e: &str) -> bool {
         self.form.environment == e

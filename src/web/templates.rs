@@ -138,3 +138,47 @@ pub struct ErrorPage {
     pub action: Option<(String, String)>,
     pub reference: Option<String>,
 }
+
+/// `text` in runs, `true` for a run written between backticks (a connection's or an
+/// environment's name), which a page shows as `<code>` instead of bare backticks; the messages
+/// keep their backticks for the command line, where they read well. Each run is still escaped
+/// by the template, so a backtick typed by a user only changes what is set as code.
+pub fn code_spans(text: &str) -> Vec<(bool, &str)> {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len() % 2 == 0 {
+        // An unmatched backtick: show the text as it is.
+        return vec![(false, text)];
+    }
+    parts
+        .into_iter()
+        .enumerate()
+        .filter(|(_, p)| !p.is_empty())
+        .map(|(i, p)| (i % 2 == 1, p))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_spans;
+
+    #[test]
+    fn backticked_names_become_code_runs_and_an_unmatched_backtick_stays_text() {
+        assert_eq!(
+            code_spans("The connection `reports` works"),
+            [
+                (false, "The connection "),
+                (true, "reports"),
+                (false, " works")
+            ]
+        );
+        assert_eq!(
+            code_spans("`a` and `b`"),
+            [(true, "a"), (false, " and "), (true, "b")]
+        );
+        assert_eq!(code_spans("no code"), [(false, "no code")]);
+        assert_eq!(
+            code_spans("named `x` and `y"),
+            [(false, "named `x` and `y")]
+        );
+    }
+}
