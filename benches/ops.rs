@@ -247,6 +247,8 @@ async fn create_sessions(app: &TestApp, n: usize) -> Vec<String> {
                         name: Some(format!("Bench User {i}")),
                         email: Some(format!("bench{i}@example.test")),
                         email_verified: false,
+                        email_source: Default::default(),
+                        userinfo: Default::default(),
                         claims: vec![("sub".into(), format!("bench-user-{i}"))],
                         sid: None,
                     },
@@ -257,6 +259,7 @@ async fn create_sessions(app: &TestApp, n: usize) -> Vec<String> {
                     first_name: Some("Bench".into()),
                     last_name: Some(format!("User {i}")),
                     user_type: Some(1),
+                    fv_email: None,
                     orgs: vec![fv_partner_app::auth::OrgRef {
                         id: 5001,
                         name: "Bench Org".into(),

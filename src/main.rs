@@ -111,7 +111,7 @@ async fn main() -> ExitCode {
     telemetry::init();
     let code = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.overrides).await,
-        Command::Check => check(&cli.overrides).await,
+        Command::Check => check_cli::check(&cli.overrides).await,
         Command::Pat {
             command: PatCommand::Verify(args),
         } => pat_cli::verify(&cli.overrides, args).await,
@@ -151,6 +151,7 @@ async fn healthcheck(overrides: &Overrides) -> ExitCode {
     }
 }
 
+mod check_cli;
 mod connections_cli;
 mod pat_cli;
 mod projects_cli;
@@ -210,107 +211,6 @@ fn print_banner(app: &Application) {
         println!("  Filevine gateway:  {}", app.settings().gateway.url);
     }
     println!();
-}
-
-async fn check(overrides: &Overrides) -> ExitCode {
-    let settings = match load_settings(overrides) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    println!("Resolved settings:");
-    for (key, value) in settings.describe() {
-        println!("  {key:<32} {value}");
-    }
-    let app = match Application::build_for_command(settings).await {
-        Ok(app) => app,
-        Err(e) => {
-            eprintln!("\nProblem: {e}");
-            return ExitCode::from(e.exit_code());
-        }
-    };
-    if app.fake().is_some() {
-        println!("\nDemo mode: checked against the built-in stand-in (not Filevine).");
-    }
-    let s = app.oidc_summary();
-    let names = app.settings().environment_names();
-    let first = if app.settings().environments.is_empty() {
-        String::new()
-    } else {
-        format!("of `{}` ", names[0])
-    };
-    println!("\nProvider discovery {first}({}):", s.issuer);
-    print_summary(s);
-    for (name, other) in app.other_environments() {
-        println!("\nProvider discovery of `{name}` ({}):", other.issuer);
-        print_summary(&other);
-    }
-    let requested = &app.settings().oidc.scopes;
-    let missing: Vec<&String> = requested
-        .iter()
-        .filter(|sc| {
-            !s.scopes_supported.is_empty() && !s.scopes_supported.contains(sc) && !sc.ends_with('*')
-        })
-        .collect();
-    if missing.is_empty() {
-        println!("  scopes                           all requested scopes are advertised");
-    } else {
-        println!(
-            "  scopes                           not advertised: {}",
-            missing
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-    }
-    if !s.pkce_methods.is_empty() && !s.pkce_methods.iter().any(|m| m == "S256") {
-        println!(
-            "\nProblem: the provider does not advertise PKCE S256, which this app always uses."
-        );
-        return ExitCode::FAILURE;
-    }
-    println!("\nOK");
-    ExitCode::SUCCESS
-}
-
-/// What one provider's discovery said, as `check` prints it.
-fn print_summary(s: &fv_partner_app::auth::oidc::ProviderSummary) {
-    let rows: [(&str, String); 10] = [
-        ("authorization endpoint", s.authorization_endpoint.clone()),
-        ("token endpoint", s.token_endpoint.clone()),
-        (
-            "end-session endpoint",
-            s.end_session_endpoint
-                .clone()
-                .unwrap_or_else(|| "none (logout stays local)".into()),
-        ),
-        (
-            "revocation endpoint",
-            s.revocation_endpoint
-                .clone()
-                .unwrap_or_else(|| "none".into()),
-        ),
-        ("PKCE methods", s.pkce_methods.join(" ")),
-        ("ID token algorithms", s.signing_algs.join(" ")),
-        ("client authentication", s.auth_methods.join(" ")),
-        ("grant types", s.grant_types_supported.join(" ")),
-        (
-            "RFC 9207 iss parameter",
-            if s.iss_parameter { "yes" } else { "no" }.into(),
-        ),
-        (
-            "back-channel logout",
-            match (s.backchannel_logout, s.backchannel_logout_session) {
-                (true, true) => "yes, with sid (register <site>/auth/backchannel-logout)",
-                (true, false) => "yes, without sid (register <site>/auth/backchannel-logout)",
-                (false, _) => "not advertised (sessions end at their own expiry)",
-            }
-            .into(),
-        ),
-    ];
-    for (label, value) in rows {
-        println!("  {label:<32} {value}");
-    }
 }
 
 async fn run_fake(args: FakeArgs) -> ExitCode {

@@ -11,6 +11,8 @@ pub struct Account {
     pub email: Option<String>,
     /// The org user id of Users/Me in the current org.
     pub org_user_id: Option<i64>,
+    /// The user's access level in the current org (Users/Me `Permissions.AccessLevel`).
+    pub access_level: Option<String>,
     /// Why part of the page is missing (Users/Me failed, no org chosen yet).
     pub gateway_warning: Option<String>,
     /// When the access token expires (unix seconds), if tokens are stored.
@@ -30,15 +32,19 @@ pub async fn load(
     let info = gw.user_orgs().await?;
     let username = info.user.username.clone();
     let email = info.user.email.clone();
-    let before = (user.orgs.clone(), user.fv_user_id);
+    let before = (user.orgs.clone(), user.fv_user_id, user.fv_email.clone());
     apply_user_orgs(user, info);
-    let user_changed = before != (user.orgs.clone(), user.fv_user_id);
+    let user_changed = before != (user.orgs.clone(), user.fv_user_id, user.fv_email.clone());
 
     let mut gateway_warning = None;
     let mut org_user_id = None;
+    let mut access_level = None;
     if let (Some(org_id), Some(user_id)) = (user.current_org, user.fv_user_id) {
         match gw.me(OrgContext { org_id, user_id }).await {
-            Ok(me) => org_user_id = me.org_user_id,
+            Ok(me) => {
+                access_level = me.access_level().map(str::to_owned);
+                org_user_id = me.org_user_id;
+            }
             Err(AuthedError::Gateway(e)) => {
                 tracing::warn!(error = %e, "Users/Me failed");
                 let why = e.user_message().0;
@@ -56,6 +62,7 @@ pub async fn load(
         username,
         email,
         org_user_id,
+        access_level,
         gateway_warning,
         token_expires_at: tokens.as_ref().map(|t| t.expires_at),
         has_refresh_token: tokens.is_some_and(|t| t.refresh_token.is_some()),

@@ -189,6 +189,7 @@ pub fn apply_user_orgs(user: &mut SessionUser, info: crate::filevine::models::Us
     user.first_name = info.user.first_name;
     user.last_name = info.user.last_name;
     user.user_type = info.user.user_type;
+    user.fv_email = info.user.email.filter(|e| !e.trim().is_empty());
     user.orgs = info
         .orgs
         .into_iter()

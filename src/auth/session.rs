@@ -44,6 +44,12 @@ pub struct SessionUser {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub user_type: Option<i64>,
+    /// The email of the user record the gateway returns for this user's token
+    /// (GetUserOrgsWithToken `User.Email`): Filevine's own directory, whose accounts firm
+    /// admins create, so an address Filevine vouches for even when the provider sends no
+    /// `email_verified` (see [`crate::auth::policy`]).
+    #[serde(default)]
+    pub fv_email: Option<String>,
     pub orgs: Vec<OrgRef>,
     /// Chosen org (sent as `x-fv-orgid`); `None` until a multi-org user picks one.
     pub current_org: Option<i64>,
@@ -71,6 +77,7 @@ impl SessionUser {
             first_name: None,
             last_name: None,
             user_type: None,
+            fv_email: None,
             orgs: Vec::new(),
             current_org: None,
             environment: String::new(),

@@ -4,6 +4,7 @@ pub mod authed;
 pub mod client;
 pub mod error;
 pub mod fair_share;
+mod lenient;
 pub mod models;
 pub mod projects;
 pub mod query;
@@ -15,3 +16,6 @@ pub use client::{Gateway, HttpGateway, OrgContext};
 pub use error::GatewayError;
 pub use projects::{OrgId, Project, ProjectId, ProjectPage, ProjectQuery, SortField, SortOrder};
 pub use retry::RetryPolicy;
+
+#[cfg(test)]
+mod contract_tests;

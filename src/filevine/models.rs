@@ -1,8 +1,14 @@
-//! Gateway response shapes. The OpenAPI export is PascalCase, the samples read camelCase:
-//! every field answers to both (a serde alias), so a response is parsed once, straight from
-//! its bytes. [`camel_case_keys`] remains for error bodies, read as loose JSON.
+//! Gateway response shapes, as Filevine's published schema has them. The export is
+//! PascalCase, the samples read camelCase: every field answers to both (a serde alias), so a
+//! response is parsed once, straight from its bytes. Ids are read in every published shape
+//! (`Identifier` objects `{Native, Partner}`, plain integers where the schema has those), and
+//! `null` where the schema's C# models allow it (strings, lists) reads as absent or empty.
+//! [`camel_case_keys`] remains for error bodies, read as loose JSON. The tests feed these
+//! types answers built from the published schema alone (`fake_filevine::contract`).
 
 use serde::{Deserialize, Serialize};
+
+use super::lenient::{native_opt, null_is_empty};
 
 /// The `{native, partner}` id shape the gateway uses everywhere.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -70,11 +76,11 @@ impl FvOrg {
 pub struct UserOrgs {
     #[serde(alias = "User")]
     pub user: FvUser,
-    #[serde(default, alias = "Orgs")]
+    #[serde(default, alias = "Orgs", deserialize_with = "null_is_empty")]
     pub orgs: Vec<FvOrg>,
 }
 
-/// The nested user of `Users/Me`.
+/// The nested user of `Users/Me` (the published `User`).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MeUser {
@@ -82,13 +88,25 @@ pub struct MeUser {
     pub first_name: Option<String>,
     #[serde(default, alias = "LastName")]
     pub last_name: Option<String>,
+    #[serde(default, alias = "Email")]
+    pub email: Option<String>,
+}
+
+/// The org user's rights in the org (`Permissions` of `Users/Me`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Permissions {
+    /// The user's access level in the org, as Filevine names it.
+    #[serde(default, alias = "AccessLevel")]
+    pub access_level: Option<String>,
 }
 
 /// `GET /fv-app/v2/Users/Me`: the org user.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrgUser {
-    #[serde(default, alias = "OrgUserId")]
+    /// `OrgUserId.Native`: published as an `Identifier`; a bare integer reads too.
+    #[serde(default, alias = "OrgUserId", deserialize_with = "native_opt")]
     pub org_user_id: Option<i64>,
     #[serde(default, alias = "UserName")]
     pub user_name: Option<String>,
@@ -96,6 +114,15 @@ pub struct OrgUser {
     pub email: Option<String>,
     #[serde(default, alias = "User")]
     pub user: Option<MeUser>,
+    #[serde(default, alias = "Permissions")]
+    pub permissions: Option<Permissions>,
+}
+
+impl OrgUser {
+    /// The access level, when Filevine said.
+    pub fn access_level(&self) -> Option<&str> {
+        self.permissions.as_ref()?.access_level.as_deref()
+    }
 }
 
 /// One project type of `GET /fv-app/v2/ProjectTypes`: what a project's `projectTypeId` names.
@@ -112,7 +139,7 @@ pub struct ProjectType {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectTypePage {
-    #[serde(default, alias = "Items")]
+    #[serde(default, alias = "Items", deserialize_with = "null_is_empty")]
     pub items: Vec<ProjectType>,
     #[serde(default, alias = "HasMore")]
     pub has_more: bool,

@@ -7,6 +7,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::lenient::{native_opt, null_is_empty};
+
 /// Largest `limit` the gateway accepts for one Projects page.
 pub const MAX_PAGE_SIZE: u32 = 1000;
 
@@ -40,68 +42,12 @@ impl std::str::FromStr for ProjectId {
     }
 }
 
-/// Reads an id in any shape the gateway may send: a number, a numeric string, or
-/// `{native, partner}` (either casing), without buffering the value first (an untagged enum
-/// would copy every id into an intermediate tree before trying each shape).
-struct IdVisitor;
-
-impl<'de> serde::de::Visitor<'de> for IdVisitor {
-    type Value = Option<i64>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an id: an integer, a numeric string or {native, partner}")
-    }
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v))
-    }
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(i64::try_from(v).ok())
-    }
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(v.trim().parse().ok())
-    }
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(IdVisitor)
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut native = None;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key.eq_ignore_ascii_case("native") {
-                native = map.next_value_seed(IdSeed)?;
-            } else {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(native)
-    }
-}
-
-struct IdSeed;
-
-impl<'de> serde::de::DeserializeSeed<'de> for IdSeed {
-    type Value = Option<i64>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(IdVisitor)
-    }
-}
-
 impl<'de> Deserialize<'de> for ProjectId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(IdVisitor)?
+        native_opt(d)?
             .map(ProjectId)
             .ok_or_else(|| serde::de::Error::custom("projectId is not an integer"))
     }
-}
-
-/// An optional id in either shape (`null` and unreadable ids become `None`).
-fn native_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    d.deserialize_any(IdVisitor)
 }
 
 /// A Filevine organization id (`x-fv-orgid`).
@@ -166,11 +112,6 @@ pub struct Project {
     pub org_id: Option<i64>,
 }
 
-/// `null` where a list is expected reads as an empty list.
-fn null_is_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
-}
-
 /// The fields the dashboard's table shows: its page asks for these only (`requestedFields`).
 pub const TABLE_FIELDS: &str =
     "projectId,projectName,clientName,phaseName,createdDate,lastActivity,number,isArchived,projectUrl";
@@ -185,7 +126,7 @@ firstPrimaryName,firstPrimaryUsername,projectUrl,orgId";
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectPage {
-    #[serde(default, alias = "Items")]
+    #[serde(default, alias = "Items", deserialize_with = "null_is_empty")]
     pub items: Vec<Project>,
     #[serde(default, alias = "HasMore")]
     pub has_more: bool,

@@ -50,6 +50,7 @@ pub async fn profile(
         user_type: user.user_type.map(|t| user_type_name(t).to_owned()),
         current_org: user.current_org().cloned(),
         org_user_id: account.org_user_id,
+        access_level: account.access_level,
         other_orgs: user
             .orgs
             .iter()

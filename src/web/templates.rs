@@ -81,6 +81,7 @@ pub struct ProfilePage {
     pub user_type: Option<String>,
     pub current_org: Option<OrgRef>,
     pub org_user_id: Option<i64>,
+    pub access_level: Option<String>,
     /// The orgs besides the current one; all of them while none is chosen yet, in which case
     /// `org_unchosen` is set so the page asks for a choice instead of calling them "other".
     pub other_orgs: Vec<OrgRef>,

@@ -136,7 +136,8 @@ async fn orgs_and_me_describe_the_token_user() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["email"], BEN.email);
     assert_eq!(me["user"]["lastName"], "Okafor");
-    assert!(me["orgUserId"].as_i64().is_some());
+    assert_eq!(me["orgUserId"]["native"], BEN.org_user_id(5002));
+    assert_eq!(me["permissions"]["accessLevel"], BEN.access_level);
     let recorded = fake.control().gateway_requests();
     assert_eq!(recorded.len(), 2);
     assert_eq!(recorded[1].method, "GET");

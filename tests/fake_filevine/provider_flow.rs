@@ -80,9 +80,10 @@ async fn discovery_names_every_endpoint_and_capability() {
     );
 }
 
-async fn check_id_token_with_jwks(alg: jsonwebtoken::Algorithm) {
+async fn check_id_token_with_jwks(alg: jsonwebtoken::Algorithm, user_claims_in_id_token: bool) {
     let fake = FakeFilevine::start(FakeOptions {
         id_token_alg: alg,
+        user_claims_in_id_token,
         ..options()
     })
     .await
@@ -115,10 +116,24 @@ async fn check_id_token_with_jwks(alg: jsonwebtoken::Algorithm) {
     assert_eq!(claims["sub"], ADA.sub);
     assert_eq!(claims["azp"], DEMO_CLIENT_ID);
     assert_eq!(claims["nonce"], "n-0S6_WzA2Mj");
-    assert_eq!(claims["email"], ADA.email);
-    assert_eq!(claims["name"], "Ada Lovelace");
-    assert_eq!(claims["given_name"], "Ada");
-    assert_eq!(claims["family_name"], "Lovelace");
+    if user_claims_in_id_token {
+        assert_eq!(claims["email"], ADA.email);
+        assert_eq!(claims["email_verified"], true);
+        assert_eq!(claims["name"], "Ada Lovelace");
+        assert_eq!(claims["given_name"], "Ada");
+        assert_eq!(claims["family_name"], "Lovelace");
+    } else {
+        // IdentityServer's default for the code flow: user claims only at userinfo.
+        for claim in [
+            "email",
+            "email_verified",
+            "name",
+            "given_name",
+            "preferred_username",
+        ] {
+            assert!(claims.get(claim).is_none(), "{claim} in {claims}");
+        }
+    }
     assert!(claims["auth_time"].as_u64().is_some());
     // A tampered token fails.
     let mut bad = id_token.to_owned();
@@ -128,12 +143,17 @@ async fn check_id_token_with_jwks(alg: jsonwebtoken::Algorithm) {
 
 #[tokio::test]
 async fn jwks_validates_the_id_token_rs256() {
-    check_id_token_with_jwks(jsonwebtoken::Algorithm::RS256).await;
+    check_id_token_with_jwks(jsonwebtoken::Algorithm::RS256, false).await;
+}
+
+#[tokio::test]
+async fn user_claims_go_in_the_id_token_only_when_asked() {
+    check_id_token_with_jwks(jsonwebtoken::Algorithm::RS384, true).await;
 }
 
 #[tokio::test]
 async fn jwks_validates_the_id_token_rs512() {
-    check_id_token_with_jwks(jsonwebtoken::Algorithm::RS512).await;
+    check_id_token_with_jwks(jsonwebtoken::Algorithm::RS512, false).await;
 }
 
 #[tokio::test]
@@ -183,6 +203,8 @@ async fn code_flow_with_basic_auth_gives_tokens_and_userinfo() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ui["sub"], BEN.sub);
     assert_eq!(ui["email"], BEN.email);
+    assert_eq!(ui["email_verified"], true);
+    assert_eq!(ui["name"], "Ben Okafor");
     let bad = http()
         .get(format!("{}/connect/userinfo", fake.issuer()))
         .bearer_auth("fvat_nope")

@@ -264,6 +264,17 @@ impl FakeControl {
         lock(&self.shared.hostile).emails_unverified = unverified;
     }
 
+    /// Make the provider assert `email` for every user (`None`: their own), in ID tokens and
+    /// at userinfo; the gateway's user record keeps the real one.
+    pub fn set_asserted_email(&self, email: Option<String>) {
+        lock(&self.shared.hostile).asserted_email = email;
+    }
+
+    /// Make userinfo answer only after `delay` (zero: at once).
+    pub fn set_userinfo_delay(&self, delay: Duration) {
+        lock(&self.shared.hostile).userinfo_delay = delay;
+    }
+
     /// Make userinfo answer with another `sub` (`None`: the token's user).
     pub fn set_userinfo_sub(&self, sub: Option<String>) {
         lock(&self.shared.hostile).userinfo_sub = sub;

@@ -33,6 +33,8 @@ pub struct DemoUser {
     pub user_type: u8,
     /// The first one is the primary org.
     pub orgs: &'static [DemoOrg],
+    /// `Permissions.AccessLevel` at `Users/Me`: the user's access level in their orgs.
+    pub access_level: &'static str,
 }
 
 impl DemoUser {
@@ -73,6 +75,7 @@ pub const ADA: DemoUser = DemoUser {
     username: "ada",
     user_type: 0,
     orgs: &[ORG_LOVELACE],
+    access_level: "Admin",
 };
 /// Ben Okafor: a customer user in two orgs (the org picker case).
 pub const BEN: DemoUser = DemoUser {
@@ -84,6 +87,7 @@ pub const BEN: DemoUser = DemoUser {
     username: "ben",
     user_type: 0,
     orgs: &[ORG_LOVELACE, ORG_OKAFOR],
+    access_level: "Member",
 };
 /// The reporting bot: a service account; [`super::DEMO_PAT`] belongs to it.
 pub const REPORTING_BOT: DemoUser = DemoUser {
@@ -95,6 +99,7 @@ pub const REPORTING_BOT: DemoUser = DemoUser {
     username: "reporting-bot",
     user_type: 4,
     orgs: &[ORG_LOVELACE],
+    access_level: "Admin",
 };
 
 /// All demo users, in the order the login page shows them.
@@ -150,7 +155,8 @@ pub struct Project {
     pub org_id: i64,
 }
 
-fn id(native: i64) -> Value {
+/// An `Identifier` (`{native, partner}`); the demo has no partner ids.
+pub(crate) fn identifier(native: i64) -> Value {
     json!({ "native": native, "partner": null })
 }
 
@@ -164,10 +170,10 @@ impl Project {
     /// The gateway's camelCase JSON of this project.
     pub fn to_json(&self) -> Map<String, Value> {
         let v = json!({
-            "projectId": id(self.project_id),
-            "projectTypeId": id(self.project_type_id),
-            "clientId": id(self.client_id),
-            "phaseId": id(self.phase_id),
+            "projectId": identifier(self.project_id),
+            "projectTypeId": identifier(self.project_type_id),
+            "clientId": identifier(self.client_id),
+            "phaseId": identifier(self.phase_id),
             "projectName": self.project_name,
             "projectOrClientName": self.project_name,
             "clientName": self.client_name,

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+use super::contract::Contract;
 use super::control::RecordedRequest;
 use super::data::DemoUser;
 use super::list_query::{bad, compare, page_link, parse_fields, parse_list_query, select};
@@ -48,7 +49,7 @@ pub(crate) fn gw_error(status: StatusCode, message: impl Into<String>) -> Respon
 
 /// Who is calling, once the checks passed.
 pub(crate) struct Caller {
-    user: &'static DemoUser,
+    pub(crate) user: &'static DemoUser,
     pub(crate) org_id: i64,
     _in_flight: InFlight,
 }
@@ -58,20 +59,25 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Record, count, delay, inject failures, then check the call like the real gateway does.
-/// `needs_org`: every call but GetUserOrgsWithToken needs `x-fv-orgid` and `x-fv-userid`.
+/// A request outside Filevine's published contract (an unpublished parameter, a missing
+/// tenant header) is refused with a 400 that says so, and remembered for tests.
 pub(crate) async fn admit(
     shared: &Arc<Shared>,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
-    needs_org: bool,
 ) -> Result<Caller, Response> {
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let checked = Contract::published().check_request(method.as_str(), uri.path(), &query, |h| {
+        header_str(headers, h)
+    });
     lock(&shared.requests).push(RecordedRequest {
         method: method.to_string(),
         path: uri.path().to_owned(),
-        query: url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect(),
+        query,
         org_id: header_str(headers, "x-fv-orgid").map(str::to_owned),
         user_id: header_str(headers, "x-fv-userid").map(str::to_owned),
     });
@@ -108,6 +114,16 @@ pub(crate) async fn admit(
         }
         return Err(resp);
     }
+    let needs_org = match checked {
+        Ok(op) => !op.headers.is_empty(),
+        Err(why) => {
+            lock(&shared.wire.violations).push(why.clone());
+            return Err(gw_error(
+                StatusCode::BAD_REQUEST,
+                format!("Not in Filevine's published API: {why}"),
+            ));
+        }
+    };
     if header_str(headers, "user-agent").is_none_or(|ua| ua.trim().is_empty()) {
         return Err(gw_error(
             StatusCode::FORBIDDEN,
@@ -186,68 +202,6 @@ pub(crate) async fn admit(
     })
 }
 
-fn id(native: i64) -> Value {
-    json!({ "native": native, "partner": null })
-}
-
-/// `POST /fv-app/v2/utils/GetUserOrgsWithToken`.
-pub(crate) async fn user_orgs(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let caller = match admit(&shared, &method, &uri, &headers, false).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let u = caller.user;
-    let orgs: Vec<Value> = u
-        .orgs
-        .iter()
-        .enumerate()
-        .map(|(i, o)| json!({ "orgId": o.org_id, "name": o.name, "isPrimary": i == 0 }))
-        .collect();
-    Json(json!({
-        "user": {
-            "userId": id(u.user_id),
-            "firstName": u.first_name,
-            "lastName": u.last_name,
-            "email": u.email,
-            "username": u.username,
-            "userType": u.user_type,
-        },
-        "orgs": orgs,
-    }))
-    .into_response()
-}
-
-/// `GET /fv-app/v2/Users/Me`.
-pub(crate) async fn users_me(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let caller = match admit(&shared, &method, &uri, &headers, true).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let u = caller.user;
-    Json(json!({
-        "orgUserId": u.org_user_id(caller.org_id),
-        "orgId": caller.org_id,
-        "userName": u.username,
-        "email": u.email,
-        "user": {
-            "userId": id(u.user_id),
-            "firstName": u.first_name,
-            "lastName": u.last_name,
-        },
-    }))
-    .into_response()
-}
-
 /// `GET /fv-app/v2/Projects`.
 pub(crate) async fn projects(
     State(shared): State<Arc<Shared>>,
@@ -256,7 +210,7 @@ pub(crate) async fn projects(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let caller = match admit(&shared, &method, &uri, &headers, true).await {
+    let caller = match admit(&shared, &method, &uri, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -269,10 +223,11 @@ pub(crate) async fn projects(
         Err(r) => return r,
     };
     let all = shared.projects(caller.org_id);
+    let casing = shared.wire.casing();
     let rendered = shared
         .lab
         .rendered
-        .items(caller.org_id, &all, &q.fields_raw, &q.fields);
+        .items(caller.org_id, &all, &q.fields_raw, &q.fields, casing);
     let mut matching: Vec<usize> = (0..all.len())
         .filter(|&i| q.filters.matches(&all[i]))
         .collect();
@@ -298,21 +253,23 @@ pub(crate) async fn projects(
     }
     items.push(']');
     let path = uri.path();
-    let rest = json!({
+    let mut envelope = json!({
         "count": page.len(),
         "offset": q.offset,
         "limit": q.limit,
         "hasMore": has_more,
-        "lastID": page.last().map(|&i| all[i].project_id),
+        // An integer in the schema, never null: an empty page leaves it out.
+        "lastID": page.last().map_or(Value::Null, |&i| json!(all[i].project_id)),
         "requestedFields": q.fields_raw,
         "links": {
             "self": page_link(path, &pairs, q.offset, q.limit),
             "next": has_more.then(|| page_link(path, &pairs, end as i64, q.limit)),
         },
-    })
-    .to_string();
+    });
+    drop_null(&mut envelope, "lastID");
+    let rest = casing.apply(envelope).to_string();
     // `{"items":[...],` + the rest of the envelope without its opening brace.
-    let body = format!("{{\"items\":{items},{}", &rest[1..]);
+    let body = format!("{{\"{}\":{items},{}", casing.key("items"), &rest[1..]);
     (
         [(
             header::CONTENT_TYPE,
@@ -332,7 +289,7 @@ pub(crate) async fn project(
     Path(project_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let caller = match admit(&shared, &method, &uri, &headers, true).await {
+    let caller = match admit(&shared, &method, &uri, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -344,7 +301,7 @@ pub(crate) async fn project(
         .and_then(|(_, v)| parse_fields(&v));
     let all = shared.projects(caller.org_id);
     match all.iter().find(|p| p.project_id == project_id) {
-        Some(p) => Json(select(p, &fields)).into_response(),
+        Some(p) => Json(shared.wire.cased(select(p, &fields))).into_response(),
         None => gw_error(
             StatusCode::NOT_FOUND,
             format!(
@@ -352,5 +309,15 @@ pub(crate) async fn project(
                 caller.org_id
             ),
         ),
+    }
+}
+
+/// Removes `key` from `object` when it is null: the published schema has integers there,
+/// which are never null, and omitting an optional field is what the schema allows.
+pub(crate) fn drop_null(object: &mut Value, key: &str) {
+    if let Some(map) = object.as_object_mut() {
+        if map.get(key).is_some_and(Value::is_null) {
+            map.remove(key);
+        }
     }
 }

@@ -66,6 +66,11 @@ pub(crate) struct Hostile {
     /// ID tokens say `email_verified: false` while set (an account whose email nobody
     /// confirmed, which must not count as an admin's).
     pub(crate) emails_unverified: bool,
+    /// The email the provider asserts (ID token and userinfo) instead of the user's own, while
+    /// set: an account at the provider that claims someone else's address.
+    pub(crate) asserted_email: Option<String>,
+    /// Userinfo answers only after this long (a slow provider).
+    pub(crate) userinfo_delay: std::time::Duration,
 }
 
 impl Hostile {

@@ -23,6 +23,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub mod backchannel;
+pub mod contract;
 pub mod control;
 mod control_http;
 pub mod data;
@@ -40,7 +41,10 @@ pub mod provider;
 mod refresh_grant;
 mod rendered;
 mod state;
+mod users;
+mod wire;
 
+pub use contract::Casing;
 pub use control::{FakeControl, ProjectFilter, RecordedRequest};
 pub use data::{DemoOrg, DemoUser, ADA, BEN, DEMO_USERS, PHASES, REPORTING_BOT};
 pub use hostile::Tamper;
@@ -168,6 +172,7 @@ impl FakeFilevine {
             introspector,
             lab: Default::default(),
             kept_refresh: opts.keep_refresh_tokens.clone(),
+            wire: wire::Wire::new(opts.casing, opts.user_claims_in_id_token),
         });
         for token in lock(&shared.grants).refresh.keys() {
             shared.remember_secret(token);
@@ -264,9 +269,9 @@ fn router(shared: Arc<Shared>) -> Router {
         )
         .route(
             "/fv-app/v2/utils/GetUserOrgsWithToken",
-            post(gateway::user_orgs),
+            post(users::user_orgs),
         )
-        .route("/fv-app/v2/Users/Me", get(gateway::users_me))
+        .route("/fv-app/v2/Users/Me", get(users::users_me))
         .route("/fv-app/v2/Projects", get(gateway::projects))
         .route("/fv-app/v2/ProjectTypes", get(project_types::list))
         .route("/fv-app/v2/Projects/{project_id}", get(gateway::project))

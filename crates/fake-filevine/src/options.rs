@@ -51,6 +51,13 @@ pub struct FakeOptions {
     /// so a restart signs nobody out: demo mode, whose sessions live in a database file.
     /// `None`: in memory only.
     pub keep_refresh_tokens: Option<std::path::PathBuf>,
+    /// Key casing of gateway answers: camelCase as Filevine's samples read the live gateway,
+    /// or the published export's PascalCase (changeable later through the control handle).
+    pub casing: super::contract::Casing,
+    /// Whether ID tokens carry `name`, `email` and `email_verified` as well as userinfo.
+    /// `false` is IdentityServer's default for the code flow, and so the likely behaviour of
+    /// Filevine Identity.
+    pub user_claims_in_id_token: bool,
 }
 
 impl Default for FakeOptions {
@@ -69,6 +76,8 @@ impl Default for FakeOptions {
             extra_jwks_keys: 0,
             advertise_iss_parameter: true,
             keep_refresh_tokens: None,
+            casing: super::contract::Casing::Camel,
+            user_claims_in_id_token: false,
         }
     }
 }

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::data::PROJECT_TYPES;
-use super::gateway::{admit, MAX_LIMIT};
+use super::data::{identifier, PROJECT_TYPES};
+use super::gateway::{admit, drop_null, MAX_LIMIT};
 use super::list_query::bad;
 use super::state::Shared;
 
@@ -23,7 +23,7 @@ pub(crate) async fn list(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if let Err(r) = admit(&shared, &method, &uri, &headers, true).await {
+    if let Err(r) = admit(&shared, &method, &uri, &headers).await {
         return r;
     }
     let pairs: Vec<(String, String)> =
@@ -50,16 +50,22 @@ pub(crate) async fn list(
     let matching: Vec<Value> = PROJECT_TYPES
         .iter()
         .filter(|(_, n, _)| name.as_ref().is_none_or(|w| n.to_lowercase().contains(w)))
-        .map(|(id, n, _)| json!({ "projectTypeId": { "native": id, "partner": null }, "name": n }))
+        .map(|(id, n, _)| json!({ "projectTypeId": identifier(*id), "name": n }))
         .collect();
     let start = (offset as usize).min(matching.len());
     let end = (start + limit as usize).min(matching.len());
-    Json(json!({
-        "items": &matching[start..end],
-        "count": end - start,
+    let page = &matching[start..end];
+    let last_id = page.last().map(|t| t["projectTypeId"]["native"].clone());
+    let mut body = json!({
+        "items": page,
+        "count": page.len(),
         "offset": offset,
         "limit": limit,
         "hasMore": end < matching.len(),
-    }))
-    .into_response()
+        "lastID": last_id,
+        "requestedFields": get("requestedFields").unwrap_or("*"),
+        "links": {},
+    });
+    drop_null(&mut body, "lastID");
+    Json(shared.wire.cased(body)).into_response()
 }

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use super::contract::Casing;
 use super::data::Project;
 use super::list_query::select;
 use super::state::lock;
@@ -13,28 +14,38 @@ use super::state::lock;
 /// Most (org, fields) renderings kept; more and the oldest set is forgotten.
 const MAX_KEPT: usize = 16;
 
-/// Org id, address of the org's project list, `requestedFields` text.
-type Key = (i64, usize, String);
+/// Org id, address of the org's project list, `requestedFields` text, key casing.
+type Key = (i64, usize, String, Casing);
 
 /// Rendered item lists, keyed by org, the list they came from and the `requestedFields` text.
 #[derive(Default)]
 pub(crate) struct Rendered(Mutex<HashMap<Key, Arc<Vec<String>>>>);
 
 impl Rendered {
-    /// Every project of `all` (one org's list, in stored order) as JSON text with `fields`.
+    /// Every project of `all` (one org's list, in stored order) as JSON text with `fields`,
+    /// keys in `casing`.
     pub(crate) fn items(
         &self,
         org_id: i64,
         all: &Arc<Vec<Project>>,
         fields_raw: &str,
         fields: &Option<Vec<String>>,
+        casing: Casing,
     ) -> Arc<Vec<String>> {
-        let key = (org_id, Arc::as_ptr(all) as usize, fields_raw.to_owned());
+        let key = (
+            org_id,
+            Arc::as_ptr(all) as usize,
+            fields_raw.to_owned(),
+            casing,
+        );
         if let Some(v) = lock(&self.0).get(&key) {
             return v.clone();
         }
-        let v: Arc<Vec<String>> =
-            Arc::new(all.iter().map(|p| select(p, fields).to_string()).collect());
+        let v: Arc<Vec<String>> = Arc::new(
+            all.iter()
+                .map(|p| casing.apply(select(p, fields)).to_string())
+                .collect(),
+        );
         let mut map = lock(&self.0);
         if map.len() >= MAX_KEPT {
             map.clear();

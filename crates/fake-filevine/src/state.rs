@@ -154,6 +154,8 @@ pub(crate) struct Shared {
     pub(crate) lab: TokenLab,
     /// Where the issued refresh tokens are kept across restarts (demo mode), if anywhere.
     pub(crate) kept_refresh: Option<std::path::PathBuf>,
+    /// Answer casing, claims placement and contract refusals.
+    pub(crate) wire: super::wire::Wire,
 }
 
 impl Shared {

@@ -69,7 +69,7 @@ pub type FvProviderMetadata = ProviderMetadata<
 pub enum DiscoveryError {
     #[error("FV_AUTHORITY is not a valid issuer URL: {0}")]
     BadIssuer(String),
-    #[error("could not load {url}/.well-known/openid-configuration: {detail}. Check FV_AUTHORITY (and FV_REGION) and that the provider is reachable")]
+    #[error("could not load {url}/.well-known/openid-configuration: {detail}. Check FV_AUTHORITY (and FV_REGION) and that the provider is reachable. Filevine's documents name these identity hosts: US https://identity.filevine.com (also listed: https://identity.filevine.io), Canada https://identity.filevineapp.ca")]
     Fetch { url: String, detail: String },
     /// Discovery answered, naming another issuer than the configured authority (a preset that
     /// is out of date, a typo, or a mix-up): never papered over, but said plainly.
@@ -99,6 +99,10 @@ pub struct ProviderSummary {
     pub backchannel_logout: bool,
     /// ... with `sid` (`backchannel_logout_session_supported`).
     pub backchannel_logout_session: bool,
+    /// Where name, email and `email_verified` are served when the ID token leaves them out.
+    pub userinfo_endpoint: Option<String>,
+    /// The claims the provider says it can supply (`claims_supported`), if it says.
+    pub claims_supported: Vec<String>,
 }
 
 impl OidcProvider {
@@ -221,5 +225,7 @@ fn summarize(metadata: &FvProviderMetadata, token_url: &TokenUrl) -> ProviderSum
         auth_methods: names(metadata.token_endpoint_auth_methods_supported()),
         backchannel_logout: extra.backchannel_logout_supported,
         backchannel_logout_session: extra.backchannel_logout_session_supported,
+        userinfo_endpoint: metadata.userinfo_endpoint().map(|u| u.to_string()),
+        claims_supported: names(metadata.claims_supported()),
     }
 }

@@ -8,17 +8,20 @@
 //! - RFC 9207 `iss` on the authorization response when the provider advertises it;
 //! - key rotation: the crate fetches the key set once; an unknown `kid` makes us refetch it,
 //!   at most once per cool-down, so a rotated provider key needs no restart;
-//! - the userinfo check at login: when the provider has a userinfo endpoint, its `sub` must be
-//!   the ID token's (OpenID Connect Core 5.3.2), or the login is refused;
+//! - userinfo at login: when the provider has a userinfo endpoint, its `sub` must be the ID
+//!   token's (OpenID Connect Core 5.3.2), or the login is refused; its `name`, `email` and
+//!   `email_verified` fill in what the ID token left out (see [`userinfo`]);
 //! - a retry rule for refresh that never resends a possibly spent refresh token
 //!   (see [`refresh`]).
 //!
 //! Files: [`discovery`] (metadata and start-up checks), [`verify`] (ID tokens and keys),
-//! [`refresh`] (refresh and revocation); this one holds the login and logout legs.
+//! [`refresh`] (refresh and revocation), [`userinfo`]; this one holds the login and logout
+//! legs.
 
 mod discovery;
 mod logout_token;
 mod refresh;
+mod userinfo;
 mod verify;
 
 use std::{sync::atomic::AtomicU64, time::Duration};
@@ -35,10 +38,11 @@ use url::Url;
 pub use discovery::{DiscoveryError, ExtraProviderMetadata, FvProviderMetadata, ProviderSummary};
 pub use logout_token::{claimed_issuer, LogoutToken, LogoutTokenError, BACKCHANNEL_LOGOUT_EVENT};
 pub use refresh::RefreshFailure;
+pub use userinfo::{ClaimSource, UserinfoRead, USERINFO_TIMEOUT};
 pub use verify::{ALLOWED_ALGS, JWKS_REFETCH_COOLDOWN};
 
 use super::{error::LoginError, return_to::ReturnTo, tokens::TokenSet};
-use crate::util::{error_chain, Clock};
+use crate::util::Clock;
 
 type FvClient = CoreClient<
     EndpointSet,
@@ -79,11 +83,17 @@ pub struct Identity {
     pub subject: String,
     pub name: Option<String>,
     pub email: Option<String>,
-    /// The ID token's `email_verified`: only a verified email may make its owner an admin.
-    /// Absent (false) in sessions made before it was recorded.
+    /// Whether the provider vouches for `email` (`email_verified` of the ID token, or of
+    /// userinfo for the same address): only a verified email may make its owner an admin.
     #[serde(default)]
     pub email_verified: bool,
-    /// Non-secret claims for the profile page, as `(name, value)`.
+    /// Where `email` (and its verification) came from.
+    #[serde(default)]
+    pub email_source: ClaimSource,
+    /// Whether userinfo was read at sign-in.
+    #[serde(default)]
+    pub userinfo: UserinfoRead,
+    /// Non-secret claims of the ID token for the profile page, as `(name, value)`.
     pub claims: Vec<(String, String)>,
     /// The ID token's `sid`: the provider's session, which a back-channel logout token names.
     /// Absent when the provider sends none (and in sessions made before it was recorded).
@@ -208,55 +218,18 @@ impl OidcProvider {
         let tokens =
             TokenSet::from_response(&response, id_token.to_string(), None, self.clock.now_unix());
         if let Some(endpoint) = &self.userinfo {
-            match self
-                .check_userinfo_subject(endpoint, &tokens.access_token, &identity.subject)
-                .await
-            {
+            match userinfo::fetch(&self.http, endpoint, &tokens.access_token).await {
+                Ok(info) => identity.merge_userinfo(info, claims.email_verified())?,
                 Err(LoginError::Userinfo(why)) => {
                     // The ID token already proved who this is; an unavailable userinfo only
-                    // costs the cross-check, and must not lock every user out.
+                    // costs its claims, and must not lock every user out.
+                    identity.userinfo = UserinfoRead::Unavailable;
                     tracing::warn!(reason = %why, "userinfo unavailable at login; relying on the verified ID token")
                 }
-                other => other?,
+                Err(other) => return Err(other),
             }
         }
         Ok(LoginOutcome { tokens, identity })
-    }
-
-    /// Asks userinfo who the access token belongs to; a different `sub` means the token
-    /// response mixed two users (or an attacker's token), so the login is refused. A userinfo
-    /// that does not answer properly is reported as [`LoginError::Userinfo`], which the caller
-    /// logs and tolerates.
-    async fn check_userinfo_subject(
-        &self,
-        endpoint: &Url,
-        access_token: &str,
-        subject: &str,
-    ) -> Result<(), LoginError> {
-        #[derive(Deserialize)]
-        struct UserinfoSubject {
-            sub: String,
-        }
-        let response = self
-            .http
-            .get(endpoint.clone())
-            .bearer_auth(access_token)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(|e| LoginError::Userinfo(format!("request failed: {}", error_chain(&e))))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(LoginError::Userinfo(format!("status {status}")));
-        }
-        let body: UserinfoSubject = response
-            .json()
-            .await
-            .map_err(|_| LoginError::Userinfo("answer is not JSON with a sub".into()))?;
-        if body.sub != subject {
-            return Err(LoginError::UserinfoSubjectMismatch);
-        }
-        Ok(())
     }
 
     /// The RP-initiated logout URL, or `None` when the provider has no end-session endpoint.

@@ -19,7 +19,7 @@ use openidconnect::{
     ClaimsVerificationError, ClientId, SignatureVerificationError,
 };
 
-use super::{Identity, OidcProvider};
+use super::{ClaimSource, Identity, OidcProvider, UserinfoRead};
 use crate::util::{error_chain, Clock};
 
 /// The ID token algorithms we accept. Filevine signs with RS512 by default; the others are what a
@@ -248,12 +248,19 @@ pub(super) fn identity_from(claims: &CoreIdTokenClaims) -> Identity {
     if let Some(u) = claims.preferred_username() {
         shown.push(("preferred_username".to_owned(), u.as_str().to_owned()));
     }
+    let email_source = if email.is_some() {
+        ClaimSource::IdToken
+    } else {
+        ClaimSource::Nowhere
+    };
     Identity {
         issuer: claims.issuer().as_str().to_owned(),
         subject: claims.subject().as_str().to_owned(),
         name,
         email,
         email_verified: claims.email_verified().unwrap_or(false),
+        email_source,
+        userinfo: UserinfoRead::NotAdvertised,
         claims: shown,
         sid: None,
     }

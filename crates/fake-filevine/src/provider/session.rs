@@ -28,6 +28,10 @@ pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderM
         }
         r
     };
+    let delay = lock(&shared.hostile).userinfo_delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     if lock(&shared.hostile).userinfo_down {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
@@ -58,14 +62,10 @@ pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderM
         .userinfo_sub
         .clone()
         .unwrap_or_else(|| user.sub.to_owned());
-    token_ok(json!({
-        "sub": sub,
-        "name": user.name(),
-        "given_name": user.first_name,
-        "family_name": user.last_name,
-        "preferred_username": user.username,
-        "email": user.email,
-    }))
+    let mut body = serde_json::to_value(super::token::UserClaims::of(&shared, user))
+        .unwrap_or_else(|_| json!({}));
+    body["sub"] = json!(sub);
+    token_ok(body)
 }
 
 // ---------------------------------------------------------------- end_session

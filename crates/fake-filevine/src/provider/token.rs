@@ -88,12 +88,41 @@ pub(super) struct IdClaims<'a> {
     /// The stand-in session (back-channel logout names it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) sid: Option<&'a str>,
-    pub(super) email: &'a str,
-    pub(super) email_verified: bool,
-    pub(super) name: String,
-    pub(super) given_name: &'a str,
-    pub(super) family_name: &'a str,
-    pub(super) preferred_username: &'a str,
+    /// The user claims, present only when the stand-in is told to put them in ID tokens
+    /// (IdentityServer serves them at userinfo by default).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub(super) user: Option<UserClaims>,
+}
+
+/// `name`, `email`, `email_verified` and the rest: what userinfo answers, and ID tokens too
+/// when configured.
+#[derive(Serialize)]
+pub(crate) struct UserClaims {
+    pub(crate) email: String,
+    pub(crate) email_verified: bool,
+    pub(crate) name: String,
+    pub(crate) given_name: &'static str,
+    pub(crate) family_name: &'static str,
+    pub(crate) preferred_username: &'static str,
+}
+
+impl UserClaims {
+    /// What the provider asserts about `user` now (a hostile test may make it assert another
+    /// email, or say the email is unverified).
+    pub(crate) fn of(shared: &Shared, user: &DemoUser) -> Self {
+        let hostile = lock(&shared.hostile);
+        UserClaims {
+            email: hostile
+                .asserted_email
+                .clone()
+                .unwrap_or_else(|| user.email.to_owned()),
+            email_verified: !hostile.emails_unverified,
+            name: user.name(),
+            given_name: user.first_name,
+            family_name: user.last_name,
+            preferred_username: user.username,
+        }
+    }
 }
 
 pub(crate) fn id_token(
@@ -115,12 +144,10 @@ pub(crate) fn id_token(
         auth_time,
         nonce,
         sid,
-        email: user.email,
-        email_verified: !lock(&shared.hostile).emails_unverified,
-        name: user.name(),
-        given_name: user.first_name,
-        family_name: user.last_name,
-        preferred_username: user.username,
+        user: shared
+            .wire
+            .claims_in_id_token()
+            .then(|| UserClaims::of(shared, user)),
     };
     let server_error = |e: &dyn std::fmt::Display| {
         oauth_error(

@@ -1,0 +1,198 @@
+//! The models read Filevine's published answers, not the stand-in's: every answer here is built
+//! from the published schema alone (`fake_filevine::contract`, transcribed from Filevine's
+//! export), in both casings, and then bent the ways the schema allows (unknown extra fields,
+//! nulls where the C# models allow them, optional fields left out, `Partner` ids as strings).
+
+use fake_filevine::contract::{get_ci, Casing, Contract, Schema};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::models::{OrgUser, ProjectTypePage, UserOrgs};
+use super::projects::{Project, ProjectPage};
+
+fn schema_of(method: &str, path: &str) -> &'static Schema {
+    Contract::published()
+        .operation(method, path)
+        .and_then(|op| op.response.as_ref())
+        .unwrap_or_else(|| panic!("{method} {path} is published with an answer"))
+}
+
+/// The answer of `method path` from the schema, in `casing`, read as `T`.
+fn read<T: DeserializeOwned>(method: &str, path: &str, casing: Casing) -> (Value, T) {
+    let example = Contract::published().example(schema_of(method, path), casing);
+    let parsed = serde_json::from_value(example.clone())
+        .unwrap_or_else(|e| panic!("{path} in {casing:?}: {e}\n{example:#}"));
+    (example, parsed)
+}
+
+/// `value.a.b.c` without regard to case.
+fn at<'a>(value: &'a Value, path: &[&str]) -> &'a Value {
+    path.iter().fold(value, |v, k| match v {
+        Value::Array(items) => get_ci(&items[0], k).unwrap_or(&Value::Null),
+        _ => get_ci(v, k).unwrap_or(&Value::Null),
+    })
+}
+
+const BOTH: [Casing; 2] = [Casing::Camel, Casing::Pascal];
+
+#[test]
+fn get_user_orgs_with_token_reads_in_both_casings() {
+    for casing in BOTH {
+        let (v, orgs): (_, UserOrgs) =
+            read("POST", "/fv-app/v2/utils/GetUserOrgsWithToken", casing);
+        assert_eq!(
+            Some(orgs.user.user_id.native),
+            at(&v, &["User", "UserId", "Native"]).as_i64()
+        );
+        assert_eq!(
+            orgs.user.email.as_deref(),
+            at(&v, &["User", "Email"]).as_str()
+        );
+        assert_eq!(orgs.user.user_type, at(&v, &["User", "UserType"]).as_i64());
+        assert_eq!(
+            Some(orgs.orgs[0].org_id),
+            at(&v, &["Orgs", "OrgId"]).as_i64()
+        );
+        assert_eq!(
+            orgs.orgs[0].name.as_deref(),
+            at(&v, &["Orgs", "Name"]).as_str()
+        );
+    }
+}
+
+#[test]
+fn users_me_reads_the_org_user_identifier_and_access_level() {
+    for casing in BOTH {
+        let (v, me): (_, OrgUser) = read("GET", "/fv-app/v2/Users/Me", casing);
+        assert_eq!(me.org_user_id, at(&v, &["OrgUserId", "Native"]).as_i64());
+        assert!(me.org_user_id.is_some());
+        assert_eq!(
+            me.access_level(),
+            at(&v, &["Permissions", "AccessLevel"]).as_str()
+        );
+        assert_eq!(me.email.as_deref(), at(&v, &["Email"]).as_str());
+    }
+}
+
+#[test]
+fn projects_list_and_one_project_read_in_both_casings() {
+    for casing in BOTH {
+        let (v, page): (_, ProjectPage) = read("GET", "/fv-app/v2/Projects", casing);
+        assert_eq!(page.has_more, at(&v, &["HasMore"]).as_bool().unwrap());
+        let p = &page.items[0];
+        assert_eq!(
+            p.project_id.map(|id| id.get()),
+            at(&v, &["Items", "ProjectId", "Native"]).as_i64()
+        );
+        assert_eq!(p.phase_id, at(&v, &["Items", "PhaseId", "Native"]).as_i64());
+        assert_eq!(
+            p.project_type_id,
+            at(&v, &["Items", "ProjectTypeId", "Native"]).as_i64()
+        );
+        assert_eq!(
+            p.phase_name.as_deref(),
+            at(&v, &["Items", "PhaseName"]).as_str()
+        );
+        assert_eq!(p.hashtags.len(), 1);
+        let (v, one): (_, Project) = read("GET", "/fv-app/v2/Projects/{projectId}", casing);
+        assert_eq!(
+            one.project_id.map(|id| id.get()),
+            at(&v, &["ProjectId", "Native"]).as_i64()
+        );
+        assert_eq!(one.org_id, at(&v, &["OrgId"]).as_i64());
+    }
+}
+
+#[test]
+fn project_types_read_in_both_casings() {
+    for casing in BOTH {
+        let (v, types): (_, ProjectTypePage) = read("GET", "/fv-app/v2/ProjectTypes", casing);
+        let t = &types.items[0];
+        assert_eq!(
+            Some(t.project_type_id.native),
+            at(&v, &["Items", "ProjectTypeId", "Native"]).as_i64()
+        );
+        assert_eq!(t.name.as_deref(), at(&v, &["Items", "Name"]).as_str());
+    }
+}
+
+/// Every way the schema lets an answer differ from the full example.
+fn bends(example: &Value) -> Vec<(String, Value)> {
+    fn walk(v: &mut Value, f: &dyn Fn(&mut serde_json::Map<String, Value>)) {
+        match v {
+            Value::Object(m) => {
+                // Children first, so what `f` adds is not walked again.
+                m.values_mut().for_each(|c| walk(c, f));
+                f(m);
+            }
+            Value::Array(items) => items.iter_mut().for_each(|c| walk(c, f)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let mut extra = example.clone();
+    walk(&mut extra, &|m| {
+        m.insert(
+            "SomethingNew".into(),
+            serde_json::json!({"Nested": [1, "x"]}),
+        );
+    });
+    out.push(("unknown extra fields".to_owned(), extra));
+    let mut partner = example.clone();
+    walk(&mut partner, &|m| {
+        if let Some(p) = m
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case("partner"))
+        {
+            *p.1 = Value::String("P-77".into());
+        }
+    });
+    out.push(("Partner ids as strings".to_owned(), partner));
+    let mut nulls = example.clone();
+    walk(&mut nulls, &|m| {
+        for (k, v) in m.iter_mut() {
+            // Ids and the top-level user are what the app cannot do without; every other
+            // string and list the schema allows to be null.
+            if matches!(v, Value::String(_) | Value::Array(_)) && !k.eq_ignore_ascii_case("partner")
+            {
+                *v = Value::Null;
+            }
+        }
+    });
+    out.push(("nulls where allowed".to_owned(), nulls));
+    if let Value::Object(m) = example {
+        for key in m.keys() {
+            let mut fewer = example.clone();
+            fewer.as_object_mut().unwrap().remove(key);
+            out.push((format!("without {key}"), fewer));
+        }
+    }
+    out
+}
+
+fn reads_bent<T: DeserializeOwned>(method: &str, path: &str, required: &[&str]) {
+    for casing in BOTH {
+        let example = Contract::published().example(schema_of(method, path), casing);
+        for (how, bent) in bends(&example) {
+            if required
+                .iter()
+                .any(|r| how.eq_ignore_ascii_case(&format!("without {r}")))
+            {
+                continue;
+            }
+            if let Err(e) = serde_json::from_value::<T>(bent.clone()) {
+                panic!("{path} ({casing:?}, {how}): {e}\n{bent:#}");
+            }
+        }
+    }
+}
+
+#[test]
+fn answers_bent_as_the_schema_allows_still_read() {
+    // `User` is what GetUserOrgsWithToken is for: without it the sign-in cannot go on.
+    reads_bent::<UserOrgs>("POST", "/fv-app/v2/utils/GetUserOrgsWithToken", &["user"]);
+    reads_bent::<OrgUser>("GET", "/fv-app/v2/Users/Me", &[]);
+    reads_bent::<ProjectPage>("GET", "/fv-app/v2/Projects", &[]);
+    reads_bent::<Project>("GET", "/fv-app/v2/Projects/{projectId}", &[]);
+    reads_bent::<ProjectTypePage>("GET", "/fv-app/v2/ProjectTypes", &[]);
+}
