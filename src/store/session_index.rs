@@ -106,6 +106,47 @@ impl Db {
         )?)
     }
 
+    /// Indexes the session `row` names only if its record is still stored: a page that finds
+    /// its own session unindexed must not index one that has just been ended (that would be a
+    /// row naming nothing, listed as live). Returns whether it was written.
+    pub async fn session_index_put_if_live(&self, row: &SessionIndexRow) -> Result<bool, DbError> {
+        // PostgreSQL: the record is locked while the row goes in, so a concurrent end either
+        // comes first (no row) or waits and then deletes this row too.
+        let source = match self {
+            Db::Sqlite(_) => format!(
+                "WHERE EXISTS (SELECT 1 FROM {} WHERE id = $1)",
+                super::sessions::SQLITE_TABLE
+            ),
+            Db::Postgres(_) => format!(
+                "FROM {} WHERE id = $1 FOR SHARE",
+                super::sessions::POSTGRES_TABLE
+            ),
+        };
+        let sql = format!(
+            "INSERT INTO fv_session_index ({COLUMNS})
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 {source}
+             ON CONFLICT (stored_id) DO NOTHING"
+        );
+        let email = row.email.as_ref().map(|e| e.to_lowercase());
+        Ok(on_db!(
+            self,
+            &sql,
+            [
+                &row.stored_id,
+                &row.environment,
+                &row.subject,
+                &row.sid,
+                &email,
+                &row.vault_id,
+                row.started_at,
+                &row.browser,
+                row.expires_at
+            ],
+            execute,
+            |done| done.rows_affected() == 1
+        )?)
+    }
+
     /// Forgets the session whose table id is `stored_id`.
     pub async fn session_index_delete(&self, stored_id: &str) -> Result<(), DbError> {
         const SQL: &str = "DELETE FROM fv_session_index WHERE stored_id = $1";

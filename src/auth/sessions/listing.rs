@@ -86,10 +86,13 @@ pub async fn list(db: &Db, viewer: &Viewer<'_>, now: i64) -> Result<Vec<SessionS
         if !rows.iter().any(|r| &r.stored_id == stored_id) {
             let lifetime = viewer.lifetime.as_secs() as i64;
             let row = index_row(stored_id.clone(), viewer.user, lifetime);
-            db.session_index_put(&row).await?;
-            tracing::info!(sub = %row.subject, "indexed a session signed in before the index");
-            rows.push(row);
-            rows.sort_by_key(|r| r.started_at);
+            // Only while its record exists: this session may have been ended since this
+            // request loaded it, and its row must not come back then.
+            if db.session_index_put_if_live(&row).await? {
+                tracing::info!(sub = %row.subject, "indexed a session signed in before the index");
+                rows.push(row);
+                rows.sort_by_key(|r| r.started_at);
+            }
         }
     }
     let viewer = viewer.user;
