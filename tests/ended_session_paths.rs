@@ -2,8 +2,9 @@
 //! while it waits: a page whose last-use write comes after a slow gateway call, a token
 //! refresh that succeeds or fails at a slow provider, a login callback in the same browser, the
 //! org switch and the logout under a burst. None brings a row of the ended session back, and
-//! the request whose write was refused is answered signed out. Plus: pages that only read
-//! write nothing (a notice that is not there is not taken).
+//! the request whose write was refused is answered signed out. Plus: a session the index does
+//! not name ends at its first write, and pages that only read write nothing (a notice that is
+//! not there is not taken).
 
 mod common;
 
@@ -75,6 +76,19 @@ async fn a_page_ended_while_it_waits_on_the_gateway_is_answered_signed_out_on_po
     let db = private_postgres("slow_page").await;
     slow_gateway_page(&spawn_app(options(Some(db.url.clone()))).await).await;
     db.drop_now().await;
+}
+
+#[tokio::test]
+async fn a_session_missing_from_the_index_ends_at_its_first_write() {
+    let app = spawn_app(options(None)).await;
+    let (stolen, thief) = stolen_session(&app).await;
+    // As a session from before the index, or one whose row went: nothing could list or end it.
+    let db = &app.state.db;
+    db.session_index_delete(&stolen.stored_id).await.unwrap();
+    app.advance_clock(Duration::from_secs(61));
+    let r = thief.get("/").await;
+    assert_answered_signed_out(&r, "unindexed");
+    assert_ended(&app, &stolen, "unindexed").await;
 }
 
 #[tokio::test]

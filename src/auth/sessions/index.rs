@@ -102,14 +102,24 @@ impl SessionStore for IndexedStore {
         Ok(())
     }
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let guard = if session::user_of_record(&record.data).is_some() {
-            SaveIf::RecordAndIndexExist
-        } else {
-            SaveIf::RecordExists
+        let user = session::user_of_record(&record.data);
+        let guard = match user {
+            Some(_) => SaveIf::RecordAndIndexExist,
+            None => SaveIf::RecordExists,
         };
-        if !self.inner.update(record, guard).await? {
-            tracing::info!("a request's session ended while it ran: its save was dropped");
-            let _ = DROPPED_SAVE.try_with(|dropped| dropped.store(true, Ordering::Release));
+        if self.inner.update(record, guard).await? {
+            return Ok(());
+        }
+        tracing::info!("a request's session ended while it ran: its save was dropped");
+        let _ = DROPPED_SAVE.try_with(|dropped| dropped.store(true, Ordering::Release));
+        // A signed-in record the index does not name (left from before the index) is ended
+        // here, tokens included: otherwise it could still be read with, and never be saved.
+        if let Some(user) = user {
+            self.inner.delete(&record.id).await?;
+            self.db
+                .vault_delete(&user.vault_id)
+                .await
+                .map_err(backend)?;
         }
         Ok(())
     }
