@@ -22,8 +22,6 @@ use reqwest::{header, StatusCode};
 
 /// How long the stand-in holds each call while the session is ended.
 const SLOW: Duration = Duration::from_millis(600);
-/// When, into that wait, the session is ended.
-const MIDWAY: Duration = Duration::from_millis(200);
 
 /// Ends all of Ben's sessions as his provider would.
 async fn back_channel_logout(app: &TestApp) {
@@ -44,13 +42,47 @@ fn assert_answered_signed_out(r: &reqwest::Response, case: &str) {
     );
 }
 
-/// `path` requested with the stolen session's cookie while it is ended midway.
-async fn ended_while_waiting(app: &TestApp, thief: &Thief, path: &str) -> reqwest::Response {
+/// Where the stand-in holds the request while its session is ended.
+#[derive(Clone, Copy)]
+enum Waits {
+    OnGateway,
+    OnRefresh,
+}
+
+impl Waits {
+    /// Calls of this kind the stand-in has received (counted on arrival, before the delay).
+    fn arrived(self, app: &TestApp) -> usize {
+        match self {
+            Waits::OnGateway => app.control().gateway_requests().len(),
+            Waits::OnRefresh => app.control().token_calls("refresh_token"),
+        }
+    }
+
+    /// Returns once a new call has reached the stand-in (the request has loaded its session
+    /// and is held there); fails after a few seconds.
+    async fn until_arrived(self, app: &TestApp, before: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while self.arrived(app) <= before {
+            assert!(tokio::time::Instant::now() < deadline, "no call arrived");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+/// `path` requested with the stolen session's cookie, its session ended while the stand-in
+/// holds it (`waits`).
+async fn ended_while_waiting(
+    app: &TestApp,
+    thief: &Thief,
+    path: &str,
+    waits: Waits,
+) -> reqwest::Response {
+    let before = waits.arrived(app);
     let request = {
         let (thief, path) = (thief.clone(), path.to_owned());
         tokio::spawn(async move { thief.get(&path).await })
     };
-    tokio::time::sleep(MIDWAY).await;
+    waits.until_arrived(app, before).await;
     back_channel_logout(app).await;
     request.await.unwrap()
 }
@@ -60,7 +92,7 @@ async fn slow_gateway_page(app: &TestApp) {
     // The last-use write is due, and the page waits on the gateway before it is saved.
     app.advance_clock(Duration::from_secs(61));
     app.control().set_gateway_latency(SLOW);
-    let r = ended_while_waiting(app, &thief, "/projects").await;
+    let r = ended_while_waiting(app, &thief, "/projects", Waits::OnGateway).await;
     app.control().set_gateway_latency(Duration::ZERO);
     assert_answered_signed_out(&r, "a slow page");
     assert_ended(app, &stolen, "a slow page").await;
@@ -100,7 +132,7 @@ async fn a_refresh_that_finishes_after_the_end_stores_nothing() {
     app.advance_clock(Duration::from_secs(1300));
     app.control().set_refresh_delay(SLOW);
     let refreshes = app.control().successful_refreshes();
-    let r = ended_while_waiting(&app, &thief, "/profile").await;
+    let r = ended_while_waiting(&app, &thief, "/profile", Waits::OnRefresh).await;
     assert_eq!(app.control().successful_refreshes(), refreshes + 1);
     // The new tokens had nowhere to go: the page finds none and sends to sign in.
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -116,7 +148,7 @@ async fn a_refresh_refused_after_the_end_ends_nothing_twice() {
     // The provider holds the refresh, then refuses it (the refresh token was revoked).
     app.control().set_refresh_stall(SLOW);
     app.control().revoke_refresh_tokens();
-    let r = ended_while_waiting(&app, &thief, "/profile").await;
+    let r = ended_while_waiting(&app, &thief, "/profile", Waits::OnRefresh).await;
     assert!(
         r.status().is_redirection() && !r.status().is_server_error(),
         "{}",
@@ -136,11 +168,12 @@ async fn a_login_callback_in_flight_does_not_bring_back_the_session_it_replaces(
     let authorize = ben.start_login(&app, None).await;
     let callback = ben.provider_choose(&authorize, Choice::User(BEN)).await;
     app.control().set_gateway_latency(SLOW);
+    let calls = Waits::OnGateway.arrived(&app);
     let request = {
         let http = ben.http.clone();
         tokio::spawn(async move { http.get(callback).send().await.unwrap() })
     };
-    tokio::time::sleep(MIDWAY).await;
+    Waits::OnGateway.until_arrived(&app, calls).await;
     back_channel_logout(&app).await;
     let r = request.await.unwrap();
     app.control().set_gateway_latency(Duration::ZERO);

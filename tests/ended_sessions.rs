@@ -76,9 +76,13 @@ async fn hammer(app: &TestApp, ending: Ending) {
         }
         assert_ended(app, &stolen, &case).await;
     }
-    // How often a request's save found its session ended (answered signed out): the race was
-    // met, not just the calm before and after.
+    // Requests whose save found their session ended (answered signed out): the race was met,
+    // not just the calm before and after.
     eprintln!("{ending:?}: {signed_out_answers} requests answered signed out mid-flight");
+    assert!(
+        signed_out_answers > 0,
+        "{ending:?}: the end never met a request in flight"
+    );
 }
 
 async fn on_sqlite(ending: Ending) {

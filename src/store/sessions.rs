@@ -220,4 +220,36 @@ mod tests {
         assert_ne!(a.stored_id(&id), b.stored_id(&id));
         assert_eq!(a.stored_id(&id), a.stored_id(&id));
     }
+
+    #[tokio::test]
+    async fn a_save_never_brings_back_a_deleted_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = Db::connect(&url).await.unwrap().session_store();
+        let expiry_date = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+        let mut record = Record {
+            id: Id::default(),
+            data: Default::default(),
+            expiry_date,
+        };
+        store.create(&mut record).await.unwrap();
+        record.data.insert("k".into(), serde_json::json!(1));
+        assert!(store.update(&record, SaveIf::RecordExists).await.unwrap());
+        let loaded = store.load(&record.id).await.unwrap().unwrap();
+        assert_eq!(
+            loaded.data, record.data,
+            "read back as tower-sessions wrote it"
+        );
+        assert!(
+            !store
+                .update(&record, SaveIf::RecordAndIndexExist)
+                .await
+                .unwrap(),
+            "not indexed"
+        );
+        store.delete(&record.id).await.unwrap();
+        store.save(&record).await.unwrap();
+        assert!(!store.update(&record, SaveIf::RecordExists).await.unwrap());
+        assert!(store.load(&record.id).await.unwrap().is_none());
+    }
 }
