@@ -86,24 +86,7 @@ impl Db {
                 subject = excluded.subject, sid = excluded.sid, email = excluded.email,
                 vault_id = excluded.vault_id, started_at = excluded.started_at,
                 browser = excluded.browser, expires_at = excluded.expires_at";
-        let email = row.email.as_ref().map(|e| e.to_lowercase());
-        Ok(on_db!(
-            self,
-            SQL,
-            [
-                &row.stored_id,
-                &row.environment,
-                &row.subject,
-                &row.sid,
-                &email,
-                &row.vault_id,
-                row.started_at,
-                &row.browser,
-                row.expires_at
-            ],
-            execute,
-            |_| ()
-        )?)
+        self.session_index_write(SQL, row).await.map(drop)
     }
 
     /// Indexes the session `row` names only if its record is still stored: a page that finds
@@ -127,10 +110,16 @@ impl Db {
              SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 {source}
              ON CONFLICT (stored_id) DO NOTHING"
         );
+        Ok(self.session_index_write(&sql, row).await? == 1)
+    }
+
+    /// Runs `sql` with `row`'s columns as `$1`..`$9` (in [`COLUMNS`] order, the email
+    /// lower-cased); returns how many rows it wrote.
+    async fn session_index_write(&self, sql: &str, row: &SessionIndexRow) -> Result<u64, DbError> {
         let email = row.email.as_ref().map(|e| e.to_lowercase());
         Ok(on_db!(
             self,
-            &sql,
+            sql,
             [
                 &row.stored_id,
                 &row.environment,
@@ -143,7 +132,7 @@ impl Db {
                 row.expires_at
             ],
             execute,
-            |done| done.rows_affected() == 1
+            |done| done.rows_affected()
         )?)
     }
 

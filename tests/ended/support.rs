@@ -103,17 +103,19 @@ impl StoredSession {
     }
 }
 
+/// `sql` with `{sessions}` replaced by the name of tower-sessions' table on `app`'s database.
+fn with_sessions_table(app: &TestApp, sql: &str) -> String {
+    let table = match &app.state.db {
+        Db::Sqlite(_) => "tower_sessions",
+        Db::Postgres(_) => "\"tower_sessions\".\"session\"",
+    };
+    sql.replace("{sessions}", table)
+}
+
 /// How many rows `sql` counts with `bind` as `$1`; `{sessions}` names tower-sessions' table.
 pub async fn count(app: &TestApp, sql: &str, bind: &str) -> i64 {
-    let db = &app.state.db;
-    let sql = sql.replace(
-        "{sessions}",
-        match db {
-            Db::Sqlite(_) => "tower_sessions",
-            Db::Postgres(_) => "\"tower_sessions\".\"session\"",
-        },
-    );
-    match db {
+    let sql = with_sessions_table(app, sql);
+    match &app.state.db {
         Db::Sqlite(p) => {
             sqlx::query_scalar::<_, i64>(&sql)
                 .bind(bind)
@@ -132,16 +134,9 @@ pub async fn count(app: &TestApp, sql: &str, bind: &str) -> i64 {
 
 /// The stored record's expiry, as text: every save of a session moves it.
 pub async fn record_expiry(app: &TestApp, s: &StoredSession) -> Option<String> {
-    let db = &app.state.db;
     const SQL: &str = "SELECT CAST(expiry_date AS TEXT) FROM {sessions} WHERE id = $1";
-    let sql = SQL.replace(
-        "{sessions}",
-        match db {
-            Db::Sqlite(_) => "tower_sessions",
-            Db::Postgres(_) => "\"tower_sessions\".\"session\"",
-        },
-    );
-    match db {
+    let sql = with_sessions_table(app, SQL);
+    match &app.state.db {
         Db::Sqlite(p) => sqlx::query_scalar::<_, String>(&sql)
             .bind(&s.stored_id)
             .fetch_optional(p)
