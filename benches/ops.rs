@@ -231,9 +231,15 @@ async fn create_sessions(app: &TestApp, n: usize) -> Vec<String> {
     let idle = tower_sessions::Expiry::OnInactivity(time::Duration::seconds(
         app.settings.session.idle_timeout.as_secs() as i64,
     ));
-    // Through the same id-hashing wrapper as the router, or the cookies would not load.
-    let store = Arc::new(fv_partner_app::store::HashedIds::new(
+    // Through the same wrappers as the router: the id hashing, or the cookies would not load,
+    // and the index, or the sessions could not be saved (an unindexed session is signed out).
+    let indexed = fv_partner_app::auth::sessions::IndexedStore::new(
         state.db.session_store(),
+        state.db.clone(),
+        app.settings.session.absolute_timeout,
+    );
+    let store = Arc::new(fv_partner_app::store::HashedIds::new(
+        indexed,
         &app.settings.db.secret_key,
     ));
     futures::stream::iter(0..n)

@@ -289,6 +289,19 @@ pub async fn update_user(session: &Session, user: &SessionUser) -> Result<(), Lo
     session.insert(USER_KEY, user).await.map_err(session_err)
 }
 
+/// Takes a one-time value (a page's notice after a POST) out of the session. Only a value that
+/// is there is removed: tower-sessions counts every `remove` as a change and saves the record
+/// at the end of the request, so taking an absent notice would write the session on every GET.
+pub async fn take_once<T: serde::de::DeserializeOwned>(
+    session: &Session,
+    key: &str,
+) -> Result<Option<T>, tower_sessions::session::Error> {
+    if session.get_value(key).await?.is_none() {
+        return Ok(None);
+    }
+    session.remove(key).await
+}
+
 /// Ends the session: the record is deleted and the cookie cleared.
 pub async fn end(session: &Session) -> Result<(), LoginError> {
     session.flush().await.map_err(session_err)

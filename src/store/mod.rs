@@ -42,7 +42,7 @@ pub use connections::{AuditRow, ConnectionRow};
 pub use feeds::FeedKeyRow;
 pub use integration::IntegrationRow;
 pub use session_index::SessionIndexRow;
-pub use sessions::{AnyStore, HashedIds};
+pub use sessions::{AnyStore, HashedIds, SaveIf};
 pub use snapshots::SnapshotRow;
 use tower_sessions_sqlx_store::sqlx::{
     self,

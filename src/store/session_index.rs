@@ -86,10 +86,40 @@ impl Db {
                 subject = excluded.subject, sid = excluded.sid, email = excluded.email,
                 vault_id = excluded.vault_id, started_at = excluded.started_at,
                 browser = excluded.browser, expires_at = excluded.expires_at";
+        self.session_index_write(SQL, row).await.map(drop)
+    }
+
+    /// Indexes the session `row` names only if its record is still stored: a page that finds
+    /// its own session unindexed must not index one that has just been ended (that would be a
+    /// row naming nothing, listed as live). Returns whether it was written.
+    pub async fn session_index_put_if_live(&self, row: &SessionIndexRow) -> Result<bool, DbError> {
+        // PostgreSQL: the record is locked while the row goes in, so a concurrent end either
+        // comes first (no row) or waits and then deletes this row too.
+        let source = match self {
+            Db::Sqlite(_) => format!(
+                "WHERE EXISTS (SELECT 1 FROM {} WHERE id = $1)",
+                super::sessions::SQLITE_TABLE
+            ),
+            Db::Postgres(_) => format!(
+                "FROM {} WHERE id = $1 FOR SHARE",
+                super::sessions::POSTGRES_TABLE
+            ),
+        };
+        let sql = format!(
+            "INSERT INTO fv_session_index ({COLUMNS})
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 {source}
+             ON CONFLICT (stored_id) DO NOTHING"
+        );
+        Ok(self.session_index_write(&sql, row).await? == 1)
+    }
+
+    /// Runs `sql` with `row`'s columns as `$1`..`$9` (in [`COLUMNS`] order, the email
+    /// lower-cased); returns how many rows it wrote.
+    async fn session_index_write(&self, sql: &str, row: &SessionIndexRow) -> Result<u64, DbError> {
         let email = row.email.as_ref().map(|e| e.to_lowercase());
         Ok(on_db!(
             self,
-            SQL,
+            sql,
             [
                 &row.stored_id,
                 &row.environment,
@@ -102,7 +132,7 @@ impl Db {
                 row.expires_at
             ],
             execute,
-            |_| ()
+            |done| done.rows_affected()
         )?)
     }
 

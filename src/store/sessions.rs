@@ -1,4 +1,5 @@
-//! One session store type over both backends, so the router has a single concrete type.
+//! One session store type over both backends, so the router has a single concrete type, and
+//! whose saves never bring a deleted record back.
 
 use async_trait::async_trait;
 use tower_sessions::{
@@ -6,37 +7,98 @@ use tower_sessions::{
     session_store::{self, ExpiredDeletion},
     SessionStore,
 };
-use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+use tower_sessions_sqlx_store::{sqlx, PostgresStore, SqliteStore};
 
 use super::Db;
+
+/// The tables tower-sessions' stores keep records in (their defaults), for the queries of ours
+/// that read or write them.
+pub(super) const SQLITE_TABLE: &str = "tower_sessions";
+pub(super) const POSTGRES_TABLE: &str = "\"tower_sessions\".\"session\"";
 
 /// Calls the same method on whichever backend store this is.
 macro_rules! on_store {
     ($store:expr, $s:ident => $call:expr) => {
-        match $store {
-            AnyStore::Sqlite($s) => $call,
-            AnyStore::Postgres($s) => $call,
+        match &$store.backend {
+            Backend::Sqlite($s) => $call,
+            Backend::Postgres($s) => $call,
         }
     };
 }
 
 /// tower-sessions store on SQLite or PostgreSQL.
+///
+/// `save` only ever updates a record that is still there. tower-sessions' own stores save with
+/// an insert-or-update, and tower-sessions saves at the end of a request whatever that request
+/// loaded at its start: a request in flight while its session is ended (signed out elsewhere,
+/// by an admin, by a back-channel logout) would write the deleted record back, signed in and
+/// no longer indexed, so nothing could list or end it. New records come only from `create`,
+/// which tower-sessions calls for a fresh id (no cookie, a cookie naming nothing, a cycled id).
 #[derive(Clone, Debug)]
-pub enum AnyStore {
+pub struct AnyStore {
+    db: Db,
+    backend: Backend,
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
     Sqlite(SqliteStore),
     Postgres(PostgresStore),
 }
 
+/// Which rows a save requires besides the record itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveIf {
+    /// The record only (a session nobody is signed in to).
+    RecordExists,
+    /// The record and its row in the session index (a signed-in session: one the index does
+    /// not name could not be ended from anywhere, so it may not be kept alive either).
+    RecordAndIndexExist,
+}
+
 impl AnyStore {
     pub(super) fn new(db: &Db) -> Self {
-        match db {
-            Db::Sqlite(p) => AnyStore::Sqlite(SqliteStore::new(p.clone())),
-            Db::Postgres(p) => AnyStore::Postgres(PostgresStore::new(p.clone())),
+        let backend = match db {
+            Db::Sqlite(p) => Backend::Sqlite(SqliteStore::new(p.clone())),
+            Db::Postgres(p) => Backend::Postgres(PostgresStore::new(p.clone())),
+        };
+        Self {
+            db: db.clone(),
+            backend,
         }
     }
 
-    pub(super) async fn migrate(&self) -> Result<(), tower_sessions_sqlx_store::sqlx::Error> {
+    pub(super) async fn migrate(&self) -> Result<(), sqlx::Error> {
         on_store!(self, s => s.migrate().await)
+    }
+
+    /// Writes `record` over its stored row when that row (and what `guard` asks for) is still
+    /// there, in one statement, so a delete that commits first wins. Returns whether it wrote;
+    /// `false` means the session ended while this request had it loaded.
+    pub async fn update(&self, record: &Record, guard: SaveIf) -> session_store::Result<bool> {
+        let table = match self.db {
+            Db::Sqlite(_) => SQLITE_TABLE,
+            Db::Postgres(_) => POSTGRES_TABLE,
+        };
+        let indexed = match guard {
+            SaveIf::RecordExists => "",
+            SaveIf::RecordAndIndexExist => {
+                " AND EXISTS (SELECT 1 FROM fv_session_index WHERE stored_id = $3)"
+            }
+        };
+        let sql = format!("UPDATE {table} SET data = $1, expiry_date = $2 WHERE id = $3{indexed}");
+        // The same encoding as tower-sessions-sqlx-store's, so its `load` reads it.
+        let data =
+            rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let id = record.id.to_string();
+        on_db!(
+            &self.db,
+            &sql,
+            [data, record.expiry_date, id],
+            execute,
+            |done| done.rows_affected() == 1
+        )
+        .map_err(|e| session_store::Error::Backend(e.to_string()))
     }
 }
 
@@ -45,8 +107,9 @@ impl SessionStore for AnyStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         on_store!(self, s => s.create(record).await)
     }
+    /// Update only: see the type's doc.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        on_store!(self, s => s.save(record).await)
+        self.update(record, SaveIf::RecordExists).await.map(drop)
     }
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         on_store!(self, s => s.load(id).await)
@@ -156,5 +219,37 @@ mod tests {
         assert_ne!(a.stored_id(&id), id);
         assert_ne!(a.stored_id(&id), b.stored_id(&id));
         assert_eq!(a.stored_id(&id), a.stored_id(&id));
+    }
+
+    #[tokio::test]
+    async fn a_save_never_brings_back_a_deleted_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        let store = Db::connect(&url).await.unwrap().session_store();
+        let expiry_date = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+        let mut record = Record {
+            id: Id::default(),
+            data: Default::default(),
+            expiry_date,
+        };
+        store.create(&mut record).await.unwrap();
+        record.data.insert("k".into(), serde_json::json!(1));
+        assert!(store.update(&record, SaveIf::RecordExists).await.unwrap());
+        let loaded = store.load(&record.id).await.unwrap().unwrap();
+        assert_eq!(
+            loaded.data, record.data,
+            "read back as tower-sessions wrote it"
+        );
+        assert!(
+            !store
+                .update(&record, SaveIf::RecordAndIndexExist)
+                .await
+                .unwrap(),
+            "not indexed"
+        );
+        store.delete(&record.id).await.unwrap();
+        store.save(&record).await.unwrap();
+        assert!(!store.update(&record, SaveIf::RecordExists).await.unwrap());
+        assert!(store.load(&record.id).await.unwrap().is_none());
     }
 }

@@ -12,7 +12,10 @@ use axum::{
 
 use super::{extract::SignedIn, templates::Chrome};
 use crate::{
-    auth::sessions::listing::{self, ListingError, Target},
+    auth::{
+        session,
+        sessions::listing::{self, ListingError, Target},
+    },
     state::AppState,
     store::HashedIds,
     util::dates::Shown,
@@ -53,7 +56,7 @@ fn coarse_ago(now: i64, then: i64) -> String {
 
 /// `GET /account/sessions`.
 pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Response, AppError> {
-    let notice: Option<String> = signed.session.remove(NOTICE_KEY).await?;
+    let notice: Option<String> = session::take_once(&signed.session, NOTICE_KEY).await?;
     let now = state.clock.now_unix();
     let viewer = listing::Viewer {
         user: &signed.user,

@@ -128,6 +128,10 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
         .layer(middleware::from_fn(ended_session::layer))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
+            state.https,
+            ended_session::dropped_save,
+        ))
+        .layer(middleware::from_fn_with_state(
             pending,
             pending_cookie::layer,
         ));
@@ -149,8 +153,9 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
 /// 5. the per-address rate limit on login starts, callbacks and POSTs (a 429 before any
 ///    session or database work);
 /// 6. a caught panic becomes a plain 500 page (no message, no stack trace to the browser);
-/// 7. (already on `router`) the pending-login cookie, sessions, then the routes and the 404
-///    fallback.
+/// 7. (already on `router`) the pending-login cookie, the signed-out answer of a request
+///    whose session ended while it ran ([`ended_session::dropped_save`]), sessions, then the
+///    routes and the 404 fallback.
 fn layers(
     router: Router<AppState>,
     limits: ops::Limits,

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::{extract::SignedIn, settings::PATH};
-use crate::web::error::AppError;
+use crate::{auth::session, web::error::AppError};
 
 const FLASH_KEY: &str = "fv.settings_flash";
 
@@ -35,11 +35,11 @@ impl Flash {
 
 /// The message left by the last POST, once (one of an older version reads as nothing).
 pub async fn take_flash(signed: &SignedIn) -> Result<Option<Flash>, AppError> {
-    Ok(signed
-        .session
-        .remove::<serde_json::Value>(FLASH_KEY)
-        .await?
-        .and_then(|v| serde_json::from_value(v).ok()))
+    Ok(
+        session::take_once::<serde_json::Value>(&signed.session, FLASH_KEY)
+            .await?
+            .and_then(|v| serde_json::from_value(v).ok()),
+    )
 }
 
 /// Remembers `message` for the next GET and redirects there (so a reload does not post again).

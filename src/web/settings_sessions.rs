@@ -11,7 +11,7 @@ use axum::{
 
 use super::{extract::SignedIn, settings_view, templates::Chrome};
 use crate::{
-    auth::{policy::is_admin, sessions::admin},
+    auth::{policy::is_admin, session, sessions::admin},
     state::AppState,
     web::error::AppError,
 };
@@ -34,7 +34,7 @@ pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Res
     if !is_admin(&state.settings.service_account, &signed.user) {
         return Ok(settings_view::forbidden(&state, &signed.user));
     }
-    let notice: Option<String> = signed.session.remove(NOTICE_KEY).await?;
+    let notice: Option<String> = session::take_once(&signed.session, NOTICE_KEY).await?;
     let counts = admin::counts(&state.db, state.clock.now_unix()).await?;
     Ok(AdminSessionsPage {
         chrome: Chrome::new(&state.settings, Some(&signed.user)),

@@ -14,15 +14,30 @@ pub async fn post_logout_token(app: &TestApp, token: &str) -> reqwest::Response 
         .unwrap()
 }
 
-/// Whether `b` is still signed in at `app` (its profile page answers instead of a login
-/// redirect).
+/// Whether `b` is still signed in at `app`: its cookie names a stored session record that holds
+/// a user. Read from the database, not through a page: a page load can change what it checks
+/// (`/profile` ends a session whose tokens are gone, so a session that had come back would be
+/// ended by the check and reported as ended).
 pub async fn signed_in(app: &TestApp, b: &Browser) -> bool {
-    let r = b.get(&app.url("/profile")).await;
-    match r.status() {
-        StatusCode::OK => true,
-        s if s.is_redirection() => false,
-        s => panic!("profile answered {s}"),
-    }
+    let Some(id) = stored_id_of(app, b) else {
+        return false;
+    };
+    use tower_sessions::SessionStore;
+    let record = app.state.db.session_store().load(&id).await.unwrap();
+    record.is_some_and(|r| fv_partner_app::auth::session::user_of_record(&r.data).is_some())
+}
+
+/// The id the session table holds for `b`'s session cookie (a keyed hash of it), if it has one.
+pub fn stored_id_of(app: &TestApp, b: &Browser) -> Option<tower_sessions::session::Id> {
+    let cookie = b.session_cookie(app)?;
+    Some(stored_id_of_cookie(app, &cookie))
+}
+
+/// The id the session table holds for the session cookie value `cookie`.
+pub fn stored_id_of_cookie(app: &TestApp, cookie: &str) -> tower_sessions::session::Id {
+    use std::str::FromStr;
+    let id = tower_sessions::session::Id::from_str(cookie).expect("a session cookie");
+    fv_partner_app::store::HashedIds::new((), &app.settings.db.secret_key).stored_id(&id)
 }
 
 /// A 400 with a JSON error, never a page or a 500.

@@ -1,11 +1,26 @@
 //! The session store wrapper that keeps the user-to-sessions index ([`crate::store`]'s
-//! `fv_session_index`) as sessions are created and deleted.
+//! `fv_session_index`) as sessions are created and deleted, and that never lets a save bring
+//! an ended session back.
 //!
 //! It sits under [`crate::store::HashedIds`], so it sees the ids the table holds (never the
 //! cookie's). A session is indexed when its record is *created*, which tower-sessions does
 //! exactly once per sign-in (the id is cycled then); ordinary requests only load the record,
-//! and the once-a-minute last-use write is a `save`, which this passes on untouched: the
-//! index costs a signed-in request nothing.
+//! and the once-a-minute last-use write is a `save`: the index costs a signed-in request
+//! nothing.
+//!
+//! Ended means ended. A `save` writes only over a record that is still stored and, for a
+//! signed-in session, still indexed ([`SaveIf`]), in one statement: a request that loaded its
+//! session before it was ended elsewhere cannot write it back, however its handler marked it
+//! changed. Such a save is dropped and reported to [`watch_saves`], so the web layer answers
+//! that request as signed out.
+
+use std::{
+    future::Future,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+};
 
 use async_trait::async_trait;
 use tower_sessions::{
@@ -15,22 +30,35 @@ use tower_sessions::{
 
 use crate::{
     auth::{session, SessionUser},
-    store::{Db, SessionIndexRow},
+    store::{AnyStore, Db, SaveIf, SessionIndexRow},
 };
+
+tokio::task_local! {
+    /// Set when a save of the request being answered found its session ended.
+    static DROPPED_SAVE: Arc<AtomicBool>;
+}
+
+/// Runs `request` (everything the session layer does for one request, its save included) and
+/// says whether a save of its session was dropped because the session had ended meanwhile.
+pub async fn watch_saves<F: Future>(request: F) -> (F::Output, bool) {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let out = DROPPED_SAVE.scope(dropped.clone(), request).await;
+    (out, dropped.load(Ordering::Acquire))
+}
 
 /// A session store that indexes signed-in sessions by user and provider session.
 #[derive(Clone, Debug)]
-pub struct IndexedStore<S> {
-    inner: S,
+pub struct IndexedStore {
+    inner: AnyStore,
     db: Db,
     /// The absolute session lifetime: no session outlives its sign-in by more.
     lifetime_secs: i64,
 }
 
-impl<S> IndexedStore<S> {
+impl IndexedStore {
     /// Wraps `inner` (the table store), indexing into `db`; rows are kept for `lifetime`
     /// after sign-in.
-    pub fn new(inner: S, db: Db, lifetime: std::time::Duration) -> Self {
+    pub fn new(inner: AnyStore, db: Db, lifetime: std::time::Duration) -> Self {
         Self {
             inner,
             db,
@@ -60,7 +88,7 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
 }
 
 #[async_trait]
-impl<S: SessionStore> SessionStore for IndexedStore<S> {
+impl SessionStore for IndexedStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         self.inner.create(record).await?;
         if let Some(user) = session::user_of_record(&record.data) {
@@ -74,7 +102,26 @@ impl<S: SessionStore> SessionStore for IndexedStore<S> {
         Ok(())
     }
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.inner.save(record).await
+        let user = session::user_of_record(&record.data);
+        let guard = match user {
+            Some(_) => SaveIf::RecordAndIndexExist,
+            None => SaveIf::RecordExists,
+        };
+        if self.inner.update(record, guard).await? {
+            return Ok(());
+        }
+        tracing::info!("a request's session ended while it ran: its save was dropped");
+        let _ = DROPPED_SAVE.try_with(|dropped| dropped.store(true, Ordering::Release));
+        // A signed-in record the index does not name (left from before the index) is ended
+        // here, tokens included: otherwise it could still be read with, and never be saved.
+        if let Some(user) = user {
+            self.inner.delete(&record.id).await?;
+            self.db
+                .vault_delete(&user.vault_id)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
     }
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         self.inner.load(id).await

@@ -76,8 +76,8 @@ pub struct Viewer<'a> {
 ///
 /// A session signed in before the index existed has no row, so no back-channel logout or
 /// other page could name it: this page indexes it, once (only a missing row is written; a
-/// signed-in request elsewhere never writes for the index). Such sessions end by their
-/// absolute lifetime anyway, so the gap closes by itself within `FV_SESSION_ABSOLUTE_HOURS`.
+/// signed-in request elsewhere never writes for the index). One that never comes here ends
+/// the first time it would be saved (see [`super::index`]), so the gap closes by itself.
 pub async fn list(db: &Db, viewer: &Viewer<'_>, now: i64) -> Result<Vec<SessionSummary>, DbError> {
     let store = db.session_store();
     let mut out = Vec::new();
@@ -86,10 +86,13 @@ pub async fn list(db: &Db, viewer: &Viewer<'_>, now: i64) -> Result<Vec<SessionS
         if !rows.iter().any(|r| &r.stored_id == stored_id) {
             let lifetime = viewer.lifetime.as_secs() as i64;
             let row = index_row(stored_id.clone(), viewer.user, lifetime);
-            db.session_index_put(&row).await?;
-            tracing::info!(sub = %row.subject, "indexed a session signed in before the index");
-            rows.push(row);
-            rows.sort_by_key(|r| r.started_at);
+            // Only while its record exists: this session may have been ended since this
+            // request loaded it, and its row must not come back then.
+            if db.session_index_put_if_live(&row).await? {
+                tracing::info!(sub = %row.subject, "indexed a session signed in before the index");
+                rows.push(row);
+                rows.sort_by_key(|r| r.started_at);
+            }
         }
     }
     let viewer = viewer.user;
