@@ -151,12 +151,12 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
 /// 6. a caught panic becomes a plain 500 page (no message, no stack trace to the browser);
 /// 7. (already on `router`) the pending-login cookie, sessions, then the routes and the 404
 ///    fallback.
-fn layers(
-    router: Router<AppState>,
+fn layers<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
     limits: ops::Limits,
     headers: security::SecurityHeaders,
     rate_limits: rate_limit::RateLimits,
-) -> Router<AppState> {
+) -> Router<S> {
     let router = router
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             security::panic_response,
@@ -238,4 +238,53 @@ pub fn served_paths() -> Vec<&'static str> {
     let mut paths: Vec<&'static str> = app_routes().into_iter().map(|(p, _)| p).collect();
     paths.push("/static/");
     paths
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, http::Request};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A handler that panics, behind the app's own layers: a plain 500 that carries the
+    /// security headers and a request id, and says nothing of the panic.
+    #[tokio::test]
+    async fn a_panicking_handler_becomes_a_plain_500_with_the_headers_and_no_panic_text() {
+        async fn boom() -> &'static str {
+            panic!("PANIC-DETAIL token=fvrt_secret at src/web/boom.rs:12")
+        }
+        let routes = Router::new().route("/boom", get(boom));
+        let app = layers(
+            routes,
+            ops::Limits::default(),
+            security::SecurityHeaders::new(&[], false),
+            rate_limit::RateLimits::new(60, &[], &[]),
+        );
+        let request = Request::get("/boom").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 500);
+        for name in [
+            "content-security-policy",
+            "x-frame-options",
+            "x-content-type-options",
+            "referrer-policy",
+            "cache-control",
+            "x-request-id",
+        ] {
+            assert!(response.headers().contains_key(name), "no {name}");
+        }
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain"));
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains("Something went wrong"), "{body}");
+        for leak in ["PANIC-DETAIL", "fvrt_secret", "boom.rs", "panicked"] {
+            assert!(!body.contains(leak), "{leak} in {body}");
+        }
+    }
 }
