@@ -20,6 +20,7 @@ pub mod pending_cookie;
 pub mod rate_limit;
 pub mod reports;
 pub mod security;
+pub mod session_save;
 pub mod settings;
 pub mod settings_feeds;
 pub mod settings_flash;
@@ -127,6 +128,7 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
         .layer(middleware::from_fn(current_page::layer))
         .layer(middleware::from_fn(ended_session::layer))
         .layer(sessions)
+        .layer(middleware::from_fn(session_save::layer))
         .layer(middleware::from_fn_with_state(
             pending,
             pending_cookie::layer,
@@ -149,8 +151,8 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
 /// 5. the per-address rate limit on login starts, callbacks and POSTs (a 429 before any
 ///    session or database work);
 /// 6. a caught panic becomes a plain 500 page (no message, no stack trace to the browser);
-/// 7. (already on `router`) the pending-login cookie, sessions, then the routes and the 404
-///    fallback.
+/// 7. (already on `router`) the pending-login cookie, a failed session save as the retry page
+///    ([`session_save`]), sessions, then the routes and the 404 fallback.
 fn layers<S: Clone + Send + Sync + 'static>(
     router: Router<S>,
     limits: ops::Limits,
