@@ -5,7 +5,9 @@
 //! whatever `RUST_LOG` says: `RUST_LOG=trace` must never put a token or a session id in the
 //! log. `tests/no_leaks.rs` runs every flow at trace level through [`env_filter`] to prove it.
 
-use tracing_subscriber::{filter::Directive, fmt, prelude::*, EnvFilter};
+use tracing_subscriber::{
+    filter::Directive, fmt, fmt::MakeWriter, prelude::*, registry::LookupSpan, EnvFilter, Layer,
+};
 
 /// The default filter when `RUST_LOG` is not set.
 pub const DEFAULT_FILTER: &str = "info,tower_sessions=warn,sqlx=warn";
@@ -31,12 +33,21 @@ pub fn init() {
     let json = std::env::var("FV_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let registry = tracing_subscriber::registry().with(filter);
     let _ = if json {
-        registry
-            .with(fmt::layer().json().flatten_event(true))
-            .try_init()
+        registry.with(json_layer(std::io::stdout)).try_init()
     } else {
         registry.with(fmt::layer().compact()).try_init()
     };
+}
+
+/// The JSON format (`FV_LOG_FORMAT=json`): one object per line, the event's fields at the top
+/// level, the request's span with them. A function of its own so that tests read exactly what
+/// a log pipeline would get (`tests/edge_logs_json.rs`).
+pub fn json_layer<S, W>(writer: W) -> impl Layer<S>
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    fmt::layer().json().flatten_event(true).with_writer(writer)
 }
 
 /// Who a request was for, filled in by the `SignedIn` extractor and read by the access log

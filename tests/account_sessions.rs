@@ -150,6 +150,7 @@ async fn sign_out_everywhere_else_leaves_only_this_one() {
     third.login(&app, ADA, None).await;
     let html = sessions_page(&app, &firefox).await;
     assert_eq!(handles(&html).len(), 2);
+    let revocations = app.control().revocation_calls();
     let r = post(
         &app,
         &firefox,
@@ -157,6 +158,11 @@ async fn sign_out_everywhere_else_leaves_only_this_one() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.control().revocation_calls(),
+        revocations + 2,
+        "both refresh tokens revoked"
+    );
     assert!(!signed_in(&app, &chrome).await);
     assert!(!signed_in(&app, &third).await);
     assert!(signed_in(&app, &firefox).await);
@@ -323,4 +329,36 @@ async fn a_correctly_made_handle_for_another_users_session_is_refused() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(signed_in(&app, &ben).await, "Ben's session stays");
     assert!(signed_in(&app, &chrome).await && signed_in(&app, &firefox).await);
+}
+
+/// A provider that advertises no revocation endpoint: "Sign out everywhere else" still ends
+/// the other sessions and removes their tokens here, and posts nothing to the provider.
+#[tokio::test]
+async fn sign_out_everywhere_else_works_with_a_provider_without_revocation() {
+    let app = spawn_app(TestOptions {
+        fake: fake_filevine::FakeOptions {
+            advertise_revocation: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let (firefox, chrome, ben) = two_browsers_of_ada(&app).await;
+    let html = sessions_page(&app, &firefox).await;
+    let r = post(
+        &app,
+        &firefox,
+        &[("csrf", &csrf_of(&html)), ("action", "sign_out_others")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!signed_in(&app, &chrome).await);
+    assert!(signed_in(&app, &firefox).await);
+    assert!(signed_in(&app, &ben).await);
+    assert_eq!(app.control().revocation_calls(), 0);
+    assert_eq!(
+        app.state.db.vault_count_live(0).await.unwrap(),
+        2,
+        "the ended session's tokens are gone (Ada's here and Ben's stay)"
+    );
 }

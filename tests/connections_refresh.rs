@@ -35,9 +35,15 @@ async fn status_of(app: &TestApp, name: &str) -> String {
     row.status
 }
 
-/// Waits (without a deadline of its own: the test's) until `done` holds.
-async fn until(done: impl Fn() -> bool) {
+/// Waits until `done` holds; fails after 30 s, so a refresh that never comes is a failure
+/// naming `what`, not a hung test.
+async fn until(what: &str, done: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while !done() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
 }
@@ -103,7 +109,7 @@ async fn a_caller_cancelled_mid_refresh_loses_no_rotated_token() {
         app.advance_clock(TTL + Duration::from_secs(1));
         tokio::select! {
             _ = source.token() => panic!("answered within the provider's delay"),
-            _ = until(|| control.successful_refreshes() == round) => {}
+            _ = until("the stand-in rotated", || control.successful_refreshes() == round) => {}
         }
         control.set_refresh_delay(Duration::ZERO);
         source

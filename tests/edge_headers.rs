@@ -1,6 +1,7 @@
 //! Security headers on the edge's own responses, black-box, over http and https: the 404 of the
 //! fallback, the 405 of a route, the 413 of the body limit, the 503 of the request timeout, a
-//! static file, a redirect and an error page all carry the same set.
+//! static file, a redirect and an error page all carry the same set. Exports, which stream for
+//! as long as the firm's projects take, are exempt from that timeout.
 
 mod common;
 
@@ -105,4 +106,24 @@ async fn edge_responses_carry_the_security_headers_over_http() {
 #[tokio::test]
 async fn edge_responses_carry_the_security_headers_over_https() {
     edge_responses_carry_the_headers(true).await;
+}
+
+/// An export whose first gateway page alone outlasts the 1-second request timeout is not cut:
+/// the whole file arrives.
+#[tokio::test]
+async fn exports_are_exempt_from_the_request_timeout() {
+    let app = spawn_app(TestOptions {
+        extra_env: vec![("FV_REQUEST_TIMEOUT_SECONDS".into(), "1".into())],
+        ..Default::default()
+    })
+    .await;
+    let b = app.browser();
+    b.login(&app, ADA, None).await;
+    app.control()
+        .set_gateway_latency(Duration::from_millis(1500));
+    let r = b.get(&app.url("/projects/export.csv")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let csv = r.text().await.unwrap();
+    // The stand-in's org has 1,250 projects, more than one gateway page.
+    assert!(csv.lines().count() > 1000, "{}", &csv[..csv.len().min(300)]);
 }

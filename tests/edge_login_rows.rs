@@ -63,7 +63,7 @@ async fn anonymous_login_starts_store_nothing_and_the_login_still_works() {
         "one row: the signed-in session"
     );
     let again = b.get(&callback).await;
-    assert_ne!(again.status(), StatusCode::SEE_OTHER, "a replayed state");
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST, "a replayed state");
 
     // Another browser cannot finish this browser's login.
     let other = app.browser();
@@ -99,4 +99,26 @@ async fn a_login_state_expires_after_ten_minutes() {
     assert_eq!(app.control().token_calls("authorization_code"), exchanged);
     let r = b.get(&app.url("/profile")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "no session");
+}
+
+/// A browser keeps at most 3 logins in flight: a fourth start drops the oldest, whose callback
+/// is then refused without spending its code, while the three newer ones still complete.
+#[tokio::test]
+async fn a_fourth_login_in_flight_drops_the_oldest() {
+    let app = spawn_app(TestOptions::default()).await;
+    let b = app.browser();
+    let mut callbacks = Vec::new();
+    for _ in 0..4 {
+        let authorize = b.start_login(&app, Some("/profile")).await;
+        callbacks.push(b.provider_choose(&authorize, Choice::User(ADA)).await);
+    }
+    let exchanged = app.control().token_calls("authorization_code");
+    let r = b.get(&callbacks[0]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "the oldest is gone");
+    assert_eq!(app.control().token_calls("authorization_code"), exchanged);
+    for callback in callbacks.iter().rev().take(3) {
+        let r = b.get(callback).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{callback}");
+        assert_eq!(location(&r).path(), "/profile");
+    }
 }

@@ -196,28 +196,41 @@ async fn tokens_sealed_with_another_key_mean_sign_in_again() {
         .starts_with("/auth/login"));
 }
 
-#[tokio::test]
-async fn a_refreshed_id_token_for_another_subject_ends_the_session() {
+/// After a refresh the provider's new ID token, validly signed, is spoiled by `tamper`: the
+/// session ends (OpenID Connect Core 12.2), not just this request.
+async fn a_spoiled_refreshed_id_token_ends_the_session(tamper: fake_filevine::Tamper) {
     let app = spawn_app(short_tokens()).await;
     let b = app.browser();
     b.login(&app, ADA, None).await;
-    // From now on the provider's ID tokens name another user, validly signed.
-    app.control()
-        .set_id_token_tamper(Some(fake_filevine::Tamper::OtherSubject));
+    app.control().set_id_token_tamper(Some(tamper));
     app.advance_clock(EXPIRY);
     let r = b.get(&app.url("/profile")).await;
     assert_eq!(
         r.status(),
         StatusCode::SEE_OTHER,
-        "not signed in as someone else"
+        "{tamper:?}: not signed in"
     );
     assert!(r.headers()[header::LOCATION]
         .to_str()
         .unwrap()
         .starts_with("/auth/login"));
     assert_eq!(app.control().token_calls("refresh_token"), 1);
-    // The session is gone, not just this request.
     app.control().set_id_token_tamper(None);
     let r = b.get(&app.url("/profile")).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{tamper:?}: session gone"
+    );
+    assert_eq!(app.state.db.vault_count_live(0).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_refreshed_id_token_for_another_subject_ends_the_session() {
+    a_spoiled_refreshed_id_token_ends_the_session(fake_filevine::Tamper::OtherSubject).await;
+}
+
+#[tokio::test]
+async fn a_refreshed_id_token_from_another_issuer_ends_the_session() {
+    a_spoiled_refreshed_id_token_ends_the_session(fake_filevine::Tamper::WrongIssuer).await;
 }

@@ -179,9 +179,15 @@ async fn a_replica_killed_mid_refresh_costs_at_most_one_refresh_token() {
         async move { http.get(url).send().await.unwrap().status() }
     });
     until("the survivor is waiting on the lease", async || {
-        control.token_calls("refresh_token") == 1 && !served.is_finished()
+        survivor.state.vault.refreshes_in_flight() == 1
     })
     .await;
+    // Parked on the dead holder's lease: no answer and no second provider call while it
+    // lasts (the survivor polls the row every 50 ms).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!served.is_finished(), "answered before the lease expired");
+    assert_eq!(control.token_calls("refresh_token"), 1);
+    assert!(lease_owner(&survivor, &id).await.is_some());
     survivor.advance_clock(Duration::from_secs(16));
     assert_eq!(served.await.unwrap(), StatusCode::OK);
     assert_eq!(control.successful_refreshes(), 1, "one refresh token spent");

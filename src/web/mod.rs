@@ -20,6 +20,7 @@ pub mod pending_cookie;
 pub mod rate_limit;
 pub mod reports;
 pub mod security;
+pub mod session_save;
 pub mod settings;
 pub mod settings_feeds;
 pub mod settings_flash;
@@ -127,6 +128,7 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
         .layer(middleware::from_fn(current_page::layer))
         .layer(middleware::from_fn(ended_session::layer))
         .layer(sessions)
+        .layer(middleware::from_fn(session_save::layer))
         .layer(middleware::from_fn_with_state(
             state.https,
             ended_session::dropped_save,
@@ -154,14 +156,14 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
 ///    session or database work);
 /// 6. a caught panic becomes a plain 500 page (no message, no stack trace to the browser);
 /// 7. (already on `router`) the pending-login cookie, the signed-out answer of a request
-///    whose session ended while it ran ([`ended_session::dropped_save`]), sessions, then the
-///    routes and the 404 fallback.
-fn layers(
-    router: Router<AppState>,
+///    whose session ended while it ran ([`ended_session::dropped_save`]), a failed session save
+///    as the retry page ([`session_save`]), sessions, then the routes and the 404 fallback.
+fn layers<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
     limits: ops::Limits,
     headers: security::SecurityHeaders,
     rate_limits: rate_limit::RateLimits,
-) -> Router<AppState> {
+) -> Router<S> {
     let router = router
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             security::panic_response,
@@ -243,4 +245,53 @@ pub fn served_paths() -> Vec<&'static str> {
     let mut paths: Vec<&'static str> = app_routes().into_iter().map(|(p, _)| p).collect();
     paths.push("/static/");
     paths
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, http::Request};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A handler that panics, behind the app's own layers: a plain 500 that carries the
+    /// security headers and a request id, and says nothing of the panic.
+    #[tokio::test]
+    async fn a_panicking_handler_becomes_a_plain_500_with_the_headers_and_no_panic_text() {
+        async fn boom() -> &'static str {
+            panic!("PANIC-DETAIL token=fvrt_secret at src/web/boom.rs:12")
+        }
+        let routes = Router::new().route("/boom", get(boom));
+        let app = layers(
+            routes,
+            ops::Limits::default(),
+            security::SecurityHeaders::new(&[], false),
+            rate_limit::RateLimits::new(60, &[], &[]),
+        );
+        let request = Request::get("/boom").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 500);
+        for name in [
+            "content-security-policy",
+            "x-frame-options",
+            "x-content-type-options",
+            "referrer-policy",
+            "cache-control",
+            "x-request-id",
+        ] {
+            assert!(response.headers().contains_key(name), "no {name}");
+        }
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain"));
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains("Something went wrong"), "{body}");
+        for leak in ["PANIC-DETAIL", "fvrt_secret", "boom.rs", "panicked"] {
+            assert!(!body.contains(leak), "{leak} in {body}");
+        }
+    }
 }

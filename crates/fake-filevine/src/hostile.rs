@@ -61,6 +61,9 @@ pub(crate) struct Hostile {
     pub(crate) userinfo_sub: Option<String>,
     /// Discovery does not advertise RFC 9207 (from [`super::FakeOptions::advertise_iss_parameter`]).
     pub(crate) iss_unadvertised: bool,
+    /// Discovery has no `revocation_endpoint` (from
+    /// [`super::FakeOptions::advertise_revocation`]).
+    pub(crate) revocation_unadvertised: bool,
     /// Userinfo answers 503 while set.
     pub(crate) userinfo_down: bool,
     /// ID tokens say `email_verified: false` while set (an account whose email nobody

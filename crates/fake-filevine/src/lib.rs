@@ -148,6 +148,7 @@ impl FakeFilevine {
             keys: Mutex::new(keys),
             hostile: Mutex::new(hostile::Hostile {
                 iss_unadvertised: !opts.advertise_iss_parameter,
+                revocation_unadvertised: !opts.advertise_revocation,
                 ..Default::default()
             }),
             jwks_fetches: AtomicUsize::new(0),

@@ -47,6 +47,9 @@ pub struct FakeOptions {
     /// Whether discovery advertises RFC 9207 (`authorization_response_iss_parameter_supported`).
     /// The authorization response carries `iss` either way.
     pub advertise_iss_parameter: bool,
+    /// Whether discovery advertises the RFC 7009 `revocation_endpoint` (the endpoint answers
+    /// either way): `false` plays a provider without revocation.
+    pub advertise_revocation: bool,
     /// Keep the issued refresh tokens in this file (read at start, rewritten on every change)
     /// so a restart signs nobody out: demo mode, whose sessions live in a database file.
     /// `None`: in memory only.
@@ -75,6 +78,7 @@ impl Default for FakeOptions {
             trusted_introspection: None,
             extra_jwks_keys: 0,
             advertise_iss_parameter: true,
+            advertise_revocation: true,
             keep_refresh_tokens: None,
             casing: super::contract::Casing::Camel,
             user_claims_in_id_token: false,

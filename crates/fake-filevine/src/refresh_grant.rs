@@ -27,6 +27,14 @@ pub enum RefreshFault {
     /// The token is rotated, then the answer is cut off (a 200 that is not JSON): the old
     /// token is spent and the new one never arrives.
     GarbledAfterRotation,
+    /// A 400 whose body says `temporarily_unavailable` (RFC 6749 5.2), before anything is
+    /// spent: only the error code tells the client that trying again is safe.
+    TemporarilyUnavailable,
+    /// A 400 whose body says `server_error`, before anything is spent.
+    ServerErrorBody,
+    /// The token is rotated, then the connection is dropped without an answer (a reset after
+    /// the request was sent): the old token is spent and the client cannot know it.
+    ResetAfterRotation,
 }
 
 /// `grant_type=refresh_token` at `POST /connect/token`.
@@ -47,6 +55,21 @@ pub(crate) async fn refresh_grant(
             "<html><body>502 Bad Gateway</body></html>",
         )
             .into_response());
+    }
+    for (code, fault_of) in [
+        (
+            "temporarily_unavailable",
+            RefreshFault::TemporarilyUnavailable,
+        ),
+        ("server_error", RefreshFault::ServerErrorBody),
+    ] {
+        if fault == Some(fault_of) {
+            return Err(oauth_error(
+                StatusCode::BAD_REQUEST,
+                code,
+                "try again in a moment",
+            ));
+        }
     }
     let old = param(p, "refresh_token")?;
     shared.remember_secret(old);
@@ -112,6 +135,11 @@ pub(crate) async fn refresh_grant(
     shared.lab.refreshes.fetch_add(1, Ordering::SeqCst);
     if fault == Some(RefreshFault::GarbledAfterRotation) {
         return Ok((StatusCode::OK, "{\"access_token\": ").into_response());
+    }
+    if fault == Some(RefreshFault::ResetAfterRotation) {
+        // Unwinding ends this connection's task before a byte of the answer is written, as a
+        // reset would; `resume_unwind` skips the panic hook, so nothing is printed.
+        std::panic::resume_unwind(Box::new("connection reset by the stand-in"));
     }
     let delay = shared.lab.refresh_delay_ms.load(Ordering::SeqCst);
     if delay > 0 {

@@ -122,3 +122,52 @@ impl Drop for Lease {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database with one vault row holding `old`, and the clock the leases read.
+    async fn one_row() -> (tempfile::TempDir, Db, Clock) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("v.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        db.vault_put("s1", "old", i64::MAX).await.unwrap();
+        (dir, db, Clock::system())
+    }
+
+    async fn sealed(db: &Db) -> Option<String> {
+        db.vault_get("s1").await.unwrap().map(|r| r.sealed)
+    }
+
+    /// A holder whose lease ran out while a second one took it: every write it still tries
+    /// (store, renew, release, delete) matches no row, and the second holder's work stands.
+    #[tokio::test]
+    async fn a_write_under_a_lease_someone_else_took_matches_no_row() {
+        let (_dir, db, clock) = one_row().await;
+        let mut late = Lease::new(db.clone(), clock.clone(), "s1");
+        assert!(late.try_take().await.unwrap());
+        clock.advance(Duration::from_secs(LEASE_SECS as u64 + 1));
+        let mut next = Lease::new(db.clone(), clock.clone(), "s1");
+        assert!(next.try_take().await.unwrap(), "an expired lease is free");
+
+        let until = clock.now_unix() + LEASE_SECS;
+        assert!(!db
+            .vault_renew_lease("s1", &late.owner, until)
+            .await
+            .unwrap());
+        assert!(!late.store_and_release("from-late").await.unwrap());
+        assert_eq!(sealed(&db).await.as_deref(), Some("old"));
+        assert!(!late.release().await.unwrap());
+        assert!(!late.delete_row().await.unwrap());
+        assert!(sealed(&db).await.is_some(), "the row is not deleted");
+
+        assert!(db
+            .vault_renew_lease("s1", &next.owner, until)
+            .await
+            .unwrap());
+        assert!(next.store_and_release("from-next").await.unwrap());
+        assert_eq!(sealed(&db).await.as_deref(), Some("from-next"));
+        assert_eq!(db.vault_count_leased().await.unwrap(), 0);
+    }
+}

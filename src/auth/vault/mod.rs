@@ -264,6 +264,13 @@ impl TokenVault {
             .await
     }
 
+    /// How many owners this process is refreshing right now (its own provider calls and its
+    /// waits on another replica's lease): what shows from outside that a request is parked on
+    /// a refresh rather than not yet arrived.
+    pub fn refreshes_in_flight(&self) -> usize {
+        self.inner.flights.lock().map_or(0, |flights| flights.len())
+    }
+
     /// Joins the session's refresh in flight, or spawns it. Dropping the returned future (a
     /// cancelled request) leaves the refresh running.
     async fn refresh_shared(&self, owner: &VaultOwner, need: Need) -> Result<String, VaultError> {

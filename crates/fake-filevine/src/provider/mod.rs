@@ -198,7 +198,7 @@ pub(crate) async fn discovery(State(shared): State<Arc<Shared>>) -> Response {
         .discovery_issuer
         .clone()
         .unwrap_or_else(|| iss.clone());
-    Json(json!({
+    let mut document = json!({
         "issuer": claimed,
         "authorization_endpoint": format!("{iss}/connect/authorize"),
         "token_endpoint": format!("{iss}/connect/token"),
@@ -224,8 +224,13 @@ pub(crate) async fn discovery(State(shared): State<Arc<Shared>>) -> Response {
         "backchannel_logout_supported": true,
         "backchannel_logout_session_supported": true,
         "request_parameter_supported": false,
-    }))
-    .into_response()
+    });
+    if lock(&shared.hostile).revocation_unadvertised {
+        let fields = document.as_object_mut().expect("an object");
+        fields.remove("revocation_endpoint");
+        fields.remove("revocation_endpoint_auth_methods_supported");
+    }
+    Json(document).into_response()
 }
 
 /// `GET /.well-known/openid-configuration/jwks`.
