@@ -76,7 +76,36 @@ fn check_in_demo_mode_reports_discovery_and_masks_secrets() {
     assert!(stdout.contains("Provider discovery"), "{stdout}");
     assert!(stdout.contains("S256"), "{stdout}");
     assert!(stdout.contains("Demo mode"), "{stdout}");
+    // What the provider really sends: where the user claims are, and which it supplies.
+    assert!(stdout.contains("userinfo endpoint"), "{stdout}");
+    assert!(stdout.contains("/connect/userinfo"), "{stdout}");
+    assert!(stdout.contains("claims supported"), "{stdout}");
+    assert!(stdout.contains("email_verified"), "{stdout}");
+    assert!(!stdout.contains("Warning: FV_ADMIN_EMAILS"), "{stdout}");
     assert!(stdout.trim_end().ends_with("OK"));
+}
+
+#[test]
+fn check_warns_when_admin_emails_could_never_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin(dir.path())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/check.db", dir.path().display()),
+        )
+        .env("FV_ADMIN_EMAILS", "boss@firm.example")
+        // Neither the `email` scope nor the gateway's: no email can ever arrive.
+        .env("FV_SCOPES", "openid profile offline_access")
+        .arg("check")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Warning: FV_ADMIN_EMAILS is set, but no email can reach this app"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("fv.api.gateway.access"), "{stdout}");
 }
 
 #[test]
