@@ -15,8 +15,9 @@
 //! - [`auth`]: the confidential OpenID Connect client (login, callback, logout, refresh), the
 //!   typed session, the token vault and its refresh lease, who is admin (`auth::policy`), a
 //!   session as a token source (`auth::SessionTokens`) and the profile's account view.
-//! - [`connections`]: named connections (PAT today; refresh tokens next): store, rules,
-//!   status, audit, and pools of concurrency leased in the database.
+//! - [`connections`]: named connections, each acting through a PAT or a refresh token (whose
+//!   tokens live in the token vault): store, rules, status, audit, and pools of concurrency
+//!   leased in the database.
 //! - [`service_account`]: the PAT exchange, token cache and verification.
 //! - [`filevine`]: the API gateway client (trait + reqwest), models, typed errors, the
 //!   `TokenSource` trait and `AuthedGateway` (the one 401 refresh-and-retry).

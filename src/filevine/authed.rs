@@ -1,8 +1,8 @@
 //! The gateway with a token source: every call gets a bearer token, and after a 401 the
 //! source is asked once for a fresh one and the call is tried once more (a second 401 is
 //! reported, not looped). This is the one place that rule is written; a signed-in user's
-//! session, the service account's PAT and, later, each named connection are just
-//! [`TokenSource`]s.
+//! session, the service account's PAT and each named connection (a PAT or a refresh token)
+//! are just [`TokenSource`]s.
 
 use std::{fmt, sync::Arc};
 

@@ -1,6 +1,8 @@
 //! The database: SQLite by default (one file, nothing to install), PostgreSQL when several
-//! replicas share logins. It holds the tower-sessions records, the token vault and, later,
-//! the service-account connection and reporting snapshots.
+//! replicas share logins. It holds the tower-sessions records and the index of sessions by
+//! user, the token vault, the named connections (with their audit log and pool permits) and
+//! the PAT saved on the old integration page, the per-phase snapshots, the feed keys' hashes,
+//! each user's last organization choice and the spent back-channel logout token ids.
 //!
 //! Two backends, one small API, and each query written once: the SQL uses PostgreSQL's
 //! numbered placeholders (`$1`, `$2`, ...), which SQLite reads too, and [`on_db!`] runs the
