@@ -166,7 +166,7 @@ fn load_settings(overrides: &Overrides) -> Result<Settings, ExitCode> {
         }
         Err(errors) => {
             eprintln!("fv-partner-app cannot start: the configuration has problems.\n{errors}");
-            eprintln!("See .env.example and the README's configuration table.");
+            eprintln!("See .env.example and docs/configuration.md.");
             Err(ExitCode::from(2))
         }
     }

@@ -15,8 +15,8 @@
 //! each was set, so a stray `CLIENT_ID` in the shell cannot override `FV_CLIENT_ID` from `.env`.
 //! Empty values count as unset. Every value's origin is kept in [`Settings::origins`].
 //!
-//! Every variable with its meaning, range and default is in the README's "Configuration"
-//! table and in `.env.example` (a test checks that the example lists every key); the parsers
+//! Every variable with its meaning, range and default is in `docs/configuration.md` and in
+//! `.env.example` (a test checks that the example lists every key); the parsers
 //! in `validate/` say the ranges in their error messages.
 
 mod display;
