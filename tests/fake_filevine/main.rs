@@ -15,6 +15,7 @@ use reqwest::{header, redirect::Policy, StatusCode};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+mod controls;
 mod gateway_auth;
 mod gateway_projects;
 mod provider_errors;
