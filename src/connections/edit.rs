@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     auth::{Identity, TokenSet, VaultOwner},
-    service_account::{token_source::last4, verify},
+    service_account::{same_email, token_source::last4, verify},
     store::{AuditRow, ConnectionRow, DbError},
 };
 
@@ -174,6 +174,21 @@ impl ConnectionsService {
             .ok_or_else(|| refused("That connection no longer waits for an authorization."))?;
         if tokens.refresh_token.is_none() {
             return Err(refused("Filevine granted no refresh token (the offline_access scope is missing from FV_SCOPES or the client), so the connection could not act later.").into());
+        }
+        // The connection acts as whoever signed in at Filevine: when the admin named an email,
+        // anyone else's tokens would silently act as the wrong person.
+        let authorizer = identity.email.clone().unwrap_or_default();
+        if !row.email.is_empty() && !same_email(&authorizer, &row.email) {
+            let who = if authorizer.is_empty() {
+                "a user without an email"
+            } else {
+                authorizer.as_str()
+            };
+            return Err(refused(&format!(
+                "This connection is for {}, but {who} signed in at Filevine. Authorize again signed in as {}, or change the connection's email.",
+                row.email, row.email
+            ))
+            .into());
         }
         // The tokens go to the vault (rotation under its lease); the row keeps who they are
         // for, which is what opens them.
