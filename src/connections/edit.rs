@@ -233,8 +233,21 @@ impl ConnectionsService {
             }
             .into());
         }
+        let row = self.db.connection_get(name).await?;
         if self.db.connection_delete(name).await? {
             self.audit(name, by, "removed the connection").await?;
+        }
+        // Its feed keys could read nothing now (they are bound to this row, which is gone),
+        // but the feeds page would still list them as live.
+        if let Some(row) = row {
+            let revoked = self
+                .db
+                .feed_keys_revoke_of(&row.id, self.clock.now_unix())
+                .await?;
+            if revoked > 0 {
+                let what = format!("revoked {revoked} feed key(s) with the connection");
+                self.audit(name, by, &what).await?;
+            }
         }
         let tokens = VaultOwner::connection_id(name);
         self.vault.remove(&tokens).await?;

@@ -22,28 +22,6 @@ pub(super) const CLAIMS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_snapshot_c
     claimed_at BIGINT NOT NULL
 )";
 
-/// Tables made before snapshots were keyed by connection get the column (empty for the
-/// old rows). SQLite has no `ADD COLUMN IF NOT EXISTS`, so it asks the table first.
-pub(super) async fn add_connection_column(db: &Db) -> Result<(), DbError> {
-    const ADD: &str = "ALTER TABLE fv_snapshots ADD COLUMN connection TEXT NOT NULL DEFAULT ''";
-    match db {
-        Db::Sqlite(pool) => {
-            const PROBE: &str = "SELECT COUNT(*) AS n FROM pragma_table_info('fv_snapshots')
-                WHERE name = 'connection'";
-            let n: i64 = sqlx::query(PROBE).fetch_one(pool).await?.get("n");
-            if n == 0 {
-                sqlx::query(ADD).execute(pool).await?;
-            }
-        }
-        Db::Postgres(pool) => {
-            const PG_ADD: &str = "ALTER TABLE fv_snapshots
-                ADD COLUMN IF NOT EXISTS connection TEXT NOT NULL DEFAULT ''";
-            sqlx::query(PG_ADD).execute(pool).await?;
-        }
-    }
-    Ok(())
-}
-
 /// One recorded count.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SnapshotRow {
