@@ -160,6 +160,7 @@ impl Db {
         for sql in [
             vault::SCHEMA,
             integration::SCHEMA,
+            snapshots::OLD_SCHEMA,
             snapshots::SCHEMA,
             snapshots::CLAIMS_SCHEMA,
             connections::SCHEMA,
@@ -196,6 +197,7 @@ impl Db {
         )
         .await?;
         feeds::bind_to_connection_ids(self).await?;
+        snapshots::copy_old_rows(self).await?;
         self.session_store().migrate().await?;
         Ok(())
     }
