@@ -226,9 +226,10 @@ async fn account_of(
         Chosen::DemoPat(pat) => {
             let source = state.connections.pat_client().source(pat.clone());
             let source = std::sync::Arc::new(ConnectionSource::Pat(source));
-            let gateway = state.environments.default_env().gateway.clone();
-            let gw = AuthedGateway::new(gateway, source);
-            let account = PatAccount::resolve(gw, state.settings.gateway.concurrency).await?;
+            let env = state.environments.default_env();
+            let gw = AuthedGateway::new(env.gateway.clone(), source);
+            let concurrency = state.settings.gateway.concurrency;
+            let account = PatAccount::resolve(gw, concurrency, env.name.clone()).await?;
             Ok((account, None))
         }
     }

@@ -39,7 +39,7 @@ async fn snapshot_times(app: &TestApp) -> Vec<i64> {
     let mut times: Vec<i64> = app
         .state
         .db
-        .snapshots_since(ORG, 0)
+        .snapshots_since(("us", true), ORG, 0)
         .await
         .unwrap()
         .into_iter()

@@ -284,3 +284,52 @@ fn several_environments_with_an_unprefixed_client_id_exit_2_naming_the_prefixed_
         "{err}"
     );
 }
+
+/// Demo mode signs anyone in as a demo user: listening beyond loopback is a one-line
+/// configuration error naming FV_LISTEN and the fix, never a silent start.
+#[test]
+fn demo_mode_refuses_a_listen_address_beyond_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    for listen in ["0.0.0.0:0", "[::]:0", "192.0.2.10:7059"] {
+        let mut c = bin(dir.path());
+        c.env("FV_LISTEN", listen)
+            .env("DATABASE_URL", "sqlite::memory:");
+        let out = output_within(c, Duration::from_secs(30));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{listen}: {err}");
+        let lines: Vec<&str> = err.lines().filter(|l| l.contains("FV_LISTEN")).collect();
+        assert_eq!(lines.len(), 1, "{listen}: {err}");
+        assert!(
+            lines[0].starts_with("FV_LISTEN: ") && lines[0].contains("FV_LISTEN=127.0.0.1:"),
+            "{listen}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let out = bin(dir.path())
+        .arg("check")
+        .env("FV_LISTEN", "127.0.0.1:0")
+        .env("DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The output of `c` once it exits, or (killed) after `limit`: a server that starts where it
+/// should have refused fails the test instead of hanging it.
+fn output_within(mut c: Command, limit: Duration) -> std::process::Output {
+    let mut child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    child.wait_with_output().unwrap()
+}

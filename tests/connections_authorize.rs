@@ -1,7 +1,8 @@
 //! Save & authorize of a refresh-token connection, black-box: the form answers 303 to the
 //! provider's authorization endpoint with `offline_access`, the callback (the sign-in one,
 //! marked by the pending state) stores the tokens on the connection sealed, signs nobody in
-//! and says "Connected: you can close this window"; only a signed-in admin completes it.
+//! and says "Connected: you can close this window"; only a signed-in admin completes it, and
+//! only with the tokens of the connection's email when it names one.
 
 mod common;
 
@@ -174,4 +175,42 @@ async fn an_authorization_without_a_refresh_token_says_why_and_stays_open() {
         .unwrap()
         .unwrap();
     assert_eq!(row.status, "needs_authorization");
+}
+
+/// A connection saved for Ben's email and authorized by Ada at Filevine would act as Ada: it
+/// is refused with a page saying who was expected, and stays waiting with no tokens.
+#[tokio::test]
+async fn an_authorization_by_another_user_than_the_connections_email_is_refused() {
+    let app = spawn_app(admin_opts()).await;
+    let (ada, authorize) =
+        save_and_authorize_for(&app, "ben-rt", "Ben@Okafor-Injury.example").await;
+    let callback = ada.provider_choose(&authorize, Choice::User(ADA)).await;
+    let html = ada.get(&callback).await.text().await.unwrap();
+    assert!(
+        html.contains("Not connected")
+            && html.contains("Ben@Okafor-Injury.example")
+            && html.contains("ada@lovelace-law.example"),
+        "{html}"
+    );
+    assert!(!html.contains("<script"), "{html}");
+    let row = app
+        .state
+        .db
+        .connection_get("ben-rt")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "needs_authorization");
+    assert!(row.sealed_secret.is_none());
+    assert!(row.verified_name.is_none());
+
+    // Ben himself (his email in other case) completes it.
+    let (ada, authorize) =
+        save_and_authorize_for(&app, "ben-rt", "Ben@Okafor-Injury.example").await;
+    let callback = ada.provider_choose(&authorize, Choice::User(BEN)).await;
+    let html = ada.get(&callback).await.text().await.unwrap();
+    assert!(
+        html.contains("Connected: you can close this window"),
+        "{html}"
+    );
 }

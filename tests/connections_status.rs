@@ -236,7 +236,12 @@ async fn snapshots_are_taken_per_connection_and_say_who_took_them() {
         .unwrap();
     assert_eq!(report.skipped, ["gamma"]);
     // alpha and beta see the same org: counted once, through the first by name.
-    let rows = app.state.db.snapshots_since(5001, 0).await.unwrap();
+    let rows = app
+        .state
+        .db
+        .snapshots_since(("us", true), 5001, 0)
+        .await
+        .unwrap();
     assert!(!rows.is_empty() && rows.iter().all(|r| r.connection == "alpha"));
     // beta on its own schedule records under its own name.
     let beta = ["beta".to_owned()];
@@ -282,9 +287,9 @@ async fn a_snapshot_table_from_before_connections_gets_the_column() {
         .unwrap();
     pool.close().await;
     let db = fv_partner_app::store::Db::connect(&url).await.unwrap();
-    let rows = db.snapshots_since(5001, 0).await.unwrap();
+    let rows = db.snapshots_since(("us", true), 5001, 0).await.unwrap();
     assert_eq!((rows[0].count, rows[0].connection.as_str()), (3, ""));
-    db.snapshot_put("alpha", 5001, 20, &[("Intake".into(), 4)])
+    db.snapshot_put(("us", "alpha"), 5001, 20, &[("Intake".into(), 4)])
         .await
         .unwrap();
     assert_eq!(db.snapshot_latest_of("alpha").await.unwrap(), Some(20));

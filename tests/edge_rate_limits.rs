@@ -1,7 +1,7 @@
 //! Per-client-address rate limits, black-box: login starts, callbacks and POSTs are counted per
 //! address; past the limit a 429 with `Retry-After` and the security headers; other pages are
-//! not limited; `X-Forwarded-For` counts only from a trusted proxy; the provider's
-//! back-channel logout POSTs are never limited.
+//! not limited; HEAD counts as GET (axum answers it with the GET handler); `X-Forwarded-For`
+//! counts only from a trusted proxy; the provider's back-channel logout POSTs are never limited.
 
 mod common;
 
@@ -64,6 +64,38 @@ async fn login_starts_callbacks_and_posts_past_the_limit_get_a_429_page() {
     // Pages that cost nothing are not limited.
     for _ in 0..10 {
         assert_eq!(b.get(&app.url("/")).await.status(), StatusCode::OK);
+    }
+}
+
+/// axum answers HEAD with the GET handler, so a HEAD starts a login or exchanges a code just
+/// as a GET does: on every limited GET route (the login start, the default callback and a
+/// configured one), HEADs spend the bucket, and past it HEAD and GET both get a 429.
+#[tokio::test]
+async fn head_requests_count_as_get_on_every_limited_route() {
+    for (callback_path, route) in [
+        ("/auth/callback", "/auth/login"),
+        ("/auth/callback", "/auth/callback?code=x&state=y"),
+        ("/signin-oidc", "/signin-oidc?code=x&state=y"),
+    ] {
+        let mut opts = limited_app(&[]);
+        opts.callback_path = callback_path;
+        let app = spawn_app(opts).await;
+        let b = app.browser();
+        for i in 0..3 {
+            let r = b.http.head(app.url(route)).send().await.unwrap();
+            assert_ne!(
+                r.status(),
+                StatusCode::TOO_MANY_REQUESTS,
+                "{route} HEAD {i}"
+            );
+        }
+        for _ in 0..2 {
+            let r = b.http.head(app.url(route)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "{route} HEAD");
+            assert!(r.headers().contains_key(header::RETRY_AFTER));
+        }
+        let r = b.http.get(app.url(route)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "{route} GET");
     }
 }
 

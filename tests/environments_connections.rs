@@ -169,3 +169,90 @@ async fn a_canadian_refresh_token_connection_is_authorized_and_refreshed_at_cana
     assert_eq!((refreshes("ca"), refreshes("us")), (1, 0));
     assert_eq!(envs.us.control().gateway_requests().len(), us_gateway);
 }
+
+/// A verification holds for the draft it was made for: Save with another environment (or
+/// email, or concurrency) verifies the waiting PAT again, at that environment's provider, and
+/// saves only what verified; the unchanged draft saves with no second exchange.
+#[tokio::test]
+async fn a_pat_verified_for_canada_is_verified_again_when_saved_with_other_settings() {
+    let envs = two().await;
+    let app = &envs.app;
+    let (ada, csrf) = admin(&envs).await;
+    let page = app.url(CONNECTIONS_PAGE);
+    let pat_calls = |env: &str| {
+        envs.fake(env)
+            .control()
+            .token_calls("personal_access_token")
+    };
+    let r = ada
+        .post_form(&page, &form(&csrf, "verify", "ca", CA_PAT))
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!((pat_calls("us"), pat_calls("ca")), (0, 1));
+
+    // Saved as a US connection: the US provider is asked, refuses, nothing is saved.
+    let r = ada.post_form(&page, &form(&csrf, "save", "us", "")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!((pat_calls("us"), pat_calls("ca")), (1, 1));
+    let row = app.state.db.connection_get("montreal").await.unwrap();
+    assert!(
+        row.is_none(),
+        "saved under an environment that never saw it"
+    );
+
+    // Another email: verified again at Canada, refused (the PAT acts as the bot).
+    let mut other_email = form(&csrf, "save", "ca", "");
+    other_email[6] = ("email", "someone-else@lovelace-law.example");
+    let r = ada.post_form(&page, &other_email).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(pat_calls("ca"), 2);
+    assert!(app
+        .state
+        .db
+        .connection_get("montreal")
+        .await
+        .unwrap()
+        .is_none());
+
+    // Another concurrency: verified again, then saved with it.
+    let mut busier = form(&csrf, "save", "ca", "");
+    busier[7] = ("concurrency", "5");
+    let r = ada.post_form(&page, &busier).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(pat_calls("ca"), 3);
+    let row = app
+        .state
+        .db
+        .connection_get("montreal")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            row.environment.as_str(),
+            row.concurrency,
+            row.status.as_str()
+        ),
+        ("ca", 5, "ok")
+    );
+
+    // The draft exactly as verified (its own card): saved without another exchange.
+    let mut same = form(&csrf, "save", "ca", "");
+    same.push(("mode", "edit"));
+    let verify_edit = {
+        let mut f = form(&csrf, "verify", "ca", CA_PAT);
+        f.push(("mode", "edit"));
+        f
+    };
+    let r = ada.post_form(&page, &verify_edit).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let before = pat_calls("ca");
+    let r = ada.post_form(&page, &same).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        pat_calls("ca"),
+        before,
+        "the unchanged draft is not verified again"
+    );
+    assert_eq!(pat_calls("us"), 1);
+}

@@ -140,7 +140,12 @@ async fn a_snapshot_records_the_per_phase_counts_with_nobody_signed_in() {
     let app = spawn_app(TestOptions::default()).await;
     use_pat(&app, DEMO_PAT).await;
     let report = run_snapshot_once(&app.state).await.unwrap();
-    let rows = app.state.db.snapshots_since(ORG, 0).await.unwrap();
+    let rows = app
+        .state
+        .db
+        .snapshots_since(("us", true), ORG, 0)
+        .await
+        .unwrap();
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|r| r.taken_at == report.taken_at));
     let mut total = 0;
@@ -180,7 +185,7 @@ async fn a_refused_pat_is_recorded_not_a_crash() {
     assert!(app
         .state
         .db
-        .snapshots_since(ORG, 0)
+        .snapshots_since(("us", true), ORG, 0)
         .await
         .unwrap()
         .is_empty());
@@ -273,7 +278,7 @@ async fn snapshots_work_on_postgres() {
     let rows = app
         .state
         .db
-        .snapshots_since(ORG, report.taken_at)
+        .snapshots_since(("us", true), ORG, report.taken_at)
         .await
         .unwrap();
     let total: i64 = rows

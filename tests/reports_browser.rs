@@ -32,7 +32,12 @@ async fn a_week_of_snapshots(world: &World) -> Result<()> {
         world
             .state
             .db
-            .snapshot_put("reports", LOVELACE, now - (6 - day) * 86_400, &counts)
+            .snapshot_put(
+                ("us", "reports"),
+                LOVELACE,
+                now - (6 - day) * 86_400,
+                &counts,
+            )
             .await?;
     }
     Ok(())

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     auth::{Identity, TokenSet, VaultOwner},
-    service_account::{token_source::last4, verify},
+    service_account::{same_email, token_source::last4, verify},
     store::{AuditRow, ConnectionRow, DbError},
 };
 
@@ -175,6 +175,21 @@ impl ConnectionsService {
         if tokens.refresh_token.is_none() {
             return Err(refused("Filevine granted no refresh token (the offline_access scope is missing from FV_SCOPES or the client), so the connection could not act later.").into());
         }
+        // The connection acts as whoever signed in at Filevine: when the admin named an email,
+        // anyone else's tokens would silently act as the wrong person.
+        let authorizer = identity.email.clone().unwrap_or_default();
+        if !row.email.is_empty() && !same_email(&authorizer, &row.email) {
+            let who = if authorizer.is_empty() {
+                "a user without an email"
+            } else {
+                authorizer.as_str()
+            };
+            return Err(refused(&format!(
+                "This connection is for {}, but {who} signed in at Filevine. Authorize again signed in as {}, or change the connection's email.",
+                row.email, row.email
+            ))
+            .into());
+        }
         // The tokens go to the vault (rotation under its lease); the row keeps who they are
         // for, which is what opens them.
         let owner = VaultOwner::connection(name, &row.environment, identity.clone());
@@ -218,8 +233,21 @@ impl ConnectionsService {
             }
             .into());
         }
+        let row = self.db.connection_get(name).await?;
         if self.db.connection_delete(name).await? {
             self.audit(name, by, "removed the connection").await?;
+        }
+        // Its feed keys could read nothing now (they are bound to this row, which is gone),
+        // but the feeds page would still list them as live.
+        if let Some(row) = row {
+            let revoked = self
+                .db
+                .feed_keys_revoke_of(&row.id, self.clock.now_unix())
+                .await?;
+            if revoked > 0 {
+                let what = format!("revoked {revoked} feed key(s) with the connection");
+                self.audit(name, by, &what).await?;
+            }
         }
         let tokens = VaultOwner::connection_id(name);
         self.vault.remove(&tokens).await?;

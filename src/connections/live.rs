@@ -105,6 +105,7 @@ impl ConnectionsService {
             (Some(_), None) => (Status::Ok, None),
         };
         let row = ConnectionRow {
+            id: String::new(),
             name: name.to_string(),
             environment: self.environments[0].clone(),
             auth: "pat".into(),

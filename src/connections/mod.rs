@@ -140,6 +140,9 @@ impl Status {
 /// A connection as the page, the command line and the jobs see it. Holds no secret.
 #[derive(Clone, Debug)]
 pub struct Connection {
+    /// Its row's identity ([`crate::store::ConnectionRow::id`]); the `env` connection, which
+    /// has no row, is [`ENV_CONNECTION`].
+    pub id: String,
     pub name: ConnectionName,
     pub environment: String,
     pub auth: AuthKind,

@@ -122,22 +122,30 @@ impl Pool {
         self.level
     }
 
-    /// Runs `call` inside a permit. The lease is released when the call ends, and also when
-    /// the caller gives up on it midway (the future dropped): then in the background.
+    /// Runs `call` inside a permit. Waiting for the permit ends with the caller; the call
+    /// itself runs in a task that owns the permit, so a caller that gives up midway (the
+    /// future dropped) frees it only once the gateway has answered: the gateway works on a
+    /// call its client dropped, and the level bounds what it sees.
     pub async fn run<T, F>(&self, call: F) -> Result<T, GatewayError>
     where
-        F: std::future::Future<Output = Result<T, GatewayError>>,
+        F: std::future::Future<Output = Result<T, GatewayError>> + Send + 'static,
+        T: Send + 'static,
     {
-        let _queued = self
+        let queued = self
             .queue
             .clone()
             .acquire_owned()
             .await
             .map_err(|_| GatewayError::Network("the connection pool closed".into()))?;
         let lease = self.lease().await?;
-        let result = lease.renew_while(call).await;
-        lease.release().await;
-        result
+        let task = tokio::spawn(async move {
+            let _queued = queued;
+            let result = lease.renew_while(call).await;
+            lease.release().await;
+            result
+        });
+        task.await
+            .map_err(|e| GatewayError::Network(format!("the gateway call failed: {e}")))?
     }
 
     /// Waits for a free slot in the database and leases it.
@@ -275,11 +283,17 @@ impl PooledGateway {
 #[async_trait]
 impl Gateway for PooledGateway {
     async fn user_orgs(&self, token: &str) -> Result<UserOrgs, GatewayError> {
-        self.pool.run(self.inner.user_orgs(token)).await
+        let (inner, token) = (self.inner.clone(), token.to_owned());
+        self.pool
+            .run(async move { inner.user_orgs(&token).await })
+            .await
     }
 
     async fn me(&self, token: &str, ctx: OrgContext) -> Result<OrgUser, GatewayError> {
-        self.pool.run(self.inner.me(token, ctx)).await
+        let (inner, token) = (self.inner.clone(), token.to_owned());
+        self.pool
+            .run(async move { inner.me(&token, ctx).await })
+            .await
     }
 
     async fn projects(
@@ -288,7 +302,10 @@ impl Gateway for PooledGateway {
         ctx: OrgContext,
         query: &ProjectQuery,
     ) -> Result<ProjectPage, GatewayError> {
-        self.pool.run(self.inner.projects(token, ctx, query)).await
+        let (inner, token, query) = (self.inner.clone(), token.to_owned(), query.clone());
+        self.pool
+            .run(async move { inner.projects(&token, ctx, &query).await })
+            .await
     }
 
     async fn project(
@@ -297,7 +314,10 @@ impl Gateway for PooledGateway {
         ctx: OrgContext,
         id: ProjectId,
     ) -> Result<Project, GatewayError> {
-        self.pool.run(self.inner.project(token, ctx, id)).await
+        let (inner, token) = (self.inner.clone(), token.to_owned());
+        self.pool
+            .run(async move { inner.project(&token, ctx, id).await })
+            .await
     }
 
     async fn project_types(
@@ -306,8 +326,9 @@ impl Gateway for PooledGateway {
         ctx: OrgContext,
         offset: u64,
     ) -> Result<crate::filevine::models::ProjectTypePage, GatewayError> {
+        let (inner, token) = (self.inner.clone(), token.to_owned());
         self.pool
-            .run(self.inner.project_types(token, ctx, offset))
+            .run(async move { inner.project_types(&token, ctx, offset).await })
             .await
     }
 }

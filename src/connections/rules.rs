@@ -205,6 +205,7 @@ mod tests {
 
     fn conn(name: &str, borrow_from: Option<&str>) -> Connection {
         Connection {
+            id: String::new(),
             name: ConnectionName::parse(name).unwrap(),
             environment: "us".into(),
             auth: AuthKind::Pat,

@@ -251,6 +251,7 @@ impl ConnectionsService {
             self.open(&row).is_some()
         };
         Connection {
+            id: row.id,
             name: ConnectionName::parse(&row.name)
                 .unwrap_or_else(|| ConnectionName::parse("invalid-name").expect("a slug")),
             environment: row.environment,
@@ -278,6 +279,7 @@ impl ConnectionsService {
             error,
         } = env.status.read().unwrap_or_else(|p| p.into_inner()).clone();
         Some(Connection {
+            id: ENV_CONNECTION.to_owned(),
             name: ConnectionName::parse(ENV_CONNECTION).expect("a slug"),
             environment: self.environments[0].clone(),
             auth: AuthKind::Pat,

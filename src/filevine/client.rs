@@ -136,43 +136,62 @@ impl HttpGateway {
                 .header("x-fv-orgid", ctx.org_id)
                 .header("x-fv-userid", ctx.user_id);
         }
-        let _permit = self
+        let permit = self
             .in_flight
             .acquire(ctx.map(|c| c.user_id))
             .await
             .map_err(|_| GatewayError::Network("client shut down".into()))?;
-        let started = std::time::Instant::now();
-        let response = req.send().await.map_err(|e| {
-            let (label, err) = if e.is_timeout() {
-                ("timeout", GatewayError::Timeout)
-            } else {
-                (
-                    "network",
-                    GatewayError::Network(crate::util::error_chain(&e)),
-                )
-            };
-            crate::metrics::gateway_call(path, label, started.elapsed());
-            err
-        })?;
-        let status = response.status();
-        crate::metrics::gateway_call(path, status.as_str(), started.elapsed());
-        tracing::debug!(
-            path,
-            status = status.as_u16(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "gateway call"
-        );
-        if status.is_success() {
-            // One parse, straight from the bytes into the typed response (both casings are
-            // serde aliases): no intermediate `Value` tree.
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| GatewayError::Network(crate::util::error_chain(&e)))?;
-            return serde_json::from_slice(&body).map_err(|e| GatewayError::Decode(e.to_string()));
-        }
-        Err(error_from(status, response).await)
+        // The call and the reading of its answer run in a task that owns the permit, so a
+        // caller that goes away (a browser that hung up, a walk past its last page) frees the
+        // permit only once the gateway has answered or the connection failed: the gateway
+        // keeps working on a call its client dropped, and the level bounds what it sees.
+        let path = path.to_owned();
+        let call = tokio::spawn(async move {
+            let _permit = permit;
+            send_and_read(req, &path).await
+        });
+        let body = call
+            .await
+            .map_err(|e| GatewayError::Network(format!("the gateway call failed: {e}")))??;
+        // One parse, straight from the bytes into the typed response (both casings are serde
+        // aliases): no intermediate `Value` tree.
+        serde_json::from_slice(&body).map_err(|e| GatewayError::Decode(e.to_string()))
     }
+}
+
+/// Sends `req` and reads the whole answer: the body of a success, the error of anything else.
+async fn send_and_read(
+    req: reqwest::RequestBuilder,
+    path: &str,
+) -> Result<bytes::Bytes, GatewayError> {
+    let started = std::time::Instant::now();
+    let response = req.send().await.map_err(|e| {
+        let (label, err) = if e.is_timeout() {
+            ("timeout", GatewayError::Timeout)
+        } else {
+            (
+                "network",
+                GatewayError::Network(crate::util::error_chain(&e)),
+            )
+        };
+        crate::metrics::gateway_call(path, label, started.elapsed());
+        err
+    })?;
+    let status = response.status();
+    crate::metrics::gateway_call(path, status.as_str(), started.elapsed());
+    tracing::debug!(
+        path,
+        status = status.as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "gateway call"
+    );
+    if status.is_success() {
+        return response
+            .bytes()
+            .await
+            .map_err(|e| GatewayError::Network(crate::util::error_chain(&e)));
+    }
+    Err(error_from(status, response).await)
 }
 
 async fn error_from(status: StatusCode, response: reqwest::Response) -> GatewayError {

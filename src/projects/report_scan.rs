@@ -36,9 +36,11 @@ pub const MAX_SCANNED: u64 = 50_000;
 pub const MAX_ENTRIES: u64 = 256;
 const SCAN_PAGE: u32 = 1000;
 
-/// What changes the figures: who asks, where, the filters and the day counted to.
+/// What changes the figures: who asks, where (the environment too: each numbers its own orgs
+/// and users, so the ids of two environments may coincide), the filters and the day counted to.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ReportKey {
+    pub environment: String,
     pub org_id: i64,
     pub user_id: i64,
     pub filters: ProjectFilters,
@@ -172,6 +174,7 @@ mod tests {
         let zone = Zone::utc();
         let cache = ReportCache::new(clock.clone());
         let key = ReportKey {
+            environment: "us".into(),
             org_id: 1,
             user_id: 2,
             filters: filters.clone(),

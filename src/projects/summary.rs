@@ -95,9 +95,13 @@ impl Summary {
 
 /// The cache key: what changes the counts. Not the phase filter (the chart shows every phase)
 /// and not the sort or page. The user is part of it: what a user may see is Filevine's
-/// decision, so one user's counts are never shown to another.
+/// decision, so one user's counts are never shown to another. So is the environment: ids are
+/// numbered by each environment's Filevine, so a Canadian org and user may carry the very ids
+/// of a US one.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SummaryKey {
+    /// The environment (`us`, `ca`, ...) the org and user ids belong to.
+    pub environment: String,
     pub org_id: i64,
     pub user_id: i64,
     /// The search term, empty for none.
@@ -114,7 +118,10 @@ type Stamped = (Arc<Summary>, SystemTime);
 /// Estimated bytes of a cached summary and its key, at least [`MIN_ENTRY_WEIGHT`].
 fn weight(key: &SummaryKey, (s, _): &Stamped) -> u32 {
     let phases: usize = s.phases.iter().map(|(n, _)| n.len() + 40).sum();
-    let bytes = std::mem::size_of::<Summary>() + std::mem::size_of::<SummaryKey>() + key.q.len();
+    let bytes = std::mem::size_of::<Summary>()
+        + std::mem::size_of::<SummaryKey>()
+        + key.q.len()
+        + key.environment.len();
     u32::try_from(bytes + phases)
         .unwrap_or(u32::MAX)
         .max(MIN_ENTRY_WEIGHT)
@@ -314,6 +321,7 @@ mod tests {
         let clock = Clock::system();
         let cache = SummaryCache::new(clock.clone());
         let key = SummaryKey {
+            environment: "us".into(),
             org_id: 1,
             user_id: 2,
             q: String::new(),

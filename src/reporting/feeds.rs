@@ -120,9 +120,9 @@ pub async fn create(
         ));
     }
     let connection = draft.connection.trim();
-    if state.connections.get(connection).await?.is_none() {
+    let Some(bound) = state.connections.get(connection).await? else {
         return Err(form("connection", "Choose one of the saved connections."));
-    }
+    };
     let org_id = draft.org.trim().parse::<i64>().map_err(|_| {
         form(
             "org",
@@ -146,6 +146,7 @@ pub async fn create(
         id: hex::encode(id),
         name,
         connection: connection.to_owned(),
+        connection_id: bound.id,
         org_id,
         filters: filters_to_query(&filters),
         key_hash: hash_key(key.expose_secret()),
@@ -160,7 +161,8 @@ pub async fn create(
 }
 
 /// The live key `presented` (from `Authorization: Bearer`), its use recorded; `None` for a
-/// wrong or revoked key.
+/// wrong or revoked key, or one whose connection row is gone (a connection of the same name
+/// made since is another row).
 pub async fn authenticate(
     state: &AppState,
     presented: &str,
@@ -172,6 +174,11 @@ pub async fn authenticate(
     let Some(row) = state.db.feed_key_by_hash(&hash_key(presented)).await? else {
         return Ok(None);
     };
+    let connection = state.connections.get(&row.connection).await?;
+    if connection.is_none_or(|c| c.id != row.connection_id) {
+        tracing::info!(feed = %row.id, connection = %row.connection, "feed key of a removed connection refused");
+        return Ok(None);
+    }
     state
         .db
         .feed_key_used(&row.id, state.clock.now_unix())

@@ -78,17 +78,24 @@ pub struct PatAccount {
     pub orgs: Vec<(i64, String)>,
     /// Pages fetched at once by walks: the level of the connection's pool.
     pub concurrency: usize,
+    /// The environment the ids belong to (the connection's): part of every key of them.
+    pub environment: String,
 }
 
 impl PatAccount {
     /// Mints a token (one retry after a 401) and asks the gateway who it is.
-    pub async fn resolve(gw: ConnectionGateway, concurrency: usize) -> Result<Self, ReportError> {
+    pub async fn resolve(
+        gw: ConnectionGateway,
+        concurrency: usize,
+        environment: String,
+    ) -> Result<Self, ReportError> {
         let info = gw.user_orgs().await?;
         Ok(Self {
             gw,
             user_id: info.user.user_id.native,
             orgs: info.orgs.into_iter().map(FvOrg::into_id_and_name).collect(),
             concurrency,
+            environment,
         })
     }
 
@@ -104,7 +111,7 @@ impl PatAccount {
                 "the connection `{name}` has no usable secret: save it again (or, for a refresh-token connection, authorize it) on /settings/connections"
             ))
         })?;
-        Self::resolve(gw, usize::from(level)).await
+        Self::resolve(gw, usize::from(level), c.environment).await
     }
 
     /// The org to work in: `requested` if the PAT's user is in it, else the only org.

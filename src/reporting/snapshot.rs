@@ -1,6 +1,6 @@
 //! The scheduled snapshot: every `FV_SNAPSHOT_MINUTES` (default 15; 0 turns it off) each
 //! connection counts its orgs' projects per phase (archived included) and records the counts
-//! in `fv_snapshots`. Nobody needs to be signed in; with no connection the job sleeps, and a
+//! in `fv_phase_snapshots`, by environment. Nobody needs to be signed in; with no connection the job sleeps, and a
 //! connection that needs authorization is skipped (logged, counted in a metric, shown on the
 //! settings page). The first run comes shortly after start, or when the interval since the newest
 //! stored snapshot has passed, so a restart neither skips nor doubles a snapshot. A failure
@@ -14,18 +14,21 @@ use crate::{filevine::ProjectQuery, projects::summary::scan, state::AppState};
 /// Delay of the first run after start (lets the server come up first).
 const FIRST_RUN_DELAY: Duration = Duration::from_secs(30);
 
+/// `(phase, count)` of one org at one moment.
+pub type PhaseCounts = Vec<(String, i64)>;
+
 /// What one run recorded.
 #[derive(Clone, Debug)]
 pub struct SnapshotReport {
     pub taken_at: i64,
-    /// `(org_id, [(phase, count)])`.
-    pub orgs: Vec<(i64, Vec<(String, i64)>)>,
+    /// `(environment, org_id, counts)`.
+    pub orgs: Vec<(String, i64, PhaseCounts)>,
     /// Connections skipped because they need authorization.
     pub skipped: Vec<String>,
 }
 
 /// Takes one snapshot of every org of every usable connection (an org seen by several
-/// connections is counted once, through the first by name). A connection that needs
+/// connections of one environment is counted once, through the first by name). A connection that needs
 /// authorization is skipped and named in the report; each connection's outcome is recorded as
 /// its status. Fails only when no connection could take its snapshot: with the first error.
 pub async fn run_snapshot_once(state: &AppState) -> Result<SnapshotReport, ReportError> {
@@ -103,8 +106,13 @@ async fn snapshot(
     report: &mut SnapshotReport,
 ) -> Result<(), ReportError> {
     let account = PatAccount::of_connection(state, name).await?;
+    let environment = account.environment.as_str();
     for (org_id, _) in &account.orgs {
-        if report.orgs.iter().any(|(o, _)| o == org_id) {
+        if report
+            .orgs
+            .iter()
+            .any(|(e, o, _)| e == environment && o == org_id)
+        {
             continue;
         }
         let ctx = account.ctx(*org_id);
@@ -121,9 +129,9 @@ async fn snapshot(
             .collect();
         state
             .db
-            .snapshot_put(name, *org_id, report.taken_at, &counts)
+            .snapshot_put((environment, name), *org_id, report.taken_at, &counts)
             .await?;
-        report.orgs.push((*org_id, counts));
+        report.orgs.push((environment.to_owned(), *org_id, counts));
     }
     Ok(())
 }

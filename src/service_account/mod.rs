@@ -14,7 +14,7 @@ pub mod verify;
 
 pub use client::{effective_margin, PatClient};
 pub use token_source::{PatError, PatToken, PatTokenSource, DEFAULT_PAT_SCOPES};
-pub use verify::{verify, Verified, VerifyError};
+pub use verify::{same_email, verify, Verified, VerifyError};
 
 /// Purpose string the old `/settings/integration` page sealed its PAT with: read once, when
 /// that PAT moves into the connection `default` ([`crate::connections`]).

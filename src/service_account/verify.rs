@@ -45,6 +45,12 @@ pub enum VerifyError {
     EmailMismatch { expected: String, actual: String },
 }
 
+/// Whether two emails name the same account as Filevine compares them (case and surrounding
+/// blanks ignored): the one rule for "acts as the connection's email", PAT or refresh token.
+pub fn same_email(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
 /// Mints a token from `source` and asks the gateway who it is. When `expected_email` is given,
 /// the token's user must have that email (compared case-insensitively).
 pub async fn verify(
@@ -57,7 +63,7 @@ pub async fn verify(
     let user = info.user;
     if let Some(expected) = expected_email {
         let actual = user.email.clone().unwrap_or_default();
-        if !actual.trim().eq_ignore_ascii_case(expected.trim()) {
+        if !same_email(&actual, expected) {
             return Err(VerifyError::EmailMismatch {
                 expected: expected.trim().to_owned(),
                 actual: if actual.is_empty() {

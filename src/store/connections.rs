@@ -24,7 +24,8 @@ pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_connections (
     last_error TEXT,
     last_error_at BIGINT,
     updated_by TEXT NOT NULL,
-    updated_at BIGINT NOT NULL
+    updated_at BIGINT NOT NULL,
+    id TEXT NOT NULL DEFAULT ''
 )";
 
 pub(super) const SQLITE_AUDIT_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_connection_audit (
@@ -47,6 +48,10 @@ pub(super) const POSTGRES_AUDIT_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_co
 /// its row (see [`crate::connections::secret_row`]), so it opens nowhere else.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConnectionRow {
+    /// The row's identity, made when the connection is created and kept by every save: what
+    /// outlives a name (feed keys are bound to it, so a new connection of a removed one's name
+    /// inherits nothing). Empty in a row not yet stored.
+    pub id: String,
     pub name: String,
     pub environment: String,
     /// `pat` or `refresh_token`.
@@ -75,14 +80,15 @@ pub struct AuditRow {
     pub what: String,
 }
 
-const COLUMNS: &str = "name, environment, auth, concurrency, borrow_from, sealed_secret, last4,
-    email, verified_name, status, last_success_at, last_error, last_error_at, updated_by,
+const COLUMNS: &str = "id, name, environment, auth, concurrency, borrow_from, sealed_secret,
+    last4, email, verified_name, status, last_success_at, last_error, last_error_at, updated_by,
     updated_at";
 
 /// Builds a [`ConnectionRow`] from a row of either backend.
 macro_rules! from_row {
     ($r:expr) => {
         ConnectionRow {
+            id: $r.get("id"),
             name: $r.get("name"),
             environment: $r.get("environment"),
             auth: $r.get("auth"),
@@ -102,11 +108,32 @@ macro_rules! from_row {
     };
 }
 
-/// The insert shared by [`Db::connection_put`] and [`Db::connection_insert_new`].
+/// The insert shared by [`Db::connection_put`] and [`Db::connection_insert_new`]. An update
+/// never changes `id`: the row keeps its identity.
 const INSERT: &str = "INSERT INTO fv_connections (name, environment, auth, concurrency,
     borrow_from, sealed_secret, last4, email, verified_name, status, last_success_at,
-    last_error, last_error_at, updated_by, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+    last_error, last_error_at, updated_by, updated_at, id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+
+/// A new row identity. The prefix and `_` keep it apart from every connection name (a slug
+/// of letters, digits and `-`), so no name can pass for an id.
+fn new_id() -> String {
+    format!("conn_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Gives every row stored before rows had an identity one of its own (once: a row keeps it).
+pub(super) async fn assign_ids(db: &Db) -> Result<(), DbError> {
+    const MISSING: &str = "SELECT name FROM fv_connections WHERE id = ''";
+    const SET: &str = "UPDATE fv_connections SET id = $1 WHERE name = $2 AND id = ''";
+    let names: Vec<String> = on_db!(db, MISSING, [], fetch_all, |rows| rows
+        .into_iter()
+        .map(|r| r.get("name"))
+        .collect())?;
+    for name in names {
+        on_db!(db, SET, [new_id(), &name], execute, |_| ())?;
+    }
+    Ok(())
+}
 
 impl Db {
     /// Every stored connection, by name.
@@ -125,7 +152,8 @@ impl Db {
             .map(|r| from_row!(r)))?)
     }
 
-    /// Creates or replaces a connection.
+    /// Creates or replaces a connection (a new one gets a new identity; a replaced one keeps
+    /// its own).
     pub async fn connection_put(&self, row: &ConnectionRow) -> Result<(), DbError> {
         let sql = format!(
             "{INSERT} ON CONFLICT (name) DO UPDATE SET environment = excluded.environment,
@@ -168,6 +196,11 @@ impl Db {
                 row.last_error_at,
                 &row.updated_by,
                 row.updated_at,
+                if row.id.is_empty() {
+                    new_id()
+                } else {
+                    row.id.clone()
+                },
             ],
             execute,
             |r| r.rows_affected()

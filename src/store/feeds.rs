@@ -1,5 +1,6 @@
-//! Feed keys ([`crate::reporting::feeds`]): one row per key with its name, the connection and
-//! org it reads through, its fixed filters (a query string), the SHA-256 of the key (never the
+//! Feed keys ([`crate::reporting::feeds`]): one row per key with its name, the connection (by
+//! name, and the identity of its row, which a new connection of the same name does not share)
+//! and org it reads through, its fixed filters (a query string), the SHA-256 of the key (never the
 //! key: a copy of the database opens no feed), who made it, when it was last used and whether
 //! it was revoked.
 
@@ -17,8 +18,20 @@ pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_feed_keys (
     created_by TEXT NOT NULL,
     created_at BIGINT NOT NULL,
     last_used_at BIGINT,
-    revoked_at BIGINT
+    revoked_at BIGINT,
+    connection_id TEXT NOT NULL DEFAULT ''
 )";
+
+/// Binds the keys stored before keys named their connection's row to the row of that name
+/// now (a key of the `env` connection, which has no row, to its name, which is its identity).
+/// A key whose connection is gone stays bound to a name no row has: it opens nothing.
+pub(super) async fn bind_to_connection_ids(db: &Db) -> Result<(), DbError> {
+    const SQL: &str = "UPDATE fv_feed_keys SET connection_id = COALESCE(
+        (SELECT c.id FROM fv_connections c WHERE c.name = fv_feed_keys.connection), connection)
+        WHERE connection_id = ''";
+    on_db!(db, SQL, [], execute, |_| ())?;
+    Ok(())
+}
 
 /// A stored feed key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,6 +40,9 @@ pub struct FeedKeyRow {
     pub id: String,
     pub name: String,
     pub connection: String,
+    /// The identity of the connection's row when the key was made
+    /// ([`crate::store::ConnectionRow::id`]): the key reads only through that very row.
+    pub connection_id: String,
     pub org_id: i64,
     /// The fixed filters, as a query string (`q=..&archived=1&created_since=..`).
     pub filters: String,
@@ -38,8 +54,8 @@ pub struct FeedKeyRow {
     pub revoked_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, name, connection, org_id, filters, key_hash, created_by, created_at,
-    last_used_at, revoked_at";
+const COLUMNS: &str = "id, name, connection, connection_id, org_id, filters, key_hash,
+    created_by, created_at, last_used_at, revoked_at";
 
 macro_rules! from_row {
     ($r:expr) => {
@@ -47,6 +63,7 @@ macro_rules! from_row {
             id: $r.get("id"),
             name: $r.get("name"),
             connection: $r.get("connection"),
+            connection_id: $r.get("connection_id"),
             org_id: $r.get("org_id"),
             filters: $r.get("filters"),
             key_hash: $r.get("key_hash"),
@@ -62,8 +79,8 @@ impl Db {
     /// Stores a new feed key.
     pub async fn feed_key_insert(&self, row: &FeedKeyRow) -> Result<(), DbError> {
         const SQL: &str = "INSERT INTO fv_feed_keys (id, name, connection, org_id, filters,
-            key_hash, created_by, created_at, last_used_at, revoked_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+            key_hash, created_by, created_at, last_used_at, revoked_at, connection_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
         on_db!(
             self,
             SQL,
@@ -77,7 +94,8 @@ impl Db {
                 &row.created_by,
                 row.created_at,
                 row.last_used_at,
-                row.revoked_at
+                row.revoked_at,
+                &row.connection_id
             ],
             execute,
             |_| ()
@@ -115,5 +133,13 @@ impl Db {
         const SQL: &str =
             "UPDATE fv_feed_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL";
         Ok(on_db!(self, SQL, [at, id], execute, |r| r.rows_affected() > 0)?)
+    }
+
+    /// Revokes every live key of the connection row `connection_id`; how many.
+    pub async fn feed_keys_revoke_of(&self, connection_id: &str, at: i64) -> Result<u64, DbError> {
+        const SQL: &str = "UPDATE fv_feed_keys SET revoked_at = $1
+            WHERE connection_id = $2 AND revoked_at IS NULL";
+        Ok(on_db!(self, SQL, [at, connection_id], execute, |r| r
+            .rows_affected())?)
     }
 }

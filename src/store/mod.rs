@@ -50,8 +50,32 @@ use tower_sessions_sqlx_store::sqlx::{
     self,
     postgres::{PgPool, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions},
+    Row,
 };
 pub use vault::VaultRow;
+
+/// Gives a table made by an older version a column it lacks (`definition` supplies the value
+/// of the old rows), so a database keeps working across an upgrade. SQLite has no `ADD COLUMN
+/// IF NOT EXISTS`, so it asks the table first. `table` and `column` are our own constants.
+async fn add_column(db: &Db, table: &str, column: &str, definition: &str) -> Result<(), DbError> {
+    match db {
+        Db::Sqlite(pool) => {
+            let probe = format!(
+                "SELECT COUNT(*) AS n FROM pragma_table_info('{table}') WHERE name = '{column}'"
+            );
+            let n: i64 = sqlx::query(&probe).fetch_one(pool).await?.get("n");
+            if n == 0 {
+                let add = format!("ALTER TABLE {table} ADD COLUMN {column} {definition}");
+                sqlx::query(&add).execute(pool).await?;
+            }
+        }
+        Db::Postgres(pool) => {
+            let add = format!("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {definition}");
+            sqlx::query(&add).execute(pool).await?;
+        }
+    }
+    Ok(())
+}
 
 /// A pool of either backend.
 #[derive(Clone, Debug)]
@@ -138,6 +162,7 @@ impl Db {
         for sql in [
             vault::SCHEMA,
             integration::SCHEMA,
+            snapshots::OLD_SCHEMA,
             snapshots::SCHEMA,
             snapshots::CLAIMS_SCHEMA,
             connections::SCHEMA,
@@ -157,7 +182,24 @@ impl Db {
             Db::Postgres(_) => connections::POSTGRES_AUDIT_SCHEMA,
         };
         on_db!(self, audit, [], execute, |_| ())?;
-        snapshots::add_connection_column(self).await?;
+        add_column(
+            self,
+            "fv_snapshots",
+            "connection",
+            "TEXT NOT NULL DEFAULT ''",
+        )
+        .await?;
+        add_column(self, "fv_connections", "id", "TEXT NOT NULL DEFAULT ''").await?;
+        connections::assign_ids(self).await?;
+        add_column(
+            self,
+            "fv_feed_keys",
+            "connection_id",
+            "TEXT NOT NULL DEFAULT ''",
+        )
+        .await?;
+        feeds::bind_to_connection_ids(self).await?;
+        snapshots::copy_old_rows(self).await?;
         self.session_store().migrate().await?;
         Ok(())
     }

@@ -5,8 +5,9 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-/// The table, in SQL both backends read alike (SQLite gives `BIGINT` integer affinity).
-pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_snapshots (
+/// The table of snapshots taken before they were kept per environment: read once, when
+/// [`SCHEMA`]'s table is new, and never written again.
+pub(super) const OLD_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_snapshots (
     org_id BIGINT NOT NULL,
     taken_at BIGINT NOT NULL,
     phase TEXT NOT NULL,
@@ -15,6 +16,33 @@ pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_snapshots (
     PRIMARY KEY (org_id, taken_at, phase)
 )";
 
+/// The table, in SQL both backends read alike (SQLite gives `BIGINT` integer affinity). The
+/// environment is part of the key: each environment numbers its own orgs, so one run may count
+/// a US and a Canadian org of the same id at the same moment.
+pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_phase_snapshots (
+    environment TEXT NOT NULL,
+    org_id BIGINT NOT NULL,
+    taken_at BIGINT NOT NULL,
+    phase TEXT NOT NULL,
+    count BIGINT NOT NULL,
+    connection TEXT NOT NULL,
+    PRIMARY KEY (environment, org_id, taken_at, phase)
+)";
+
+/// Copies the old table's rows into a new, empty table, each under its connection's
+/// environment when that connection still exists, else under `''`, which reads as the
+/// default environment (the only one there was before environments).
+pub(super) async fn copy_old_rows(db: &Db) -> Result<(), DbError> {
+    const SQL: &str = "INSERT INTO fv_phase_snapshots
+        (environment, org_id, taken_at, phase, count, connection)
+        SELECT COALESCE((SELECT c.environment FROM fv_connections c
+            WHERE c.name = s.connection), ''), s.org_id, s.taken_at, s.phase, s.count,
+            s.connection
+        FROM fv_snapshots s WHERE NOT EXISTS (SELECT 1 FROM fv_phase_snapshots)";
+    on_db!(db, SQL, [], execute, |_| ())?;
+    Ok(())
+}
+
 /// Who took each connection's scheduled snapshot last: replicas whose ticks coincide (started
 /// together, or woken by one clock) claim the run here, and only one wins.
 pub(super) const CLAIMS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_snapshot_claims (
@@ -22,31 +50,11 @@ pub(super) const CLAIMS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_snapshot_c
     claimed_at BIGINT NOT NULL
 )";
 
-/// Tables made before snapshots were keyed by connection get the column (empty for the
-/// old rows). SQLite has no `ADD COLUMN IF NOT EXISTS`, so it asks the table first.
-pub(super) async fn add_connection_column(db: &Db) -> Result<(), DbError> {
-    const ADD: &str = "ALTER TABLE fv_snapshots ADD COLUMN connection TEXT NOT NULL DEFAULT ''";
-    match db {
-        Db::Sqlite(pool) => {
-            const PROBE: &str = "SELECT COUNT(*) AS n FROM pragma_table_info('fv_snapshots')
-                WHERE name = 'connection'";
-            let n: i64 = sqlx::query(PROBE).fetch_one(pool).await?.get("n");
-            if n == 0 {
-                sqlx::query(ADD).execute(pool).await?;
-            }
-        }
-        Db::Postgres(pool) => {
-            const PG_ADD: &str = "ALTER TABLE fv_snapshots
-                ADD COLUMN IF NOT EXISTS connection TEXT NOT NULL DEFAULT ''";
-            sqlx::query(PG_ADD).execute(pool).await?;
-        }
-    }
-    Ok(())
-}
-
 /// One recorded count.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SnapshotRow {
+    /// Empty for snapshots older than environments whose connection is gone.
+    pub environment: String,
     pub org_id: i64,
     /// Unix seconds.
     pub taken_at: i64,
@@ -57,26 +65,27 @@ pub struct SnapshotRow {
 }
 
 impl Db {
-    /// Records one snapshot of `org_id` (all phases at `taken_at`) taken through
-    /// `connection`, in one transaction, so a reader never sees half of it. Re-recording the
-    /// same moment replaces it.
+    /// Records one snapshot of `org_id` of `environment` (all phases at `taken_at`) taken
+    /// through `connection`, in one transaction, so a reader never sees half of it.
+    /// Re-recording the same moment replaces it.
     pub async fn snapshot_put(
         &self,
-        connection: &str,
+        (environment, connection): (&str, &str),
         org_id: i64,
         taken_at: i64,
         counts: &[(String, i64)],
     ) -> Result<(), DbError> {
-        const SQL: &str = "INSERT INTO fv_snapshots (org_id, taken_at, phase, count, connection)
-            VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (org_id, taken_at, phase) DO UPDATE SET count = excluded.count,
-                connection = excluded.connection";
+        const SQL: &str = "INSERT INTO fv_phase_snapshots
+            (environment, org_id, taken_at, phase, count, connection)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (environment, org_id, taken_at, phase) DO UPDATE
+            SET count = excluded.count, connection = excluded.connection";
         macro_rules! in_one_transaction {
             ($pool:expr) => {{
                 let mut tx = $pool.begin().await?;
                 for (phase, count) in counts {
-                    let q = sqlx::query(SQL).bind(org_id).bind(taken_at);
-                    let q = q.bind(phase).bind(count).bind(connection);
+                    let q = sqlx::query(SQL).bind(environment).bind(org_id);
+                    let q = q.bind(taken_at).bind(phase).bind(count).bind(connection);
                     q.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
@@ -89,24 +98,36 @@ impl Db {
         Ok(())
     }
 
-    /// The snapshots of `org_id` taken at or after `since` (unix seconds), oldest first.
+    /// The snapshots of `org_id` of `environment` taken at or after `since` (unix seconds),
+    /// oldest first. With `default` (the environment is the default one), the snapshots older
+    /// than environments too.
     pub async fn snapshots_since(
         &self,
+        (environment, default): (&str, bool),
         org_id: i64,
         since: i64,
     ) -> Result<Vec<SnapshotRow>, DbError> {
-        const SQL: &str = "SELECT org_id, taken_at, phase, count, connection FROM fv_snapshots
-            WHERE org_id = $1 AND taken_at >= $2 ORDER BY taken_at, phase";
-        Ok(on_db!(self, SQL, [org_id, since], fetch_all, |rows| rows
-            .into_iter()
-            .map(|r| SnapshotRow {
-                org_id: r.get("org_id"),
-                taken_at: r.get("taken_at"),
-                phase: r.get("phase"),
-                count: r.get("count"),
-                connection: r.get("connection"),
-            })
-            .collect())?)
+        const SQL: &str = "SELECT environment, org_id, taken_at, phase, count, connection
+            FROM fv_phase_snapshots WHERE environment IN ($1, $2) AND org_id = $3
+            AND taken_at >= $4 ORDER BY taken_at, phase";
+        let older = if default { "" } else { environment };
+        Ok(on_db!(
+            self,
+            SQL,
+            [environment, older, org_id, since],
+            fetch_all,
+            |rows| rows
+                .into_iter()
+                .map(|r| SnapshotRow {
+                    environment: r.get("environment"),
+                    org_id: r.get("org_id"),
+                    taken_at: r.get("taken_at"),
+                    phase: r.get("phase"),
+                    count: r.get("count"),
+                    connection: r.get("connection"),
+                })
+                .collect()
+        )?)
     }
 
     /// Claims `connection`'s scheduled run at `now` unless some process claimed it after
@@ -128,14 +149,14 @@ impl Db {
 
     /// When `connection` last took a snapshot, so each connection keeps its own schedule.
     pub async fn snapshot_latest_of(&self, connection: &str) -> Result<Option<i64>, DbError> {
-        const SQL: &str = "SELECT MAX(taken_at) AS t FROM fv_snapshots WHERE connection = $1";
+        const SQL: &str = "SELECT MAX(taken_at) AS t FROM fv_phase_snapshots WHERE connection = $1";
         Ok(on_db!(self, SQL, [connection], fetch_one, |r| r.get("t"))?)
     }
 
     /// When the newest snapshot (of any org) was taken, to schedule the first run after a
     /// restart.
     pub async fn snapshot_latest(&self) -> Result<Option<i64>, DbError> {
-        const SQL: &str = "SELECT MAX(taken_at) AS t FROM fv_snapshots";
+        const SQL: &str = "SELECT MAX(taken_at) AS t FROM fv_phase_snapshots";
         Ok(on_db!(self, SQL, [], fetch_one, |r| r.get("t"))?)
     }
 }

@@ -220,6 +220,7 @@ async fn report(
 ) -> Result<Response, ReportError> {
     let (now, zone) = (state.clock.now_utc(), &state.settings.time_zone);
     let key = ReportKey {
+        environment: account.environment.clone(),
         org_id: ctx.org_id,
         user_id: ctx.user_id,
         filters: filters.clone(),

@@ -72,6 +72,11 @@ impl OrgGateway {
         result.map_err(|e| self.api.error(e))
     }
 
+    /// The environment the org and user ids belong to (part of every cache key of theirs).
+    pub fn environment(&self) -> &str {
+        &self.api.signed.user.environment
+    }
+
     /// A page fetcher for walks over every page (summary scan, export).
     pub fn page_fetcher(&self) -> impl PageFetcher {
         self.api.gw.page_fetcher(self.ctx)

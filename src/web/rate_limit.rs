@@ -67,13 +67,14 @@ impl RateLimits {
         }
     }
 
-    /// Whether `req` counts against its client's bucket.
+    /// Whether `req` counts against its client's bucket. HEAD counts as GET: axum answers it
+    /// with the GET handler, so it starts a login or exchanges a code just the same.
     fn applies(&self, method: &Method, path: &str) -> bool {
         if EXEMPT.contains(&path) {
             return false;
         }
         *method == Method::POST
-            || (*method == Method::GET
+            || ((*method == Method::GET || *method == Method::HEAD)
                 && (path == "/auth/login" || self.callback_paths.iter().any(|c| c == path)))
     }
 }

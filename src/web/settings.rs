@@ -213,7 +213,8 @@ async fn verify(
 }
 
 /// Save: with a PAT in the form, verify and save at once; without, the verified PAT waiting
-/// for this draft, or (a connection's own card) its settings alone.
+/// for this name (verified again unless the draft is the one it was verified for), or (a
+/// connection's own card) its settings alone.
 async fn save(
     state: &AppState,
     signed: &SignedIn,
@@ -232,14 +233,18 @@ async fn save(
         let verified = connections.verify(draft, pat).await?;
         connections.save_verified(verified, by).await?
     } else if let Some(p) = pending.filter(|p| p.draft.name == draft.name) {
-        let verified = VerifiedDraft {
-            draft: Draft {
-                email: p.draft.email.clone(),
-                ..draft
-            },
-            pat: SecretString::from(p.pat),
-            verified: p.verified,
-            verified_at: p.verified_at,
+        // The verification holds for the draft it was made for: a changed environment, email,
+        // concurrency or lender is verified again with the waiting PAT.
+        let pat = SecretString::from(p.pat);
+        let verified = if p.draft == draft {
+            VerifiedDraft {
+                draft,
+                pat,
+                verified: p.verified,
+                verified_at: p.verified_at,
+            }
+        } else {
+            connections.verify(draft, pat).await?
         };
         connections.save_verified(verified, by).await?
     } else if draft.editing {

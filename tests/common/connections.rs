@@ -66,6 +66,11 @@ pub async fn save_pat_connection(app: &TestApp, name: &str, concurrency: &str, l
 /// the form, with the field names; on its own card, `mode=edit`, when it exists);
 /// returns her browser and the provider URL the new window is sent to.
 pub async fn save_and_authorize(app: &TestApp, name: &str) -> (Browser, url::Url) {
+    save_and_authorize_for(app, name, "").await
+}
+
+/// [`save_and_authorize`] of a connection for `email` (empty: whoever authorizes it).
+pub async fn save_and_authorize_for(app: &TestApp, name: &str, email: &str) -> (Browser, url::Url) {
     let (ada, csrf) = admin(app).await;
     let exists = app.state.db.connection_get(name).await.unwrap().is_some();
     let mode = if exists { "edit" } else { "new" };
@@ -77,7 +82,7 @@ pub async fn save_and_authorize(app: &TestApp, name: &str) -> (Browser, url::Url
         ("environment", "us"),
         ("auth", "refresh_token"),
         ("pat", ""),
-        ("email", ""),
+        ("email", email),
         ("concurrency", "4"),
         ("borrow_from", ""),
     ];

@@ -15,6 +15,7 @@ use url::Url;
 mod browser;
 pub mod child;
 pub mod connections;
+pub mod feeds;
 pub mod peer;
 mod signed_in;
 pub mod two_envs;

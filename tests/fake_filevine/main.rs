@@ -16,6 +16,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 mod contract;
+mod controls;
 mod gateway_auth;
 mod gateway_projects;
 mod provider_errors;

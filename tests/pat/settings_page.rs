@@ -159,12 +159,18 @@ async fn verify_save_reload_remove_without_leaking_the_pat() {
         "PAT in the session store"
     );
 
-    // Save: stored sealed, current, shown by its last four characters only.
+    // Save (the fields as verified): stored sealed, current, shown by its last four
+    // characters only.
     let (c, a) = form("save");
     let r = ada
         .post_form(
             &app.url("/settings/connections"),
-            &[("csrf", &c), ("action", a), ("name", "default")],
+            &[
+                ("csrf", &c),
+                ("action", a),
+                ("name", "default"),
+                ("email", "Reporting-Bot@lovelace-law.example"),
+            ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -269,6 +275,7 @@ async fn a_saved_pat_survives_a_restart_on_the_same_database() {
             ("csrf", csrf.as_str()),
             ("action", "save"),
             ("name", "default"),
+            ("email", BOT_EMAIL),
         ],
     ] {
         let r = ada

@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::control::FakeControl;
+use super::loopback::is_json;
 use super::state::{lock, Shared};
 
 /// `GET /_fake/stats`.
@@ -63,11 +64,19 @@ pub(crate) struct ControlRequest {
     refresh_delay_ms: Option<u64>,
 }
 
-/// `POST /_fake/control`.
+/// `POST /_fake/control`. Only `application/json` bodies: see [`super::loopback`].
 pub(crate) async fn control(
     State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    if !is_json(&headers) {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Json(json!({ "error": "control requests must be Content-Type: application/json" })),
+        )
+            .into_response();
+    }
     let req: ControlRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {

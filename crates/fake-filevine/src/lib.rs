@@ -34,6 +34,7 @@ mod introspection;
 mod kept_grants;
 pub(crate) mod keys;
 mod list_query;
+mod loopback;
 pub mod options;
 pub mod paging;
 mod project_types;
@@ -280,6 +281,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/_fake/control", post(control_http::control))
         .route("/_fake/static/fake.css", get(provider::css))
         .route("/", get(provider::home))
+        .layer(axum::middleware::from_fn(loopback::only_loopback_hosts))
         .with_state(shared)
 }
 

@@ -267,20 +267,39 @@ impl Shared {
             *now += 1;
             *max = (*max).max(*now);
         }
-        InFlight(self.clone(), user_id.map(str::to_owned))
+        let answered_at = tokio::time::Instant::now() + *lock(&self.gateway_latency);
+        InFlight(self.clone(), user_id.map(str::to_owned), answered_at)
     }
 }
 
-/// Decrements the in-flight gateway counts when dropped (also when the client hangs up).
-pub(crate) struct InFlight(Arc<Shared>, Option<String>);
+/// Decrements the in-flight gateway counts when dropped. A call whose client hung up is still
+/// counted until its answer would have been ready: a real gateway (behind its load balancer)
+/// does not notice a client going away and works on, so a client that frees its concurrency
+/// permit on hanging up puts more calls on the gateway than its level, and the counts show it.
+pub(crate) struct InFlight(Arc<Shared>, Option<String>, tokio::time::Instant);
+
+impl InFlight {
+    fn leave(shared: &Shared, user: Option<&str>) {
+        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if let Some(user) = user {
+            if let Some((now, _)) = lock(&shared.user_in_flight).get_mut(user) {
+                *now -= 1;
+            }
+        }
+    }
+}
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
-        if let Some(user) = &self.1 {
-            if let Some((now, _)) = lock(&self.0.user_in_flight).get_mut(user) {
-                *now -= 1;
+        let (shared, user, answered_at) = (self.0.clone(), self.1.take(), self.2);
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) if answered_at > tokio::time::Instant::now() => {
+                rt.spawn(async move {
+                    tokio::time::sleep_until(answered_at).await;
+                    InFlight::leave(&shared, user.as_deref());
+                });
             }
+            _ => InFlight::leave(&shared, user.as_deref()),
         }
     }
 }

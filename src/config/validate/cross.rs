@@ -51,6 +51,25 @@ impl Resolver {
                 _ => {}
             }
         }
+        // The demo signs anyone in as a demo user without a password and shows the demo PAT:
+        // it must not be reachable from other machines.
+        if s.demo && !s.server.listen.ip().is_loopback() {
+            let origin = self
+                .origins
+                .get("FV_LISTEN")
+                .map_or_else(String::new, |o| format!(" (from {o})"));
+            self.error(
+                "FV_LISTEN",
+                format!(
+                    "{} is not a loopback address{origin}, and demo mode signs anyone in as a demo user",
+                    s.server.listen
+                ),
+                format!(
+                    "listen on loopback (FV_LISTEN=127.0.0.1:{}), or configure a real client (FV_CLIENT_ID, FV_CLIENT_SECRET, FV_SECRET_KEY) to serve other machines",
+                    s.server.listen.port()
+                ),
+            );
+        }
         if s.session.idle_timeout > s.session.absolute_timeout {
             self.warnings.push(
                 "FV_SESSION_IDLE_MINUTES is longer than FV_SESSION_ABSOLUTE_HOURS: the absolute limit always ends sessions first".to_owned(),

@@ -65,7 +65,7 @@ pub async fn list(
         Counted::Pending => out.summary_pending = true,
     }
     if policy::may_see_org_wide_data(&state.settings.service_account, user) {
-        out.trend = trend::of_org(&state, gw.ctx.org_id, &out.phases).await;
+        out.trend = trend::of_org(&state, (gw.environment(), gw.ctx.org_id), &out.phases).await;
     }
     if !view.phase.is_empty() && !out.phases.contains(&view.phase) {
         out.phases.push(view.phase.clone());
@@ -141,7 +141,7 @@ async fn export(
         .ok_or(AppError::TooManyExports(state.exports.per_key()))?;
     let known = state
         .summaries
-        .cached(&view.summary_key(gw.ctx))
+        .cached(&view.summary_key(gw.environment(), gw.ctx))
         .await
         .filter(|s| !s.partial)
         .map(|s| s.count_for(&view.phase));

@@ -178,9 +178,10 @@ impl DashQuery {
         filters.query(self.sort, self.order)
     }
 
-    /// The summary this view shows, for the org and user of `ctx`.
-    pub fn summary_key(&self, ctx: OrgContext) -> SummaryKey {
+    /// The summary this view shows, for the org and user of `ctx` in `environment`.
+    pub fn summary_key(&self, environment: &str, ctx: OrgContext) -> SummaryKey {
         SummaryKey {
+            environment: environment.to_owned(),
             org_id: ctx.org_id,
             user_id: ctx.user_id,
             q: self.q.clone(),

@@ -48,7 +48,7 @@ pub enum Counted {
 
 /// Starts (or joins) the scan of `view`'s summary.
 pub async fn start(state: &AppState, gw: &OrgGateway, view: &DashQuery) -> Counting {
-    let key = view.summary_key(gw.ctx);
+    let key = view.summary_key(gw.environment(), gw.ctx);
     if let Some(s) = state.summaries.cached(&key).await {
         return Counting::Cached(s);
     }
@@ -116,7 +116,7 @@ pub async fn fragment(
     let result = state
         .summaries
         .get(
-            view.summary_key(gw.ctx),
+            view.summary_key(gw.environment(), gw.ctx),
             view.filters(),
             state.settings.gateway.concurrency,
             gw.page_fetcher(),

@@ -229,16 +229,20 @@ impl TrendCard {
     }
 }
 
-/// The trend card of the org's recorded snapshots, lines in `order`; `None` (no card) when the
-/// database fails: that only hides it.
+/// The trend card of the recorded snapshots of org `org_id` of `environment`, lines in
+/// `order`; `None` (no card) when the database fails: that only hides it.
 pub async fn of_org(
     state: &crate::state::AppState,
-    org_id: i64,
+    (environment, org_id): (&str, i64),
     order: &[String],
 ) -> Option<TrendCard> {
     let since = state.clock.now_unix() - WINDOW_SECS;
     let settings = &state.settings;
-    match state.db.snapshots_since(org_id, since).await {
+    let default = state.environments.default_env().name == environment;
+    let rows = state
+        .db
+        .snapshots_since((environment, default), org_id, since);
+    match rows.await {
         Ok(rows) => Some(TrendCard::new(
             &rows,
             order,

@@ -2,6 +2,7 @@ use super::*;
 
 fn row(t: i64, phase: &str, count: i64) -> SnapshotRow {
     SnapshotRow {
+        environment: "us".into(),
         org_id: 1,
         taken_at: t,
         phase: phase.into(),

@@ -32,6 +32,7 @@ pub async fn page(
     let (now, zone) = (state.clock.now_utc(), &state.settings.time_zone);
     let filters = view.filters();
     let key = ReportKey {
+        environment: gw.environment().to_owned(),
         org_id: gw.ctx.org_id,
         user_id: gw.ctx.user_id,
         filters: filters.clone(),
