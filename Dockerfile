@@ -8,20 +8,22 @@ FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 # Dependencies first, so source edits do not rebuild them. Every target Cargo.toml names
 # (every [[bench]] too) must exist for the manifest to load, hence the stub benches.
-# The stand-in crate (crates/fake-filevine, a workspace member) is stubbed the same way.
+# The stand-in crate (crates/fake-filevine, a workspace member) is stubbed the same way: the
+# workspace must load, though this build never compiles it. `--no-default-features` leaves out
+# the `demo` feature, so the image holds no stand-in for Filevine and refuses demo mode.
 COPY Cargo.toml Cargo.lock ./
 COPY crates/fake-filevine/Cargo.toml crates/fake-filevine/Cargo.toml
 RUN mkdir -p src benches crates/fake-filevine/src && echo 'fn main() {}' > src/main.rs && echo '' > src/lib.rs \
     && echo '' > crates/fake-filevine/src/lib.rs \
     && for b in ops refresh dashboard edge ; do echo 'fn main() {}' > benches/$b.rs; done \
-    && cargo build --release --locked \
+    && cargo build --release --locked --no-default-features \
     && rm -rf src benches crates/fake-filevine/src
 COPY src src
 COPY templates templates
 COPY static static
 COPY benches benches
 COPY crates crates
-RUN touch src/main.rs src/lib.rs crates/fake-filevine/src/lib.rs && cargo build --release --locked --bin fv-partner-app
+RUN touch src/main.rs src/lib.rs crates/fake-filevine/src/lib.rs && cargo build --release --locked --no-default-features --bin fv-partner-app
 
 FROM debian:bookworm-20251117-slim
 RUN useradd --system --uid 10001 --home /app fvapp && mkdir -p /app/data && chown fvapp /app/data

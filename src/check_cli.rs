@@ -27,7 +27,7 @@ pub async fn check(overrides: &Overrides) -> ExitCode {
             return ExitCode::from(e.exit_code());
         }
     };
-    if app.fake().is_some() {
+    if app.settings().demo {
         println!("\nDemo mode: checked against the built-in stand-in (not Filevine).");
     }
     let s = app.oidc_summary();

@@ -1,8 +1,7 @@
 //! The `fv-partner-app` command: serve (default), `check`, `pat verify`, `projects export`,
-//! `connections list`, `healthcheck`, `fake-filevine`.
+//! `connections list`, `healthcheck`, and (with the default `demo` feature) `fake-filevine`.
 
-use fake_filevine::{self as fake, FakeClient, FakeOptions};
-use std::{net::SocketAddr, process::ExitCode, time::Duration};
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use fv_partner_app::{
@@ -12,7 +11,7 @@ use fv_partner_app::{
 };
 
 /// Reference "Login with Filevine" partner app. With nothing configured it runs a demo against
-/// a built-in stand-in for Filevine on this machine.
+/// a built-in stand-in for Filevine on this machine (builds with the default `demo` feature).
 #[derive(Parser, Debug)]
 #[command(name = "fv-partner-app", version, about)]
 struct Cli {
@@ -44,7 +43,8 @@ enum Command {
         command: ProjectsCommand,
     },
     /// Run the stand-in for Filevine Identity and the gateway alone, on loopback.
-    FakeFilevine(FakeArgs),
+    #[cfg(feature = "demo")]
+    FakeFilevine(fake_cli::FakeArgs),
     /// GET /readyz on the configured listen address; exit 0 when ready, 1 otherwise (for
     /// container health checks without curl).
     Healthcheck,
@@ -72,39 +72,6 @@ enum ProjectsCommand {
     Export(projects_cli::ExportArgs),
 }
 
-/// Options of the stand-in.
-#[derive(clap::Args, Debug)]
-struct FakeArgs {
-    /// Loopback address to listen on.
-    #[arg(long = "fake-listen", default_value = "127.0.0.1:7060")]
-    listen: SocketAddr,
-    /// Client id to register.
-    #[arg(long = "fake-client-id", default_value = fake::DEMO_CLIENT_ID)]
-    client_id: String,
-    /// Client secret to register.
-    #[arg(
-        long = "fake-client-secret",
-        env = "FV_FAKE_CLIENT_SECRET",
-        default_value = "demo-secret-change-me"
-    )]
-    client_secret: String,
-    /// Registered redirect URIs (repeatable).
-    #[arg(long = "fake-redirect-uri", default_values_t = ["http://localhost:7059/auth/callback".to_string(), "https://localhost:7059/signin-oidc".to_string()])]
-    redirect_uris: Vec<String>,
-    /// Registered post-logout redirect URIs (repeatable).
-    #[arg(long = "fake-post-logout-redirect-uri", default_values_t = ["http://localhost:7059/auth/logout/callback".to_string(), "https://localhost:7059/signout-callback-oidc".to_string()])]
-    post_logout_uris: Vec<String>,
-    /// Access token lifetime in seconds.
-    #[arg(long = "fake-token-ttl", default_value_t = 1200)]
-    token_ttl: u64,
-    /// Added latency of every gateway call, in milliseconds.
-    #[arg(long = "fake-latency-ms", default_value_t = 0)]
-    latency_ms: u64,
-    /// Projects per organization.
-    #[arg(long = "fake-projects", default_value_t = 1250)]
-    projects: usize,
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -121,7 +88,8 @@ async fn main() -> ExitCode {
         Command::Projects {
             command: ProjectsCommand::Export(args),
         } => projects_cli::export(&cli.overrides, args).await,
-        Command::FakeFilevine(args) => run_fake(args).await,
+        #[cfg(feature = "demo")]
+        Command::FakeFilevine(args) => fake_cli::run(args).await,
         Command::Healthcheck => healthcheck(&cli.overrides).await,
     };
     // Logs go to stdout/stderr synchronously; flush what the runtime may still hold.
@@ -153,6 +121,8 @@ async fn healthcheck(overrides: &Overrides) -> ExitCode {
 
 mod check_cli;
 mod connections_cli;
+#[cfg(feature = "demo")]
+mod fake_cli;
 mod pat_cli;
 mod projects_cli;
 
@@ -198,11 +168,12 @@ fn print_banner(app: &Application) {
     let url = app.public_url();
     println!();
     println!("  fv-partner-app is running: open {url}");
-    if let Some(fake) = app.fake() {
+    if app.settings().demo {
         println!();
         println!("  ┌─ DEMO MODE ─────────────────────────────────────────────────────────────┐");
         println!("  │ Signing in uses a built-in STAND-IN for Filevine on this machine:       │");
-        println!("  │ {:<71} │", fake.issuer());
+        let stand_in = app.settings().oidc.authority.as_str().trim_end_matches('/');
+        println!("  │ {stand_in:<71} │");
         println!("  │ It is not Filevine. Pick any demo user on its sign-in page.             │");
         println!("  │ For real Filevine set FV_CLIENT_ID, FV_CLIENT_SECRET, FV_SECRET_KEY.    │");
         println!("  └─────────────────────────────────────────────────────────────────────────┘");
@@ -211,27 +182,4 @@ fn print_banner(app: &Application) {
         println!("  Filevine gateway:  {}", app.settings().gateway.url);
     }
     println!();
-}
-
-async fn run_fake(args: FakeArgs) -> ExitCode {
-    let options = FakeOptions {
-        listen: args.listen,
-        clients: vec![FakeClient {
-            client_id: args.client_id,
-            client_secret: args.client_secret,
-            redirect_uris: args.redirect_uris,
-            post_logout_redirect_uris: args.post_logout_uris,
-        }],
-        access_token_ttl: Duration::from_secs(args.token_ttl),
-        gateway_latency: Duration::from_millis(args.latency_ms),
-        projects_per_org: args.projects,
-        ..FakeOptions::default()
-    };
-    match fake::run_standalone(options).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("fake-filevine: {e}");
-            ExitCode::FAILURE
-        }
-    }
 }

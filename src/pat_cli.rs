@@ -139,7 +139,7 @@ pub async fn verify(overrides: &Overrides, args: ConnectionArg) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    if app.fake().is_some() {
+    if app.settings().demo {
         println!("Demo mode: verifying against the built-in stand-in (not Filevine).");
     }
     let verified = match chosen {

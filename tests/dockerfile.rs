@@ -1,6 +1,7 @@
 //! No Docker engine runs here, so the Dockerfile's invariants are checked as text: pinned base
 //! images, a non-root user, a health check through the binary, no secrets baked in, the port,
-//! and a .dockerignore that keeps the build context small and secret-free.
+//! every `cargo build` without the demo stand-in (`--no-default-features`), and a .dockerignore
+//! that keeps the build context small and secret-free.
 
 use std::path::Path;
 
@@ -114,6 +115,20 @@ fn violations(dockerfile: &str) -> Vec<String> {
     {
         bad.push("FV_LISTEN=0.0.0.0:7059 is not set".into());
     }
+    // Production images carry no stand-in for Filevine; the dependency layer is built with the
+    // same flags, or its cache would not match the final build.
+    let builds: Vec<&String> = instrs
+        .iter()
+        .filter(|i| keyword(i) == "RUN" && i.contains("cargo build"))
+        .collect();
+    if builds.is_empty() {
+        bad.push("no cargo build".into());
+    }
+    for i in builds {
+        if !i.contains("--no-default-features") {
+            bad.push(format!("cargo build without --no-default-features: {i}"));
+        }
+    }
     for i in instrs
         .iter()
         .filter(|i| matches!(keyword(i).as_str(), "ENV" | "ARG" | "LABEL"))
@@ -154,6 +169,7 @@ fn the_checks_catch_what_they_guard() {
         ("USER 10001", "", "no USER"),
         ("EXPOSE 7059", "EXPOSE 8080", "EXPOSE 7059"),
         ("HEALTHCHECK", "# HEALTHCHECK", "no HEALTHCHECK"),
+        ("--no-default-features", "", "without --no-default-features"),
         (
             "FV_LOG_FORMAT=json",
             "FV_LOG_FORMAT=json FV_SECRET_KEY=00ff",

@@ -3,7 +3,10 @@
 //! services into [`AppState`], and returns something that can be served ([`server`]) until a
 //! shutdown signal. Background tasks start in [`jobs`]; TLS comes from [`tls`].
 
+#[cfg(feature = "demo")]
 mod demo;
+mod demo_gate;
+#[cfg(feature = "demo")]
 mod demo_key;
 pub mod jobs;
 mod server;
@@ -12,7 +15,6 @@ mod tls;
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::Router;
-use fake_filevine::FakeFilevine;
 use url::Url;
 
 pub use server::{shutdown_signal, DRAIN_TIMEOUT};
@@ -48,6 +50,9 @@ pub enum StartupError {
     Db(#[from] DbError),
     #[error("the demo stand-in for Filevine could not start: {0}")]
     Fake(String),
+    /// Demo mode asked of a build without the stand-in ([`demo_gate`]).
+    #[error("this build has no demo stand-in (built without the `demo` feature): set FV_CLIENT_ID, FV_CLIENT_SECRET and FV_SECRET_KEY, or build with default features")]
+    NoDemo,
     #[error("TLS: {0}")]
     Tls(String),
     /// Demo mode's kept key (`startup::demo_key`) is unreadable.
@@ -64,7 +69,7 @@ impl StartupError {
     /// else (a port in use, a provider that is down).
     pub fn exit_code(&self) -> u8 {
         match self {
-            StartupError::Config(_) | StartupError::DemoKey(_) => 2,
+            StartupError::Config(_) | StartupError::DemoKey(_) | StartupError::NoDemo => 2,
             _ => 1,
         }
     }
@@ -76,7 +81,8 @@ pub struct Application {
     router: Router,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
     state: AppState,
-    fake: Option<FakeFilevine>,
+    #[cfg(feature = "demo")]
+    fake: Option<fake_filevine::FakeFilevine>,
 }
 
 impl Application {
@@ -122,9 +128,13 @@ impl Application {
             source,
         };
         listener.set_nonblocking(true).map_err(bind_error)?;
-        let addr = listener.local_addr().map_err(bind_error)?;
+        if settings.demo {
+            demo_gate::available(cfg!(feature = "demo"))?;
+        }
         let tls = tls::config(&settings.tls).await?;
+        #[cfg(feature = "demo")]
         let (settings, fake) = if settings.demo {
+            let addr = listener.local_addr().map_err(bind_error)?;
             let (settings, fake) =
                 demo::resolve(settings, addr, tls.is_some(), clock.now_utc()).await?;
             (settings, Some(fake))
@@ -177,6 +187,7 @@ impl Application {
             router,
             tls,
             state,
+            #[cfg(feature = "demo")]
             fake,
         })
     }
@@ -220,7 +231,8 @@ impl Application {
     }
 
     /// The embedded stand-in, in demo mode.
-    pub fn fake(&self) -> Option<&FakeFilevine> {
+    #[cfg(feature = "demo")]
+    pub fn fake(&self) -> Option<&fake_filevine::FakeFilevine> {
         self.fake.as_ref()
     }
 
@@ -240,6 +252,7 @@ impl Application {
     ) -> std::io::Result<()> {
         let limits = self.state.settings.server.clone();
         let result = server::serve(self.listener, self.router, self.tls, &limits, shutdown).await;
+        #[cfg(feature = "demo")]
         if let Some(fake) = self.fake {
             fake.shutdown().await;
         }
