@@ -36,6 +36,14 @@ pub(crate) struct FakeArgs {
     /// Projects per organization.
     #[arg(long = "fake-projects", default_value_t = 1250)]
     projects: usize,
+    /// Answer the gateway in the published export's PascalCase instead of the camelCase
+    /// Filevine's samples read from the live gateway (a client should read both).
+    #[arg(long = "fake-pascal-case")]
+    pascal_case: bool,
+    /// Put `name`, `email` and `email_verified` in ID tokens too. Off, like IdentityServer's
+    /// default: they are served at userinfo only.
+    #[arg(long = "fake-claims-in-id-token")]
+    claims_in_id_token: bool,
 }
 
 /// Serves the stand-in until Ctrl-C; exits 1 when it cannot start (its port taken, say).
@@ -51,6 +59,12 @@ pub(crate) async fn run(args: FakeArgs) -> ExitCode {
         access_token_ttl: Duration::from_secs(args.token_ttl),
         gateway_latency: Duration::from_millis(args.latency_ms),
         projects_per_org: args.projects,
+        casing: if args.pascal_case {
+            fake::Casing::Pascal
+        } else {
+            fake::Casing::Camel
+        },
+        user_claims_in_id_token: args.claims_in_id_token,
         ..FakeOptions::default()
     };
     match fake::run_standalone(options).await {

@@ -1,4 +1,8 @@
-//! The command line: configuration errors at start-up, `check`, and the demo start.
+//! The command line: configuration errors at start-up, `check`, the demo start and the
+//! stand-in alone.
+
+#[path = "common/child.rs"]
+mod child;
 
 use std::{
     io::{BufRead, BufReader},
@@ -332,4 +336,63 @@ fn output_within(mut c: Command, limit: Duration) -> std::process::Output {
     }
     let _ = child.kill();
     child.wait_with_output().unwrap()
+}
+
+/// The stand-in alone, as a partner developer runs it to test their own client against the
+/// export's PascalCase: its banner says how it speaks, and its gateway answers so.
+#[test]
+fn fake_filevine_alone_can_speak_pascal_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = bin(dir.path());
+    c.args([
+        "fake-filevine",
+        "--fake-listen",
+        "127.0.0.1:0",
+        "--fake-pascal-case",
+    ]);
+    let (mut child, issuer_line) =
+        child::spawn_until(c, |l| l.contains("issuer (FV_AUTHORITY)"), None);
+    let issuer = issuer_line.split_whitespace().last().unwrap().to_owned();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let me: serde_json::Value = rt.block_on(async {
+        let http = reqwest::Client::builder()
+            .user_agent("cli-test")
+            .build()
+            .unwrap();
+        let token: serde_json::Value = http
+            .post(format!("{issuer}/connect/token"))
+            .form(&[
+                ("grant_type", "personal_access_token"),
+                ("token", fake_filevine::DEMO_PAT),
+                ("scope", "fv.api.gateway.access openid"),
+                ("client_id", fake_filevine::DEMO_CLIENT_ID),
+                ("client_secret", "demo-secret-change-me"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        http.get(format!("{issuer}/fv-app/v2/Users/Me"))
+            .bearer_auth(token["access_token"].as_str().expect("a token"))
+            .header("x-fv-orgid", "5001")
+            .header(
+                "x-fv-userid",
+                fake_filevine::REPORTING_BOT.user_id.to_string(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        me["OrgUserId"]["Native"],
+        fake_filevine::REPORTING_BOT.org_user_id(5001),
+        "{me}"
+    );
 }

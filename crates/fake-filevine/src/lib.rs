@@ -297,6 +297,18 @@ pub async fn run_standalone(opts: FakeOptions) -> Result<(), FakeError> {
         fake.issuer()
     );
     println!("  gateway (FV_GATEWAY_URL): {}", fake.gateway_url());
+    println!(
+        "  gateway casing:          {:?} (Filevine's published shapes, Identifier ids)",
+        shared.wire.casing()
+    );
+    println!(
+        "  user claims:             {}",
+        if shared.wire.claims_in_id_token() {
+            "in the ID token and at userinfo"
+        } else {
+            "at userinfo only (IdentityServer's default)"
+        }
+    );
     for c in &shared.clients {
         println!("  client id:               {}", c.client_id);
         println!("  client secret:           {}", c.client_secret);
