@@ -71,6 +71,23 @@ pub struct TestApp {
     pub clock: fv_partner_app::util::Clock,
 }
 
+/// Every flow of every test that uses the harness is held to Filevine's published contract:
+/// the stand-in refuses a request outside it (an unpublished parameter, a missing tenant
+/// header), and a test that ends with such a refusal on record fails here, even when the app
+/// tolerated the refusal (a failed GetUserOrgsWithToken at sign-in is only logged).
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let violations = self.fake.control().contract_violations();
+        assert!(
+            violations.is_empty(),
+            "the app sent requests outside Filevine's published contract: {violations:#?}"
+        );
+    }
+}
+
 impl TestApp {
     pub fn control(&self) -> FakeControl {
         self.fake.control()
