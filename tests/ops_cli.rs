@@ -30,6 +30,30 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A stand-in for Filevine on loopback, and `c` configured against it as a real (not demo)
+/// deployment: demo mode listens on loopback only, and the container binds every interface.
+/// The runtime serves the stand-in from its own thread while the test runs.
+fn against_stand_in() -> (tokio::runtime::Runtime, fake_filevine::FakeFilevine) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let fake = rt
+        .block_on(fake_filevine::FakeFilevine::start(Default::default()))
+        .unwrap();
+    (rt, fake)
+}
+
+fn real(mut c: Command, fake: &fake_filevine::FakeFilevine) -> Command {
+    c.env("FV_AUTHORITY", fake.issuer())
+        .env("FV_GATEWAY_URL", fake.gateway_url().as_str())
+        .env("FV_CLIENT_ID", fake_filevine::DEMO_CLIENT_ID)
+        .env("FV_CLIENT_SECRET", fake_filevine::DEMO_CLIENT_SECRET)
+        .env("FV_SECRET_KEY", "00".repeat(32));
+    c
+}
+
 /// Starts the server `c` and waits until it says it is running.
 fn serve(c: Command) -> std::process::Child {
     child::spawn_until(c, |line| line.contains("is running"), None).0
@@ -67,6 +91,8 @@ fn healthcheck_follows_the_server_and_sigterm_stops_it() {
     let port = free_port();
     // The server binds every interface, as in the container; the probe must use loopback.
     let listen = format!("0.0.0.0:{port}");
+    let (_rt, fake) = against_stand_in();
+    let bin = |dir: &std::path::Path, listen: &str| real(bin(dir, listen), &fake);
 
     // Nothing listens yet: not healthy.
     let out = bin(dir.path(), &listen)
