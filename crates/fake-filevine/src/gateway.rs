@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -58,10 +58,20 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Every gateway handler admits its caller first: as an extractor, a refused call is answered
+/// before the handler runs, and the in-flight count lasts as long as the handler.
+impl FromRequestParts<Arc<Shared>> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
+        admit(shared, &parts.method, &parts.uri, &parts.headers).await
+    }
+}
+
 /// Record, count, delay, inject failures, then check the call like the real gateway does.
 /// A request outside Filevine's published contract (an unpublished parameter, a missing
 /// tenant header) is refused with a 400 that says so, and remembered for tests.
-pub(crate) async fn admit(
+async fn admit(
     shared: &Arc<Shared>,
     method: &Method,
     uri: &Uri,
@@ -205,15 +215,10 @@ pub(crate) async fn admit(
 /// `GET /fv-app/v2/Projects`.
 pub(crate) async fn projects(
     State(shared): State<Arc<Shared>>,
-    method: Method,
+    caller: Caller,
     uri: Uri,
-    headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let caller = match admit(&shared, &method, &uri, &headers).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
             .into_owned()
@@ -283,16 +288,10 @@ pub(crate) async fn projects(
 /// `GET /fv-app/v2/Projects/{projectId}`.
 pub(crate) async fn project(
     State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+    caller: Caller,
     Path(project_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let caller = match admit(&shared, &method, &uri, &headers).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     let Ok(project_id) = project_id.trim().parse::<i64>() else {
         return bad("projectId must be an integer");
     };

@@ -4,13 +4,12 @@
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
 use super::data::{identifier, PROJECT_TYPES};
-use super::gateway::{admit, drop_null, MAX_LIMIT};
+use super::gateway::{drop_null, Caller, MAX_LIMIT};
 use super::list_query::bad;
 use super::state::Shared;
 
@@ -18,14 +17,9 @@ use super::state::Shared;
 /// ignored: a type has two fields).
 pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+    _caller: Caller,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if let Err(r) = admit(&shared, &method, &uri, &headers).await {
-        return r;
-    }
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
             .into_owned()

@@ -6,13 +6,12 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
 use super::data::{identifier, DemoOrg, DemoUser};
-use super::gateway::admit;
+use super::gateway::Caller;
 use super::state::Shared;
 
 /// The published `User`.
@@ -41,16 +40,7 @@ fn org(o: &DemoOrg) -> Value {
 }
 
 /// `POST /fv-app/v2/utils/GetUserOrgsWithToken`.
-pub(crate) async fn user_orgs(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let caller = match admit(&shared, &method, &uri, &headers).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub(crate) async fn user_orgs(State(shared): State<Arc<Shared>>, caller: Caller) -> Response {
     let u = caller.user;
     let body = json!({
         "user": user(u),
@@ -60,16 +50,7 @@ pub(crate) async fn user_orgs(
 }
 
 /// `GET /fv-app/v2/Users/Me`.
-pub(crate) async fn users_me(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let caller = match admit(&shared, &method, &uri, &headers).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub(crate) async fn users_me(State(shared): State<Arc<Shared>>, caller: Caller) -> Response {
     let u = caller.user;
     let this_org = u.orgs.iter().find(|o| o.org_id == caller.org_id);
     let body = json!({
