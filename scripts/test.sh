@@ -2,7 +2,7 @@
 # Runs every test. Installs and starts what the tests need when it is missing:
 #   - PostgreSQL (the scale-out session store is tested against a real server).
 #   - Chromium, chromedriver (Debian) and the npm packages of tests/e2e (the browser
-#     end-to-end test against a real OpenID provider, tests/browser_e2e.rs).
+#     end-to-end test against a real OpenID provider, tests/it/browser_e2e.rs).
 # Usage: ./scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,5 +67,6 @@ ensure_browser_e2e
 mkdir -p target/e2e-screenshots
 echo "test.sh: browser e2e ready (screenshots go to target/e2e-screenshots/)"
 
-# One build, every test from it.
+# One build, every test from it. Incremental artifacts only cost disk in a one-off build.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 cargo test --locked --workspace --all-targets "$@"

@@ -1,0 +1,76 @@
+//! The black-box tests of the app and of its stand-in, in one test binary: one link of the
+//! app for all of them. Tests that capture log lines live in their own binaries, because each
+//! installs a global log subscriber once per process.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod e2e_support;
+mod support;
+
+mod account_sessions;
+mod admin_sessions;
+mod backchannel_claims;
+mod backchannel_logout;
+mod backchannel_replicas;
+mod background_jobs;
+mod browser_connections;
+mod browser_dashboard;
+mod browser_e2e;
+mod browser_narrow;
+mod callback_property;
+mod cli;
+mod connections_authorize;
+mod connections_cli;
+mod connections_page;
+mod connections_peer;
+mod connections_pools;
+mod connections_refresh;
+mod connections_status;
+mod dashboard_paging;
+mod date_filters;
+mod demo_restart;
+mod dockerfile;
+mod edge_connections;
+mod edge_export;
+mod edge_fair_share;
+mod edge_fuzz;
+mod edge_headers;
+mod edge_login_rows;
+mod edge_rate_limits;
+mod edge_session_ids;
+mod edge_sessions;
+mod ended_session_paths;
+mod ended_sessions;
+mod environments;
+mod environments_cli;
+mod environments_connections;
+mod error_pages;
+mod fake_filevine;
+mod feeds;
+mod feeds_connection;
+mod layers;
+mod login;
+mod ops;
+mod ops_cli;
+mod org_memory;
+mod org_switch;
+mod postgres;
+mod projects;
+mod provider_client;
+mod published_shapes;
+mod refresh;
+mod reporting;
+mod reports;
+mod reports_browser;
+mod sealed_rows;
+mod shutdown;
+mod token_cancel;
+mod token_logout;
+mod token_peer;
+mod token_pg_restart;
+mod token_replicas;
+mod token_retry;
+mod token_rotation;
+mod token_storm;
+mod web_attacks;
+mod web_headers;
