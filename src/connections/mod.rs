@@ -9,13 +9,17 @@
 //! - `live`: start-up (with the one-time move of the old integration PAT into `default`),
 //!   the sources kept in step with the rows on every replica, Test, and status;
 //! - [`source`]: a connection as a token source (PAT, or the vault's refresh-token rows);
-//! - [`pool`]: per-connection concurrency, leased in the database so every process counts.
+//! - [`pool`]: per-connection concurrency, leased in the database so every process counts;
+//! - [`health`]: the scheduled checks (`ok`, `degraded`, `broken`), and [`alerts`] to the
+//!   admins when one breaks, recovers or stays broken.
 //!
 //! `FV_PAT` appears as the read-only connection named [`ENV_CONNECTION`]; the PAT an admin
 //! saved on the old `/settings/integration` page becomes the connection named
 //! [`DEFAULT_CONNECTION`].
 
+pub mod alerts;
 mod edit;
+pub mod health;
 mod live;
 pub mod pool;
 pub mod rules;

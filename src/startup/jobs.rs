@@ -1,10 +1,17 @@
 //! Background tasks, started once per process by [`spawn_all`]: purging expired sessions and
 //! tokens, keeping the provider's keys fresh and the session gauge current, the scheduled
-//! snapshots, and following the connections another replica saved or removed.
+//! snapshots, the connections' health checks and alert delivery, and following the
+//! connections another replica saved or removed.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
-use crate::state::AppState;
+use crate::{
+    config::Settings,
+    connections::{alerts::Alerts, health::HealthService, ConnectionsService},
+    state::AppState,
+    store::Db,
+    util::Clock,
+};
 
 /// Starts every background task of a serving process.
 pub fn spawn_all(state: &AppState) {
@@ -12,6 +19,29 @@ pub fn spawn_all(state: &AppState) {
     crate::web::health::spawn_background(state);
     crate::reporting::spawn_snapshots(state.clone());
     state.connections.clone().watch();
+    state.health.clone().spawn();
+    state.health.alerts().clone().spawn_delivery();
+}
+
+/// The health checks and their alerts, which name the connections page by the address the
+/// browser reaches the app at (the redirect URI's origin).
+pub(super) fn health(
+    settings: &Settings,
+    connections: &Arc<ConnectionsService>,
+    db: &Db,
+    clock: &Clock,
+) -> Arc<HealthService> {
+    let origin = settings.oidc.redirect_uri.origin().ascii_serialization();
+    let page = format!("{origin}/settings/connections");
+    let alerts = Alerts::new(&settings.alerts, db.clone(), clock.clone(), page);
+    let every = settings.alerts.health_every;
+    HealthService::new(
+        connections.clone(),
+        db.clone(),
+        clock.clone(),
+        every,
+        alerts,
+    )
 }
 
 /// How often expired sessions and vault rows are purged.

@@ -28,8 +28,10 @@ macro_rules! on_db {
     };
 }
 
+mod alerts;
 mod connections;
 mod feeds;
+mod health;
 mod integration;
 mod org_choices;
 mod permits;
@@ -40,8 +42,10 @@ mod vault;
 
 use std::{str::FromStr, time::Duration};
 
+pub use alerts::OutboxRow;
 pub use connections::{AuditRow, ConnectionRow};
 pub use feeds::FeedKeyRow;
+pub use health::{CheckRow, HealthRow, CHECKS_KEPT};
 pub use integration::IntegrationRow;
 pub use session_index::SessionIndexRow;
 pub use sessions::{AnyStore, HashedIds, SaveIf};
@@ -173,6 +177,10 @@ impl Db {
             session_index::SUBJECT_INDEX,
             session_index::SID_INDEX,
             session_index::JTI_SCHEMA,
+            health::SCHEMA,
+            health::CHECKS_SCHEMA,
+            health::CHECKS_INDEX,
+            alerts::SCHEMA,
         ] {
             on_db!(self, sql, [], execute, |_| ())?;
         }

@@ -131,16 +131,18 @@ async fn connections_list_prints_the_columns_and_json() {
             "CONCURRENCY",
             "POOL",
             "STATUS",
-            "LAST_SUCCESS"
+            "LAST_SUCCESS",
+            "HEALTH",
+            "REASON"
         ]
     );
     assert_eq!(
         lines[1],
-        ["borrower", "us", "pat", "2", "lender", "untested", "-"]
+        ["borrower", "us", "pat", "2", "lender", "untested", "-", "untested"]
     );
     assert_eq!(
         lines[2],
-        ["lender", "us", "pat", "5", "lender", "untested", "-"]
+        ["lender", "us", "pat", "5", "lender", "untested", "-", "untested"]
     );
     assert_eq!(lines.len(), 3);
 
