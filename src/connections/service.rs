@@ -117,6 +117,11 @@ pub struct ConnectionsService {
     /// Live sources of the stored connections, with the sealed secret each was made from.
     pub(super) live: RwLock<HashMap<String, (String, Arc<ConnectionSource>)>>,
     pub(super) pools: Arc<Pools>,
+    /// `FV_PUBLIC_URL`: where webhook subscriptions point.
+    pub(super) public_url: Option<url::Url>,
+    /// Ids of the connections whose tokens ask for the webhooks scope (live updates on, or a
+    /// subscription still to delete), as the rows said at the last re-read.
+    pub(super) live_scoped: RwLock<std::collections::HashSet<String>>,
 }
 
 impl ConnectionsService {

@@ -31,6 +31,7 @@ macro_rules! on_db {
 mod connections;
 mod feeds;
 mod integration;
+mod live_subscriptions;
 mod org_choices;
 mod permits;
 mod session_index;
@@ -43,6 +44,7 @@ use std::{str::FromStr, time::Duration};
 pub use connections::{AuditRow, ConnectionRow};
 pub use feeds::FeedKeyRow;
 pub use integration::IntegrationRow;
+pub use live_subscriptions::LiveSubscriptionRow;
 pub use session_index::SessionIndexRow;
 pub use sessions::{AnyStore, HashedIds, SaveIf};
 pub use snapshots::SnapshotRow;
@@ -166,6 +168,7 @@ impl Db {
             snapshots::SCHEMA,
             snapshots::CLAIMS_SCHEMA,
             connections::SCHEMA,
+            live_subscriptions::SCHEMA,
             permits::SCHEMA,
             feeds::SCHEMA,
             org_choices::SCHEMA,

@@ -24,6 +24,7 @@ pub mod session_save;
 pub mod settings;
 pub mod settings_feeds;
 pub mod settings_flash;
+pub mod settings_live;
 pub mod settings_sessions;
 pub mod settings_view;
 pub mod templates;

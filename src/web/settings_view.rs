@@ -18,6 +18,7 @@ use crate::{
     connections::{AuthKind, Connection, Draft, VerifiedDraft, DEFAULT_CONCURRENCY},
     service_account::Verified,
     state::AppState,
+    store::LiveSubscriptionRow,
     util::dates::{Shown, Zone},
 };
 
@@ -65,6 +66,8 @@ pub struct ConnectionView {
     pub updated_by: String,
     pub read_only: bool,
     pub has_secret: bool,
+    /// Live updates (webhooks) through this connection.
+    pub live: super::settings_live::LiveView,
 }
 
 /// A verification waiting for Save.
@@ -118,9 +121,10 @@ impl ConnectionsPage {
     }
 }
 
-fn view_of(c: Connection, zone: &Zone) -> ConnectionView {
+fn view_of(c: Connection, zone: &Zone, live: &[LiveSubscriptionRow]) -> ConnectionView {
     let email = c.email.clone();
     ConnectionView {
+        live: super::settings_live::LiveView::of(&c.id, live, zone),
         error_resolved: c.last_error.is_some()
             && matches!((c.last_success_at, c.last_error_at), (Some(ok), Some(failed)) if ok >= failed),
         needs_authorization: c.needs_authorization(),
@@ -154,6 +158,7 @@ pub async fn render(
     let settings = &state.settings;
     let connections = state.connections.list().await?;
     let audit = state.connections.audit_log(AUDIT_SHOWN).await?;
+    let live = state.connections.live_rows().await?;
     let pending = load_pending(state, signed).await?.map(|p| PendingView {
         user_type: p.verified.user_type_name().to_owned(),
         name: p.verified.name,
@@ -191,7 +196,7 @@ pub async fn render(
         demo_account: demo_account(settings),
         connections: connections
             .into_iter()
-            .map(|c| view_of(c, &settings.time_zone))
+            .map(|c| view_of(c, &settings.time_zone, &live))
             .collect(),
         environments: state.connections.environments().to_vec(),
         pending,
