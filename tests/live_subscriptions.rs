@@ -281,3 +281,73 @@ async fn non_admins_and_bad_csrf_are_refused() {
     assert!(app.control().webhook_subscriptions(ORG).is_empty());
     assert!(app.state.db.live_subscriptions().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_refresh_token_connection_asks_for_the_scope_when_authorized_again() {
+    let app = spawn_app(live_opts()).await;
+    authorize_connection(&app, "reports", BEN).await;
+    let (ada, csrf) = admin(&app).await;
+    let page = press(&app, &ada, &csrf, "live_on").await;
+    assert!(
+        page.contains("lacks the filevine.v2.webhooks scope"),
+        "{page}"
+    );
+    assert!(app.control().webhook_subscriptions(ORG).is_empty());
+    // Save & authorize again asks Filevine for the webhooks scope too.
+    let (ada, authorize) = save_and_authorize(&app, "reports").await;
+    let scope: String = authorize
+        .query_pairs()
+        .find(|(k, _)| k == "scope")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    assert!(
+        scope.split(' ').any(|s| s == "filevine.v2.webhooks"),
+        "{scope}"
+    );
+    let callback = ada.provider_choose(&authorize, Choice::User(BEN)).await;
+    assert_eq!(ada.get(&callback).await.status(), StatusCode::OK);
+    app.advance_clock(Duration::from_secs(61));
+    wait_for(&app, |s| s.len() == 1 && s[0].endpoint == ENDPOINT).await;
+    wait_until_stored(&app).await;
+}
+
+/// The subscription rows read and write alike on PostgreSQL (replicas), keyed by the
+/// connection's row id; what the receiver records survives the subscription side's writes.
+#[tokio::test]
+async fn the_rows_work_on_postgres() {
+    use fv_partner_app::store::{Db, LiveSubscriptionRow};
+    let db = Db::connect(&postgres_url()).await.unwrap();
+    let id = format!("conn_live_{}", uuid::Uuid::new_v4().simple());
+    let env = format!("env-{}", &id[10..18]);
+    let mut row = LiveSubscriptionRow {
+        connection_id: id.clone(),
+        connection: "reports".into(),
+        environment: env.clone(),
+        wanted: "on".into(),
+        org_id: Some(ORG),
+        user_id: Some(1003),
+        subscription_id: Some("sub-1".into()),
+        endpoint: Some(ENDPOINT.into()),
+        updated_at: 10,
+        ..Default::default()
+    };
+    db.live_subscription_put(&row).await.unwrap();
+    assert_eq!(db.live_delivery_accepted(&env, ORG, 42).await.unwrap(), 1);
+    assert_eq!(db.live_delivery_accepted(&env, 5002, 42).await.unwrap(), 0);
+    db.live_delivery_refused(&env, ORG).await.unwrap();
+    row.last_error = Some("429".into());
+    row.last_error_at = Some(43);
+    db.live_subscription_put(&row).await.unwrap();
+    let stored = db.live_subscription(&id).await.unwrap().unwrap();
+    assert_eq!(stored.last_delivery_at, Some(42));
+    assert_eq!(stored.refused_deliveries, 1);
+    assert_eq!(stored.last_error.as_deref(), Some("429"));
+    assert!(db
+        .live_subscriptions()
+        .await
+        .unwrap()
+        .iter()
+        .any(|r| r.connection_id == id));
+    db.live_subscription_delete(&id).await.unwrap();
+    assert!(db.live_subscription(&id).await.unwrap().is_none());
+}

@@ -102,7 +102,7 @@ fn plain<E: std::fmt::Display>(e: &AuthedError<E>) -> String {
     match e {
         AuthedError::Token(t) => format!("The connection has no token: {t}"),
         AuthedError::Gateway(GatewayError::Forbidden(m)) if m.contains(WEBHOOKS_SCOPE) => format!(
-            "This connection's token lacks the {WEBHOOKS_SCOPE} scope, so Filevine refuses webhook subscriptions. Ask Filevine to allow {WEBHOOKS_SCOPE} for this app's client (a refresh-token connection also needs it in FV_SCOPES and Save & authorize again)."
+            "This connection's token lacks the {WEBHOOKS_SCOPE} scope, so Filevine refuses webhook subscriptions. Ask Filevine to allow {WEBHOOKS_SCOPE} for this app's client; a refresh-token connection then needs Save & authorize again (which asks for it)."
         ),
         AuthedError::Gateway(GatewayError::Unauthorized) => {
             "Filevine refused the connection's token (401): press Test; retried automatically."
@@ -126,6 +126,21 @@ impl ConnectionsService {
             "{}{WEBHOOK_PATH}",
             base.as_str().trim_end_matches('/')
         ))
+    }
+
+    /// The scopes connection `name`'s authorization must ask for beyond `FV_SCOPES`: the
+    /// webhooks scope while its live updates are on (or a subscription is still to delete).
+    pub async fn live_scopes_of(&self, name: &str) -> Result<Vec<String>, DbError> {
+        let Some(c) = self.get(name).await? else {
+            return Ok(Vec::new());
+        };
+        let row = self.db.live_subscription(&c.id).await?;
+        let wanted = row.is_some_and(|r| r.wanted == "on" || r.subscription_id.is_some());
+        Ok(if wanted {
+            vec![WEBHOOKS_SCOPE.to_owned()]
+        } else {
+            Vec::new()
+        })
     }
 
     /// Every connection's live-updates row.

@@ -315,9 +315,15 @@ async fn authorize(
         .environments
         .get(&environment)
         .ok_or_else(|| AppError::UnknownEnvironment(format!("The connection `{name}` is for the environment `{environment}`, which this app does not serve.")))?;
-    let url = flow::start_connection_authorization(env, pending, &state.cipher, name.as_str())
+    let extra = state
+        .connections
+        .live_scopes_of(name.as_str())
         .await
         .map_err(AppError::from)?;
+    let url =
+        flow::start_connection_authorization(env, pending, &state.cipher, name.as_str(), &extra)
+            .await
+            .map_err(AppError::from)?;
     Ok(Redirect::to(url.as_str()).into_response())
 }
 
