@@ -348,6 +348,10 @@ async fn the_rows_work_on_postgres() {
         .unwrap()
         .iter()
         .any(|r| r.connection_id == id));
+    // Two replicas that read the row alike: one of them reconciles it.
+    let seen = stored.claims;
+    assert!(db.live_subscription_claim(&id, seen).await.unwrap());
+    assert!(!db.live_subscription_claim(&id, seen).await.unwrap());
     db.live_subscription_delete(&id).await.unwrap();
     assert!(db.live_subscription(&id).await.unwrap().is_none());
 }

@@ -215,6 +215,14 @@ impl ConnectionsService {
             if !full && row.last_error.is_none() {
                 continue;
             }
+            // Another replica reconciling the same row at the same time: it does this one.
+            if !self
+                .db
+                .live_subscription_claim(&row.connection_id, row.claims)
+                .await?
+            {
+                continue;
+            }
             let Some(c) = connections.iter().find(|c| c.id == row.connection_id) else {
                 self.db.live_subscription_delete(&row.connection_id).await?;
                 continue;

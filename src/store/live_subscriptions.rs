@@ -21,7 +21,8 @@ pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_live_subscription
     last_error_at BIGINT,
     last_delivery_at BIGINT,
     refused_deliveries BIGINT NOT NULL DEFAULT 0,
-    updated_at BIGINT NOT NULL
+    updated_at BIGINT NOT NULL,
+    claims BIGINT NOT NULL DEFAULT 0
 )";
 
 /// One connection's live updates.
@@ -43,6 +44,8 @@ pub struct LiveSubscriptionRow {
     pub last_delivery_at: Option<i64>,
     pub refused_deliveries: i64,
     pub updated_at: i64,
+    /// Bumped by every [`Db::live_subscription_claim`]: which replica reconciles the row.
+    pub claims: i64,
 }
 
 /// Builds a [`LiveSubscriptionRow`] from a row of either backend.
@@ -62,13 +65,14 @@ macro_rules! from_row {
             last_delivery_at: $r.get("last_delivery_at"),
             refused_deliveries: $r.get("refused_deliveries"),
             updated_at: $r.get("updated_at"),
+            claims: $r.get("claims"),
         }
     };
 }
 
 const COLUMNS: &str = "connection_id, connection, environment, wanted, org_id, user_id,
     subscription_id, endpoint, last_error, last_error_at, last_delivery_at,
-    refused_deliveries, updated_at";
+    refused_deliveries, updated_at, claims";
 
 impl Db {
     /// Every connection's live-updates row.
@@ -123,6 +127,20 @@ impl Db {
             |_| ()
         )?;
         Ok(())
+    }
+
+    /// Takes the row for one reconcile: true for exactly one of the replicas that read it
+    /// with `seen` claims, so two never subscribe (or re-create) the same org at once.
+    pub async fn live_subscription_claim(
+        &self,
+        connection_id: &str,
+        seen: i64,
+    ) -> Result<bool, DbError> {
+        const SQL: &str = "UPDATE fv_live_subscriptions SET claims = claims + 1
+            WHERE connection_id = $1 AND claims = $2";
+        Ok(on_db!(self, SQL, [connection_id, seen], execute, |r| r
+            .rows_affected())?
+            == 1)
     }
 
     /// Forgets connection `connection_id`'s live updates (nothing is owed to Filevine).

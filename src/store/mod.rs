@@ -193,6 +193,13 @@ impl Db {
         )
         .await?;
         add_column(self, "fv_connections", "id", "TEXT NOT NULL DEFAULT ''").await?;
+        add_column(
+            self,
+            "fv_live_subscriptions",
+            "claims",
+            "BIGINT NOT NULL DEFAULT 0",
+        )
+        .await?;
         connections::assign_ids(self).await?;
         add_column(
             self,
