@@ -355,3 +355,32 @@ async fn the_rows_work_on_postgres() {
     db.live_subscription_delete(&id).await.unwrap();
     assert!(db.live_subscription(&id).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn the_fv_pat_connection_has_live_updates_too() {
+    let mut opts = live_opts();
+    opts.extra_env.push(("FV_PAT".into(), DEMO_PAT.into()));
+    opts.extra_env
+        .push(("FV_SERVICE_ACCOUNT_EMAIL".into(), BOT_EMAIL.into()));
+    let app = spawn_app(opts).await;
+    let (ada, csrf) = admin(&app).await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("name", "env"),
+        ("action", "live_on"),
+    ];
+    let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = connections_page(&app, &ada).await;
+    assert!(page.contains("Live updates are on for"), "{page}");
+    let subs = app.control().webhook_subscriptions(ORG);
+    assert_eq!(subs.len(), 1);
+    assert_eq!(subs[0].endpoint, ENDPOINT);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("name", "env"),
+        ("action", "live_off"),
+    ];
+    ada.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
+    assert!(app.control().webhook_subscriptions(ORG).is_empty());
+}

@@ -55,6 +55,7 @@ impl ConnectionsService {
             (Arc::new(ConnectionSource::Pat(source.clone())), source)
         });
         let env = env.map(|(source, pat)| EnvConnection {
+            webhooks: Arc::new(ConnectionSource::Pat(pat.with_extra_scope(WEBHOOKS_SCOPE))),
             source,
             pat,
             email: config.env_email,
@@ -201,15 +202,14 @@ impl ConnectionsService {
                 }))
             })
         } else {
-            let client = if webhooks {
-                let mut scopes = side.client.scopes().to_vec();
-                scopes.push(WEBHOOKS_SCOPE.to_owned());
-                side.client.clone().with_scopes(scopes)
-            } else {
-                side.client.clone()
-            };
-            self.open(row)
-                .map(|pat| ConnectionSource::Pat(client.source(pat)))
+            self.open(row).map(|pat| {
+                let source = side.client.source(pat);
+                ConnectionSource::Pat(if webhooks {
+                    source.with_extra_scope(WEBHOOKS_SCOPE)
+                } else {
+                    source
+                })
+            })
         };
         match source {
             Some(source) => {

@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use super::{service::ConnectionsService, Connection, ENV_CONNECTION};
+use super::{service::ConnectionsService, Connection};
 use crate::{
     filevine::{
         webhooks::{SubscriptionRequest, WEBHOOKS_SCOPE},
@@ -48,8 +48,6 @@ pub enum LiveError {
     NoPublicUrl,
     #[error("There is no connection `{0}`.")]
     NoConnection(String),
-    #[error("The connection `env` comes from FV_PAT: save the PAT as a named connection to turn live updates on.")]
-    ReadOnly,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -240,9 +238,6 @@ impl ConnectionsService {
     }
 
     async fn live_connection(&self, name: &str) -> Result<Connection, LiveError> {
-        if name == ENV_CONNECTION {
-            return Err(LiveError::ReadOnly);
-        }
         self.get(name)
             .await?
             .ok_or_else(|| LiveError::NoConnection(name.to_owned()))

@@ -77,6 +77,8 @@ pub enum TestOutcome {
 /// `FV_PAT` as the connection named `env`.
 pub(super) struct EnvConnection {
     pub(super) source: Arc<ConnectionSource>,
+    /// The same PAT asking for the webhooks scope too, while its live updates need it.
+    pub(super) webhooks: Arc<ConnectionSource>,
     pub(super) pat: Arc<PatTokenSource>,
     pub(super) email: Option<String>,
     pub(super) concurrency: u8,
@@ -179,7 +181,18 @@ impl ConnectionsService {
     /// The live token source of `name`, whatever its kind.
     pub fn token_source(&self, name: &str) -> Option<Arc<ConnectionSource>> {
         if name == ENV_CONNECTION {
-            return self.env.as_ref().map(|e| e.source.clone());
+            let live = self
+                .live_scoped
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(ENV_CONNECTION);
+            return self.env.as_ref().map(|e| {
+                if live {
+                    e.webhooks.clone()
+                } else {
+                    e.source.clone()
+                }
+            });
         }
         let live = self.live.read().unwrap_or_else(|p| p.into_inner());
         live.get(name).map(|(_, s)| s.clone())
