@@ -503,5 +503,18 @@ async fn the_project_page_changes_a_project_only_with_its_form_token() {
     assert_eq!(fake.control().projects(5001)[0].phase_name, "Closed");
     let (_, _, body) = got.recv().await.unwrap();
     assert_eq!(text(&body, "Event"), "PhaseChanged");
+    let rename = [
+        ("token", form_token.as_str()),
+        ("org_id", "5001"),
+        ("project_id", id.as_str()),
+        ("action", "rename"),
+        ("name", "Renamed on the page"),
+    ];
+    let done = http().post(&page_url).form(&rename).send().await.unwrap();
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        fake.control().projects(5001)[0].project_name,
+        "Renamed on the page"
+    );
     assert!(fake.control().webhook_deliveries_dropped() == 0);
 }

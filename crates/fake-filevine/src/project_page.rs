@@ -1,5 +1,5 @@
 //! `GET /_fake/projects` and its forms (`POST /_fake/projects`): a demo operator moves a
-//! project's phase, archives or creates one from the stand-in's own page, and every change is
+//! project's phase, renames, archives or creates one from the stand-in's own page, and every change is
 //! delivered to the org's webhook subscriptions ([`super::project_changes`]). The forms carry
 //! a token made at start-up: a page on another site can post a form to loopback, but cannot
 //! read this page to learn the token (the Host check keeps rebound names out).
@@ -116,6 +116,10 @@ pub(crate) async fn change(
         "move_phase" => ProjectChange::MovePhase {
             project_id: id,
             phase: f.phase.unwrap_or_default(),
+        },
+        "rename" => ProjectChange::Rename {
+            project_id: id,
+            name: f.name.unwrap_or_default().trim().to_owned(),
         },
         "archive" => ProjectChange::Archive { project_id: id },
         "unarchive" => ProjectChange::Unarchive { project_id: id },
