@@ -3,14 +3,11 @@
 
 use std::process::Command;
 
+#[path = "common/child.rs"]
+mod child;
+
 fn bin(dir: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_fv-partner-app"));
-    c.current_dir(dir);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("FV_") || k == "DATABASE_URL" || k == "CLIENT_ID" || k == "CLIENT_SECRET" {
-            c.env_remove(k);
-        }
-    }
+    let mut c = child::app_command(dir);
     c.env("RUST_LOG", "warn").env(
         "DATABASE_URL",
         format!("sqlite://{}/check.db", dir.display()),
