@@ -8,27 +8,10 @@
 
 use crate::common;
 
-use std::process::{Child, Command};
-
-use common::{child::spawn_until, csrf_of, Browser, Choice};
+use common::{child::start_demo, csrf_of, Browser, Choice};
 use fake_filevine::{ADA, DEMO_PAT, REPORTING_BOT};
 use reqwest::{header, StatusCode};
 use url::Url;
-
-/// Starts the demo in `dir` and returns it with the URL it printed (its log in `demo.log`).
-fn start_demo(dir: &std::path::Path) -> (Child, Url) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_fv-partner-app"));
-    c.current_dir(dir);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("FV_") || k == "DATABASE_URL" {
-            c.env_remove(k);
-        }
-    }
-    c.env("RUST_LOG", "info").env("FV_LISTEN", "127.0.0.1:0");
-    let (child, line) = spawn_until(c, |l| l.contains("open "), Some(dir.join("demo.log")));
-    let url = line.split("open ").nth(1).unwrap().trim();
-    (child, Url::parse(url).unwrap())
-}
 
 async fn page(b: &Browser, base: &Url, path: &str) -> (StatusCode, String) {
     let r = b.get(&base.join(path).unwrap()).await;
