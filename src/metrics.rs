@@ -46,6 +46,14 @@ pub const CONNECTION_FAILURES: &str = "fv_connection_failures_total";
 /// Requests refused with 429 by the per-address rate limit.
 pub const RATE_LIMITED: &str = "fv_http_rate_limited_total";
 
+/// Webhook deliveries, by `outcome` (`accepted`, `duplicate`, `ignored_event`,
+/// `unserved_org`, `refused_token`, `refused_body`, `too_big`, `error`).
+pub const WEBHOOK_DELIVERIES: &str = "fv_webhook_deliveries_total";
+/// Stored webhook deliveries not applied yet, after the worker's last pass.
+pub const WEBHOOK_INBOX_DEPTH: &str = "fv_webhook_inbox_depth";
+/// Seconds from a delivery's arrival to its application.
+pub const WEBHOOK_APPLY: &str = "fv_webhook_apply_duration_seconds";
+
 /// Latency buckets (seconds): page requests are milliseconds, gateway calls up to the
 /// 30-second client timeout.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -121,6 +129,16 @@ fn describe() {
         CONNECTIONS_REFUSED,
         "Connections closed at once because FV_MAX_CONNECTIONS were open"
     );
+    describe_counter!(WEBHOOK_DELIVERIES, "Webhook deliveries, by outcome");
+    describe_gauge!(
+        WEBHOOK_INBOX_DEPTH,
+        "Webhook deliveries stored, not applied yet"
+    );
+    describe_histogram!(
+        WEBHOOK_APPLY,
+        metrics::Unit::Seconds,
+        "Time from a webhook delivery's arrival to its application"
+    );
 }
 
 /// The `method` label: a standard method's name, or `other`. A client can send any token as
@@ -171,6 +189,22 @@ pub fn connection_refused() {
 /// A use of connection `name` failed, leaving `status`.
 pub fn connection_failure(name: &str, status: &'static str) {
     counter!(CONNECTION_FAILURES, "connection" => name.to_owned(), "status" => status).increment(1);
+}
+
+/// A webhook delivery's outcome, a closed label (`live::receiver`'s `Accepted::label` and
+/// `Refusal::label`).
+pub fn webhook_delivery(outcome: &'static str) {
+    counter!(WEBHOOK_DELIVERIES, "outcome" => outcome).increment(1);
+}
+
+/// A delivery was applied `delay_secs` after it arrived (by the app clock, whole seconds).
+pub fn webhook_applied(delay_secs: i64) {
+    histogram!(WEBHOOK_APPLY).record(delay_secs.max(0) as f64);
+}
+
+/// The inbox's pending deliveries.
+pub fn set_inbox_depth(n: i64) {
+    gauge!(WEBHOOK_INBOX_DEPTH).set(n.max(0) as f64);
 }
 
 /// A request was refused by the per-address rate limit.

@@ -130,6 +130,11 @@ impl Settings {
         };
         row("FV_TRUSTED_PROXIES", proxies, "FV_TRUSTED_PROXIES");
         row(
+            "FV_WEBHOOK_AUDIENCE",
+            self.live.webhook_audience.clone(),
+            "FV_WEBHOOK_AUDIENCE",
+        );
+        row(
             "DATABASE_URL",
             mask_database_url(&self.db.url),
             "DATABASE_URL",

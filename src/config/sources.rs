@@ -125,6 +125,7 @@ pub(super) const KEYS: &[&str] = &[
     "FV_RATE_LIMIT_PER_MINUTE",
     "FV_FEED_RATE_PER_MINUTE",
     "FV_TRUSTED_PROXIES",
+    "FV_WEBHOOK_AUDIENCE",
 ];
 
 /// The Python sample's `.env` names and the canonical names they stand for. `AUTH_CONFIG` is a

@@ -1,17 +1,28 @@
 //! Background tasks, started once per process by [`spawn_all`]: purging expired sessions and
 //! tokens, keeping the provider's keys fresh and the session gauge current, the scheduled
-//! snapshots, and following the connections another replica saved or removed.
+//! snapshots, following the connections another replica saved or removed, and applying
+//! webhook deliveries (with, on PostgreSQL, hearing the changes other replicas applied).
 
 use std::time::Duration;
 
 use crate::state::AppState;
 
-/// Starts every background task of a serving process.
-pub fn spawn_all(state: &AppState) {
+/// Starts every background task of a serving process. Returns once this replica listens for
+/// the changes other replicas apply, so none announced after start-up is missed.
+pub async fn spawn_all(state: &AppState) {
     spawn_cleanup(state.clone());
     crate::web::health::spawn_background(state);
     crate::reporting::spawn_snapshots(state.clone());
     state.connections.clone().watch();
+    let fanout = crate::live::fanout::Fanout::for_db(&state.db);
+    fanout.listen(state.live.clone()).await;
+    let worker = crate::live::worker::Worker {
+        hub: state.live.clone(),
+        db: state.db.clone(),
+        clock: state.clock.clone(),
+        fanout,
+    };
+    tokio::spawn(worker.run());
 }
 
 /// How often expired sessions and vault rows are purged.

@@ -1,7 +1,7 @@
 //! The database: SQLite by default (one file, nothing to install), PostgreSQL when several
 //! replicas share logins. It holds the tower-sessions records and the index of sessions by
 //! user, the token vault, the named connections (with their audit log and pool permits) and
-//! the PAT saved on the old integration page, the per-phase snapshots, the feed keys' hashes,
+//! the PAT saved on the old integration page, the per-phase snapshots, the feed keys' hashes, the webhook inbox,
 //! each user's last organization choice and the spent back-channel logout token ids.
 //!
 //! Two backends, one small API, and each query written once: the SQL uses PostgreSQL's
@@ -30,6 +30,7 @@ macro_rules! on_db {
 
 mod connections;
 mod feeds;
+mod inbox;
 mod integration;
 mod org_choices;
 mod permits;
@@ -42,6 +43,7 @@ use std::{str::FromStr, time::Duration};
 
 pub use connections::{AuditRow, ConnectionRow};
 pub use feeds::FeedKeyRow;
+pub use inbox::{InboxRow, NewDelivery};
 pub use integration::IntegrationRow;
 pub use session_index::SessionIndexRow;
 pub use sessions::{AnyStore, HashedIds, SaveIf};
@@ -173,6 +175,7 @@ impl Db {
             session_index::SUBJECT_INDEX,
             session_index::SID_INDEX,
             session_index::JTI_SCHEMA,
+            inbox::SERVED_SCHEMA,
         ] {
             on_db!(self, sql, [], execute, |_| ())?;
         }
@@ -182,6 +185,18 @@ impl Db {
             Db::Postgres(_) => connections::POSTGRES_AUDIT_SCHEMA,
         };
         on_db!(self, audit, [], execute, |_| ())?;
+        let inbox = match self {
+            Db::Sqlite(_) => inbox::SQLITE_SCHEMA,
+            Db::Postgres(_) => inbox::POSTGRES_SCHEMA,
+        };
+        for sql in [
+            inbox,
+            inbox::JTI_INDEX,
+            inbox::BODY_INDEX,
+            inbox::PENDING_INDEX,
+        ] {
+            on_db!(self, sql, [], execute, |_| ())?;
+        }
         add_column(
             self,
             "fv_snapshots",

@@ -27,6 +27,7 @@ pub mod settings_flash;
 pub mod settings_sessions;
 pub mod settings_view;
 pub mod templates;
+pub mod webhooks;
 
 use axum::{
     middleware,
@@ -196,6 +197,7 @@ fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/auth/login", get(auth_pages::login)),
         ("/auth/logout", post(auth_pages::logout)),
         ("/auth/backchannel-logout", post(backchannel::logout)),
+        ("/webhooks/filevine", post(webhooks::receive)),
         ("/profile", get(pages::profile)),
         (
             "/account/sessions",

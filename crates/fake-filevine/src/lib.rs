@@ -43,6 +43,7 @@ mod refresh_grant;
 mod rendered;
 mod state;
 mod users;
+mod webhook_token;
 mod wire;
 
 pub use contract::Casing;
