@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod fanout;
 pub mod hub;
 pub mod receiver;
+pub mod stream;
 pub mod worker;
 
 pub use hub::{Change, LiveHub, OrgCache};

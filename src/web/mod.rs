@@ -14,6 +14,7 @@ pub mod extract;
 pub mod feeds;
 pub mod gateway;
 pub mod health;
+pub mod live;
 pub mod ops;
 pub mod pages;
 pub mod pending_cookie;
@@ -207,6 +208,7 @@ fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/org", get(pages::choose_org).post(pages::set_org)),
         ("/projects", get(dashboard::list)),
         ("/projects/summary", get(dashboard::summary::fragment)),
+        ("/projects/live", get(live::stream)),
         ("/projects/export.csv", get(dashboard::export_csv)),
         ("/projects/export.json", get(dashboard::export_json)),
         ("/projects/{id}", get(dashboard::detail)),
