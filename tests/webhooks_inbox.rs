@@ -27,6 +27,22 @@ fn summary_scans(app: &TestApp, org: i64) -> usize {
         .count()
 }
 
+/// Report scans the stand-in has seen for `org` (offset 0 with the report's fields).
+fn report_scans(app: &TestApp, org: i64) -> usize {
+    app.control()
+        .gateway_requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/Projects") && r.org_id.as_deref() == Some(&org.to_string()))
+        .filter(|r| {
+            let has = |k: &str, v: &str| r.query.iter().any(|(a, b)| a == k && b == v);
+            has("offset", "0")
+                && r.query
+                    .iter()
+                    .any(|(k, v)| k == "requestedFields" && v.contains("lastActivity"))
+        })
+        .count()
+}
+
 async fn view_summary(app: &TestApp, b: &Browser) {
     let r = b.get(&app.url("/projects/summary")).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -89,6 +105,24 @@ async fn a_delivery_drops_the_orgs_cached_summary_and_no_other() {
     assert_eq!(summary_scans(&app, LOVELACE), 2, "dropped by the delivery");
     view_summary(&app, &ada).await;
     assert_eq!(summary_scans(&app, LOVELACE), 2, "and cached again");
+}
+
+/// The reports (and so the report feed, whose `ETag` hashes the cached report) are scanned
+/// again after a delivery for the org.
+#[tokio::test]
+async fn a_delivery_drops_the_orgs_cached_reports() {
+    let (app, ada) = app_with_ada().await;
+    for _ in 0..2 {
+        let r = ada.get(&app.url("/reports")).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    assert_eq!(report_scans(&app, LOVELACE), 1, "the second view is cached");
+    let (_, json) = deliver(&app, phase_changed(LOVELACE, 1)).await;
+    assert_eq!(json["status"], "accepted");
+    all_applied(&app).await;
+    let r = ada.get(&app.url("/reports")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(report_scans(&app, LOVELACE), 2, "dropped by the delivery");
 }
 
 #[tokio::test]
