@@ -43,6 +43,7 @@ pub mod connections;
 pub mod crypto;
 pub mod filevine;
 pub mod healthcheck;
+pub mod live;
 pub mod metrics;
 pub mod projects;
 pub mod reporting;

@@ -54,6 +54,14 @@ pub const ALERT_DELIVERIES: &str = "fv_alert_deliveries_total";
 /// Requests refused with 429 by the per-address rate limit.
 pub const RATE_LIMITED: &str = "fv_http_rate_limited_total";
 
+/// Webhook deliveries, by `outcome` (`accepted`, `duplicate`, `ignored_event`,
+/// `unserved_org`, `refused_token`, `refused_body`, `too_big`, `error`).
+pub const WEBHOOK_DELIVERIES: &str = "fv_webhook_deliveries_total";
+/// Stored webhook deliveries not applied yet, after the worker's last pass.
+pub const WEBHOOK_INBOX_DEPTH: &str = "fv_webhook_inbox_depth";
+/// Seconds from a delivery's arrival to its application.
+pub const WEBHOOK_APPLY: &str = "fv_webhook_apply_duration_seconds";
+
 /// Latency buckets (seconds): page requests are milliseconds, gateway calls up to the
 /// 30-second client timeout.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -129,6 +137,16 @@ fn describe() {
         CONNECTIONS_REFUSED,
         "Connections closed at once because FV_MAX_CONNECTIONS were open"
     );
+    describe_counter!(WEBHOOK_DELIVERIES, "Webhook deliveries, by outcome");
+    describe_gauge!(
+        WEBHOOK_INBOX_DEPTH,
+        "Webhook deliveries stored, not applied yet"
+    );
+    describe_histogram!(
+        WEBHOOK_APPLY,
+        metrics::Unit::Seconds,
+        "Time from a webhook delivery's arrival to its application"
+    );
 }
 
 /// The `method` label: a standard method's name, or `other`. A client can send any token as
@@ -195,6 +213,22 @@ pub fn connection_checked(name: &str, environment: &str, outcome: &'static str) 
 /// An alert delivery on `channel` ended with `outcome`.
 pub fn alert_delivery(channel: &str, outcome: &'static str) {
     counter!(ALERT_DELIVERIES, "channel" => channel.to_owned(), "outcome" => outcome).increment(1);
+}
+
+/// A webhook delivery's outcome, a closed label (`live::receiver`'s `Accepted::label` and
+/// `Refusal::label`).
+pub fn webhook_delivery(outcome: &'static str) {
+    counter!(WEBHOOK_DELIVERIES, "outcome" => outcome).increment(1);
+}
+
+/// A delivery was applied `delay_secs` after it arrived (by the app clock, whole seconds).
+pub fn webhook_applied(delay_secs: i64) {
+    histogram!(WEBHOOK_APPLY).record(delay_secs.max(0) as f64);
+}
+
+/// The inbox's pending deliveries.
+pub fn set_inbox_depth(n: i64) {
+    gauge!(WEBHOOK_INBOX_DEPTH).set(n.max(0) as f64);
 }
 
 /// A request was refused by the per-address rate limit.

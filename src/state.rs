@@ -29,10 +29,10 @@ pub struct AppInner {
     /// The browser-facing site is https (cookies get `Secure` and the `__Host-` prefix).
     pub https: bool,
     /// Briefly cached dashboard summaries (projects per phase), see [`crate::projects::summary`].
-    pub summaries: crate::projects::SummaryCache,
+    pub summaries: Arc<crate::projects::SummaryCache>,
     /// Briefly cached reports (stale matters, time in phase...), see
     /// [`crate::projects::report_scan`].
-    pub reports: crate::projects::report_scan::ReportCache,
+    pub reports: Arc<crate::projects::report_scan::ReportCache>,
     /// Requests per feed key (`/feeds/...`, `FV_FEED_RATE_PER_MINUTE`).
     pub feed_limits: crate::util::keyed_rate::KeyedRate,
     /// The named connections (`FV_PAT` as `env`, the ones admins saved): their token
@@ -46,6 +46,8 @@ pub struct AppInner {
     /// Dashboard summary scans that go on after their page was sent, per user
     /// ([`SUMMARY_SCANS_PER_USER`] at most), so made-up searches cannot pile up scans.
     pub summary_scans: crate::util::slots::KeyedSlots,
+    /// Live data from webhooks: the caches it drops, the dashboards it tells.
+    pub live: Arc<crate::live::LiveHub>,
 }
 
 /// How many exports one user may run at once; a third gets a 429 page.

@@ -141,6 +141,7 @@ pub async fn finish_login(
         Err(e) => tracing::warn!(error = %e, "GetUserOrgsWithToken failed at login"),
     }
     recall_org_choice(deps.db, &mut user).await;
+    note_served_orgs(deps.db, &user, now).await;
     // Signing in again in a browser that is signed in: the previous session's tokens must not
     // outlive it in the vault.
     let previous = session::current_user(session).await.ok().flatten();
@@ -223,6 +224,17 @@ async fn recall_org_choice(db: &Db, user: &mut SessionUser) {
         Ok(Some(id)) if user.orgs.iter().any(|o| o.id == id) => user.current_org = Some(id),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "could not read the last organization choice"),
+    }
+}
+
+/// Records the user's orgs as served by this app, so webhook deliveries for them are applied
+/// (`live::receiver`); a failure is logged, since it only costs live updates.
+async fn note_served_orgs(db: &Db, user: &SessionUser, now: i64) {
+    for org in &user.orgs {
+        if let Err(e) = db.served_org_note(&user.environment, org.id, now).await {
+            tracing::warn!(error = %e, "could not record a served organization");
+            return;
+        }
     }
 }
 

@@ -135,6 +135,11 @@ impl Settings {
         );
         row("FV_PUBLIC_URL", public, "FV_PUBLIC_URL");
         row(
+            "FV_WEBHOOK_AUDIENCE",
+            self.live.webhook_audience.clone(),
+            "FV_WEBHOOK_AUDIENCE",
+        );
+        row(
             "DATABASE_URL",
             mask_database_url(&self.db.url),
             "DATABASE_URL",

@@ -161,12 +161,22 @@ pub struct Settings {
     pub tls: TlsMode,
     /// The zone pages show dates in (`FV_TIME_ZONE`, an IANA name, default UTC).
     pub time_zone: crate::util::dates::Zone,
+    /// Live data from Filevine webhooks.
+    pub live: LiveSettings,
     /// Things that work but are probably not what the operator meant (no `offline_access`, a
     /// localhost redirect URI on another port, ...): start-up logs them, `check` prints them.
     pub warnings: Vec<String>,
     /// Where each setting's value came from, keyed by its environment name (`FV_LISTEN`, ...),
     /// for `check` and for error messages.
     pub origins: BTreeMap<&'static str, Origin>,
+}
+
+/// Live data from Filevine webhooks: `FV_WEBHOOK_AUDIENCE` (parsed in `validate/live.rs`,
+/// which documents it).
+#[derive(Clone, Debug)]
+pub struct LiveSettings {
+    /// The `aud` a delivery's bearer token must carry.
+    pub webhook_audience: String,
 }
 
 /// `FV_LISTEN`, `FV_HEADER_READ_TIMEOUT_SECONDS`, `FV_KEEP_ALIVE_SECONDS`,

@@ -21,6 +21,7 @@ mod client;
 mod cross;
 mod edge;
 mod environments;
+mod live;
 mod tls_key;
 use super::{
     ConfigError, ConfigErrors, DatabaseSettings, GatewaySettings, OidcSettings, Origin, Region,
@@ -195,6 +196,7 @@ pub fn resolve(sources: Sources) -> Result<Settings, ConfigErrors> {
         alerts,
         tls,
         time_zone,
+        live: live::live(&mut r),
         warnings: Vec::new(),
         origins: BTreeMap::new(),
     };

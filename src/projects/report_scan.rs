@@ -114,6 +114,7 @@ impl ReportCache {
             cache: moka::future::Cache::builder()
                 .max_capacity(MAX_ENTRIES)
                 .time_to_live(TTL)
+                .support_invalidation_closures()
                 .build(),
             clock,
         }
@@ -140,6 +141,20 @@ impl ReportCache {
             .await
             .map_err(Arc::unwrap_or_clone)?;
         Ok(report)
+    }
+}
+
+/// A webhook said the org's projects changed: its reports (and the report scans behind the
+/// feeds) are computed again at the next view.
+impl crate::live::OrgCache for ReportCache {
+    fn drop_org(&self, environment: &str, org_id: i64) {
+        let environment = environment.to_owned();
+        let dropped = self
+            .cache
+            .invalidate_entries_if(move |k, _| k.org_id == org_id && k.environment == environment);
+        if let Err(e) = dropped {
+            tracing::warn!(error = %e, "could not drop an org's reports");
+        }
     }
 }
 

@@ -150,6 +150,7 @@ impl SummaryCache {
                 .max_capacity(MAX_WEIGHT)
                 .weigher(weight)
                 .time_to_live(ttl)
+                .support_invalidation_closures()
                 .build(),
             clock,
             ttl,
@@ -202,6 +203,20 @@ impl SummaryCache {
         }
         self.cache.invalidate(key).await;
         None
+    }
+}
+
+/// A webhook said the org's projects changed: its summaries (every user's, every filter) are
+/// scanned again at the next view.
+impl crate::live::OrgCache for SummaryCache {
+    fn drop_org(&self, environment: &str, org_id: i64) {
+        let environment = environment.to_owned();
+        let dropped = self
+            .cache
+            .invalidate_entries_if(move |k, _| k.org_id == org_id && k.environment == environment);
+        if let Err(e) = dropped {
+            tracing::warn!(error = %e, "could not drop an org's summaries");
+        }
     }
 }
 

@@ -1,8 +1,9 @@
 //! Background tasks, started once per process by [`spawn_all`]: purging expired sessions and
 //! tokens, keeping the provider's keys fresh and the session gauge current, the scheduled
 //! snapshots, the connections' health checks and alert delivery, following the connections
-//! another replica saved or removed, and keeping the connections' webhook subscriptions as
-//! wanted.
+//! another replica saved or removed, keeping the connections' webhook subscriptions as
+//! wanted, and applying webhook deliveries (with, on PostgreSQL, hearing the changes other
+//! replicas applied).
 
 use std::{sync::Arc, time::Duration};
 
@@ -14,8 +15,9 @@ use crate::{
     util::Clock,
 };
 
-/// Starts every background task of a serving process.
-pub fn spawn_all(state: &AppState) {
+/// Starts every background task of a serving process. Returns once this replica listens for
+/// the changes other replicas apply, so none announced after start-up is missed.
+pub async fn spawn_all(state: &AppState) {
     spawn_cleanup(state.clone());
     crate::web::health::spawn_background(state);
     crate::reporting::spawn_snapshots(state.clone());
@@ -23,6 +25,15 @@ pub fn spawn_all(state: &AppState) {
     state.health.clone().spawn();
     state.health.alerts().clone().spawn_delivery();
     spawn_live_reconcile(state.clone());
+    let fanout = crate::live::fanout::Fanout::for_db(&state.db);
+    fanout.listen(state.live.clone()).await;
+    let worker = crate::live::worker::Worker {
+        hub: state.live.clone(),
+        db: state.db.clone(),
+        clock: state.clock.clone(),
+        fanout,
+    };
+    tokio::spawn(worker.run());
 }
 
 /// The health checks and their alerts, which name the connections page by the address the

@@ -162,8 +162,14 @@ impl Application {
         let store = db.session_store();
         let feed_limits =
             crate::util::keyed_rate::KeyedRate::new(settings.server.feed_rate_per_minute);
-        let summaries = crate::projects::SummaryCache::new(clock.clone());
-        let reports = crate::projects::report_scan::ReportCache::new(clock.clone());
+        let summaries = Arc::new(crate::projects::SummaryCache::new(clock.clone()));
+        let reports = Arc::new(crate::projects::report_scan::ReportCache::new(
+            clock.clone(),
+        ));
+        let live = Arc::new(crate::live::LiveHub::new(vec![
+            summaries.clone(),
+            reports.clone(),
+        ]));
         let state = AppState::new(AppInner {
             settings,
             clock,
@@ -181,9 +187,10 @@ impl Application {
             summary_scans: crate::util::slots::KeyedSlots::new(
                 crate::state::SUMMARY_SCANS_PER_USER,
             ),
+            live,
         });
         let router = web::router(state.clone(), store);
-        jobs::spawn_all(&state);
+        jobs::spawn_all(&state).await;
         Ok(Self {
             listener,
             router,

@@ -1,7 +1,7 @@
 //! The database: SQLite by default (one file, nothing to install), PostgreSQL when several
 //! replicas share logins. It holds the tower-sessions records and the index of sessions by
 //! user, the token vault, the named connections (with their audit log and pool permits) and
-//! the PAT saved on the old integration page, the per-phase snapshots, the feed keys' hashes,
+//! the PAT saved on the old integration page, the per-phase snapshots, the feed keys' hashes, the webhook inbox,
 //! each user's last organization choice and the spent back-channel logout token ids.
 //!
 //! Two backends, one small API, and each query written once: the SQL uses PostgreSQL's
@@ -32,6 +32,7 @@ mod alerts;
 mod connections;
 mod feeds;
 mod health;
+mod inbox;
 mod integration;
 mod live_subscriptions;
 mod org_choices;
@@ -47,6 +48,7 @@ pub use alerts::OutboxRow;
 pub use connections::{AuditRow, ConnectionRow};
 pub use feeds::FeedKeyRow;
 pub use health::{CheckRow, HealthRow, CHECKS_KEPT};
+pub use inbox::{InboxRow, NewDelivery};
 pub use integration::IntegrationRow;
 pub use live_subscriptions::LiveSubscriptionRow;
 pub use session_index::SessionIndexRow;
@@ -184,6 +186,7 @@ impl Db {
             health::CHECKS_SCHEMA,
             health::CHECKS_INDEX,
             alerts::SCHEMA,
+            inbox::SERVED_SCHEMA,
         ] {
             on_db!(self, sql, [], execute, |_| ())?;
         }
@@ -193,6 +196,18 @@ impl Db {
             Db::Postgres(_) => connections::POSTGRES_AUDIT_SCHEMA,
         };
         on_db!(self, audit, [], execute, |_| ())?;
+        let inbox = match self {
+            Db::Sqlite(_) => inbox::SQLITE_SCHEMA,
+            Db::Postgres(_) => inbox::POSTGRES_SCHEMA,
+        };
+        for sql in [
+            inbox,
+            inbox::JTI_INDEX,
+            inbox::BODY_INDEX,
+            inbox::PENDING_INDEX,
+        ] {
+            on_db!(self, sql, [], execute, |_| ())?;
+        }
         add_column(
             self,
             "fv_snapshots",

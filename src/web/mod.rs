@@ -14,6 +14,7 @@ pub mod extract;
 pub mod feeds;
 pub mod gateway;
 pub mod health;
+pub mod live;
 pub mod ops;
 pub mod pages;
 pub mod pending_cookie;
@@ -29,6 +30,7 @@ pub mod settings_live;
 pub mod settings_sessions;
 pub mod settings_view;
 pub mod templates;
+pub mod webhooks;
 
 use axum::{
     middleware,
@@ -198,6 +200,7 @@ fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/auth/login", get(auth_pages::login)),
         ("/auth/logout", post(auth_pages::logout)),
         ("/auth/backchannel-logout", post(backchannel::logout)),
+        ("/webhooks/filevine", post(webhooks::receive)),
         ("/profile", get(pages::profile)),
         (
             "/account/sessions",
@@ -207,6 +210,7 @@ fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/org", get(pages::choose_org).post(pages::set_org)),
         ("/projects", get(dashboard::list)),
         ("/projects/summary", get(dashboard::summary::fragment)),
+        ("/projects/live", get(live::stream)),
         ("/projects/export.csv", get(dashboard::export_csv)),
         ("/projects/export.json", get(dashboard::export_json)),
         ("/projects/{id}", get(dashboard::detail)),

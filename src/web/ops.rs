@@ -31,13 +31,21 @@ pub struct Limits {
     pub timeout: Duration,
     /// Largest accepted request body, in bytes (forms here are a few hundred bytes).
     pub body_bytes: usize,
+    /// Largest body on the paths of [`LARGE_BODY_PATHS`] (webhook deliveries), in bytes.
+    pub large_body_bytes: usize,
 }
+
+/// Paths whose bodies may be larger than a form: Filevine's webhook deliveries. Their own
+/// limit, [`crate::live::delivery::MAX_BODY_BYTES`], is checked by their handler, after the
+/// token, with a JSON answer; the edge's, twice that, only stops what no handler should read.
+pub const LARGE_BODY_PATHS: &[&str] = &["/webhooks/filevine"];
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             timeout: Duration::from_secs(30),
             body_bytes: 64 * 1024,
+            large_body_bytes: 2 * crate::live::delivery::MAX_BODY_BYTES,
         }
     }
 }
@@ -53,7 +61,7 @@ pub fn timeout_exempt(path: &str) -> bool {
 pub fn inner<S: Clone + Send + Sync + 'static>(router: Router<S>, limits: Limits) -> Router<S> {
     router
         .layer(middleware::from_fn_with_state(limits.timeout, timeout))
-        .layer(RequestBodyLimitLayer::new(limits.body_bytes))
+        .layer(middleware::from_fn_with_state(limits, body_limit))
         .layer(middleware::from_fn(access_log))
 }
 
@@ -85,6 +93,28 @@ async fn drop_unsafe_request_id(mut req: Request, next: Next) -> Response {
         req.headers_mut().remove(&REQUEST_ID);
     }
     next.run(req).await
+}
+
+/// The body limit of the request's path ([`Limits`]), by tower-http's `RequestBodyLimit`: a
+/// 413 at once for a declared length above it, and a body cut off past it.
+async fn body_limit(State(limits): State<Limits>, req: Request, next: Next) -> Response {
+    use tower::{Layer, ServiceExt};
+    let max = if LARGE_BODY_PATHS.contains(&req.uri().path()) {
+        limits.large_body_bytes
+    } else {
+        limits.body_bytes
+    };
+    let next = next.map_request(|r: Request<tower_http::body::Limited<axum::body::Body>>| {
+        r.map(axum::body::Body::new)
+    });
+    match RequestBodyLimitLayer::new(max)
+        .layer(next)
+        .oneshot(req)
+        .await
+    {
+        Ok(response) => response.map(axum::body::Body::new),
+        Err(never) => match never {},
+    }
 }
 
 /// Answers 503 when the handler has not produced a response head within the limit.
@@ -174,6 +204,10 @@ mod tests {
             .route(
                 "/echo",
                 axum::routing::post(|body: String| async move { body }),
+            )
+            .route(
+                "/webhooks/filevine",
+                axum::routing::post(|body: String| async move { body }),
             );
         outer(inner(r, limits))
     }
@@ -181,6 +215,7 @@ mod tests {
     const SHORT: Limits = Limits {
         timeout: Duration::from_millis(50),
         body_bytes: 1024,
+        large_body_bytes: 4096,
     };
 
     #[tokio::test]
@@ -214,6 +249,28 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
+    }
+
+    /// Webhook deliveries get the large limit, every other path the small one, whether the
+    /// length is declared or the body streams without one.
+    #[tokio::test]
+    async fn the_webhook_path_has_its_own_larger_limit() {
+        let post = |path: &str, body: Body| Request::post(path).body(body).unwrap();
+        let streamed = |n: usize| {
+            let chunk: Result<bytes::Bytes, std::io::Error> = Ok(bytes::Bytes::from(vec![b'x'; n]));
+            Body::from_stream(futures::stream::iter([chunk]))
+        };
+        for (path, body, status) in [
+            ("/webhooks/filevine", Body::from("x".repeat(3000)), 200),
+            ("/webhooks/filevine", streamed(3000), 200),
+            ("/webhooks/filevine", Body::from("x".repeat(5000)), 413),
+            ("/webhooks/filevine", streamed(5000), 413),
+            ("/echo", Body::from("x".repeat(3000)), 413),
+            ("/echo", streamed(3000), 413),
+        ] {
+            let r = app(SHORT).oneshot(post(path, body)).await.unwrap();
+            assert_eq!(r.status().as_u16(), status, "{path}");
+        }
     }
 
     #[tokio::test]

@@ -8,12 +8,13 @@
 //! one of `FV_TRUSTED_PROXIES`: the header is walked from the right, past trusted hops, and the
 //! first address that is not a trusted proxy is the client's (anyone can write the left end).
 //!
-//! Exempt: `POST /auth/backchannel-logout` ([`EXEMPT`]). The provider calls it server to
-//! server from one address (or a few), so a burst of logout tokens (a user signed in from
+//! Exempt ([`EXEMPT`]): `POST /auth/backchannel-logout` and `POST /webhooks/filevine`. The
+//! provider calls them server to server from one address (or a few), so a burst of logout tokens (a user signed in from
 //! many browsers, an identity admin disabling a team) would share one bucket, and a 429 there
-//! leaves a session open that the provider asked to end. An anonymous caller gets little from
-//! it: a logout token costs a signature check against keys already held (the key refetch has
-//! its own limit) before any database work.
+//! leaves a session open that the provider asked to end; deliveries come in bursts too (a phase
+//! change to a hundred matters), and a 429 would only delay live data. An anonymous caller gets
+//! little from either: a token costs a signature check against keys already held (the key
+//! refetch has its own limit) before any database work.
 //!
 //! `governor` directly rather than `tower_governor`: the limit applies to a few routes chosen
 //! by method and path, the key needs the proxy rule above, and the 429 is ours (a page with
@@ -45,7 +46,7 @@ type Limiter = RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock>
 const PRUNE_ABOVE: usize = 10_000;
 
 /// Paths never counted, whatever the method (see the module doc).
-pub const EXEMPT: &[&str] = &["/auth/backchannel-logout"];
+pub const EXEMPT: &[&str] = &["/auth/backchannel-logout", "/webhooks/filevine"];
 
 /// The limiter and what it needs to pick which requests it counts and whose they are.
 #[derive(Clone)]

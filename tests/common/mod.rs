@@ -139,7 +139,13 @@ pub fn settings_for(fake: &FakeFilevine, port: u16, opts: &TestOptions, db_url: 
     }
     // Tests drive hundreds of logins from one address; the rate-limit tests set their own.
     env.push(("FV_RATE_LIMIT_PER_MINUTE".into(), "100000".into()));
-    env.extend(opts.extra_env.iter().cloned());
+    // `{app}` in a value stands for this replica's own base URL (e.g. FV_PUBLIC_URL).
+    let own = format!("{}://localhost:{port}", opts.scheme());
+    env.extend(
+        opts.extra_env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.replace("{app}", &own))),
+    );
     config::resolve(Sources {
         env,
         ..Default::default()

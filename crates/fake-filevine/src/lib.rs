@@ -46,6 +46,7 @@ mod rendered;
 mod state;
 mod users;
 pub mod webhook_delivery;
+mod webhook_token;
 pub mod webhooks;
 mod wire;
 

@@ -1,21 +1,15 @@
 //! Back-channel logout tokens (OpenID Connect Back-Channel Logout 1.0, section 2.6), verified
 //! with the same key set, algorithm allow-list, key refetch and clock leeway as ID tokens.
 //!
-//! `openidconnect` verifies ID tokens only (its verifier insists on ID-token claims such as
-//! `exp` and knows nothing of `events`), so the JWS is checked here with the crate's own key
-//! types: the header's `alg` must be on [`ALLOWED_ALGS`] (never `none`, never HMAC, which a
-//! forger holding the client secret could use), the signature must verify with a published
-//! key (by `kid`; without `kid`, any published key that fits the algorithm), and an unknown
-//! `kid` refetches the key set once per cool-down.
+//! The signature is checked by [`super::jws`] (shared with webhook delivery tokens); this file
+//! holds the logout token's own header and claims rules.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use openidconnect::{
-    core::{CoreJsonWebKey, CoreJsonWebKeyUse, CoreJwsSigningAlgorithm},
-    JsonWebKey,
-};
 use serde_json::Value;
 
-use super::{OidcProvider, ALLOWED_ALGS};
+use super::{
+    jws::{decode_json, Jws, JwsError},
+    OidcProvider,
+};
 
 /// The event a logout token must carry.
 pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
@@ -75,26 +69,13 @@ pub fn claimed_issuer(token: &str) -> Result<String, LogoutTokenError> {
         .ok_or(LogoutTokenError::Issuer)
 }
 
-fn decode_json(part: &str) -> Result<Value, LogoutTokenError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| LogoutTokenError::Malformed)?;
-    serde_json::from_slice(&bytes).map_err(|_| LogoutTokenError::Malformed)
-}
-
-/// The header's `alg`, if it is one we accept.
-fn allowed_alg(header: &Value) -> Result<CoreJwsSigningAlgorithm, LogoutTokenError> {
-    let alg: CoreJwsSigningAlgorithm = serde_json::from_value(
-        header
-            .get("alg")
-            .cloned()
-            .ok_or(LogoutTokenError::Malformed)?,
-    )
-    .map_err(|_| LogoutTokenError::Algorithm)?;
-    if ALLOWED_ALGS.contains(&alg) {
-        Ok(alg)
-    } else {
-        Err(LogoutTokenError::Algorithm)
+impl From<JwsError> for LogoutTokenError {
+    fn from(e: JwsError) -> Self {
+        match e {
+            JwsError::Malformed => LogoutTokenError::Malformed,
+            JwsError::Algorithm => LogoutTokenError::Algorithm,
+            JwsError::Signature => LogoutTokenError::Signature,
+        }
     }
 }
 
@@ -114,33 +95,6 @@ fn check_type(header: &Value) -> Result<(), LogoutTokenError> {
         }
         Some(_) => Err(LogoutTokenError::Type),
     }
-}
-
-/// Whether some published key with this `kid` (any, without one) verifies the signature.
-/// `None`: no published key has that `kid` (the key set may be stale).
-fn verify_with(
-    keys: &[CoreJsonWebKey],
-    kid: Option<&str>,
-    alg: &CoreJwsSigningAlgorithm,
-    message: &[u8],
-    signature: &[u8],
-) -> Option<bool> {
-    let candidates: Vec<&CoreJsonWebKey> = keys
-        .iter()
-        .filter(|k| kid.is_none() || k.key_id().map(|i| i.as_str()) == kid)
-        .filter(|k| {
-            k.key_use()
-                .is_none_or(|u| *u == CoreJsonWebKeyUse::Signature)
-        })
-        .collect();
-    if candidates.is_empty() {
-        return None;
-    }
-    Some(
-        candidates
-            .iter()
-            .any(|k| k.verify_signature(alg, message, signature).is_ok()),
-    )
 }
 
 fn audience_has(aud: Option<&Value>, client_id: &str) -> bool {
@@ -164,39 +118,10 @@ impl OidcProvider {
     /// older than [`LOGOUT_TOKEN_MAX_AGE_SECONDS`] when there is no `exp`), `exp` when present,
     /// `events`, no `nonce`, `sid` or `sub`, and a `jti` (whose replay the caller checks).
     pub async fn verify_logout_token(&self, token: &str) -> Result<LogoutToken, LogoutTokenError> {
-        let mut parts = token.trim().split('.');
-        let (Some(h), Some(p), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(LogoutTokenError::Malformed);
-        };
-        let header = decode_json(h)?;
-        check_type(&header)?;
-        let alg = allowed_alg(&header)?;
-        let signature = URL_SAFE_NO_PAD
-            .decode(s)
-            .map_err(|_| LogoutTokenError::Malformed)?;
-        if signature.is_empty() {
-            return Err(LogoutTokenError::Signature);
-        }
-        let kid = header.get("kid").and_then(Value::as_str);
-        let message = format!("{h}.{p}");
-        let first = {
-            let keys = self.keys.read().await;
-            verify_with(keys.keys(), kid, &alg, message.as_bytes(), &signature)
-        };
-        let verified = match first {
-            Some(ok) => ok,
-            None if self.refetch_keys().await => {
-                let keys = self.keys.read().await;
-                verify_with(keys.keys(), kid, &alg, message.as_bytes(), &signature).unwrap_or(false)
-            }
-            None => false,
-        };
-        if !verified {
-            return Err(LogoutTokenError::Signature);
-        }
-        self.check_logout_claims(&decode_json(p)?)
+        let jws = Jws::parse(token)?;
+        check_type(&jws.header)?;
+        let claims = self.verify_jws(&jws).await?;
+        self.check_logout_claims(&claims)
     }
 
     fn check_logout_claims(&self, claims: &Value) -> Result<LogoutToken, LogoutTokenError> {

@@ -19,10 +19,12 @@
 //! legs.
 
 mod discovery;
+mod jws;
 mod logout_token;
 mod refresh;
 mod userinfo;
 mod verify;
+mod webhook_token;
 
 use std::{sync::atomic::AtomicU64, time::Duration};
 
@@ -36,10 +38,12 @@ use tokio::sync::{Mutex, RwLock};
 use url::Url;
 
 pub use discovery::{DiscoveryError, ExtraProviderMetadata, FvProviderMetadata, ProviderSummary};
+pub use jws::unverified_issuer;
 pub use logout_token::{claimed_issuer, LogoutToken, LogoutTokenError, BACKCHANNEL_LOGOUT_EVENT};
 pub use refresh::RefreshFailure;
 pub use userinfo::{ClaimSource, UserinfoRead, USERINFO_TIMEOUT};
 pub use verify::{ALLOWED_ALGS, JWKS_REFETCH_COOLDOWN};
+pub use webhook_token::{WebhookToken, WebhookTokenError};
 
 use super::{error::LoginError, return_to::ReturnTo, tokens::TokenSet};
 use crate::util::Clock;

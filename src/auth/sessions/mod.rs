@@ -74,7 +74,14 @@ fn sqlx_error(e: tower_sessions::session_store::Error) -> tower_sessions_sqlx_st
 /// loads. Rows of sessions that expired are purged only at their absolute lifetime, so every
 /// reader checks.
 pub async fn still_exists(db: &Db, row: &SessionIndexRow) -> Result<bool, DbError> {
-    let Ok(id) = Id::from_str(&row.stored_id) else {
+    record_exists(db, &row.stored_id).await
+}
+
+/// Whether the session stored under `stored_id` (the table's id, not the cookie's) still
+/// exists: not ended, not idle-expired. Long-lived responses (the live stream) ask it to
+/// notice a sign-out that happened elsewhere.
+pub async fn record_exists(db: &Db, stored_id: &str) -> Result<bool, DbError> {
+    let Ok(id) = Id::from_str(stored_id) else {
         return Ok(false);
     };
     match db.session_store().load(&id).await {

@@ -2,3 +2,4 @@
 
 pub mod backchannel;
 pub mod ended;
+pub mod webhooks;
