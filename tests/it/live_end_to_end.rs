@@ -4,6 +4,7 @@
 //! follows at once (no minute-long cache), and a stream opened before hears it.
 
 use crate::common;
+use crate::support::webhooks as support;
 
 use std::time::Duration;
 
