@@ -105,6 +105,7 @@ where
 pub struct ReportCache {
     cache: moka::future::Cache<ReportKey, (Arc<Report>, SystemTime)>,
     clock: Clock,
+    changes: super::org_changes::OrgChanges,
 }
 
 impl ReportCache {
@@ -117,6 +118,7 @@ impl ReportCache {
                 .support_invalidation_closures()
                 .build(),
             clock,
+            changes: Default::default(),
         }
     }
 
@@ -135,11 +137,18 @@ impl ReportCache {
             self.cache.invalidate(&key).await;
         }
         let clock = &self.clock;
+        let before = self.changes.count(&key.environment, key.org_id);
         let (report, _) = self
             .cache
-            .try_get_with(key, async { Ok((Arc::new(load.await?), clock.now())) })
+            .try_get_with(key.clone(), async {
+                Ok((Arc::new(load.await?), clock.now()))
+            })
             .await
             .map_err(Arc::unwrap_or_clone)?;
+        if self.changes.count(&key.environment, key.org_id) != before {
+            // The org changed while this scanned: answer with it, keep nothing.
+            self.cache.invalidate(&key).await;
+        }
         Ok(report)
     }
 }
@@ -148,6 +157,7 @@ impl ReportCache {
 /// feeds) are computed again at the next view.
 impl crate::live::OrgCache for ReportCache {
     fn drop_org(&self, environment: &str, org_id: i64) {
+        self.changes.bump(environment, org_id);
         let environment = environment.to_owned();
         let dropped = self
             .cache

@@ -135,6 +135,7 @@ pub struct SummaryCache {
     cache: moka::future::Cache<SummaryKey, Stamped>,
     clock: Clock,
     ttl: Duration,
+    changes: super::org_changes::OrgChanges,
 }
 
 impl SummaryCache {
@@ -154,6 +155,7 @@ impl SummaryCache {
                 .build(),
             clock,
             ttl,
+            changes: Default::default(),
         }
     }
 
@@ -183,14 +185,19 @@ impl SummaryCache {
             return Ok(s);
         }
         let clock = &self.clock;
+        let before = self.changes.count(&key.environment, key.org_id);
         let (summary, _) = self
             .cache
-            .try_get_with(key, async {
+            .try_get_with(key.clone(), async {
                 let summary = scan(filters, concurrency, fetch).await?;
                 Ok((Arc::new(summary), clock.now()))
             })
             .await
             .map_err(Arc::unwrap_or_clone)?;
+        if self.changes.count(&key.environment, key.org_id) != before {
+            // The org changed while this scanned: answer with it, keep nothing.
+            self.cache.invalidate(&key).await;
+        }
         Ok(summary)
     }
 
@@ -210,6 +217,7 @@ impl SummaryCache {
 /// scanned again at the next view.
 impl crate::live::OrgCache for SummaryCache {
     fn drop_org(&self, environment: &str, org_id: i64) {
+        self.changes.bump(environment, org_id);
         let environment = environment.to_owned();
         let dropped = self
             .cache
