@@ -113,6 +113,10 @@ struct Line {
     last_success: Option<String>,
     last_error: Option<String>,
     read_only: bool,
+    /// The last health check's verdict (`untested` before the first) and its reason.
+    health: String,
+    health_since: Option<String>,
+    reason: String,
 }
 
 /// Runs `connections list`.
@@ -135,9 +139,16 @@ pub async fn list(overrides: &Overrides, args: ListArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let lines: Vec<Line> = all
-        .into_iter()
-        .map(|c| Line {
+    let mut lines = Vec::new();
+    for c in all {
+        let verdict = match app.state().db.health_get(c.name.as_str()).await {
+            Ok(v) => v.filter(|v| v.checked_at > 0),
+            Err(e) => {
+                eprintln!("Problem: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        lines.push(Line {
             pool: c.pool().to_string(),
             name: c.name.to_string(),
             environment: c.environment,
@@ -147,8 +158,13 @@ pub async fn list(overrides: &Overrides, args: ListArgs) -> ExitCode {
             last_success: c.last_success_at.map(rfc3339),
             last_error: c.last_error,
             read_only: c.read_only,
-        })
-        .collect();
+            health: verdict
+                .as_ref()
+                .map_or("untested".into(), |v| v.health.clone()),
+            health_since: verdict.as_ref().map(|v| rfc3339(v.since)),
+            reason: verdict.map(|v| v.reason).unwrap_or_default(),
+        });
+    }
     if args.json {
         match serde_json::to_string_pretty(&lines) {
             Ok(json) => println!("{json}"),
@@ -159,10 +175,10 @@ pub async fn list(overrides: &Overrides, args: ListArgs) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let row = |cols: [&str; 7]| {
+    let row = |cols: [&str; 9]| {
         println!(
-            "{:<20} {:<11} {:<13} {:<11} {:<20} {:<19} {}",
-            cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6]
+            "{:<20} {:<11} {:<13} {:<11} {:<20} {:<19} {:<20} {:<9} {}",
+            cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8]
         )
     };
     row([
@@ -173,6 +189,8 @@ pub async fn list(overrides: &Overrides, args: ListArgs) -> ExitCode {
         "POOL",
         "STATUS",
         "LAST_SUCCESS",
+        "HEALTH",
+        "REASON",
     ]);
     for l in &lines {
         let concurrency = l.concurrency.to_string();
@@ -185,6 +203,8 @@ pub async fn list(overrides: &Overrides, args: ListArgs) -> ExitCode {
             &l.pool,
             l.status,
             success,
+            &l.health,
+            &l.reason,
         ]);
     }
     ExitCode::SUCCESS

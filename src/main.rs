@@ -61,8 +61,12 @@ enum PatCommand {
 /// What to do with connections.
 #[derive(Subcommand, Debug)]
 enum ConnectionsCommand {
-    /// NAME ENVIRONMENT AUTH CONCURRENCY POOL STATUS LAST_SUCCESS, one line each.
+    /// NAME ENVIRONMENT AUTH CONCURRENCY POOL STATUS LAST_SUCCESS HEALTH REASON, one line
+    /// each.
     List(connections_cli::ListArgs),
+    /// Checks each connection now: NAME ENVIRONMENT STATUS REASON; exit 0 all ok, 1 any
+    /// degraded, 2 any broken.
+    Check(health_cli::CheckArgs),
 }
 
 /// What to do with projects.
@@ -85,6 +89,9 @@ async fn main() -> ExitCode {
         Command::Connections {
             command: ConnectionsCommand::List(args),
         } => connections_cli::list(&cli.overrides, args).await,
+        Command::Connections {
+            command: ConnectionsCommand::Check(args),
+        } => health_cli::check(&cli.overrides, args).await,
         Command::Projects {
             command: ProjectsCommand::Export(args),
         } => projects_cli::export(&cli.overrides, args).await,
@@ -123,6 +130,7 @@ mod check_cli;
 mod connections_cli;
 #[cfg(feature = "demo")]
 mod fake_cli;
+mod health_cli;
 mod pat_cli;
 mod projects_cli;
 

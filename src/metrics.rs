@@ -43,6 +43,14 @@ pub const CONNECTIONS_REFUSED: &str = "fv_http_connections_refused_total";
 /// and the `status` it left (`needs_authorization`, `unreachable`).
 pub const CONNECTION_FAILURES: &str = "fv_connection_failures_total";
 
+/// Whether a connection's last health check found it working (1) or not (0), by
+/// `connection` and `environment`.
+pub const CONNECTION_UP: &str = "fv_connection_up";
+/// Connection health checks, by `connection` and `outcome` (`ok`, `degraded`, `broken`).
+pub const CONNECTION_CHECKS: &str = "fv_connection_checks_total";
+/// Alert deliveries, by `channel` (`email`, `webhook`) and `outcome` (`sent`, `failed`).
+pub const ALERT_DELIVERIES: &str = "fv_alert_deliveries_total";
+
 /// Requests refused with 429 by the per-address rate limit.
 pub const RATE_LIMITED: &str = "fv_http_rate_limited_total";
 
@@ -171,6 +179,22 @@ pub fn connection_refused() {
 /// A use of connection `name` failed, leaving `status`.
 pub fn connection_failure(name: &str, status: &'static str) {
     counter!(CONNECTION_FAILURES, "connection" => name.to_owned(), "status" => status).increment(1);
+}
+
+/// A health check of connection `name` (of `environment`) found `outcome`.
+pub fn connection_checked(name: &str, environment: &str, outcome: &'static str) {
+    let up = if outcome == "ok" { 1.0 } else { 0.0 };
+    let labels = [
+        ("connection", name.to_owned()),
+        ("environment", environment.to_owned()),
+    ];
+    gauge!(CONNECTION_UP, &labels).set(up);
+    counter!(CONNECTION_CHECKS, "connection" => name.to_owned(), "outcome" => outcome).increment(1);
+}
+
+/// An alert delivery on `channel` ended with `outcome`.
+pub fn alert_delivery(channel: &str, outcome: &'static str) {
+    counter!(ALERT_DELIVERIES, "channel" => channel.to_owned(), "outcome" => outcome).increment(1);
 }
 
 /// A request was refused by the per-address rate limit.

@@ -38,6 +38,8 @@ pub struct AppInner {
     /// The named connections (`FV_PAT` as `env`, the ones admins saved): their token
     /// sources, pools, status and audit log.
     pub connections: Arc<ConnectionsService>,
+    /// The connections' scheduled health checks and the alerts they send.
+    pub health: Arc<crate::connections::health::HealthService>,
     /// Exports running per signed-in user ([`EXPORTS_PER_USER`] at most), so one person's
     /// downloads cannot take every gateway permit.
     pub exports: crate::util::slots::KeyedSlots,

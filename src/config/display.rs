@@ -200,6 +200,17 @@ impl Settings {
             "FV_SNAPSHOT_MINUTES",
         );
         row(
+            "FV_HEALTH_MINUTES",
+            (self.alerts.health_every.as_secs() / 60).to_string(),
+            "FV_HEALTH_MINUTES",
+        );
+        row("alert email", self.alerts.email_shown(), "FV_SMTP_URL");
+        row(
+            "alert webhook",
+            self.alerts.webhook_shown(),
+            "FV_ALERT_WEBHOOK_URL",
+        );
+        row(
             "FV_SESSION_IDLE_MINUTES",
             (self.session.idle_timeout.as_secs() / 60).to_string(),
             "FV_SESSION_IDLE_MINUTES",
@@ -249,6 +260,9 @@ impl fmt::Debug for Settings {
             .field("service_account_email", &self.service_account.email)
             .field("admin_emails", &self.service_account.admin_emails)
             .field("concurrency", &self.gateway.concurrency)
+            .field("health_every", &self.alerts.health_every)
+            .field("alert_email", &self.alerts.email_shown())
+            .field("alert_webhook", &self.alerts.webhook_shown())
             .field("tls", &self.tls)
             .field("refresh_margin", &self.session.refresh_margin)
             .field("session_idle_timeout", &self.session.idle_timeout)

@@ -19,6 +19,7 @@
 //! `.env.example` (a test checks that the example lists every key); the parsers
 //! in `validate/` say the ranges in their error messages.
 
+pub mod alerts;
 mod display;
 mod error;
 mod files;
@@ -36,6 +37,7 @@ use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration}
 use secrecy::SecretString;
 use url::Url;
 
+pub use alerts::{AlertSettings, SmtpSettings};
 pub use error::{ConfigError, ConfigErrors};
 pub use routes::check_route_paths;
 pub use served::ServedEnvironment;
@@ -153,6 +155,8 @@ pub struct Settings {
     pub db: DatabaseSettings,
     /// The service account (PAT) connection and who may manage it.
     pub service_account: ServiceAccountSettings,
+    /// Connection health checks and where alerts go.
+    pub alerts: AlertSettings,
     /// Whether and how the server speaks TLS.
     pub tls: TlsMode,
     /// The zone pages show dates in (`FV_TIME_ZONE`, an IANA name, default UTC).

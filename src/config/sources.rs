@@ -125,6 +125,10 @@ pub(super) const KEYS: &[&str] = &[
     "FV_RATE_LIMIT_PER_MINUTE",
     "FV_FEED_RATE_PER_MINUTE",
     "FV_TRUSTED_PROXIES",
+    "FV_HEALTH_MINUTES",
+    "FV_SMTP_URL",
+    "FV_ALERT_FROM",
+    "FV_ALERT_WEBHOOK_URL",
     "FV_PUBLIC_URL",
 ];
 

@@ -16,6 +16,7 @@ use super::parse::{
 use super::sources::Raw;
 use crate::util::dates::Zone;
 
+mod alerts;
 mod client;
 mod cross;
 mod edge;
@@ -143,6 +144,7 @@ pub fn resolve(sources: Sources) -> Result<Settings, ConfigErrors> {
     let snapshot_minutes = r.value("FV_SNAPSHOT_MINUTES", 15, |t| {
         in_range(t, 0, 24 * 60, "minutes")
     });
+    let alerts = alerts::alerts(&mut r, &admin_emails);
     let tls = r.tls();
     let refresh_margin = Duration::from_secs(r.value("FV_REFRESH_MARGIN_SECONDS", 60, |t| {
         in_range(t, 0, 900, "seconds")
@@ -190,6 +192,7 @@ pub fn resolve(sources: Sources) -> Result<Settings, ConfigErrors> {
             snapshot_every: (snapshot_minutes > 0)
                 .then(|| Duration::from_secs(snapshot_minutes * 60)),
         },
+        alerts,
         tls,
         time_zone,
         warnings: Vec::new(),

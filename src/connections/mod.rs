@@ -11,13 +11,17 @@
 //! - [`live_updates`]: a connection's Filevine webhook subscription (live updates on/off,
 //!   reconciled at start and every hour);
 //! - [`source`]: a connection as a token source (PAT, or the vault's refresh-token rows);
-//! - [`pool`]: per-connection concurrency, leased in the database so every process counts.
+//! - [`pool`]: per-connection concurrency, leased in the database so every process counts;
+//! - [`health`]: the scheduled checks (`ok`, `degraded`, `broken`), and [`alerts`] to the
+//!   admins when one breaks, recovers or stays broken.
 //!
 //! `FV_PAT` appears as the read-only connection named [`ENV_CONNECTION`]; the PAT an admin
 //! saved on the old `/settings/integration` page becomes the connection named
 //! [`DEFAULT_CONNECTION`].
 
+pub mod alerts;
 mod edit;
+pub mod health;
 mod live;
 pub mod live_updates;
 pub mod pool;

@@ -1,11 +1,18 @@
 //! Background tasks, started once per process by [`spawn_all`]: purging expired sessions and
 //! tokens, keeping the provider's keys fresh and the session gauge current, the scheduled
-//! snapshots, following the connections another replica saved or removed, and keeping the
-//! connections' webhook subscriptions as wanted.
+//! snapshots, the connections' health checks and alert delivery, following the connections
+//! another replica saved or removed, and keeping the connections' webhook subscriptions as
+//! wanted.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
-use crate::state::AppState;
+use crate::{
+    config::Settings,
+    connections::{alerts::Alerts, health::HealthService, ConnectionsService},
+    state::AppState,
+    store::Db,
+    util::Clock,
+};
 
 /// Starts every background task of a serving process.
 pub fn spawn_all(state: &AppState) {
@@ -13,7 +20,30 @@ pub fn spawn_all(state: &AppState) {
     crate::web::health::spawn_background(state);
     crate::reporting::spawn_snapshots(state.clone());
     state.connections.clone().watch();
+    state.health.clone().spawn();
+    state.health.alerts().clone().spawn_delivery();
     spawn_live_reconcile(state.clone());
+}
+
+/// The health checks and their alerts, which name the connections page by the address the
+/// browser reaches the app at (the redirect URI's origin).
+pub(super) fn health(
+    settings: &Settings,
+    connections: &Arc<ConnectionsService>,
+    db: &Db,
+    clock: &Clock,
+) -> Arc<HealthService> {
+    let origin = settings.oidc.redirect_uri.origin().ascii_serialization();
+    let page = format!("{origin}/settings/connections");
+    let alerts = Alerts::new(&settings.alerts, db.clone(), clock.clone(), page);
+    let every = settings.alerts.health_every;
+    HealthService::new(
+        connections.clone(),
+        db.clone(),
+        clock.clone(),
+        every,
+        alerts,
+    )
 }
 
 /// Reconciles the connections' webhook subscriptions: all of them at start and every

@@ -158,6 +158,7 @@ impl Application {
         let https = settings.oidc.https();
         let connections =
             connections(&settings, &environments, http.clone(), &db, &cipher, &vault).await?;
+        let health = jobs::health(&settings, &connections, &db, &clock);
         let store = db.session_store();
         let feed_limits =
             crate::util::keyed_rate::KeyedRate::new(settings.server.feed_rate_per_minute);
@@ -175,6 +176,7 @@ impl Application {
             reports,
             feed_limits,
             connections,
+            health,
             exports: crate::util::slots::KeyedSlots::new(crate::state::EXPORTS_PER_USER),
             summary_scans: crate::util::slots::KeyedSlots::new(
                 crate::state::SUMMARY_SCANS_PER_USER,

@@ -28,8 +28,10 @@ macro_rules! on_db {
     };
 }
 
+mod alerts;
 mod connections;
 mod feeds;
+mod health;
 mod integration;
 mod live_subscriptions;
 mod org_choices;
@@ -41,8 +43,10 @@ mod vault;
 
 use std::{str::FromStr, time::Duration};
 
+pub use alerts::OutboxRow;
 pub use connections::{AuditRow, ConnectionRow};
 pub use feeds::FeedKeyRow;
+pub use health::{CheckRow, HealthRow, CHECKS_KEPT};
 pub use integration::IntegrationRow;
 pub use live_subscriptions::LiveSubscriptionRow;
 pub use session_index::SessionIndexRow;
@@ -176,6 +180,10 @@ impl Db {
             session_index::SUBJECT_INDEX,
             session_index::SID_INDEX,
             session_index::JTI_SCHEMA,
+            health::SCHEMA,
+            health::CHECKS_SCHEMA,
+            health::CHECKS_INDEX,
+            alerts::SCHEMA,
         ] {
             on_db!(self, sql, [], execute, |_| ())?;
         }

@@ -24,6 +24,7 @@ pub mod session_save;
 pub mod settings;
 pub mod settings_feeds;
 pub mod settings_flash;
+pub mod settings_health;
 pub mod settings_live;
 pub mod settings_sessions;
 pub mod settings_view;
@@ -220,6 +221,10 @@ fn app_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         (
             "/settings/connections",
             get(settings::page).post(settings::submit),
+        ),
+        (
+            settings_health::TEST_ALERT_PATH,
+            axum::routing::post(settings_health::test_alert),
         ),
         (
             "/settings/sessions",

@@ -66,6 +66,8 @@ pub struct ConnectionView {
     pub updated_by: String,
     pub read_only: bool,
     pub has_secret: bool,
+    /// Its scheduled health checks.
+    pub health: Option<super::settings_health::HealthCard>,
     /// Live updates (webhooks) through this connection.
     pub live: super::settings_live::LiveView,
 }
@@ -104,6 +106,8 @@ pub struct ConnectionsPage {
     pub environments: Vec<String>,
     pub pending: Option<PendingView>,
     pub audit: Vec<AuditView>,
+    /// The alert channels that are on (`email`, `webhook`).
+    pub alert_channels: Vec<&'static str>,
     pub flash: Option<Flash>,
     /// The refusal, and the field it concerns.
     pub error: Option<String>,
@@ -145,6 +149,7 @@ fn view_of(c: Connection, zone: &Zone, live: &[LiveSubscriptionRow]) -> Connecti
         updated_by: c.updated_by,
         read_only: c.read_only,
         has_secret: c.has_secret,
+        health: None,
     }
 }
 
@@ -156,9 +161,16 @@ pub async fn render(
     typed: Option<Typed>,
 ) -> Result<ConnectionsPage, AppError> {
     let settings = &state.settings;
-    let connections = state.connections.list().await?;
-    let audit = state.connections.audit_log(AUDIT_SHOWN).await?;
     let live = state.connections.live_rows().await?;
+    let mut connections: Vec<ConnectionView> = (state.connections.list().await?)
+        .into_iter()
+        .map(|c| view_of(c, &settings.time_zone, &live))
+        .collect();
+    for c in &mut connections {
+        let zone = &settings.time_zone;
+        c.health = Some(super::settings_health::card(state, &c.name, zone).await?);
+    }
+    let audit = state.connections.audit_log(AUDIT_SHOWN).await?;
     let pending = load_pending(state, signed).await?.map(|p| PendingView {
         user_type: p.verified.user_type_name().to_owned(),
         name: p.verified.name,
@@ -194,10 +206,8 @@ pub async fn render(
                 .get("FV_ADMIN_EMAILS")
                 .is_some_and(|o| o.is_explicit()),
         demo_account: demo_account(settings),
-        connections: connections
-            .into_iter()
-            .map(|c| view_of(c, &settings.time_zone, &live))
-            .collect(),
+        connections,
+        alert_channels: super::settings_health::channels(state),
         environments: state.connections.environments().to_vec(),
         pending,
         audit: audit

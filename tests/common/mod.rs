@@ -12,6 +12,7 @@ use fv_partner_app::{
 use reqwest::{header, StatusCode};
 use url::Url;
 
+pub mod alert_sinks;
 mod browser;
 pub mod child;
 pub mod connections;

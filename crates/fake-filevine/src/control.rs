@@ -172,6 +172,23 @@ impl FakeControl {
         lock(&self.shared.grants).refresh.clear();
     }
 
+    /// Revoke personal access token `pat` as an Account Admin would (or disable its service
+    /// account): the token endpoint refuses it with `invalid_grant` from now on, and the
+    /// access tokens already issued to its user stop working at the gateway.
+    pub fn revoke_pat(&self, pat: &str) {
+        let user = self
+            .shared
+            .pats
+            .iter()
+            .find(|(p, _)| p.token == pat)
+            .map(|(_, u)| u.email);
+        let mut grants = lock(&self.shared.grants);
+        grants.revoked_pats.insert(pat.to_owned());
+        if let Some(email) = user {
+            grants.access.retain(|_, g| g.user.email != email);
+        }
+    }
+
     /// Simulate a provider outage: the token endpoint answers 503.
     pub fn set_token_endpoint_down(&self, down: bool) {
         self.shared.token_down.store(down, Ordering::SeqCst);

@@ -74,6 +74,8 @@ pub(crate) struct Grants {
     pub(crate) refresh: HashMap<String, RefreshGrant>,
     /// Refresh tokens spent by rotation, with their family: presenting one again is reuse.
     pub(crate) spent_refresh: HashMap<String, u64>,
+    /// Personal access tokens revoked through [`super::FakeControl::revoke_pat`].
+    pub(crate) revoked_pats: std::collections::HashSet<String>,
 }
 
 /// The stand-in's notion of time and the token-endpoint faults of issue 12: a clock tests can

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::*;
 
+mod alerts;
 mod environments;
 mod layering;
 mod masking;

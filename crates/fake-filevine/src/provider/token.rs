@@ -347,9 +347,11 @@ pub(super) fn pat_grant(
             &format!("scope {bad} is not allowed"),
         ));
     }
+    let revoked = lock(&shared.grants).revoked_pats.contains(token);
     let user = shared
         .pats
         .iter()
+        .filter(|_| !revoked)
         .find(|(pat, _)| ct_eq(&pat.token, token))
         .map(|(_, u)| *u)
         .ok_or_else(|| invalid_grant("the personal access token is unknown, revoked or expired"))?;

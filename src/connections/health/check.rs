@@ -1,0 +1,261 @@
+//! [`HealthService`]: runs the checks (now, or on the schedule), records them, and decides
+//! which alert a check calls for.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use super::{Health, Verdict};
+use crate::{
+    connections::{alerts::Alerts, Connection, ConnectionGateway, ConnectionsService, Status},
+    filevine::OrgContext,
+    store::{CheckRow, Db, DbError, HealthRow, CHECKS_KEPT},
+    util::Clock,
+};
+
+/// Tries of a check whose failure is passing (the gateway client repeats GETs on its own too).
+const TRIES: u32 = 3;
+/// Pause before the second try; doubled before each next one.
+const FIRST_PAUSE: Duration = Duration::from_millis(500);
+/// A reminder goes out when the last alert of a still broken connection is this old.
+const REMINDER_AFTER: i64 = 24 * 3600;
+/// The first scheduled round comes this long after start (lets the server come up first).
+const FIRST_ROUND: Duration = Duration::from_secs(20);
+
+/// One connection's check.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    pub name: String,
+    pub environment: String,
+    pub verdict: Verdict,
+}
+
+/// See the module docs of [`super`].
+pub struct HealthService {
+    connections: Arc<ConnectionsService>,
+    db: Db,
+    clock: Clock,
+    every: Duration,
+    alerts: Arc<Alerts>,
+    /// The org and user each connection's `Users/Me` is asked in, learnt from its first
+    /// `GetUserOrgsWithToken` and forgotten at any failure.
+    contexts: Mutex<HashMap<String, OrgContext>>,
+}
+
+impl HealthService {
+    pub fn new(
+        connections: Arc<ConnectionsService>,
+        db: Db,
+        clock: Clock,
+        every: Duration,
+        alerts: Arc<Alerts>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            connections,
+            db,
+            clock,
+            every,
+            alerts,
+            contexts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Where alerts go.
+    pub fn alerts(&self) -> &Arc<Alerts> {
+        &self.alerts
+    }
+
+    /// Checks every connection now (or only `name`), recording each.
+    pub async fn check_now(&self, name: Option<&str>) -> Result<Vec<Checked>, DbError> {
+        let mut all = self.connections.list().await?;
+        if let Some(name) = name {
+            all.retain(|c| c.name.as_str() == name);
+        }
+        let mut out = Vec::new();
+        for c in &all {
+            out.push(Checked {
+                name: c.name.to_string(),
+                environment: c.environment.clone(),
+                verdict: self.check(c).await?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Checks `c`, records the verdict and sends the alert it calls for.
+    pub async fn check(&self, c: &Connection) -> Result<Verdict, DbError> {
+        let verdict = self.probe(c).await;
+        self.record(c, &verdict).await?;
+        Ok(verdict)
+    }
+
+    /// The stored verdict of `name` and its last checks, newest first.
+    pub async fn card(&self, name: &str) -> Result<(Option<HealthRow>, Vec<CheckRow>), DbError> {
+        let row = self.db.health_get(name).await?;
+        let checks = self.db.health_checks(name, CHECKS_KEPT).await?;
+        Ok((row, checks))
+    }
+
+    /// The check itself: a passing failure is tried again after a growing pause.
+    async fn probe(&self, c: &Connection) -> Verdict {
+        if !c.has_secret {
+            return Verdict::unusable(c);
+        }
+        let gw = match self.connections.gateway_for(c).await {
+            Ok(Some(gw)) => gw,
+            Ok(None) => return Verdict::unusable(c),
+            Err(e) => return Verdict::degraded(format!("The database did not answer ({e}).")),
+        };
+        let mut pause = FIRST_PAUSE;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let verdict = match self.ask(c, &gw).await {
+                Ok(()) => return Verdict::ok(),
+                Err(e) => e,
+            };
+            if verdict.health != Health::Degraded || tries >= TRIES {
+                return verdict;
+            }
+            tracing::debug!(connection = %c.name, reason = %verdict.reason, "health check failed; trying again");
+            tokio::time::sleep(pause).await;
+            pause *= 2;
+        }
+    }
+
+    /// A token and one `Users/Me` (the first time, `GetUserOrgsWithToken` names the org).
+    async fn ask(&self, c: &Connection, gw: &ConnectionGateway) -> Result<(), Verdict> {
+        let name = c.name.to_string();
+        let known = self.context(&name);
+        let result = match known {
+            Some(ctx) => gw.me(ctx).await.map(|_| ()),
+            None => match gw.user_orgs().await {
+                Ok(info) => match info.orgs.first() {
+                    Some(org) => {
+                        let ctx = OrgContext {
+                            org_id: org.org_id,
+                            user_id: info.user.user_id.native,
+                        };
+                        self.remember(&name, Some(ctx));
+                        gw.me(ctx).await.map(|_| ())
+                    }
+                    None => return Err(Verdict::broken(
+                        "The connection's account belongs to no Filevine organization. Ask a Filevine Account Admin to add the service account to the organization.",
+                    )),
+                },
+                Err(e) => Err(e),
+            },
+        };
+        result.map_err(|e| {
+            self.remember(&name, None);
+            Verdict::of_failure(c, &e)
+        })
+    }
+
+    fn context(&self, name: &str) -> Option<OrgContext> {
+        let map = self.contexts.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(name).copied()
+    }
+
+    fn remember(&self, name: &str, ctx: Option<OrgContext>) {
+        let mut map = self.contexts.lock().unwrap_or_else(|p| p.into_inner());
+        match ctx {
+            Some(ctx) => map.insert(name.to_owned(), ctx),
+            None => map.remove(name),
+        };
+    }
+
+    /// Stores the verdict, sets the connection's status (which the jobs read) and the metrics,
+    /// and sends the alert the change calls for (once, whichever replica gets there first).
+    async fn record(&self, c: &Connection, v: &Verdict) -> Result<(), DbError> {
+        let name = c.name.as_str();
+        let now_ms = self.clock.now().duration_since(std::time::UNIX_EPOCH);
+        let now_ms = now_ms.unwrap_or_default().as_millis() as i64;
+        let now = now_ms / 1000;
+        let before = self.db.health_get(name).await?;
+        self.db
+            .health_record(name, (v.health.as_str(), &v.reason), now_ms)
+            .await?;
+        crate::metrics::connection_checked(name, &c.environment, v.health.as_str());
+        match v.health {
+            Health::Ok => self.connections.record_ok(name).await?,
+            Health::Degraded => {
+                self.connections
+                    .record_error(name, Status::Unreachable, &v.reason)
+                    .await?
+            }
+            Health::Broken => {
+                self.connections
+                    .record_error(name, Status::NeedsAuthorization, &v.reason)
+                    .await?
+            }
+        }
+        let since = before
+            .filter(|b| b.health == v.health.as_str())
+            .map_or(now, |b| b.since);
+        match v.health {
+            Health::Broken if self.db.health_mark_alerted(name, "broken", now).await? => {
+                tracing::warn!(connection = name, reason = %v.reason, "connection broken");
+                self.alerts.broken(c, &v.reason, since).await?;
+            }
+            Health::Broken
+                if self
+                    .db
+                    .health_mark_reminded(name, now, now - REMINDER_AFTER)
+                    .await? =>
+            {
+                self.alerts.still_broken(c, &v.reason, since).await?;
+            }
+            Health::Ok if self.db.health_mark_alerted(name, "ok", now).await? => {
+                tracing::info!(connection = name, "connection recovered");
+                self.alerts.recovered(c).await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The connections this process checks at this tick: those no process checked or claimed
+    /// within the last half interval (one atomic claim each, so replicas ticking together
+    /// check each connection once).
+    async fn due(&self) -> Vec<Connection> {
+        let now = self.clock.now_unix();
+        let half = (self.every.as_secs() / 2) as i64;
+        let Ok(all) = self.connections.list().await else {
+            return Vec::new();
+        };
+        let mut due = Vec::new();
+        for c in all {
+            match self.db.health_claim(c.name.as_str(), now, now - half).await {
+                Ok(true) => due.push(c),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, connection = %c.name, "could not claim a health check")
+                }
+            }
+        }
+        due
+    }
+
+    /// Starts the scheduled checks: a round every `FV_HEALTH_MINUTES` on the app clock (so a
+    /// test that moves the clock makes one due at once). A connection's failed check, or a
+    /// database error, never stops the round or the loop.
+    pub fn spawn(self: Arc<Self>) {
+        tokio::spawn(async move {
+            self.clock.sleep(FIRST_ROUND).await;
+            loop {
+                let started = self.clock.now_unix();
+                for c in self.due().await {
+                    if let Err(e) = self.check(&c).await {
+                        tracing::warn!(error = %e, connection = %c.name, "could not record a health check");
+                    }
+                }
+                let spent = self.clock.now_unix().saturating_sub(started).max(0) as u64;
+                let rest = self.every.saturating_sub(Duration::from_secs(spent));
+                self.clock.sleep(rest).await;
+            }
+        });
+    }
+}

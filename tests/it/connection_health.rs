@@ -1,0 +1,105 @@
+//! The scheduled health checks seen from outside: the first round after start, the card on
+//! `/settings/connections` (status, since when, the reason with what to do, the last checks),
+//! the metrics, the last 50 checks kept, and a broken connection's jobs pausing and resuming.
+
+use crate::common;
+
+use std::time::Duration;
+
+use common::{connections::*, *};
+use fake_filevine::DEMO_PAT;
+
+fn every_minute() -> TestOptions {
+    let mut opts = admin_opts();
+    opts.extra_env
+        .push(("FV_HEALTH_MINUTES".into(), "1".into()));
+    opts
+}
+
+async fn checks_of(app: &TestApp, name: &str) -> usize {
+    app.state.db.health_checks(name, 100).await.unwrap().len()
+}
+
+async fn wait_checks(app: &TestApp, name: &str, n: usize) {
+    for _ in 0..400 {
+        if checks_of(app, name).await >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{name} was not checked {n} times");
+}
+
+#[tokio::test]
+async fn the_schedule_checks_every_interval_and_the_card_and_metrics_show_it() {
+    let app = spawn_app(every_minute()).await;
+    save_pat_connection(&app, "reports", "4", "").await;
+    assert_eq!(checks_of(&app, "reports").await, 0);
+
+    app.advance_clock(Duration::from_secs(21));
+    wait_checks(&app, "reports", 1).await;
+    app.advance_clock(Duration::from_secs(60));
+    wait_checks(&app, "reports", 2).await;
+    assert_eq!(
+        checks_of(&app, "reports").await,
+        2,
+        "one check per interval"
+    );
+
+    let metrics = app
+        .browser()
+        .get(&app.url("/metrics"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"fv_connection_up{connection="reports",environment="us"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"fv_connection_checks_total{connection="reports",outcome="ok"}"#),
+        "{metrics}"
+    );
+
+    app.control().revoke_pat(DEMO_PAT);
+    app.advance_clock(Duration::from_secs(60));
+    wait_checks(&app, "reports", 3).await;
+    let (ada, _) = admin(&app).await;
+    let page = connections_page(&app, &ada).await;
+    let card = &page[page.find("id=\"health-reports\"").expect("the health part")..];
+    assert!(card.contains("health-broken"), "{card}");
+    assert!(card.contains("since"), "{card}");
+    assert!(card.contains("The PAT was refused by Filevine"), "{card}");
+    assert!(card.contains("Create a new PAT for reporting-bot@lovelace-law.example"));
+    assert!(card.contains("Last 3 checks"), "{card}");
+    assert!(!page.contains(DEMO_PAT), "the PAT on the page");
+    let metrics = app
+        .browser()
+        .get(&app.url("/metrics"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"fv_connection_up{connection="reports",environment="us"} 0"#),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn only_the_last_50_checks_are_kept_and_since_stays_while_the_health_does() {
+    let app = spawn_app(TestOptions::default()).await;
+    save_pat_connection(&app, "kept", "4", "").await;
+    let health = &app.state.health;
+    health.check_now(None).await.unwrap();
+    let first = app.state.db.health_get("kept").await.unwrap().unwrap();
+    for _ in 0..54 {
+        app.advance_clock(Duration::from_secs(1));
+        health.check_now(Some("kept")).await.unwrap();
+    }
+    assert_eq!(checks_of(&app, "kept").await, 50);
+    let now = app.state.db.health_get("kept").await.unwrap().unwrap();
+    assert_eq!(now.since, first.since, "still ok since the first check");
+    assert!(now.checked_at > first.checked_at);
+}
