@@ -103,3 +103,24 @@ async fn only_the_last_50_checks_are_kept_and_since_stays_while_the_health_does(
     assert_eq!(now.since, first.since, "still ok since the first check");
     assert!(now.checked_at > first.checked_at);
 }
+
+/// A 401 that clears at the next try (a token rotated by another caller in between) leaves the
+/// connection ok; one that every try of the check meets makes it broken.
+#[tokio::test]
+async fn a_refused_token_is_broken_only_when_every_try_meets_it() {
+    let app = spawn_app(admin_opts()).await;
+    save_pat_connection(&app, "reports", "4", "").await;
+    let health = |checked: Vec<fv_partner_app::connections::health::Checked>| {
+        checked[0].verdict.health.as_str()
+    };
+    // The first try's call and its retry with a fresh token: both 401.
+    app.control().fail_next_gateway_calls(401, 2, None);
+    let checked = app.state.health.check_now(Some("reports")).await.unwrap();
+    assert_eq!(health(checked), "ok", "a passing 401 is not broken");
+
+    app.control().fail_next_gateway_calls(401, 1000, None);
+    let checked = app.state.health.check_now(Some("reports")).await.unwrap();
+    assert_eq!(health(checked.clone()), "broken");
+    assert!(checked[0].verdict.reason.contains("(401)"), "{checked:?}");
+    app.control().fail_next_gateway_calls(401, 0, None);
+}

@@ -98,7 +98,8 @@ impl HealthService {
         Ok((row, checks))
     }
 
-    /// The check itself: a passing failure is tried again after a growing pause.
+    /// The check itself: a passing failure (or a refusal to confirm) is tried again after a
+    /// growing pause.
     async fn probe(&self, c: &Connection) -> Verdict {
         if !c.has_secret {
             return Verdict::unusable(c);
@@ -116,7 +117,8 @@ impl HealthService {
                 Ok(()) => return Verdict::ok(),
                 Err(e) => e,
             };
-            if verdict.health != Health::Degraded || tries >= TRIES {
+            let passing = verdict.health == Health::Degraded || verdict.confirm;
+            if !passing || tries >= TRIES {
                 return verdict;
             }
             tracing::debug!(connection = %c.name, reason = %verdict.reason, "health check failed; trying again");
