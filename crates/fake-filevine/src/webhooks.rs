@@ -166,10 +166,7 @@ pub(crate) async fn create(
     caller: Caller,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = require_scope(&caller) {
-        return r;
-    }
-    let fields = match read_body(&shared, "CreateWebhookSubscriptionRequest", &body) {
+    let fields = match read_body(&shared, &caller, "CreateWebhookSubscriptionRequest", &body) {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -206,10 +203,7 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = require_scope(&caller) {
-        return r;
-    }
-    let fields = match read_body(&shared, "UpdateWebhookSubscriptionRequest", &body) {
+    let fields = match read_body(&shared, &caller, "UpdateWebhookSubscriptionRequest", &body) {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -284,10 +278,17 @@ struct Fields {
     endpoint: Option<String>,
 }
 
-/// Reads a body of the published `definition` (keys in either casing): a body the schema does
-/// not allow is refused and remembered as a contract violation, an unknown event id or an
-/// endpoint the stand-in could not post to is a 400 that says so.
-fn read_body(shared: &Shared, definition: &str, body: &[u8]) -> Result<Fields, Response> {
+/// Reads a body of the published `definition` (keys in either casing) from a caller whose
+/// token has the webhooks scope: a body the schema does not allow is refused and remembered
+/// as a contract violation, an unknown event id or an endpoint the stand-in could not post to
+/// is a 400 that says so.
+fn read_body(
+    shared: &Shared,
+    caller: &Caller,
+    definition: &str,
+    body: &[u8],
+) -> Result<Fields, Response> {
+    require_scope(caller)?;
     let value: Value = serde_json::from_slice(body)
         .map_err(|_| gw_error(StatusCode::BAD_REQUEST, "The body must be JSON"))?;
     let contract = Contract::published();
