@@ -4,7 +4,6 @@
 //! follows at once (no minute-long cache), and a stream opened before hears it.
 
 use crate::common;
-use crate::support::webhooks as support;
 
 use std::time::Duration;
 
