@@ -14,6 +14,7 @@ pub mod extract;
 pub mod feeds;
 pub mod gateway;
 pub mod health;
+pub mod no_access;
 pub mod ops;
 pub mod pages;
 pub mod pending_cookie;

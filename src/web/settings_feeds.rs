@@ -15,7 +15,7 @@ use axum::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{extract::SignedIn, settings_view::forbidden, templates::Chrome};
+use super::{extract::SignedIn, no_access::forbidden, templates::Chrome};
 use crate::{
     auth::policy::is_admin,
     projects::filters::DATE_FILTER_NAMES,

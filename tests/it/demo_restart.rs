@@ -16,7 +16,7 @@ use reqwest::{header, StatusCode};
 use url::Url;
 
 /// Starts the demo in `dir` and returns it with the URL it printed (its log in `demo.log`).
-fn start_demo(dir: &std::path::Path) -> (Child, Url) {
+pub(crate) fn start_demo(dir: &std::path::Path) -> (Child, Url) {
     let mut c = Command::new(env!("CARGO_BIN_EXE_fv-partner-app"));
     c.current_dir(dir);
     for (k, _) in std::env::vars() {
