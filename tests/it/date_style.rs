@@ -123,7 +123,8 @@ fn check_page(path: &str, html: &str) -> usize {
 
 #[tokio::test]
 async fn every_page_writes_dates_the_dashboards_way() {
-    let (app, b, key) = app_with_key(&[], &[]).await;
+    // A key with a fixed date filter: the feeds page lists it too.
+    let (app, b, key) = app_with_key(&[], &[("created_since", "2024-01-01")]).await;
     let projects = page(&app, &b, "/projects").await;
     // The first link to one project (`/projects/<digits>`).
     let id: String = projects
