@@ -81,4 +81,25 @@ ensure_aiosmtpd
 
 # One build, every test from it. Incremental artifacts only cost disk in a one-off build.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
-cargo test --locked --workspace --all-targets "$@"
+# cargo prints one "test result:" line per test binary, the benchmarks' figures come last:
+# keep its output, and end with the totals over every binary. `pipefail` keeps cargo's exit
+# status through the `tee`.
+log="target/test-output.log"
+status=0
+cargo test --locked --workspace --all-targets --no-fail-fast "$@" 2>&1 | tee "$log" || status=$?
+awk '/^test result:/ {
+       for (i = 1; i <= NF; i++) {
+         if ($(i) ~ /^passed;?$/) passed += $(i - 1)
+         if ($(i) ~ /^failed;?$/) failed += $(i - 1)
+         if ($(i) ~ /^ignored;?$/) ignored += $(i - 1)
+       }
+       binaries++
+     }
+     END {
+       total = "\ntest.sh: %d passed, %d failed, %d ignored in %d test binaries (full output in %s)\n"
+       printf total, passed, failed, ignored, binaries, file
+     }' file="$log" "$log"
+if [ "$status" != 0 ]; then
+  echo "test.sh: FAILED (cargo exited with $status)"
+fi
+exit "$status"

@@ -65,6 +65,8 @@ pub(crate) async fn run(args: FakeArgs) -> ExitCode {
             fake::Casing::Camel
         },
         user_claims_in_id_token: args.claims_in_id_token,
+        // A visitor sees a law firm; the attack names are for tests.
+        hostile_names: false,
         ..FakeOptions::default()
     };
     match fake::run_standalone(options).await {

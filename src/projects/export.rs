@@ -91,6 +91,14 @@ fn cell(v: &Option<String>) -> Cow<'_, str> {
     neutralise(v.as_deref().unwrap_or(""))
 }
 
+/// A date cell: what a spreadsheet reads as a date ([`crate::util::dates::spreadsheet`]).
+fn when(v: &Option<String>) -> Cow<'_, str> {
+    match v.as_deref().and_then(crate::util::dates::spreadsheet) {
+        Some(d) => Cow::Owned(d),
+        None => cell(v),
+    }
+}
+
 fn row(p: &Project) -> [Cow<'_, str>; 13] {
     let s = cell;
     [
@@ -100,10 +108,10 @@ fn row(p: &Project) -> [Cow<'_, str>; 13] {
         s(&p.project_name),
         s(&p.client_name),
         s(&p.phase_name),
-        s(&p.phase_date),
-        s(&p.created_date),
-        s(&p.last_activity),
-        s(&p.incident_date),
+        when(&p.phase_date),
+        when(&p.created_date),
+        when(&p.last_activity),
+        when(&p.incident_date),
         s(&p.number),
         Cow::Borrowed(match p.is_archived {
             Some(true) => "yes",

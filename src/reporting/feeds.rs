@@ -99,7 +99,7 @@ pub enum FeedError {
     Db(#[from] DbError),
 }
 
-fn form(field: &'static str, message: impl Into<String>) -> FeedError {
+pub(super) fn form(field: &'static str, message: impl Into<String>) -> FeedError {
     FeedError::Form {
         field,
         message: message.into(),
@@ -139,6 +139,7 @@ pub async fn create(
         archived: draft.archived,
         dates,
     };
+    super::feed_checks::check(state, &name, connection, org_id, &filters).await?;
     let key = generate_key();
     let mut id = [0u8; 8];
     rand::rngs::OsRng.fill_bytes(&mut id);

@@ -7,6 +7,7 @@
 //! when every user session has expired, and every call takes a permit of its pool.
 
 pub mod export;
+pub mod feed_checks;
 pub mod feeds;
 pub mod snapshot;
 

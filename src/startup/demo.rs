@@ -44,6 +44,8 @@ pub(super) async fn resolve(
             &settings.db.url,
             "stand-in-tokens.json",
         ),
+        // A visitor sees a law firm; the attack names are for tests.
+        hostile_names: false,
         ..FakeOptions::default()
     };
     let fake = start_stand_in(options, &settings.db.url)

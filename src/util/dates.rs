@@ -26,6 +26,17 @@ pub struct Shown {
     pub exact: String,
 }
 
+impl Shown {
+    /// Text that is not a date, shown as it came (in a column where other rows are dates).
+    pub fn plain(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            datetime: String::new(),
+            exact: text.to_owned(),
+        }
+    }
+}
+
 impl Default for Zone {
     fn default() -> Self {
         Self::utc()
@@ -89,6 +100,40 @@ impl Zone {
         self.moment_of(ts)
     }
 
+    /// A calendar day (`yyyy-mm-dd`, as the reports count them): the same in every zone.
+    pub fn calendar(&self, day: &str) -> Shown {
+        match day.trim().parse::<jiff::civil::Date>() {
+            Ok(d) => {
+                let text = d.strftime("%-d %b %Y").to_string();
+                Shown {
+                    datetime: d.to_string(),
+                    exact: text.clone(),
+                    text,
+                }
+            }
+            Err(_) => self.day(Some(day)),
+        }
+    }
+
+    /// A calendar month (`yyyy-mm`): `Dec 2026`, with `datetime` kept as `2026-12`.
+    pub fn month(&self, month: &str) -> Shown {
+        match format!("{}-01", month.trim()).parse::<jiff::civil::Date>() {
+            Ok(d) => {
+                let text = d.strftime("%b %Y").to_string();
+                Shown {
+                    datetime: month.trim().to_owned(),
+                    exact: text.clone(),
+                    text,
+                }
+            }
+            Err(_) => Shown {
+                text: month.to_owned(),
+                datetime: String::new(),
+                exact: month.to_owned(),
+            },
+        }
+    }
+
     /// One of the app's own times (unix seconds): last success, token validity, audit.
     pub fn moment(&self, unix: i64) -> Shown {
         match Timestamp::from_second(unix) {
@@ -118,6 +163,27 @@ impl Zone {
             exact: local.strftime("%-d %b %Y, %H:%M %Z").to_string(),
         }
     }
+}
+
+/// A gateway timestamp as a spreadsheet reads it: `2026-12-02 00:04:29` (UTC, whole
+/// seconds), or `2026-12-02` for a calendar date (exactly midnight). Excel, LibreOffice and
+/// Google Sheets turn both into dates; RFC 3339's `T`, `Z` and nanoseconds they keep as text.
+/// UTC because a file outlives the zone it was made in (the docs say so). Text that is no
+/// date comes back as it came.
+pub fn spreadsheet(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let ts = raw.parse::<Timestamp>().ok().or_else(|| {
+        raw.parse::<DateTime>()
+            .ok()
+            .and_then(|dt| dt.to_zoned(TimeZone::UTC).ok())
+            .map(|z| z.timestamp())
+    })?;
+    let utc = ts.to_zoned(TimeZone::UTC);
+    Some(if utc.time() == jiff::civil::Time::midnight() {
+        utc.date().to_string()
+    } else {
+        utc.strftime("%Y-%m-%d %H:%M:%S").to_string()
+    })
 }
 
 #[cfg(test)]
@@ -170,6 +236,34 @@ mod tests {
         assert_eq!(denver.day(Some("06/30/2025")).text, "06/30/2025");
         assert_eq!(denver.day(Some("06/30/2025")).datetime, "");
         assert_eq!(denver.day(None), Shown::default());
+    }
+
+    #[test]
+    fn days_months_and_spreadsheet_cells() {
+        let z = Zone::named("America/Denver").unwrap();
+        let d = z.calendar("2026-12-07");
+        assert_eq!(
+            (d.text.as_str(), d.datetime.as_str()),
+            ("7 Dec 2026", "2026-12-07")
+        );
+        let m = z.month("2026-01");
+        assert_eq!(
+            (m.text.as_str(), m.datetime.as_str()),
+            ("Jan 2026", "2026-01")
+        );
+        assert_eq!(
+            spreadsheet("2026-12-02T00:04:29.807742933Z").as_deref(),
+            Some("2026-12-02 00:04:29")
+        );
+        assert_eq!(
+            spreadsheet("2026-12-02T01:04:29+01:00").as_deref(),
+            Some("2026-12-02 00:04:29")
+        );
+        assert_eq!(
+            spreadsheet("2026-12-02T00:00:00Z").as_deref(),
+            Some("2026-12-02")
+        );
+        assert_eq!(spreadsheet("soon"), None);
     }
 
     #[test]

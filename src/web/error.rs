@@ -179,8 +179,15 @@ impl IntoResponse for AppError {
             ),
             AppError::Gateway(e) => {
                 let (t, m) = e.user_message();
-                let action = matches!(e, GatewayError::Unauthorized).then(|| try_again.clone().unwrap());
-                (t, m, action.or(Some(("".to_owned(), "Try again".to_owned()))))
+                let action = match e {
+                    GatewayError::Unauthorized => try_again.clone(),
+                    // Reloading a project that is not there brings nothing: back to the list.
+                    GatewayError::NotFound => {
+                        Some(("/projects".to_owned(), "Back to Projects".to_owned()))
+                    }
+                    _ => Some(("".to_owned(), "Try again".to_owned())),
+                };
+                (t, m, action)
             }
             AppError::ProviderUnavailable(_) => (
                 "Filevine is not answering right now",

@@ -13,7 +13,10 @@ use axum::{
 use tower_sessions::Session;
 
 use super::templates::{Chrome, ErrorPage};
-use crate::{auth::session, state::AppState};
+use crate::{
+    auth::{return_to::ReturnTo, session},
+    state::AppState,
+};
 
 /// What an error page says, carried on the response for this layer.
 #[derive(Clone)]
@@ -45,14 +48,15 @@ pub async fn layer(
     req: Request,
     next: Next,
 ) -> Response {
+    let back = came_from(&req);
     let mut response = next.run(req).await;
     let Some(parts) = response.extensions_mut().remove::<ErrorPageParts>() else {
         return response;
     };
     let user = session::current_user(&session).await.ok().flatten();
-    let mut page = parts
-        .page(Chrome::new(&state.settings, user.as_ref()))
-        .into_response();
+    let mut chrome = Chrome::new(&state.settings, user.as_ref());
+    chrome.back = back;
+    let mut page = parts.page(chrome).into_response();
     *page.status_mut() = response.status();
     for (name, value) in response.headers() {
         if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
@@ -60,4 +64,28 @@ pub async fn layer(
         }
     }
     page
+}
+
+/// The page of this site the request came from (`Referer` on the same host), as a path a
+/// link may go back to ([`ReturnTo`]); not the failing page itself.
+fn came_from(req: &Request) -> Option<String> {
+    let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
+    let host = req.headers().get(header::HOST)?.to_str().ok()?;
+    let url = url::Url::parse(referer).ok()?;
+    let authority = match url.port() {
+        Some(p) => format!("{}:{p}", url.host_str()?),
+        None => url.host_str()?.to_owned(),
+    };
+    if !authority.eq_ignore_ascii_case(host) {
+        return None;
+    }
+    let path = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    };
+    let here = req.uri().path_and_query().map(|p| p.as_str());
+    if here == Some(path.as_str()) {
+        return None;
+    }
+    ReturnTo::parse(&path).ok().map(|r| r.to_string())
 }

@@ -61,7 +61,8 @@ pub async fn reports_json(state: State<AppState>, headers: HeaderMap, uri: Uri) 
     serve(state, headers, uri, None).await
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response {
+fn plain(status: StatusCode, text: impl Into<String>) -> Response {
+    let text: String = text.into();
     (
         status,
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
@@ -173,7 +174,17 @@ async fn serve(
         Ok(response) => response,
         Err(e) => {
             feeds::record_failure(&state, &feed, &e).await;
-            upstream_failed()
+            match e {
+                // Waiting will not help: the key reads an org its connection is not in.
+                ReportError::Org(_) => plain(
+                    StatusCode::CONFLICT,
+                    format!(
+                        "This feed key reads organization {}, but its connection's service account is not a member of it, so it cannot be served. An administrator can make a new key on /settings/feeds.\n",
+                        feed.org_id
+                    ),
+                ),
+                _ => upstream_failed(),
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod feeds;
 pub mod gateway;
 pub mod health;
 pub mod live;
+pub mod no_access;
 pub mod ops;
 pub mod pages;
 pub mod pending_cookie;

@@ -58,7 +58,18 @@ pub async fn profile(
             .cloned()
             .collect(),
         org_unchosen: user.current_org().is_none() && user.orgs.len() > 1,
-        claims: user.identity.claims.clone(),
+        claims: user
+            .identity
+            .claims
+            .iter()
+            .map(|(name, value)| {
+                let shown = match name.as_str() {
+                    "iat" | "exp" | "auth_time" => state.settings.time_zone.day(Some(value)),
+                    _ => crate::util::dates::Shown::plain(value),
+                };
+                (name.clone(), shown)
+            })
+            .collect(),
         token_expires: account
             .token_expires_at
             .map(|t| state.settings.time_zone.moment(t))

@@ -106,7 +106,7 @@ pub async fn moved() -> Redirect {
 /// `GET /settings/connections`.
 pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Response, AppError> {
     if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(view::forbidden(&state, &signed.user));
+        return Ok(super::no_access::forbidden(&state, &signed.user));
     }
     let flash = view::take_flash(&signed).await?;
     Ok(view::render(&state, &signed, flash, None)
@@ -126,7 +126,7 @@ pub async fn submit(
         return Err(AppError::Csrf);
     }
     if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(view::forbidden(&state, &signed.user));
+        return Ok(super::no_access::forbidden(&state, &signed.user));
     }
     let by = admin_name(&signed);
     let result = match form.action.as_str() {

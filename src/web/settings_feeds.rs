@@ -15,7 +15,7 @@ use axum::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{extract::SignedIn, settings_view::forbidden, templates::Chrome};
+use super::{extract::SignedIn, no_access::forbidden, templates::Chrome};
 use crate::{
     auth::policy::is_admin,
     projects::filters::DATE_FILTER_NAMES,
@@ -78,6 +78,7 @@ pub struct KeyRow {
     pub name: String,
     pub connection: String,
     pub org_id: i64,
+    /// The fixed filters in words ("archived included; created since 1 Jan 2025").
     pub filters: String,
     pub created: Shown,
     pub created_by: String,
@@ -127,7 +128,7 @@ async fn render(state: &AppState, signed: &SignedIn) -> Result<FeedsPage, AppErr
                 name: k.name,
                 connection: k.connection,
                 org_id: k.org_id,
-                filters: k.filters,
+                filters: filters_in_words(&k.filters, zone),
                 created: zone.moment(k.created_at),
                 created_by: k.created_by,
                 last_used: k.last_used_at.map(|t| zone.moment(t)),
@@ -212,4 +213,28 @@ pub async fn submit(
 /// The one place a feed key leaves the server: the page that created it.
 fn reveal(key: &SecretString) -> String {
     key.expose_secret().to_owned()
+}
+
+/// A key's fixed filters (its query string) as the page says them, dates written the one way.
+fn filters_in_words(query: &str, zone: &crate::util::dates::Zone) -> String {
+    let f = feeds::filters_from_query(query);
+    let mut parts = Vec::new();
+    if !f.q.is_empty() {
+        parts.push(format!("search “{}”", f.q));
+    }
+    if !f.phase.is_empty() {
+        parts.push(format!("phase {}", f.phase));
+    }
+    for (name, day) in f.dates.pairs() {
+        let label = match name {
+            "created_since" => "created since",
+            "active_since" => "active since",
+            _ => "active before",
+        };
+        parts.push(format!("{label} {}", zone.calendar(&day).text));
+    }
+    if f.archived {
+        parts.push("archived included".to_owned());
+    }
+    parts.join("; ")
 }

@@ -8,7 +8,7 @@ use axum::{
     Form,
 };
 
-use super::{extract::SignedIn, settings_flash::flash, settings_flash::Flash, settings_view};
+use super::{extract::SignedIn, settings_flash::flash, settings_flash::Flash};
 use crate::{
     auth::policy::is_admin,
     state::AppState,
@@ -79,7 +79,7 @@ pub async fn test_alert(
         return Err(AppError::Csrf);
     }
     if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(settings_view::forbidden(&state, &signed.user));
+        return Ok(super::no_access::forbidden(&state, &signed.user));
     }
     let by = signed
         .user

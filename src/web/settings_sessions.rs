@@ -5,11 +5,12 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     extract::{rejection::FormRejection, State},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     Form,
 };
 
-use super::{extract::SignedIn, settings_view, templates::Chrome};
+use super::{extract::SignedIn, templates::Chrome};
 use crate::{
     auth::{policy::is_admin, session, sessions::admin},
     state::AppState,
@@ -27,22 +28,35 @@ pub struct AdminSessionsPage {
     pub csrf: String,
     pub counts: Vec<(String, usize)>,
     pub notice: Option<String>,
+    /// Why the email was refused, shown on the form (as the other forms do), and what was typed.
+    pub error: Option<String>,
+    pub typed: String,
 }
 
-/// `GET /settings/sessions`.
-pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Response, AppError> {
-    if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(settings_view::forbidden(&state, &signed.user));
-    }
-    let notice: Option<String> = session::take_once(&signed.session, NOTICE_KEY).await?;
+/// The page for `signed`, with `notice` and no error.
+async fn render(
+    state: &AppState,
+    signed: &SignedIn,
+    notice: Option<String>,
+) -> Result<AdminSessionsPage, AppError> {
     let counts = admin::counts(&state.db, state.clock.now_unix()).await?;
     Ok(AdminSessionsPage {
         chrome: Chrome::new(&state.settings, Some(&signed.user)),
         csrf: signed.user.csrf.clone(),
         counts,
         notice,
+        error: None,
+        typed: String::new(),
+    })
+}
+
+/// `GET /settings/sessions`.
+pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Response, AppError> {
+    if !is_admin(&state.settings.service_account, &signed.user) {
+        return Ok(super::no_access::forbidden(&state, &signed.user));
     }
-    .into_response())
+    let notice: Option<String> = session::take_once(&signed.session, NOTICE_KEY).await?;
+    Ok(render(&state, &signed, notice).await?.into_response())
 }
 
 /// The form.
@@ -65,11 +79,19 @@ pub async fn submit(
         return Err(AppError::Csrf);
     }
     if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(settings_view::forbidden(&state, &signed.user));
+        return Ok(super::no_access::forbidden(&state, &signed.user));
     }
     let email = form.email.trim();
-    if email.is_empty() || !email.contains('@') {
-        return Err(AppError::BadRequest("enter the email of the person"));
+    if email.is_empty() || !email.contains('@') || email.chars().any(char::is_whitespace) {
+        tracing::info!(
+            typed_len = email.len(),
+            "end all sessions refused: not an email"
+        );
+        let mut page = render(&state, &signed, None).await?;
+        page.error =
+            Some("Enter the email address the person signs in with, like jane@firm.com.".into());
+        page.typed = email.chars().take(320).collect();
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let by = signed
         .user

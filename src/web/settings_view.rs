@@ -4,17 +4,13 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::{http::StatusCode, response::IntoResponse, response::Response};
+use axum::{response::IntoResponse, response::Response};
 use serde::{Deserialize, Serialize};
 
 pub use super::settings_flash::{flash, take_flash, Flash};
-use super::{
-    extract::SignedIn,
-    templates::{Chrome, ErrorPage},
-};
+use super::{extract::SignedIn, templates::Chrome};
 use crate::web::error::AppError;
 use crate::{
-    auth::SessionUser,
     connections::{AuthKind, Connection, Draft, VerifiedDraft, DEFAULT_CONCURRENCY},
     service_account::Verified,
     state::AppState,
@@ -318,31 +314,6 @@ pub async fn authorized(
         problem,
     };
     Ok(page.into_response())
-}
-
-/// The friendly 403 for signed-in users who are not admins: no form at all. A listed user whose
-/// email Filevine did not confirm is told so (and the log says which source was missing), since
-/// "ask an admin to list you" would send them in circles.
-pub fn forbidden(state: &AppState, user: &SessionUser) -> Response {
-    use crate::auth::policy::{admin_status, AdminStatus};
-    let message = match admin_status(&state.settings.service_account, user) {
-        AdminStatus::Unconfirmed { email, missing } => {
-            tracing::warn!(sub = %user.identity.subject, %email, %missing, "a listed admin was refused: Filevine did not confirm the email");
-            format!("Filevine did not confirm your email address ({email}), so this app cannot treat you as an administrator. Ask your Filevine account administrator to verify it, then sign out and sign in again.")
-        }
-        _ => {
-            tracing::info!(sub = %user.identity.subject, "non-admin refused on the admin settings");
-            "The connections are managed by this app's administrators. Ask one of them to add your email to FV_ADMIN_EMAILS if you should have access.".to_owned()
-        }
-    };
-    let page = ErrorPage {
-        chrome: Chrome::new(&state.settings, Some(user)),
-        title: "Only administrators can change this".into(),
-        message,
-        action: None,
-        reference: None,
-    };
-    (StatusCode::FORBIDDEN, page).into_response()
 }
 
 /// The demo PAT and its email, in demo mode only.

@@ -12,6 +12,9 @@ pub struct Chrome {
     pub user: Option<ChromeUser>,
     /// This page, where the header's organization switcher comes back to.
     pub here: String,
+    /// The same-site page the reader came from (its `Referer`), for an error page's "Back"
+    /// link; set by the error pages' layer only.
+    pub back: Option<String>,
 }
 
 /// The signed-in user as the header shows them.
@@ -40,6 +43,7 @@ impl Chrome {
             demo: false,
             user: None,
             here: "/".to_owned(),
+            back: None,
         }
     }
 
@@ -57,6 +61,7 @@ impl Chrome {
                     .then(|| crate::auth::environments::label_of(&u.environment)),
             }),
             here: super::current_page::current(),
+            back: None,
         }
     }
 }
@@ -86,7 +91,9 @@ pub struct ProfilePage {
     /// `org_unchosen` is set so the page asks for a choice instead of calling them "other".
     pub other_orgs: Vec<OrgRef>,
     pub org_unchosen: bool,
-    pub claims: Vec<(String, String)>,
+    /// The verified ID token claims; the times among them (`iat`, `exp`, `auth_time`) are
+    /// dates like every other, the rest is shown as it came.
+    pub claims: Vec<(String, crate::util::dates::Shown)>,
     pub token_expires: crate::util::dates::Shown,
     pub has_refresh: bool,
     pub gateway_warning: Option<String>,
@@ -138,6 +145,18 @@ pub struct ErrorPage {
     /// `(href, label)` of the button that helps (an empty href reloads the page).
     pub action: Option<(String, String)>,
     pub reference: Option<String>,
+}
+
+impl ErrorPage {
+    /// Whether the page links to Projects besides its action: for a signed-in reader, unless
+    /// the action already goes there.
+    pub fn projects_link(&self) -> bool {
+        self.chrome.user.is_some()
+            && self
+                .action
+                .as_ref()
+                .is_none_or(|(href, _)| href != "/projects")
+    }
 }
 
 /// `text` in runs, `true` for a run written between backticks (a connection's or an

@@ -25,7 +25,7 @@ async fn journey(s: &mut Session, provider: &Provider) -> Result<()> {
     // 5. The profile page: the user from the ID token and from the gateway (which only answers
     //    when the provider's access token introspects as live, with the gateway scope).
     s.client.goto(s.app.join("/profile")?.as_str()).await?;
-    s.wait_for_text(&[&ADA.name(), ADA.email, org, "ID token claims"])
+    s.wait_for_text(&[&ADA.name(), ADA.email, org, "Developer details"])
         .await?;
     s.step("05-profile").await?;
     ensure!(

@@ -17,7 +17,7 @@ const PHONE_WIDTH: u32 = 375;
 const PHONE_HEIGHT: u32 = 812;
 
 /// Signs Ben in through the provider's login and consent pages and picks his first org.
-async fn sign_in_as_ben(s: &mut Session, provider: &Provider) -> Result<()> {
+pub(crate) async fn sign_in_as_ben(s: &mut Session, provider: &Provider) -> Result<()> {
     s.client
         .goto(s.app.join("/auth/login?return_to=/projects")?.as_str())
         .await?;

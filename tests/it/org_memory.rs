@@ -102,6 +102,11 @@ async fn the_profile_asks_for_a_choice_instead_of_listing_other_orgs() {
     let page = ben.get(&app.url("/profile")).await.text().await.unwrap();
     assert!(!page.contains("Your other organizations"), "{page}");
     assert!(page.contains("have not chosen one yet"));
-    assert!(page.contains("Partners LLP") && page.contains("(#5002)"));
+    assert!(page.contains("Partners LLP") && page.contains("Okafor Injury Law"));
+    // The ids are for developers: in the folded details.
+    assert!(
+        !page.contains("(#5002)") && page.contains("<dd>5002</dd>"),
+        "{page}"
+    );
     assert!(page.contains("href=\"/org?return_to=/profile\""));
 }

@@ -64,7 +64,9 @@ fn table(html: &str, id: &str) -> Vec<Vec<String>> {
 }
 
 fn as_of(html: &str) -> Date {
-    let at = html.find("Counted to ").unwrap() + "Counted to ".len();
+    // "Counted to <time datetime="2026-12-07" ...>7 Dec 2026</time>".
+    let lead = "Counted to <time datetime=\"";
+    let at = html.find(lead).unwrap() + lead.len();
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(&html[at..at + 10], fmt).unwrap()
 }
@@ -154,7 +156,8 @@ fn check_figures(html: &str, projects: &[Project]) {
                 .iter()
                 .filter(|p| p.created_date.year() == *y && p.created_date.month() == *m)
                 .count();
-            vec![format!("{y:04}-{:02}", *m as u8), n.to_string()]
+            // "Dec 2026": dates read the one way every page writes them.
+            vec![format!("{} {y:04}", &m.to_string()[..3]), n.to_string()]
         })
         .collect();
     assert_eq!(table(html, "month-table"), want);

@@ -8,7 +8,8 @@ use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
 pub use super::generate::{
-    anchor, generate_projects, generate_projects_at, PROJECT_TYPES, TRICKY_PROJECTS,
+    anchor, generate_projects, generate_projects_at, generate_projects_with, HOSTILE_PROJECTS,
+    PROJECT_TYPES, TRICKY_PROJECTS,
 };
 
 /// An org a demo user belongs to.
@@ -231,6 +232,21 @@ mod tests {
             assert!(p.created_date <= p.phase_date && p.phase_date <= p.last_activity);
             assert!(p.last_activity <= anchor());
         }
+    }
+
+    #[test]
+    fn without_hostile_names_the_firm_reads_like_a_firm() {
+        let ps = generate_projects_with(5001, 1000, anchor(), false);
+        for p in &ps {
+            for text in [&p.project_name, &p.client_name] {
+                assert!(
+                    !text.contains(['<', '>', '\n']) && !text.starts_with(['=', '+', '-', '@']),
+                    "{text:?}"
+                );
+            }
+        }
+        // The friendly tricky names (commas, quotes, accents) stay.
+        assert_eq!(ps[640].project_name, "Müller v. Nguyễn Logistics");
     }
 
     #[test]

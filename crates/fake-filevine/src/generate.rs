@@ -136,6 +136,12 @@ pub const TRICKY_PROJECTS: [(usize, &str, &str); 10] = [
     ),
 ];
 
+/// The [`TRICKY_PROJECTS`] indices whose names attack (a formula, markup, a caption with a
+/// line break): kept for the tests that prove them harmless, left out of what a demo visitor
+/// sees ([`super::FakeOptions::hostile_names`]). Commas, quotes and accents stay: real firms
+/// have those.
+pub const HOSTILE_PROJECTS: [usize; 6] = [42, 77, 123, 256, 500, 999];
+
 /// The fixed "now" of the demo world: data never changes with the wall clock.
 pub fn anchor() -> OffsetDateTime {
     time::macros::datetime!(2025-06-30 17:00 UTC)
@@ -148,6 +154,16 @@ pub fn generate_projects(org_id: i64, count: usize) -> Vec<Project> {
 
 /// [`generate_projects`] with dates counted back from `anchor` instead of the fixed one.
 pub fn generate_projects_at(org_id: i64, count: usize, anchor: OffsetDateTime) -> Vec<Project> {
+    generate_projects_with(org_id, count, anchor, true)
+}
+
+/// [`generate_projects_at`], with the [`HOSTILE_PROJECTS`] names only when `hostile`.
+pub fn generate_projects_with(
+    org_id: i64,
+    count: usize,
+    anchor: OffsetDateTime,
+    hostile: bool,
+) -> Vec<Project> {
     let mut rng =
         SplitMix64::new(0x0F11_E5EE_D000_0000 ^ (org_id as u64).wrapping_mul(0x1000_0001));
     let clients: Vec<(i64, String)> = (0..(count / 2).max(1))
@@ -217,7 +233,10 @@ pub fn generate_projects_at(org_id: i64, count: usize, anchor: OffsetDateTime) -
             first_primary_username: staff_user.to_owned(),
             org_id,
         };
-        if let Some((_, name, client)) = TRICKY_PROJECTS.iter().find(|t| t.0 == i) {
+        let tricky = TRICKY_PROJECTS.iter().find(|t| t.0 == i);
+        if let Some((_, name, client)) =
+            tricky.filter(|t| hostile || !HOSTILE_PROJECTS.contains(&t.0))
+        {
             p.project_name = (*name).to_owned();
             p.client_name = (*client).to_owned();
             p.description = format!("Tricky name for export tests: {name}");

@@ -153,6 +153,7 @@ impl FakeFilevine {
             rotation: opts.refresh_token_rotation,
             projects_per_org: opts.projects_per_org,
             anchor: opts.anchor.unwrap_or_else(data::anchor),
+            hostile_names: opts.hostile_names,
             keys: Mutex::new(keys),
             hostile: Mutex::new(hostile::Hostile {
                 iss_unadvertised: !opts.advertise_iss_parameter,

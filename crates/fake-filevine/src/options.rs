@@ -61,6 +61,10 @@ pub struct FakeOptions {
     /// `false` is IdentityServer's default for the code flow, and so the likely behaviour of
     /// Filevine Identity.
     pub user_claims_in_id_token: bool,
+    /// Whether a few projects carry attack names (`=HYPERLINK(...)`, `<script>`, markup, a line
+    /// break: [`super::generate::HOSTILE_PROJECTS`]). On for tests, which prove them harmless;
+    /// demo mode and the `fake-filevine` command turn it off so a visitor sees a law firm.
+    pub hostile_names: bool,
 }
 
 impl Default for FakeOptions {
@@ -82,6 +86,7 @@ impl Default for FakeOptions {
             keep_refresh_tokens: None,
             casing: super::contract::Casing::Camel,
             user_claims_in_id_token: false,
+            hostile_names: true,
         }
     }
 }

@@ -130,6 +130,8 @@ pub(crate) struct Shared {
     pub(crate) projects_per_org: usize,
     /// The "now" of the generated projects' dates.
     pub(crate) anchor: time::OffsetDateTime,
+    /// [`super::FakeOptions::hostile_names`].
+    pub(crate) hostile_names: bool,
     pub(crate) keys: Mutex<KeyRing>,
     pub(crate) hostile: Mutex<Hostile>,
     pub(crate) jwks_fetches: AtomicUsize,
@@ -211,10 +213,11 @@ impl Shared {
             .entry(org_id)
             .or_insert_with(|| {
                 if data::DEMO_ORGS.iter().any(|o| o.org_id == org_id) {
-                    Arc::new(data::generate_projects_at(
+                    Arc::new(data::generate_projects_with(
                         org_id,
                         self.projects_per_org,
                         self.anchor,
+                        self.hostile_names,
                     ))
                 } else {
                     Arc::new(Vec::new())

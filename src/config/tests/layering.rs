@@ -261,3 +261,19 @@ fn overrides_flatten_into_a_clap_command() {
     assert_eq!(cli.overrides.env_file, Some(PathBuf::from("other.env")));
     assert!(Cli::try_parse_from(["fv-partner-app", "--client-secret", "x"]).is_err());
 }
+
+#[test]
+fn demo_mode_does_not_warn_about_ports_it_follows() {
+    let with = |vars: &[(&str, &str)]| ok(from_env(vars)).warnings;
+    // Demo mode on another port: its URIs follow the port it binds.
+    let demo = with(&[("FV_LISTEN", "127.0.0.1:7071")]);
+    assert!(demo.iter().all(|w| !w.contains("FV_LISTEN is")), "{demo:?}");
+    // A real client on another port than its registered redirect: worth a warning.
+    let real = with(&[
+        ("FV_LISTEN", "127.0.0.1:7071"),
+        ("FV_CLIENT_ID", "c"),
+        ("FV_CLIENT_SECRET", "s"),
+        ("FV_SECRET_KEY", HEX_KEY),
+    ]);
+    assert!(real.iter().any(|w| w.contains("FV_LISTEN is")), "{real:?}");
+}

@@ -30,7 +30,9 @@ impl Resolver {
                 &s.oidc.post_logout_redirect_uri,
             ),
         ] {
-            if !is_loopback(uri) {
+            // Demo mode moves loopback URIs to the port and scheme it binds
+            // (`startup::demo::resolve`): nothing to warn about.
+            if !is_loopback(uri) || s.demo {
                 continue;
             }
             let port = uri.port_or_known_default();

@@ -89,9 +89,13 @@ fn number(v: &str, what: &'static str) -> Result<u32, AppError> {
     if v.is_empty() {
         return Ok(0);
     }
-    // Digits only; a huge number is clamped, not refused.
-    if v.bytes().all(|b| b.is_ascii_digit()) {
+    // Digits only; a huge number is clamped, not refused, and a negative one is 0 (the page
+    // then adjusts it as it adjusts 0: page 1, the default page size).
+    let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+    if digits(v) {
         Ok(v.parse::<u64>().unwrap_or(u64::MAX).min(u32::MAX as u64) as u32)
+    } else if v.strip_prefix('-').is_some_and(digits) {
+        Ok(0)
     } else {
         Err(AppError::BadRequest(what))
     }
@@ -321,9 +325,11 @@ mod tests {
         assert_eq!((q.page, q.per_page), (1, MAX_PER_PAGE));
         let q = DashQuery::parse(Some("page=99999999999999999999999")).unwrap();
         assert_eq!(q.page, MAX_PAGE);
+        let q = DashQuery::parse(Some("page=-1&per_page=-1")).unwrap();
+        assert_eq!((q.page, q.per_page), (1, DEFAULT_PER_PAGE));
         for bad in [
             "page=abc",
-            "page=-1",
+            "page=-",
             "per_page=1e3",
             "sort=evil",
             "order=sideways",

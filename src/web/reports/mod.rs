@@ -51,5 +51,5 @@ pub async fn page(
         .map(|o| o.name.clone())
         .unwrap_or_default();
     let chrome = Chrome::new(&state.settings, Some(user));
-    Ok(ReportsPage::new(chrome, org_name, view, (*report).clone()).into_response())
+    Ok(ReportsPage::new(chrome, org_name, view, (*report).clone(), zone).into_response())
 }

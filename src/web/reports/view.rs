@@ -6,6 +6,7 @@ use askama_web::WebTemplate;
 use super::{chart::BarChart, query::ReportQuery};
 use crate::{
     projects::report::{Report, STALE_BANDS},
+    util::dates::{Shown, Zone},
     web::templates::Chrome,
 };
 
@@ -24,11 +25,23 @@ pub struct ReportsPage {
     pub month_chart: BarChart,
     pub type_chart: BarChart,
     pub clear_href: String,
+    /// The day counted to, the stalest matters' last activity and the months, as every page
+    /// writes dates (the report itself keeps ISO `yyyy-mm-dd` / `yyyy-mm` for JSON).
+    pub as_of: Shown,
+    pub stalest_days: Vec<Shown>,
+    pub months: Vec<Shown>,
 }
 
 impl ReportsPage {
     /// The page of `report` for `view`.
-    pub fn new(chrome: Chrome, org_name: String, view: ReportQuery, report: Report) -> Self {
+    pub fn new(
+        chrome: Chrome,
+        org_name: String,
+        view: ReportQuery,
+        report: Report,
+        zone: &Zone,
+    ) -> Self {
+        let months: Vec<Shown> = report.months.iter().map(|m| zone.month(&m.month)).collect();
         let day = time::macros::format_description!("[year]-[month]-[day]");
         let today = time::Date::parse(&report.as_of, day).ok();
         let ranges = [(30, Some(59)), (60, Some(89)), (90, None)];
@@ -67,7 +80,8 @@ impl ReportsPage {
             &report
                 .months
                 .iter()
-                .map(|m| (m.month.clone(), m.count, m.count.to_string()))
+                .zip(&months)
+                .map(|(m, shown)| (shown.text.clone(), m.count, m.count.to_string()))
                 .collect::<Vec<_>>(),
         );
         let type_chart = BarChart::new(
@@ -80,6 +94,13 @@ impl ReportsPage {
                 .collect::<Vec<_>>(),
         );
         Self {
+            as_of: zone.calendar(&report.as_of),
+            stalest_days: report
+                .stalest
+                .iter()
+                .map(|s| zone.calendar(&s.last_activity))
+                .collect(),
+            months,
             chrome,
             org_name,
             clear_href: "/reports".to_owned(),

@@ -164,10 +164,25 @@ pub(super) fn check_authorize(
     })
 }
 
-pub(super) fn user_kind(u: &DemoUser) -> &'static str {
-    match u.user_type {
-        4 => "service account",
-        _ => "firm user",
+/// Who the demo user is, as the sign-in page says it: what a visitor needs to pick the right
+/// one (the demo app makes Ada its administrator; Ben is the one with two organizations).
+pub(super) fn user_kind(u: &DemoUser) -> String {
+    if u.user_type == 4 {
+        return "service account: the demo PAT acts as it".to_owned();
+    }
+    let orgs: Vec<&str> = u.orgs.iter().map(|o| o.name).collect();
+    let admin = if u.email == data::ADA.email {
+        ", the demo app's administrator"
+    } else {
+        ""
+    };
+    match orgs.as_slice() {
+        [one] => format!("firm user at {one}{admin}"),
+        many => format!(
+            "firm user in {} organizations ({}){admin}",
+            many.len(),
+            many.join(" and ")
+        ),
     }
 }
 

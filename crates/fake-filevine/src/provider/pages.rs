@@ -23,7 +23,7 @@ pub(super) struct UserChoice {
     pub(super) sub: &'static str,
     pub(super) name: String,
     pub(super) email: &'static str,
-    pub(super) kind: &'static str,
+    pub(super) kind: String,
 }
 
 #[derive(Template, WebTemplate)]
