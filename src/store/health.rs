@@ -33,6 +33,15 @@ pub(super) const CHECKS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_health_che
 pub(super) const CHECKS_INDEX: &str =
     "CREATE INDEX IF NOT EXISTS fv_health_checks_by_connection ON fv_health_checks (connection, checked_at_ms)";
 
+/// Expiry alerts sent: one per credential, expiry date and threshold (days before).
+pub(super) const EXPIRY_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_expiry_alerts (
+    subject TEXT NOT NULL,
+    expires_on TEXT NOT NULL,
+    threshold BIGINT NOT NULL,
+    sent_at BIGINT NOT NULL,
+    PRIMARY KEY (subject, expires_on, threshold)
+)";
+
 /// A connection's current verdict. `health` is `untested` until its first check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HealthRow {
@@ -170,6 +179,21 @@ impl Db {
         const SQL: &str = "UPDATE fv_connection_health SET alerted = $2, alerted_at = $3
             WHERE connection = $1 AND alerted <> $2";
         let n = on_db!(self, SQL, [connection, to, now], execute, |r| r
+            .rows_affected())?;
+        Ok(n == 1)
+    }
+
+    /// Marks the expiry alert of `subject` expiring `on` at `threshold` days as sent: `true`
+    /// for the one caller that should send it.
+    pub async fn expiry_mark(
+        &self,
+        (subject, on): (&str, &str),
+        threshold: i64,
+        now: i64,
+    ) -> Result<bool, DbError> {
+        const SQL: &str = "INSERT INTO fv_expiry_alerts (subject, expires_on, threshold, sent_at)
+            VALUES ($1, $2, $3, $4) ON CONFLICT (subject, expires_on, threshold) DO NOTHING";
+        let n = on_db!(self, SQL, [subject, on, threshold, now], execute, |r| r
             .rows_affected())?;
         Ok(n == 1)
     }

@@ -180,6 +180,7 @@ impl Db {
             health::SCHEMA,
             health::CHECKS_SCHEMA,
             health::CHECKS_INDEX,
+            health::EXPIRY_SCHEMA,
             alerts::SCHEMA,
         ] {
             on_db!(self, sql, [], execute, |_| ())?;

@@ -39,6 +39,8 @@ pub struct HealthService {
     clock: Clock,
     every: Duration,
     alerts: Arc<Alerts>,
+    /// Credentials with a known expiry date.
+    expiring: Vec<super::Expiring>,
     /// The org and user each connection's `Users/Me` is asked in, learnt from its first
     /// `GetUserOrgsWithToken` and forgotten at any failure.
     contexts: Mutex<HashMap<String, OrgContext>>,
@@ -49,7 +51,7 @@ impl HealthService {
         connections: Arc<ConnectionsService>,
         db: Db,
         clock: Clock,
-        every: Duration,
+        (every, expiring): (Duration, Vec<super::Expiring>),
         alerts: Arc<Alerts>,
     ) -> Arc<Self> {
         Arc::new(Self {
@@ -58,6 +60,7 @@ impl HealthService {
             clock,
             every,
             alerts,
+            expiring,
             contexts: Mutex::new(HashMap::new()),
         })
     }
@@ -65,6 +68,38 @@ impl HealthService {
     /// Where alerts go.
     pub fn alerts(&self) -> &Arc<Alerts> {
         &self.alerts
+    }
+
+    /// The banners the connections page shows today: credentials expiring within 30 days.
+    pub fn expiry_banners(&self) -> Vec<String> {
+        let today = self.clock.now_utc().date();
+        self.expiring
+            .iter()
+            .filter(|e| e.banner(today))
+            .map(|e| e.sentence(today))
+            .collect()
+    }
+
+    /// Sends the expiry alert each credential has reached today, once (whichever replica or
+    /// command gets there first).
+    pub async fn warn_expiring(&self) -> Result<(), DbError> {
+        let today = self.clock.now_utc().date();
+        let now = self.clock.now_unix();
+        for e in &self.expiring {
+            let Some(threshold) = e.threshold(today) else {
+                continue;
+            };
+            let on = e.on.to_string();
+            if self
+                .db
+                .expiry_mark((&e.subject, &on), threshold, now)
+                .await?
+            {
+                tracing::warn!(subject = %e.subject, expires_on = %on, "a credential expires soon");
+                self.alerts.expiring(&e.what, &e.sentence(today)).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Checks every connection now (or only `name`), recording each.
@@ -251,6 +286,9 @@ impl HealthService {
                     if let Err(e) = self.check(&c).await {
                         tracing::warn!(error = %e, connection = %c.name, "could not record a health check");
                     }
+                }
+                if let Err(e) = self.warn_expiring().await {
+                    tracing::warn!(error = %e, "could not send the expiry alerts");
                 }
                 let spent = self.clock.now_unix().saturating_sub(started).max(0) as u64;
                 let rest = self.every.saturating_sub(Duration::from_secs(spent));
