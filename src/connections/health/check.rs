@@ -10,7 +10,7 @@ use std::{
 use super::{Health, Verdict};
 use crate::{
     connections::{alerts::Alerts, Connection, ConnectionGateway, ConnectionsService, Status},
-    filevine::OrgContext,
+    filevine::{AuthedError, GatewayError, OrgContext},
     store::{CheckRow, Db, DbError, HealthRow, CHECKS_KEPT},
     util::Clock,
 };
@@ -147,11 +147,11 @@ impl HealthService {
         let mut tries = 0;
         loop {
             tries += 1;
-            let verdict = match self.ask(c, &gw).await {
+            let (verdict, passing) = match self.ask(c, &gw).await {
                 Ok(()) => return Verdict::ok(),
                 Err(e) => e,
             };
-            if verdict.health != Health::Degraded || tries >= TRIES {
+            if !passing || tries >= TRIES {
                 return verdict;
             }
             tracing::debug!(connection = %c.name, reason = %verdict.reason, "health check failed; trying again");
@@ -160,8 +160,10 @@ impl HealthService {
         }
     }
 
-    /// A token and one `Users/Me` (the first time, `GetUserOrgsWithToken` names the org).
-    async fn ask(&self, c: &Connection, gw: &ConnectionGateway) -> Result<(), Verdict> {
+    /// A token and one `Users/Me` (the first time, `GetUserOrgsWithToken` names the org). A
+    /// failure comes with whether it may pass: a degraded one, or a gateway 401/403, which
+    /// is broken only when it persists (one can race a token being refreshed).
+    async fn ask(&self, c: &Connection, gw: &ConnectionGateway) -> Result<(), (Verdict, bool)> {
         let name = c.name.to_string();
         let known = self.context(&name);
         let result = match known {
@@ -176,16 +178,22 @@ impl HealthService {
                         self.remember(&name, Some(ctx));
                         gw.me(ctx).await.map(|_| ())
                     }
-                    None => return Err(Verdict::broken(
+                    None => return Err((Verdict::broken(
                         "The connection's account belongs to no Filevine organization. Ask a Filevine Account Admin to add the service account to the organization.",
-                    )),
+                    ), false)),
                 },
                 Err(e) => Err(e),
             },
         };
         result.map_err(|e| {
             self.remember(&name, None);
-            Verdict::of_failure(c, &e)
+            let verdict = Verdict::of_failure(c, &e);
+            let refused = matches!(
+                e,
+                AuthedError::Gateway(GatewayError::Unauthorized | GatewayError::Forbidden(_))
+            );
+            let passing = refused || verdict.health == Health::Degraded;
+            (verdict, passing)
         })
     }
 
