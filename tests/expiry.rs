@@ -67,3 +67,62 @@ async fn the_client_secret_gets_a_banner_and_alerts_at_30_and_7_days_and_on_the_
     app.state.health.alerts().deliver_due().await.unwrap();
     assert_eq!(hook.texts().len(), 3);
 }
+
+#[tokio::test]
+async fn a_pat_saved_with_its_expiry_date_gets_a_banner_and_alerts() {
+    let hook = WebhookSink::start().await;
+    let mut opts = admin_opts();
+    opts.extra_env
+        .push(("FV_ALERT_WEBHOOK_URL".into(), hook.url.clone()));
+    let app = spawn_app(opts).await;
+    let (ada, csrf) = admin(&app).await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let expires = (today + time::Duration::days(10)).to_string();
+    let form = |action: &'static str, date: String| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("action", action.to_owned()),
+            ("name", "reports".to_owned()),
+            ("auth", "pat".to_owned()),
+            ("pat", fake_filevine::DEMO_PAT.to_owned()),
+            ("email", BOT_EMAIL.to_owned()),
+            ("concurrency", "4".to_owned()),
+            ("pat_expires", date),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let ada = &ada;
+        let url = app.url(CONNECTIONS_PAGE);
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            ada.post_form(&url, &pairs).await
+        }
+    };
+    let refused = post(form("save", "30/06/2027".into())).await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("expiry must be a date"));
+
+    let saved = post(form("save", expires.clone())).await;
+    assert!(saved.status().is_redirection(), "{}", saved.status());
+    let page = connections_page(&app, &ada).await;
+    assert!(
+        page.contains(&format!(
+            "The PAT of connection reports expires on {expires} (in 10 days)"
+        )),
+        "{page}"
+    );
+    assert!(page.contains("Create a new PAT for reporting-bot@lovelace-law.example"));
+
+    app.state.health.warn_expiring().await.unwrap();
+    until("the 30-day band alert", || hook.texts().len() == 1).await;
+    assert!(hook.texts()[0].contains("in 10 days"));
+    app.advance_clock(DAY * 3);
+    app.state.health.warn_expiring().await.unwrap();
+    until("the 7-day alert", || hook.texts().len() == 2).await;
+    assert!(hook.texts()[1].contains("in 7 days"));
+    assert!(!hook.texts().concat().contains(fake_filevine::DEMO_PAT));
+}

@@ -181,6 +181,7 @@ impl Db {
             health::CHECKS_SCHEMA,
             health::CHECKS_INDEX,
             health::EXPIRY_SCHEMA,
+            health::CREDENTIAL_EXPIRY_SCHEMA,
             alerts::SCHEMA,
         ] {
             on_db!(self, sql, [], execute, |_| ())?;

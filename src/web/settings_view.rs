@@ -205,7 +205,7 @@ pub async fn render(
         demo_account: demo_account(settings),
         connections,
         alert_channels: super::settings_health::channels(state),
-        expiry_banners: state.health.expiry_banners(),
+        expiry_banners: state.health.expiry_banners().await?,
         environments: state.connections.environments().to_vec(),
         pending,
         audit: audit

@@ -71,13 +71,30 @@ impl HealthService {
     }
 
     /// The banners the connections page shows today: credentials expiring within 30 days.
-    pub fn expiry_banners(&self) -> Vec<String> {
+    pub async fn expiry_banners(&self) -> Result<Vec<String>, DbError> {
         let today = self.clock.now_utc().date();
-        self.expiring
+        Ok(self
+            .expiring()
+            .await?
             .iter()
             .filter(|e| e.banner(today))
             .map(|e| e.sentence(today))
-            .collect()
+            .collect())
+    }
+
+    /// The client secret's date and those of the connections' PATs.
+    async fn expiring(&self) -> Result<Vec<super::Expiring>, DbError> {
+        let mut all = self.expiring.clone();
+        let dates = self.db.credential_expiries().await?;
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        for c in self.connections.list().await? {
+            let subject = super::Expiring::pat_subject(c.name.as_str());
+            let on = dates.iter().find(|(s, _)| *s == subject);
+            if let Some(on) = on.and_then(|(_, d)| time::Date::parse(d, format).ok()) {
+                all.push(super::Expiring::pat(c.name.as_str(), &c.email, on));
+            }
+        }
+        Ok(all)
     }
 
     /// Sends the expiry alert each credential has reached today, once (whichever replica or
@@ -85,7 +102,7 @@ impl HealthService {
     pub async fn warn_expiring(&self) -> Result<(), DbError> {
         let today = self.clock.now_utc().date();
         let now = self.clock.now_unix();
-        for e in &self.expiring {
+        for e in &self.expiring().await? {
             let Some(threshold) = e.threshold(today) else {
                 continue;
             };

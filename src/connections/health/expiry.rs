@@ -31,6 +31,26 @@ impl Expiring {
         }
     }
 
+    /// The PAT of connection `name`, acting as `email`.
+    pub fn pat(name: &str, email: &str, on: time::Date) -> Self {
+        let account = if email.is_empty() {
+            "the service account"
+        } else {
+            email
+        };
+        Self {
+            subject: Self::pat_subject(name),
+            what: format!("The PAT of connection {name}"),
+            fix: format!("Create a new PAT for {account} in Filevine and paste it on the connection's card (Verify, then Save)."),
+            on,
+        }
+    }
+
+    /// The key a PAT's expiry date is kept under.
+    pub fn pat_subject(name: &str) -> String {
+        format!("pat/{name}")
+    }
+
     /// Whole days from `today` to the expiry (negative once it has passed).
     pub fn days_left(&self, today: time::Date) -> i64 {
         (self.on - today).whole_days()
