@@ -9,7 +9,9 @@ use std::{
 
 use super::{Health, Verdict};
 use crate::{
-    connections::{alerts::Alerts, Connection, ConnectionGateway, ConnectionsService, Status},
+    connections::{
+        alerts::Alerts, AuthKind, Connection, ConnectionGateway, ConnectionsService, Status,
+    },
     filevine::{AuthedError, GatewayError, OrgContext},
     store::{CheckRow, Db, DbError, HealthRow, CHECKS_KEPT},
     util::Clock,
@@ -30,6 +32,12 @@ pub struct Checked {
     pub name: String,
     pub environment: String,
     pub verdict: Verdict,
+}
+
+/// A refresh-token connection saved but never authorized yet (its admin is signing in at
+/// Filevine): not in service, so neither checked nor alerted about.
+fn awaiting_first_authorization(c: &Connection) -> bool {
+    c.auth == AuthKind::RefreshToken && !c.has_secret && c.last_success_at.is_none()
 }
 
 /// See the module docs of [`super`].
@@ -122,6 +130,7 @@ impl HealthService {
     /// Checks every connection now (or only `name`), recording each.
     pub async fn check_now(&self, name: Option<&str>) -> Result<Vec<Checked>, DbError> {
         let mut all = self.connections.list().await?;
+        all.retain(|c| !awaiting_first_authorization(c));
         if let Some(name) = name {
             all.retain(|c| c.name.as_str() == name);
         }
@@ -287,7 +296,7 @@ impl HealthService {
             return Vec::new();
         };
         let mut due = Vec::new();
-        for c in all {
+        for c in all.into_iter().filter(|c| !awaiting_first_authorization(c)) {
             match self.db.health_claim(c.name.as_str(), now, now - half).await {
                 Ok(true) => due.push(c),
                 Ok(false) => {}
