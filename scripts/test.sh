@@ -2,8 +2,8 @@
 # Runs every test. Installs and starts what the tests need when it is missing:
 #   - PostgreSQL (the scale-out session store is tested against a real server).
 #   - Chromium, chromedriver (Debian) and the npm packages of tests/e2e (the browser
-#     end-to-end test against a real OpenID provider, tests/browser_e2e.rs).
-#   - aiosmtpd (PyPI): the SMTP server the alert tests send email to (tests/alerts.rs).
+#     end-to-end test against a real OpenID provider, tests/it/browser_e2e.rs).
+#   - aiosmtpd (PyPI): the SMTP server the alert tests send email to (tests/it/alerts.rs).
 # Usage: ./scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,7 +69,7 @@ mkdir -p target/e2e-screenshots
 echo "test.sh: browser e2e ready (screenshots go to target/e2e-screenshots/)"
 
 # --- Alert email ------------------------------------------------------------------------
-# tests/alerts.rs sends alert email to a real SMTP server: aiosmtpd from PyPI.
+# tests/it/alerts.rs sends alert email to a real SMTP server: aiosmtpd from PyPI.
 ensure_aiosmtpd() {
   if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
     echo "test.sh: installing aiosmtpd (python3 -m pip install --user aiosmtpd)"
@@ -79,5 +79,6 @@ ensure_aiosmtpd() {
 
 ensure_aiosmtpd
 
-# One build, every test from it.
+# One build, every test from it. Incremental artifacts only cost disk in a one-off build.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 cargo test --locked --workspace --all-targets "$@"

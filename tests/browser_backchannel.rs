@@ -1,4 +1,4 @@
-//! Issue 14, end to end: OpenID Connect Back-Channel Logout against a certified provider
+//! OpenID Connect Back-Channel Logout, end to end, against a certified provider
 //! (`oidc-provider`, `tests/e2e/provider.mjs`, with `backchannelLogout` on and the app's
 //! `/auth/backchannel-logout` registered, `sid` required) in headless Chromium.
 //!
@@ -7,9 +7,13 @@
 //! app server to server; the app's next page is signed out. The test also checks that this
 //! happened for the right reason: the provider reports the POST answered 200, the app counted
 //! a 200 on that route and never served its own `/auth/logout`, and the session index is empty.
+//!
+//! A test binary of its own: the metrics it reads are global to the process, and in the shared
+//! binary (`tests/it/`) other tests' logins and logouts would add to them.
 
+#[path = "common/mod.rs"]
 mod common;
-#[path = "e2e_support/mod.rs"]
+#[path = "it/e2e_support/mod.rs"]
 mod e2e_support;
 
 use anyhow::{ensure, Context, Result};

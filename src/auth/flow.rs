@@ -48,8 +48,11 @@ pub async fn start_connection_authorization(
     pending_jar: &session::PendingJar,
     cipher: &Cipher,
     name: &str,
+    extra_scopes: &[String],
 ) -> Result<Url, LoginError> {
-    let (url, mut pending) = env.oidc.begin_login(ReturnTo::parse_or_root(None));
+    let (url, mut pending) = env
+        .oidc
+        .begin_login_with(ReturnTo::parse_or_root(None), extra_scopes);
     pending.connection = Some(name.to_owned());
     pending.environment = env.name.clone();
     session::push_pending(pending_jar, cipher, &pending, env.oidc.clock().now_unix()).await?;

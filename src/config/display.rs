@@ -129,6 +129,11 @@ impl Settings {
                 .join(",")
         };
         row("FV_TRUSTED_PROXIES", proxies, "FV_TRUSTED_PROXIES");
+        let public = self.server.public_url.as_ref().map_or_else(
+            || "none (live updates cannot be turned on)".to_owned(),
+            ToString::to_string,
+        );
+        row("FV_PUBLIC_URL", public, "FV_PUBLIC_URL");
         row(
             "DATABASE_URL",
             mask_database_url(&self.db.url),

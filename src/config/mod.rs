@@ -171,7 +171,7 @@ pub struct Settings {
 
 /// `FV_LISTEN`, `FV_HEADER_READ_TIMEOUT_SECONDS`, `FV_KEEP_ALIVE_SECONDS`,
 /// `FV_MAX_CONNECTIONS`, `FV_REQUEST_TIMEOUT_SECONDS`, `FV_RATE_LIMIT_PER_MINUTE`,
-/// `FV_FEED_RATE_PER_MINUTE`, `FV_TRUSTED_PROXIES` (parsed in `validate/edge.rs`, which documents them).
+/// `FV_FEED_RATE_PER_MINUTE`, `FV_TRUSTED_PROXIES`, `FV_PUBLIC_URL` (parsed in `validate/edge.rs`, which documents them).
 #[derive(Clone, Debug)]
 pub struct ServerSettings {
     /// Where the server binds.
@@ -191,6 +191,8 @@ pub struct ServerSettings {
     pub feed_rate_per_minute: u32,
     /// Proxies whose `X-Forwarded-For` names the client (rate limits); none by default.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where the world reaches this app (`FV_PUBLIC_URL`): webhook subscriptions point there.
+    pub public_url: Option<Url>,
 }
 
 /// `FV_REGION`, `FV_AUTHORITY`, `FV_CLIENT_ID`, `FV_CLIENT_SECRET`, `FV_REDIRECT_URI`,

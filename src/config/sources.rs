@@ -130,6 +130,7 @@ pub(super) const KEYS: &[&str] = &[
     "FV_ALERT_FROM",
     "FV_ALERT_WEBHOOK_URL",
     "FV_CLIENT_SECRET_EXPIRES",
+    "FV_PUBLIC_URL",
 ];
 
 /// The Python sample's `.env` names and the canonical names they stand for. `AUTH_CONFIG` is a

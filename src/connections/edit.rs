@@ -239,6 +239,13 @@ impl ConnectionsService {
             }
             .into());
         }
+        // Its webhook subscription goes first, while its token still works.
+        if let Some(c) = self.get(name).await? {
+            if let Some(why) = self.live_forget(&c).await? {
+                let what = format!("could not delete the webhook subscription at Filevine: {why}");
+                self.audit(name, by, &what).await?;
+            }
+        }
         let row = self.db.connection_get(name).await?;
         if self.db.connection_delete(name).await? {
             let subject = super::health::Expiring::pat_subject(name);

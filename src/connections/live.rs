@@ -19,7 +19,7 @@ use super::{
 use crate::{
     auth::{TokenVault, VaultOwner},
     crypto::Cipher,
-    filevine::{AuthedGateway, GatewayError},
+    filevine::{webhooks::WEBHOOKS_SCOPE, AuthedGateway, GatewayError},
     service_account::{verify, PatError, VerifyError, PAT_PURPOSE, PAT_ROW},
     store::{ConnectionRow, Db, DbError},
     util::Clock,
@@ -40,6 +40,8 @@ pub struct ConnectionsConfig {
     pub env_email: Option<String>,
     /// `FV_CONCURRENCY`: the level of the `env` connection and of the moved `default`.
     pub concurrency: u8,
+    /// `FV_PUBLIC_URL`: where live updates' webhook subscriptions point.
+    pub public_url: Option<url::Url>,
 }
 
 impl ConnectionsService {
@@ -53,6 +55,7 @@ impl ConnectionsService {
             (Arc::new(ConnectionSource::Pat(source.clone())), source)
         });
         let env = env.map(|(source, pat)| EnvConnection {
+            webhooks: Arc::new(ConnectionSource::Pat(pat.with_extra_scope(WEBHOOKS_SCOPE))),
             source,
             pat,
             email: config.env_email,
@@ -73,6 +76,8 @@ impl ConnectionsService {
             env,
             live: RwLock::new(HashMap::new()),
             pools,
+            public_url: config.public_url,
+            live_scoped: RwLock::new(Default::default()),
         });
         if let Err(e) = service.move_integration_row(config.concurrency).await {
             tracing::warn!(error = %e, "could not move the saved integration PAT into a connection");
@@ -139,6 +144,15 @@ impl ConnectionsService {
     /// refusal remembered for the old PAT does not stick), a removed row drops its source.
     pub async fn refresh_live(&self) -> Result<(), DbError> {
         let rows = self.db.connections_list().await?;
+        let scoped = self
+            .db
+            .live_subscriptions()
+            .await?
+            .into_iter()
+            .filter(|r| r.wanted == "on" || r.subscription_id.is_some())
+            .map(|r| r.connection_id)
+            .collect();
+        *self.live_scoped.write().unwrap_or_else(|p| p.into_inner()) = scoped;
         let mut live = self.live.write().unwrap_or_else(|p| p.into_inner());
         live.retain(|name, _| rows.iter().any(|r| &r.name == name));
         drop(live);
@@ -149,13 +163,25 @@ impl ConnectionsService {
     }
 
     /// Makes `row`'s secret the live source of its connection, unless it already is: a PAT
-    /// connection's PAT, or the identity a refresh-token connection was authorized as
-    /// (whose tokens are in the vault).
+    /// connection's PAT (asking for the webhooks scope too while its live updates need it),
+    /// or the identity a refresh-token connection was authorized as (whose tokens are in the
+    /// vault).
     pub(super) fn apply_row(&self, row: &ConnectionRow) {
+        let webhooks = self
+            .live_scoped
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&row.id);
         let mut live = self.live.write().unwrap_or_else(|p| p.into_inner());
         let Some(sealed) = row.sealed_secret.clone() else {
             live.remove(&row.name);
             return;
+        };
+        // The source is made anew when the secret or the scopes it asks for change.
+        let sealed = if webhooks {
+            format!("{sealed}+{WEBHOOKS_SCOPE}")
+        } else {
+            sealed
         };
         if live.get(&row.name).is_some_and(|(s, _)| *s == sealed) {
             return;
@@ -176,8 +202,14 @@ impl ConnectionsService {
                 }))
             })
         } else {
-            self.open(row)
-                .map(|pat| ConnectionSource::Pat(side.client.source(pat)))
+            self.open(row).map(|pat| {
+                let source = side.client.source(pat);
+                ConnectionSource::Pat(if webhooks {
+                    source.with_extra_scope(WEBHOOKS_SCOPE)
+                } else {
+                    source
+                })
+            })
         };
         match source {
             Some(source) => {

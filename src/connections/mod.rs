@@ -8,6 +8,8 @@
 //! - `edit`: verify, save, remove, each written to the audit log;
 //! - `live`: start-up (with the one-time move of the old integration PAT into `default`),
 //!   the sources kept in step with the rows on every replica, Test, and status;
+//! - [`live_updates`]: a connection's Filevine webhook subscription (live updates on/off,
+//!   reconciled at start and every hour);
 //! - [`source`]: a connection as a token source (PAT, or the vault's refresh-token rows);
 //! - [`pool`]: per-connection concurrency, leased in the database so every process counts;
 //! - [`health`]: the scheduled checks (`ok`, `degraded`, `broken`), and [`alerts`] to the
@@ -21,6 +23,7 @@ pub mod alerts;
 mod edit;
 pub mod health;
 mod live;
+pub mod live_updates;
 pub mod pool;
 pub mod rules;
 pub mod service;

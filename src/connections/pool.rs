@@ -331,6 +331,18 @@ impl Gateway for PooledGateway {
             .run(async move { inner.project_types(&token, ctx, offset).await })
             .await
     }
+
+    async fn webhooks(
+        &self,
+        token: &str,
+        ctx: OrgContext,
+        call: &crate::filevine::webhooks::WebhookCall,
+    ) -> Result<serde_json::Value, GatewayError> {
+        let (inner, token, call) = (self.inner.clone(), token.to_owned(), call.clone());
+        self.pool
+            .run(async move { inner.webhooks(&token, ctx, &call).await })
+            .await
+    }
 }
 
 #[cfg(test)]

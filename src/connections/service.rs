@@ -77,6 +77,8 @@ pub enum TestOutcome {
 /// `FV_PAT` as the connection named `env`.
 pub(super) struct EnvConnection {
     pub(super) source: Arc<ConnectionSource>,
+    /// The same PAT asking for the webhooks scope too, while its live updates need it.
+    pub(super) webhooks: Arc<ConnectionSource>,
     pub(super) pat: Arc<PatTokenSource>,
     pub(super) email: Option<String>,
     pub(super) concurrency: u8,
@@ -117,6 +119,11 @@ pub struct ConnectionsService {
     /// Live sources of the stored connections, with the sealed secret each was made from.
     pub(super) live: RwLock<HashMap<String, (String, Arc<ConnectionSource>)>>,
     pub(super) pools: Arc<Pools>,
+    /// `FV_PUBLIC_URL`: where webhook subscriptions point.
+    pub(super) public_url: Option<url::Url>,
+    /// Ids of the connections whose tokens ask for the webhooks scope (live updates on, or a
+    /// subscription still to delete), as the rows said at the last re-read.
+    pub(super) live_scoped: RwLock<std::collections::HashSet<String>>,
 }
 
 impl ConnectionsService {
@@ -174,7 +181,18 @@ impl ConnectionsService {
     /// The live token source of `name`, whatever its kind.
     pub fn token_source(&self, name: &str) -> Option<Arc<ConnectionSource>> {
         if name == ENV_CONNECTION {
-            return self.env.as_ref().map(|e| e.source.clone());
+            let live = self
+                .live_scoped
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(ENV_CONNECTION);
+            return self.env.as_ref().map(|e| {
+                if live {
+                    e.webhooks.clone()
+                } else {
+                    e.source.clone()
+                }
+            });
         }
         let live = self.live.read().unwrap_or_else(|p| p.into_inner());
         live.get(name).map(|(_, s)| s.clone())

@@ -101,8 +101,13 @@ impl<S: TokenSource> AuthedGateway<S> {
         &self.source
     }
 
+    /// The gateway underneath (for the operations written in sibling modules).
+    pub(super) fn gateway(&self) -> &Arc<dyn Gateway> {
+        &self.gateway
+    }
+
     /// Runs `call` with a token; after a 401, once more with a fresh one.
-    async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, AuthedError<S::Error>>
+    pub(super) async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, AuthedError<S::Error>>
     where
         F: Fn(String) -> Fut,
         Fut: std::future::Future<Output = Result<T, GatewayError>>,

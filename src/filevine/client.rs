@@ -14,6 +14,7 @@ use super::{
     models::{camel_case_keys, OrgUser, ProjectTypePage, UserOrgs},
     projects::{Project, ProjectId, ProjectPage, ProjectQuery},
     retry::RetryPolicy,
+    webhooks::WebhookCall,
 };
 
 /// Which org and user a call acts for: the `x-fv-orgid` / `x-fv-userid` headers.
@@ -52,6 +53,14 @@ pub trait Gateway: Send + Sync + 'static {
         ctx: OrgContext,
         offset: u64,
     ) -> Result<ProjectTypePage, GatewayError>;
+    /// One webhook operation ([`super::webhooks`]): its answer as JSON, read by the typed
+    /// operations there.
+    async fn webhooks(
+        &self,
+        token: &str,
+        ctx: OrgContext,
+        call: &WebhookCall,
+    ) -> Result<serde_json::Value, GatewayError>;
 }
 
 /// [`Gateway`] over HTTP.
@@ -96,10 +105,26 @@ impl HttpGateway {
         ctx: Option<OrgContext>,
         query: &[(&str, String)],
     ) -> Result<T, GatewayError> {
+        self.call_with(method, path, token, ctx, query, None).await
+    }
+
+    /// [`HttpGateway::call`] with a JSON body.
+    async fn call_with<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        ctx: Option<OrgContext>,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, GatewayError> {
         let idempotent = method == Method::GET;
         let mut attempt = 0;
         loop {
-            match self.attempt(method.clone(), path, token, ctx, query).await {
+            match self
+                .attempt(method.clone(), path, token, ctx, query, body)
+                .await
+            {
                 Ok(v) => return Ok(v),
                 Err(e) => match self.retry.wait_before_retry(attempt, idempotent, &e) {
                     Some(wait) => {
@@ -120,6 +145,7 @@ impl HttpGateway {
         token: &str,
         ctx: Option<OrgContext>,
         query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
     ) -> Result<T, GatewayError> {
         let url = self
             .base
@@ -131,6 +157,9 @@ impl HttpGateway {
             .bearer_auth(token)
             .header(header::ACCEPT, "application/json")
             .query(query);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
         if let Some(ctx) = ctx {
             req = req
                 .header("x-fv-orgid", ctx.org_id)
@@ -299,5 +328,16 @@ impl Gateway for HttpGateway {
             &query,
         )
         .await
+    }
+
+    async fn webhooks(
+        &self,
+        token: &str,
+        ctx: OrgContext,
+        call: &WebhookCall,
+    ) -> Result<serde_json::Value, GatewayError> {
+        let (method, path, body) = call.request();
+        self.call_with(method, &path, token, Some(ctx), &[], body.as_ref())
+            .await
     }
 }

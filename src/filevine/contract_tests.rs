@@ -196,3 +196,49 @@ fn answers_bent_as_the_schema_allows_still_read() {
     reads_bent::<Project>("GET", "/fv-app/v2/Projects/{projectId}", &[]);
     reads_bent::<ProjectTypePage>("GET", "/fv-app/v2/ProjectTypes", &[]);
 }
+
+#[test]
+fn the_webhook_answers_read_in_both_casings() {
+    use super::webhooks::{SubscriptionRequest, WebhookEvent, WebhookSubscription};
+    for casing in BOTH {
+        let (v, events): (_, Vec<WebhookEvent>) = read("GET", "/fv-app/v2/webhooks/Events", casing);
+        assert_eq!(events[0].id.as_deref(), at(&v, &["Id"]).as_str());
+        assert_eq!(
+            events[0].object_type,
+            at(&v, &["ObjectType"]).as_str().unwrap()
+        );
+        assert_eq!(
+            events[0].event_type,
+            at(&v, &["EventType"]).as_str().unwrap()
+        );
+        for (method, path) in [
+            ("POST", "/fv-app/v2/webhooks/subscription"),
+            ("GET", "/fv-app/v2/webhooks/subscription/{subscriptionId}"),
+            ("PUT", "/fv-app/v2/webhooks/subscription/{subscriptionId}"),
+        ] {
+            let (v, s): (_, WebhookSubscription) = read(method, path, casing);
+            assert_eq!(Some(s.id.as_str()), at(&v, &["Id"]).as_str(), "{path}");
+            assert_eq!(s.endpoint.as_deref(), at(&v, &["Endpoint"]).as_str());
+            assert_eq!(
+                Some(s.event_ids[0].as_str()),
+                at(&v, &["EventIds"])[0].as_str()
+            );
+        }
+    }
+    // What the app sends is the published request, field for field.
+    let request = serde_json::to_value(SubscriptionRequest {
+        name: "n".into(),
+        description: "d".into(),
+        event_ids: vec!["1".into()],
+        endpoint: "https://app.example/webhooks/filevine".into(),
+    })
+    .unwrap();
+    let c = Contract::published();
+    for definition in [
+        "CreateWebhookSubscriptionRequest",
+        "UpdateWebhookSubscriptionRequest",
+    ] {
+        let problems = c.validate(c.definition(definition).unwrap(), &request);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+}

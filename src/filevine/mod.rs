@@ -10,6 +10,7 @@ pub mod projects;
 pub mod query;
 pub mod retry;
 pub mod walk;
+pub mod webhooks;
 
 pub use authed::{AuthedError, AuthedGateway, PageFetcher, TokenSource};
 pub use client::{Gateway, HttpGateway, OrgContext};

@@ -144,6 +144,17 @@ pub struct PatTokenSource {
 }
 
 impl PatTokenSource {
+    /// A source for the same PAT that asks for `scope` too (a connection whose live updates
+    /// need `filevine.v2.webhooks`), with nothing cached yet.
+    pub fn with_extra_scope(&self, scope: &str) -> std::sync::Arc<PatTokenSource> {
+        let mut scopes = self.client.scopes().to_vec();
+        if !scopes.iter().any(|s| s == scope) {
+            scopes.push(scope.to_owned());
+        }
+        let client = self.client.clone().with_scopes(scopes);
+        std::sync::Arc::new(PatTokenSource::new(client, self.pat.clone()))
+    }
+
     /// A source for `pat` exchanged through `client`, with nothing cached yet.
     pub(super) fn new(client: PatClient, pat: SecretString) -> Self {
         Self {

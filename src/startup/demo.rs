@@ -60,6 +60,12 @@ pub(super) async fn resolve(
     oidc.client_id = client_id;
     oidc.client_secret = SecretString::from(secret);
     settings.gateway.url = fake.gateway_url();
+    // The stand-in delivers webhooks on this machine: without FV_PUBLIC_URL, the app's own
+    // loopback address, so Live updates work in the demo as they do behind a public URL.
+    if settings.server.public_url.is_none() {
+        settings.server.public_url =
+            Url::parse(&format!("{scheme}://127.0.0.1:{}/", addr.port())).ok();
+    }
     demo_service_account(&mut settings.service_account);
     super::demo_key::keep_demo_key(&mut settings).map_err(StartupError::DemoKey)?;
     Ok((settings, fake))

@@ -1,7 +1,8 @@
 //! Background tasks, started once per process by [`spawn_all`]: purging expired sessions and
 //! tokens, keeping the provider's keys fresh and the session gauge current, the scheduled
-//! snapshots, the connections' health checks and alert delivery, and following the
-//! connections another replica saved or removed.
+//! snapshots, the connections' health checks and alert delivery, following the connections
+//! another replica saved or removed, and keeping the connections' webhook subscriptions as
+//! wanted.
 
 use std::{sync::Arc, time::Duration};
 
@@ -21,6 +22,7 @@ pub fn spawn_all(state: &AppState) {
     state.connections.clone().watch();
     state.health.clone().spawn();
     state.health.alerts().clone().spawn_delivery();
+    spawn_live_reconcile(state.clone());
 }
 
 /// The health checks and their alerts, which name the connections page by the address the
@@ -41,6 +43,30 @@ pub(super) fn health(
         .collect();
     let (db, clock) = (db.clone(), clock.clone());
     HealthService::new(connections.clone(), db, clock, (every, expiring), alerts)
+}
+
+/// Reconciles the connections' webhook subscriptions: all of them at start and every
+/// [`RECONCILE_EVERY`], the ones whose last call failed every [`RETRY_EVERY`] (on the app
+/// clock, so tests make that time come).
+fn spawn_live_reconcile(state: AppState) {
+    use crate::connections::live_updates::{RECONCILE_EVERY, RETRY_EVERY};
+    tokio::spawn(async move {
+        let mut last_full: Option<i64> = None;
+        loop {
+            let now = state.clock.now_unix();
+            let full = last_full.is_none_or(|t| now - t >= RECONCILE_EVERY.as_secs() as i64);
+            if full {
+                last_full = Some(now);
+            }
+            if let Err(e) = state.connections.reconcile_live(full).await {
+                tracing::warn!(error = %e, "could not reconcile the webhook subscriptions");
+            }
+            // Due a retry interval after this run began, however long the run took.
+            let took = state.clock.now_unix().saturating_sub(now).max(0) as u64;
+            let next = RETRY_EVERY.saturating_sub(std::time::Duration::from_secs(took));
+            state.clock.sleep(next).await;
+        }
+    });
 }
 
 /// How often expired sessions and vault rows are purged.

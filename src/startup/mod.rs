@@ -353,6 +353,7 @@ async fn connections(
         env_pat: settings.service_account.pat.clone(),
         env_email: settings.service_account.email.clone(),
         concurrency,
+        public_url: settings.server.public_url.clone(),
     })
     .await)
 }

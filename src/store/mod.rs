@@ -33,6 +33,7 @@ mod connections;
 mod feeds;
 mod health;
 mod integration;
+mod live_subscriptions;
 mod org_choices;
 mod permits;
 mod session_index;
@@ -47,6 +48,7 @@ pub use connections::{AuditRow, ConnectionRow};
 pub use feeds::FeedKeyRow;
 pub use health::{CheckRow, HealthRow, CHECKS_KEPT};
 pub use integration::IntegrationRow;
+pub use live_subscriptions::LiveSubscriptionRow;
 pub use session_index::SessionIndexRow;
 pub use sessions::{AnyStore, HashedIds, SaveIf};
 pub use snapshots::SnapshotRow;
@@ -170,6 +172,7 @@ impl Db {
             snapshots::SCHEMA,
             snapshots::CLAIMS_SCHEMA,
             connections::SCHEMA,
+            live_subscriptions::SCHEMA,
             permits::SCHEMA,
             feeds::SCHEMA,
             org_choices::SCHEMA,
@@ -200,6 +203,13 @@ impl Db {
         )
         .await?;
         add_column(self, "fv_connections", "id", "TEXT NOT NULL DEFAULT ''").await?;
+        add_column(
+            self,
+            "fv_live_subscriptions",
+            "claims",
+            "BIGINT NOT NULL DEFAULT 0",
+        )
+        .await?;
         connections::assign_ids(self).await?;
         add_column(
             self,

@@ -25,6 +25,7 @@ pub mod settings;
 pub mod settings_feeds;
 pub mod settings_flash;
 pub mod settings_health;
+pub mod settings_live;
 pub mod settings_sessions;
 pub mod settings_view;
 pub mod templates;

@@ -3,7 +3,8 @@
 //!
 //! The form's field names are an interface (operators script it): `name`, `environment`,
 //! `auth`, `pat`, `email`, `concurrency`, `borrow_from`, and the button `action` = `verify`,
-//! `save`, `save_authorize`, `test`, `remove` (plus `cancel`); a connection's own card adds
+//! `save`, `save_authorize`, `test`, `remove`, `live_on`, `live_off` (plus `cancel`); a
+//! connection's own card adds
 //! `mode=edit`, so its existing name is not a duplicate. A PAT is Verified (exchange + who it
 //! acts as; the email must match), then waits sealed in the *session* (never echoed into the
 //! page) until Save posts the same fields with `pat` empty; a Save that carries the PAT
@@ -139,6 +140,10 @@ pub async fn submit(
         "save" | "save_authorize" => save(&state, &signed, &form, &by).await,
         "test" => return test(&state, &signed, form.name.trim()).await,
         "remove" => remove(&state, &signed, form.name.trim(), &by).await,
+        "live_on" | "live_off" => {
+            let on = form.action == "live_on";
+            return super::settings_live::toggle(&state, &signed, form.name.trim(), on, &by).await;
+        }
         "cancel" => {
             view::remove_pending(&signed).await?;
             return Ok(Redirect::to(PATH).into_response());
@@ -313,9 +318,15 @@ async fn authorize(
         .environments
         .get(&environment)
         .ok_or_else(|| AppError::UnknownEnvironment(format!("The connection `{name}` is for the environment `{environment}`, which this app does not serve.")))?;
-    let url = flow::start_connection_authorization(env, pending, &state.cipher, name.as_str())
+    let extra = state
+        .connections
+        .live_scopes_of(name.as_str())
         .await
         .map_err(AppError::from)?;
+    let url =
+        flow::start_connection_authorization(env, pending, &state.cipher, name.as_str(), &extra)
+            .await
+            .map_err(AppError::from)?;
     Ok(Redirect::to(url.as_str()).into_response())
 }
 

@@ -18,6 +18,7 @@ use crate::{
     connections::{AuthKind, Connection, Draft, VerifiedDraft, DEFAULT_CONCURRENCY},
     service_account::Verified,
     state::AppState,
+    store::LiveSubscriptionRow,
     util::dates::{Shown, Zone},
 };
 
@@ -67,6 +68,8 @@ pub struct ConnectionView {
     pub has_secret: bool,
     /// Its scheduled health checks.
     pub health: Option<super::settings_health::HealthCard>,
+    /// Live updates (webhooks) through this connection.
+    pub live: super::settings_live::LiveView,
 }
 
 /// A verification waiting for Save.
@@ -124,9 +127,10 @@ impl ConnectionsPage {
     }
 }
 
-fn view_of(c: Connection, zone: &Zone) -> ConnectionView {
+fn view_of(c: Connection, zone: &Zone, live: &[LiveSubscriptionRow]) -> ConnectionView {
     let email = c.email.clone();
     ConnectionView {
+        live: super::settings_live::LiveView::of(&c.id, live, zone),
         error_resolved: c.last_error.is_some()
             && matches!((c.last_success_at, c.last_error_at), (Some(ok), Some(failed)) if ok >= failed),
         needs_authorization: c.needs_authorization(),
@@ -159,9 +163,10 @@ pub async fn render(
     typed: Option<Typed>,
 ) -> Result<ConnectionsPage, AppError> {
     let settings = &state.settings;
+    let live = state.connections.live_rows().await?;
     let mut connections: Vec<ConnectionView> = (state.connections.list().await?)
         .into_iter()
-        .map(|c| view_of(c, &settings.time_zone))
+        .map(|c| view_of(c, &settings.time_zone, &live))
         .collect();
     for c in &mut connections {
         let zone = &settings.time_zone;

@@ -51,3 +51,32 @@ pub fn spawn_until(
     let _ = child.wait();
     panic!("the server did not print the line it was waited for");
 }
+
+/// Starts the demo (nothing configured, any free port) in `dir` and returns it with the URL it
+/// printed; its log goes to `demo.log` there.
+#[allow(dead_code)] // Not every test binary that includes this file starts the demo.
+pub fn start_demo(dir: &std::path::Path) -> (Child, url::Url) {
+    let mut c = app_command(dir);
+    c.env("RUST_LOG", "info").env("FV_LISTEN", "127.0.0.1:0");
+    let (child, line) = spawn_until(c, |l| l.contains("open "), Some(dir.join("demo.log")));
+    let url = line.split("open ").nth(1).unwrap_or_default().trim();
+    (
+        child,
+        url::Url::parse(url).expect("the demo prints its URL"),
+    )
+}
+
+/// The app's binary in `dir`, with none of this environment's configuration (`FV_*`,
+/// `DATABASE_URL`, the Python sample's `CLIENT_ID`/`CLIENT_SECRET`): what it does then is
+/// what the test sets.
+#[allow(dead_code)] // Not every test binary that includes this file runs the binary itself.
+pub fn app_command(dir: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fv-partner-app"));
+    c.current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("FV_") || k == "DATABASE_URL" || k == "CLIENT_ID" || k == "CLIENT_SECRET" {
+            c.env_remove(k);
+        }
+    }
+    c
+}

@@ -36,6 +36,8 @@ pub(crate) async fn stats(State(shared): State<Arc<Shared>>) -> Response {
         "successful_refreshes": shared.lab.refreshes.load(Ordering::SeqCst),
         "revocation_calls": shared.lab.revocations.load(Ordering::SeqCst),
         "clock_offset_ms": shared.lab.clock_offset_ms.load(Ordering::SeqCst),
+        "webhook_deliveries": lock(&shared.webhooks.delivery.finished).len(),
+        "webhook_deliveries_dropped": shared.webhooks.delivery.dropped.load(Ordering::SeqCst),
     }))
     .into_response()
 }
@@ -62,6 +64,16 @@ pub(crate) struct ControlRequest {
     reset_gateway_stats: Option<bool>,
     advance_clock_ms: Option<u64>,
     refresh_delay_ms: Option<u64>,
+    change_project: Option<ChangeProject>,
+}
+
+/// `change_project` in a control request: a change to one org's projects, announced to its
+/// webhook subscriptions.
+#[derive(Deserialize)]
+pub(crate) struct ChangeProject {
+    org_id: i64,
+    #[serde(flatten)]
+    change: super::ProjectChange,
 }
 
 /// `POST /_fake/control`. Only `application/json` bodies: see [`super::loopback`].
@@ -114,6 +126,11 @@ pub(crate) async fn control(
     }
     if let Some(ms) = req.refresh_delay_ms {
         c.set_refresh_delay(Duration::from_millis(ms));
+    }
+    if let Some(p) = req.change_project {
+        if let Err(e) = c.change_project(p.org_id, p.change) {
+            return (StatusCode::BAD_REQUEST, Json(json!({ "error": e }))).into_response();
+        }
     }
     stats(State(c.shared)).await
 }

@@ -51,7 +51,17 @@ pub(crate) fn gw_error(status: StatusCode, message: impl Into<String>) -> Respon
 pub(crate) struct Caller {
     pub(crate) user: &'static DemoUser,
     pub(crate) org_id: i64,
+    /// The access token's granted scopes, space-separated.
+    pub(crate) scope: String,
     _in_flight: InFlight,
+}
+
+impl Caller {
+    /// Whether the token carries `scope` (an operation that needs more than the gateway
+    /// scope checks it itself).
+    pub(crate) fn has_scope(&self, scope: &str) -> bool {
+        self.scope.split(' ').any(|s| s == scope)
+    }
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -171,6 +181,7 @@ async fn admit(
         return Ok(Caller {
             user,
             org_id,
+            scope,
             _in_flight: in_flight,
         });
     }
@@ -208,6 +219,7 @@ async fn admit(
     Ok(Caller {
         user,
         org_id,
+        scope,
         _in_flight: in_flight,
     })
 }

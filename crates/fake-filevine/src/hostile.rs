@@ -74,9 +74,20 @@ pub(crate) struct Hostile {
     pub(crate) asserted_email: Option<String>,
     /// Userinfo answers only after this long (a slow provider).
     pub(crate) userinfo_delay: std::time::Duration,
+    /// Scopes left out of every token issued, even when asked for.
+    pub(crate) withheld_scopes: Vec<String>,
 }
 
 impl Hostile {
+    /// The scopes a token asked for `requested` is granted: all but the withheld ones.
+    pub(crate) fn granted(&self, requested: &str) -> String {
+        requested
+            .split(' ')
+            .filter(|s| !self.withheld_scopes.iter().any(|w| w == s))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// The tamper for the ID token about to be issued (spends a one-shot tamper).
     pub(crate) fn take_tamper(&mut self) -> Option<Tamper> {
         self.tamper_next.take().or(self.tamper)

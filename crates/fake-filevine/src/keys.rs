@@ -76,7 +76,18 @@ impl SigningKeys {
         claims: &T,
         kid: Option<String>,
     ) -> Result<String, FakeError> {
-        let mut header = Header::new(self.alg);
+        self.sign_as(self.alg, claims, kid)
+    }
+
+    /// Sign `claims` with this key under another RSA algorithm than its ID tokens' (webhook
+    /// deliveries are RS512 whatever the ID tokens use), `kid` in the header.
+    pub(crate) fn sign_as<T: Serialize>(
+        &self,
+        alg: Algorithm,
+        claims: &T,
+        kid: Option<String>,
+    ) -> Result<String, FakeError> {
+        let mut header = Header::new(alg);
         header.kid = kid;
         jsonwebtoken::encode(&header, claims, &self.encoding)
             .map_err(|e| FakeError::Key(e.to_string()))

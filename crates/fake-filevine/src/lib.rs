@@ -37,12 +37,16 @@ mod list_query;
 mod loopback;
 pub mod options;
 pub mod paging;
+pub mod project_changes;
+mod project_page;
 mod project_types;
 pub mod provider;
 mod refresh_grant;
 mod rendered;
 mod state;
 mod users;
+pub mod webhook_delivery;
+pub mod webhooks;
 mod wire;
 
 pub use contract::Casing;
@@ -53,7 +57,9 @@ pub use options::{
     FakeClient, FakeOptions, FakePat, TrustedIntrospection, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
     DEMO_PAT,
 };
+pub use project_changes::ProjectChange;
 pub use refresh_grant::RefreshFault;
+pub use webhook_delivery::{DeliveryRecord, WEBHOOK_AUDIENCE};
 
 use state::{lock, Grants, Shared};
 
@@ -175,7 +181,9 @@ impl FakeFilevine {
             lab: Default::default(),
             kept_refresh: opts.keep_refresh_tokens.clone(),
             wire: wire::Wire::new(opts.casing, opts.user_claims_in_id_token),
+            webhooks: Default::default(),
         });
+        webhook_delivery::start(&shared)?;
         for token in lock(&shared.grants).refresh.keys() {
             shared.remember_secret(token);
         }
@@ -277,8 +285,21 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/fv-app/v2/Projects", get(gateway::projects))
         .route("/fv-app/v2/ProjectTypes", get(project_types::list))
         .route("/fv-app/v2/Projects/{project_id}", get(gateway::project))
+        .route("/fv-app/v2/webhooks/Events", get(webhooks::events))
+        .route("/fv-app/v2/webhooks/subscriptions", get(webhooks::list))
+        .route("/fv-app/v2/webhooks/subscription", post(webhooks::create))
+        .route(
+            "/fv-app/v2/webhooks/subscription/{subscription_id}",
+            get(webhooks::get_one)
+                .put(webhooks::update)
+                .delete(webhooks::delete),
+        )
         .route("/_fake/stats", get(control_http::stats))
         .route("/_fake/control", post(control_http::control))
+        .route(
+            "/_fake/projects",
+            get(project_page::page).post(project_page::change),
+        )
         .route("/_fake/static/fake.css", get(provider::css))
         .route("/", get(provider::home))
         .layer(axum::middleware::from_fn(loopback::only_loopback_hosts))

@@ -22,6 +22,11 @@ type Key = (i64, usize, String, Casing);
 pub(crate) struct Rendered(Mutex<HashMap<Key, Arc<Vec<String>>>>);
 
 impl Rendered {
+    /// Forgets every rendering (the projects changed).
+    pub(crate) fn clear(&self) {
+        lock(&self.0).clear();
+    }
+
     /// Every project of `all` (one org's list, in stored order) as JSON text with `fields`,
     /// keys in `casing`.
     pub(crate) fn items(

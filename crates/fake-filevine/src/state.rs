@@ -158,6 +158,8 @@ pub(crate) struct Shared {
     pub(crate) kept_refresh: Option<std::path::PathBuf>,
     /// Answer casing, claims placement and contract refusals.
     pub(crate) wire: super::wire::Wire,
+    /// Webhook subscriptions and their deliveries.
+    pub(crate) webhooks: super::webhooks::Webhooks,
 }
 
 impl Shared {

@@ -150,6 +150,12 @@ impl OidcProvider {
 
     /// Builds the authorization request: PKCE S256, a fresh `state` and `nonce`.
     pub fn begin_login(&self, return_to: ReturnTo) -> (Url, PendingLogin) {
+        self.begin_login_with(return_to, &[])
+    }
+
+    /// [`OidcProvider::begin_login`] asking for `extra` scopes too (a connection with live
+    /// updates on needs `filevine.v2.webhooks`).
+    pub fn begin_login_with(&self, return_to: ReturnTo, extra: &[String]) -> (Url, PendingLogin) {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state, nonce) = self
             .client
@@ -162,7 +168,13 @@ impl OidcProvider {
                 self.scopes
                     .iter()
                     .filter(|s| s.as_str() != "openid")
-                    .cloned(),
+                    .cloned()
+                    .chain(
+                        extra
+                            .iter()
+                            .filter(|e| !self.scopes.iter().any(|s| s.as_str() == e.as_str()))
+                            .map(|e| Scope::new(e.clone())),
+                    ),
             )
             .set_pkce_challenge(challenge)
             .url();

@@ -27,6 +27,15 @@ fn secrets_are_masked_in_describe_and_debug() {
     );
     assert!(value("DATABASE_URL").starts_with("postgres://app:****@db/fv"));
     assert!(value("FV_LISTEN").ends_with("(default)"));
+    assert!(value("FV_PUBLIC_URL").starts_with("none (live updates cannot be turned on)"));
+    let live = ok(real(&[(
+        "FV_PUBLIC_URL",
+        "https://reports.example-firm.com",
+    )]));
+    assert!(live
+        .describe()
+        .iter()
+        .any(|(n, v)| n == "FV_PUBLIC_URL" && v.starts_with("https://reports.example-firm.com/")));
     let everything = format!("{rows:?}\n{s:?}");
     for secret in [SECRET, pat, "hunter2", HEX_KEY, "0001020304"] {
         assert!(

@@ -10,6 +10,7 @@
 //! | `FV_RATE_LIMIT_PER_MINUTE` | login starts, callbacks and POSTs per client address per minute (a burst of this many, refilled evenly), 1 to 100000 | `60` |
 //! | `FV_FEED_RATE_PER_MINUTE` | requests per feed key per minute on `/feeds/...` (a burst of this many, refilled evenly), 1 to 100000 | `30` |
 //! | `FV_TRUSTED_PROXIES` | comma-separated addresses or CIDR blocks of proxies whose `X-Forwarded-For` is believed | none |
+//! | `FV_PUBLIC_URL` | the base the world reaches the app at (https; plain http only for a loopback host): Filevine posts webhook deliveries to it + `/webhooks/filevine`; live updates cannot be turned on without it | none |
 //! | `FV_REQUEST_TIMEOUT_SECONDS` | a handler that has not answered within this gets a 503 page (exports, which stream, are exempt), 1 to 600 | `30` |
 
 use std::{net::SocketAddr, time::Duration};
@@ -52,7 +53,11 @@ pub(in crate::config) fn server(r: &mut Resolver, listen: SocketAddr) -> ServerS
         in_range(t, 1, 100_000, "requests")
     });
     let trusted_proxies = r.value("FV_TRUSTED_PROXIES", Vec::new(), parse_proxies);
+    let public_url = r.value("FV_PUBLIC_URL", None, |t| {
+        super::super::parse::parse_provider_url(t).map(Some)
+    });
     ServerSettings {
+        public_url,
         listen,
         request_timeout,
         rate_limit_per_minute,
@@ -111,6 +116,11 @@ mod tests {
         assert_eq!(s.server.header_read_timeout.as_secs(), 3);
         assert_eq!(s.server.keep_alive.as_secs(), 60);
         assert_eq!(s.server.max_connections, 7);
+        assert!(s.server.public_url.is_none());
+        for ok in ["https://reports.example-firm.com/", "http://127.0.0.1:7059"] {
+            let s = resolve(env(&[("FV_PUBLIC_URL", ok)])).unwrap();
+            assert!(s.server.public_url.is_some(), "{ok}");
+        }
         let s = resolve(env(&[("FV_TRUSTED_PROXIES", "10.0.0.1, 10.1.0.0/16,::1")])).unwrap();
         assert_eq!(s.server.trusted_proxies.len(), 3);
         assert!(
@@ -130,6 +140,9 @@ mod tests {
             ("FV_RATE_LIMIT_PER_MINUTE", "0"),
             ("FV_TRUSTED_PROXIES", "10.0.0.1, proxy.local"),
             ("FV_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("FV_PUBLIC_URL", "http://app.example-firm.com"),
+            ("FV_PUBLIC_URL", "reports.example-firm.com"),
+            ("FV_PUBLIC_URL", "https://app.example/?x=1"),
         ] {
             let e = resolve(env(&[(key, value)])).expect_err(value);
             assert_eq!(e.0.len(), 1, "{e}");

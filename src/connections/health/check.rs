@@ -159,7 +159,8 @@ impl HealthService {
         Ok((row, checks))
     }
 
-    /// The check itself: a passing failure is tried again after a growing pause.
+    /// The check itself: a passing failure (or a refusal to confirm) is tried again after a
+    /// growing pause.
     async fn probe(&self, c: &Connection) -> Verdict {
         if !c.has_secret {
             return Verdict::unusable(c);
@@ -177,6 +178,7 @@ impl HealthService {
                 Ok(()) => return Verdict::ok(),
                 Err(e) => e,
             };
+            let passing = passing || verdict.confirm;
             if !passing || tries >= TRIES {
                 return verdict;
             }

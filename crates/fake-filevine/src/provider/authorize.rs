@@ -267,6 +267,7 @@ pub(crate) async fn authorize_submit(State(shared): State<Arc<Shared>>, body: By
         );
     };
     let code = random_token("fvac_");
+    let scope = lock(&shared.hostile).granted(&req.scope);
     lock(&shared.grants).codes.insert(
         code.clone(),
         CodeGrant {
@@ -274,7 +275,7 @@ pub(crate) async fn authorize_submit(State(shared): State<Arc<Shared>>, body: By
             redirect_uri: req.redirect_uri.clone(),
             code_challenge: req.code_challenge.clone(),
             nonce: req.nonce.clone(),
-            scope: req.scope.clone(),
+            scope,
             user,
             auth_time: shared.unix_now(),
             expires_at: shared.now() + CODE_TTL,

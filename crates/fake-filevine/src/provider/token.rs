@@ -355,6 +355,7 @@ pub(super) fn pat_grant(
         .find(|(pat, _)| ct_eq(&pat.token, token))
         .map(|(_, u)| *u)
         .ok_or_else(|| invalid_grant("the personal access token is unknown, revoked or expired"))?;
+    let scope = lock(&shared.hostile).granted(&scope);
     let (access, expires_in) = shared.issue_access_token(&client.client_id, user, &scope);
     Ok(token_ok(json!({
         "access_token": access,

@@ -1,0 +1,386 @@
+//! Live updates through a connection: a Filevine webhook subscription for the connection's
+//! org, pointing at `FV_PUBLIC_URL` + [`WEBHOOK_PATH`], for the project events the app uses
+//! ([`LIVE_EVENTS`], looked up in Filevine's catalogue by object and type: the ids are
+//! Filevine's, never guessed).
+//!
+//! What the admin wants is stored first (`on`/`off`), then Filevine is asked; a call that
+//! fails (401, 403, 429, 5xx, no answer) leaves its plain-words reason on the row for the card,
+//! and [`ConnectionsService::reconcile_live`] tries again every [`RETRY_EVERY`]. At start and
+//! every [`RECONCILE_EVERY`] it checks every subscription. Reconciling also re-creates a
+//! subscription Filevine no longer has and moves one whose endpoint differs from
+//! `FV_PUBLIC_URL`. A connection with live updates on asks for the `filevine.v2.webhooks`
+//! scope with its token (see `apply_row`).
+
+use std::time::Duration;
+
+use super::{service::ConnectionsService, Connection};
+use crate::{
+    filevine::{
+        webhooks::{SubscriptionRequest, WEBHOOKS_SCOPE},
+        AuthedError, GatewayError, OrgContext,
+    },
+    store::{DbError, LiveSubscriptionRow},
+};
+
+/// Where Filevine posts deliveries, under `FV_PUBLIC_URL`.
+pub const WEBHOOK_PATH: &str = "/webhooks/filevine";
+/// The events subscribed to: what changes a project's figures.
+pub const LIVE_EVENTS: [(&str, &str); 7] = [
+    ("Project", "Created"),
+    ("Project", "Updated"),
+    ("Project", "PhaseChanged"),
+    ("Project", "Archived"),
+    ("Project", "Deleted"),
+    ("Project_Member", "Added"),
+    ("Project_Member", "Removed"),
+];
+/// Reconcile interval while every subscription is as wanted.
+pub const RECONCILE_EVERY: Duration = Duration::from_secs(3600);
+/// Retry interval while a subscription call is owed (it failed).
+pub const RETRY_EVERY: Duration = Duration::from_secs(60);
+/// The subscription's name at Filevine.
+const SUBSCRIPTION_NAME: &str = "fv-partner-app live updates";
+
+/// Why live updates could not even be asked for.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error("Live updates need FV_PUBLIC_URL: set it to the https address the world reaches this app at (Filevine posts to it + /webhooks/filevine), then restart.")]
+    NoPublicUrl,
+    #[error("There is no connection `{0}`.")]
+    NoConnection(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// What a live_on or live_off did at Filevine.
+pub enum LiveOutcome {
+    Done,
+    /// Stored; Filevine's side failed and will be retried. The reason, in plain words.
+    Owed(String),
+}
+
+/// What a card shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveState {
+    Off,
+    On,
+    /// Wanted on, not subscribed yet (a call failed; retried).
+    Subscribing,
+    /// Wanted off, the delete failed (retried).
+    Unsubscribing,
+}
+
+impl LiveState {
+    pub fn of(row: Option<&LiveSubscriptionRow>) -> Self {
+        match row {
+            None => LiveState::Off,
+            Some(r)
+                if r.wanted == "on" && r.subscription_id.is_some() && r.last_error.is_none() =>
+            {
+                LiveState::On
+            }
+            Some(r) if r.wanted == "on" => LiveState::Subscribing,
+            Some(r) if r.subscription_id.is_some() => LiveState::Unsubscribing,
+            Some(_) => LiveState::Off,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LiveState::Off => "off",
+            LiveState::On => "on",
+            LiveState::Subscribing => "subscribing (retrying)",
+            LiveState::Unsubscribing => "unsubscribing (retrying)",
+        }
+    }
+}
+
+/// A failed subscription call, in words an admin can act on (never a token).
+fn plain<E: std::fmt::Display>(e: &AuthedError<E>) -> String {
+    match e {
+        AuthedError::Token(t) => format!("The connection has no token: {t}"),
+        AuthedError::Gateway(GatewayError::Forbidden(m)) if m.contains(WEBHOOKS_SCOPE) => format!(
+            "This connection's token lacks the {WEBHOOKS_SCOPE} scope, so Filevine refuses webhook subscriptions. Ask Filevine to allow {WEBHOOKS_SCOPE} for this app's client; a refresh-token connection then needs Save & authorize again (which asks for it)."
+        ),
+        AuthedError::Gateway(GatewayError::Unauthorized) => {
+            "Filevine refused the connection's token (401): press Test; retried automatically."
+                .into()
+        }
+        AuthedError::Gateway(GatewayError::RateLimited { .. }) => {
+            "Filevine is rate-limiting this app (429): retried automatically.".into()
+        }
+        AuthedError::Gateway(g @ GatewayError::Server { status, .. }) => {
+            format!("Filevine's gateway failed ({status}): retried automatically. {g}")
+        }
+        AuthedError::Gateway(g) => format!("{} Retried automatically.", g.user_message().1),
+    }
+}
+
+impl ConnectionsService {
+    /// Where Filevine should post deliveries, when `FV_PUBLIC_URL` is set.
+    pub fn webhook_endpoint(&self) -> Option<String> {
+        let base = self.public_url.as_ref()?;
+        Some(format!(
+            "{}{WEBHOOK_PATH}",
+            base.as_str().trim_end_matches('/')
+        ))
+    }
+
+    /// The scopes connection `name`'s authorization must ask for beyond `FV_SCOPES`: the
+    /// webhooks scope while its live updates are on (or a subscription is still to delete).
+    pub async fn live_scopes_of(&self, name: &str) -> Result<Vec<String>, DbError> {
+        let Some(c) = self.get(name).await? else {
+            return Ok(Vec::new());
+        };
+        let row = self.db.live_subscription(&c.id).await?;
+        let wanted = row.is_some_and(|r| r.wanted == "on" || r.subscription_id.is_some());
+        Ok(if wanted {
+            vec![WEBHOOKS_SCOPE.to_owned()]
+        } else {
+            Vec::new()
+        })
+    }
+
+    /// Every connection's live-updates row.
+    pub async fn live_rows(&self) -> Result<Vec<LiveSubscriptionRow>, DbError> {
+        self.db.live_subscriptions().await
+    }
+
+    /// Turns live updates on for `name`: stored as wanted, then subscribed.
+    pub async fn live_on(&self, name: &str, by: &str) -> Result<LiveOutcome, LiveError> {
+        let endpoint = self.webhook_endpoint().ok_or(LiveError::NoPublicUrl)?;
+        let c = self.live_connection(name).await?;
+        let mut row =
+            self.db
+                .live_subscription(&c.id)
+                .await?
+                .unwrap_or_else(|| LiveSubscriptionRow {
+                    connection_id: c.id.clone(),
+                    ..Default::default()
+                });
+        row.connection = c.name.to_string();
+        row.environment = c.environment.clone();
+        row.wanted = "on".into();
+        row.updated_at = self.clock.now_unix();
+        // Stored first, so the token source asks for the webhooks scope from now on.
+        self.db.live_subscription_put(&row).await?;
+        self.refresh_live().await?;
+        let outcome = self.sync(&c, &mut row, &endpoint).await?;
+        let what = match &outcome {
+            LiveOutcome::Done => format!("turned live updates on (webhooks to {endpoint})"),
+            LiveOutcome::Owed(_) => "turned live updates on (Filevine not reached yet)".into(),
+        };
+        self.audit(name, by, &what).await?;
+        Ok(outcome)
+    }
+
+    /// Turns live updates off for `name`: the subscription is deleted at Filevine.
+    pub async fn live_off(&self, name: &str, by: &str) -> Result<LiveOutcome, LiveError> {
+        let c = self.live_connection(name).await?;
+        let Some(mut row) = self.db.live_subscription(&c.id).await? else {
+            return Ok(LiveOutcome::Done);
+        };
+        row.wanted = "off".into();
+        let endpoint = self.webhook_endpoint().unwrap_or_default();
+        let outcome = self.sync(&c, &mut row, &endpoint).await?;
+        self.audit(name, by, "turned live updates off").await?;
+        Ok(outcome)
+    }
+
+    /// Before connection `c` is removed: deletes its subscription (one try: its token goes
+    /// with it) and forgets its row. Returns the failure to report, if any.
+    pub(super) async fn live_forget(&self, c: &Connection) -> Result<Option<String>, DbError> {
+        let Some(mut row) = self.db.live_subscription(&c.id).await? else {
+            return Ok(None);
+        };
+        row.wanted = "off".into();
+        let outcome = self.sync(c, &mut row, "").await?;
+        self.db.live_subscription_delete(&c.id).await?;
+        Ok(match outcome {
+            LiveOutcome::Done => None,
+            LiveOutcome::Owed(why) => Some(why),
+        })
+    }
+
+    /// Makes every subscription what its row wants (see the module docs); unless `full`, only
+    /// those whose last call failed. Returns whether a call is still owed.
+    pub async fn reconcile_live(&self, full: bool) -> Result<bool, DbError> {
+        let rows = self.db.live_subscriptions().await?;
+        let connections = self.list().await?;
+        let endpoint = self.webhook_endpoint();
+        let mut owed = false;
+        for mut row in rows {
+            if !full && row.last_error.is_none() {
+                continue;
+            }
+            // Another replica reconciling the same row at the same time: it does this one.
+            if !self
+                .db
+                .live_subscription_claim(&row.connection_id, row.claims)
+                .await?
+            {
+                continue;
+            }
+            let Some(c) = connections.iter().find(|c| c.id == row.connection_id) else {
+                self.db.live_subscription_delete(&row.connection_id).await?;
+                continue;
+            };
+            let Some(endpoint) = endpoint.as_deref().or((row.wanted == "off").then_some("")) else {
+                tracing::warn!(connection = %c.name, "live updates are on but FV_PUBLIC_URL is not set: the subscription is left as it is");
+                continue;
+            };
+            if let LiveOutcome::Owed(why) = self.sync(c, &mut row, endpoint).await? {
+                tracing::warn!(connection = %c.name, reason = %why, "a webhook subscription call failed; it will be retried");
+                owed = true;
+            }
+        }
+        Ok(owed)
+    }
+
+    async fn live_connection(&self, name: &str) -> Result<Connection, LiveError> {
+        self.get(name)
+            .await?
+            .ok_or_else(|| LiveError::NoConnection(name.to_owned()))
+    }
+
+    /// Asks Filevine for what `row` wants, then stores the row (with the failure, if any).
+    async fn sync(
+        &self,
+        c: &Connection,
+        row: &mut LiveSubscriptionRow,
+        endpoint: &str,
+    ) -> Result<LiveOutcome, DbError> {
+        let now = self.clock.now_unix();
+        let result = match self.gateway_for(c).await? {
+            None => Err("The connection has no usable secret: save it again.".to_owned()),
+            Some(gw) if row.wanted == "on" => subscribe(&gw, row, endpoint).await,
+            Some(gw) => unsubscribe(&gw, row).await,
+        };
+        row.updated_at = now;
+        let outcome = match result {
+            Ok(()) => {
+                row.last_error = None;
+                row.last_error_at = None;
+                LiveOutcome::Done
+            }
+            Err(why) => {
+                row.last_error = Some(why.clone());
+                row.last_error_at = Some(now);
+                LiveOutcome::Owed(why)
+            }
+        };
+        if row.wanted == "off" && row.subscription_id.is_none() {
+            self.db.live_subscription_delete(&row.connection_id).await?;
+            // Its token stops asking for the webhooks scope.
+            self.refresh_live().await?;
+        } else {
+            self.db.live_subscription_put(row).await?;
+        }
+        Ok(outcome)
+    }
+}
+
+/// Subscribes `row`'s org (re-creating a subscription Filevine lost, moving one whose
+/// endpoint changed).
+async fn subscribe(
+    gw: &super::ConnectionGateway,
+    row: &mut LiveSubscriptionRow,
+    endpoint: &str,
+) -> Result<(), String> {
+    let ctx = org_of(gw, row).await?;
+    if let Some(id) = row.subscription_id.clone() {
+        match gw
+            .webhook_subscription(ctx, &id)
+            .await
+            .map_err(|e| plain(&e))?
+        {
+            Some(s) if s.endpoint.as_deref() == Some(endpoint) => return Ok(()),
+            Some(_) => {
+                let request = request(gw, ctx, endpoint).await?;
+                gw.webhook_update(ctx, &id, request)
+                    .await
+                    .map_err(|e| plain(&e))?;
+                row.endpoint = Some(endpoint.to_owned());
+                return Ok(());
+            }
+            None => {
+                tracing::warn!(connection = %row.connection, "Filevine no longer has the webhook subscription: subscribing again")
+            }
+        }
+    }
+    let request = request(gw, ctx, endpoint).await?;
+    let made = gw
+        .webhook_subscribe(ctx, request)
+        .await
+        .map_err(|e| plain(&e))?;
+    row.subscription_id = Some(made.id);
+    row.endpoint = Some(endpoint.to_owned());
+    Ok(())
+}
+
+/// Deletes `row`'s subscription, if it has one.
+async fn unsubscribe(
+    gw: &super::ConnectionGateway,
+    row: &mut LiveSubscriptionRow,
+) -> Result<(), String> {
+    let Some(id) = row.subscription_id.clone() else {
+        return Ok(());
+    };
+    let ctx = org_of(gw, row).await?;
+    gw.webhook_unsubscribe(ctx, &id)
+        .await
+        .map_err(|e| plain(&e))?;
+    row.subscription_id = None;
+    Ok(())
+}
+
+/// The org and user the subscription is made in: the connection's first org (remembered on
+/// the row, so later calls name the same one).
+async fn org_of(
+    gw: &super::ConnectionGateway,
+    row: &mut LiveSubscriptionRow,
+) -> Result<OrgContext, String> {
+    if let (Some(org_id), Some(user_id)) = (row.org_id, row.user_id) {
+        return Ok(OrgContext { org_id, user_id });
+    }
+    let who = gw.user_orgs().await.map_err(|e| plain(&e))?;
+    let org = who
+        .orgs
+        .first()
+        .ok_or("Filevine lists no organization for this connection's account.")?;
+    row.org_id = Some(org.org_id);
+    row.user_id = Some(who.user.user_id.native);
+    Ok(OrgContext {
+        org_id: org.org_id,
+        user_id: who.user.user_id.native,
+    })
+}
+
+/// The subscription request: [`LIVE_EVENTS`] by their catalogue ids.
+async fn request(
+    gw: &super::ConnectionGateway,
+    ctx: OrgContext,
+    endpoint: &str,
+) -> Result<SubscriptionRequest, String> {
+    let catalogue = gw.webhook_events(ctx).await.map_err(|e| plain(&e))?;
+    let event_ids: Vec<String> = LIVE_EVENTS
+        .iter()
+        .filter_map(|(object, event)| {
+            catalogue
+                .iter()
+                .find(|e| e.object_type == *object && e.event_type == *event)
+                .and_then(|e| e.id.clone())
+        })
+        .collect();
+    if event_ids.is_empty() {
+        return Err(
+            "Filevine's webhook catalogue lists none of the project events this app uses.".into(),
+        );
+    }
+    Ok(SubscriptionRequest {
+        name: SUBSCRIPTION_NAME.into(),
+        description: "Keeps the app's dashboards and reports current.".into(),
+        event_ids,
+        endpoint: endpoint.to_owned(),
+    })
+}

@@ -1,0 +1,185 @@
+//! Live updates of a connection ([`crate::connections`]): the Filevine webhook subscription
+//! made through it (its id, the org and endpoint it was made for), what the admin wants
+//! (`on`, or `off` while a delete is still owed to Filevine), the last failure of a
+//! subscription call, and what the receiver records: the last delivery and how many were
+//! refused. Keyed by the connection's row id, which outlives its name.
+
+use tower_sessions_sqlx_store::sqlx::{self, Row};
+
+use super::{Db, DbError};
+
+pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_live_subscriptions (
+    connection_id TEXT PRIMARY KEY NOT NULL,
+    connection TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    wanted TEXT NOT NULL,
+    org_id BIGINT,
+    user_id BIGINT,
+    subscription_id TEXT,
+    endpoint TEXT,
+    last_error TEXT,
+    last_error_at BIGINT,
+    last_delivery_at BIGINT,
+    refused_deliveries BIGINT NOT NULL DEFAULT 0,
+    updated_at BIGINT NOT NULL,
+    claims BIGINT NOT NULL DEFAULT 0
+)";
+
+/// One connection's live updates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LiveSubscriptionRow {
+    pub connection_id: String,
+    /// The connection's name when the row was last written (for logs and the audit log).
+    pub connection: String,
+    pub environment: String,
+    /// `on` or `off` (an `off` row with a subscription id still owes Filevine a delete).
+    pub wanted: String,
+    pub org_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub subscription_id: Option<String>,
+    pub endpoint: Option<String>,
+    /// The last failed subscription call, in plain words (never a token).
+    pub last_error: Option<String>,
+    pub last_error_at: Option<i64>,
+    pub last_delivery_at: Option<i64>,
+    pub refused_deliveries: i64,
+    pub updated_at: i64,
+    /// Bumped by every [`Db::live_subscription_claim`]: which replica reconciles the row.
+    pub claims: i64,
+}
+
+/// Builds a [`LiveSubscriptionRow`] from a row of either backend.
+macro_rules! from_row {
+    ($r:expr) => {
+        LiveSubscriptionRow {
+            connection_id: $r.get("connection_id"),
+            connection: $r.get("connection"),
+            environment: $r.get("environment"),
+            wanted: $r.get("wanted"),
+            org_id: $r.get("org_id"),
+            user_id: $r.get("user_id"),
+            subscription_id: $r.get("subscription_id"),
+            endpoint: $r.get("endpoint"),
+            last_error: $r.get("last_error"),
+            last_error_at: $r.get("last_error_at"),
+            last_delivery_at: $r.get("last_delivery_at"),
+            refused_deliveries: $r.get("refused_deliveries"),
+            updated_at: $r.get("updated_at"),
+            claims: $r.get("claims"),
+        }
+    };
+}
+
+const COLUMNS: &str = "connection_id, connection, environment, wanted, org_id, user_id,
+    subscription_id, endpoint, last_error, last_error_at, last_delivery_at,
+    refused_deliveries, updated_at, claims";
+
+impl Db {
+    /// Every connection's live-updates row.
+    pub async fn live_subscriptions(&self) -> Result<Vec<LiveSubscriptionRow>, DbError> {
+        let sql = format!("SELECT {COLUMNS} FROM fv_live_subscriptions ORDER BY connection");
+        Ok(on_db!(self, &sql, [], fetch_all, |rows| rows
+            .into_iter()
+            .map(|r| from_row!(r))
+            .collect())?)
+    }
+
+    /// The live-updates row of connection `connection_id`.
+    pub async fn live_subscription(
+        &self,
+        connection_id: &str,
+    ) -> Result<Option<LiveSubscriptionRow>, DbError> {
+        let sql = format!("SELECT {COLUMNS} FROM fv_live_subscriptions WHERE connection_id = $1");
+        Ok(on_db!(self, &sql, [connection_id], fetch_optional, |r| r
+            .map(|r| from_row!(r)))?)
+    }
+
+    /// Writes `row` whole (what the subscription side knows), keeping what the receiver
+    /// recorded (last delivery, refused count) as stored.
+    pub async fn live_subscription_put(&self, row: &LiveSubscriptionRow) -> Result<(), DbError> {
+        const SQL: &str = "INSERT INTO fv_live_subscriptions (connection_id, connection,
+                environment, wanted, org_id, user_id, subscription_id, endpoint, last_error,
+                last_error_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            ON CONFLICT (connection_id) DO UPDATE SET connection = excluded.connection,
+                environment = excluded.environment, wanted = excluded.wanted,
+                org_id = excluded.org_id, user_id = excluded.user_id,
+                subscription_id = excluded.subscription_id, endpoint = excluded.endpoint,
+                last_error = excluded.last_error, last_error_at = excluded.last_error_at,
+                updated_at = excluded.updated_at";
+        on_db!(
+            self,
+            SQL,
+            [
+                &row.connection_id,
+                &row.connection,
+                &row.environment,
+                &row.wanted,
+                row.org_id,
+                row.user_id,
+                &row.subscription_id,
+                &row.endpoint,
+                &row.last_error,
+                row.last_error_at,
+                row.updated_at
+            ],
+            execute,
+            |_| ()
+        )?;
+        Ok(())
+    }
+
+    /// Takes the row for one reconcile: true for exactly one of the replicas that read it
+    /// with `seen` claims, so two never subscribe (or re-create) the same org at once.
+    pub async fn live_subscription_claim(
+        &self,
+        connection_id: &str,
+        seen: i64,
+    ) -> Result<bool, DbError> {
+        const SQL: &str = "UPDATE fv_live_subscriptions SET claims = claims + 1
+            WHERE connection_id = $1 AND claims = $2";
+        Ok(on_db!(self, SQL, [connection_id, seen], execute, |r| r
+            .rows_affected())?
+            == 1)
+    }
+
+    /// Forgets connection `connection_id`'s live updates (nothing is owed to Filevine).
+    pub async fn live_subscription_delete(&self, connection_id: &str) -> Result<(), DbError> {
+        const SQL: &str = "DELETE FROM fv_live_subscriptions WHERE connection_id = $1";
+        on_db!(self, SQL, [connection_id], execute, |_| ())?;
+        Ok(())
+    }
+
+    /// For the webhook receiver: a delivery for `org_id` of `environment` was accepted at
+    /// `at`. Returns how many subscriptions it matched (0: an org no connection serves).
+    pub async fn live_delivery_accepted(
+        &self,
+        environment: &str,
+        org_id: i64,
+        at: i64,
+    ) -> Result<u64, DbError> {
+        const SQL: &str = "UPDATE fv_live_subscriptions SET last_delivery_at = $1
+            WHERE environment = $2 AND org_id = $3 AND wanted = 'on'";
+        Ok(on_db!(
+            self,
+            SQL,
+            [at, environment, org_id],
+            execute,
+            |r| r.rows_affected()
+        )?)
+    }
+
+    /// For the webhook receiver: a delivery naming `org_id` of `environment` was refused (bad
+    /// token, bad body). Counted on the card of the connection subscribed for that org.
+    pub async fn live_delivery_refused(
+        &self,
+        environment: &str,
+        org_id: i64,
+    ) -> Result<u64, DbError> {
+        const SQL: &str =
+            "UPDATE fv_live_subscriptions SET refused_deliveries = refused_deliveries + 1
+            WHERE environment = $1 AND org_id = $2";
+        Ok(on_db!(self, SQL, [environment, org_id], execute, |r| r
+            .rows_affected())?)
+    }
+}

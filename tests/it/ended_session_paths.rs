@@ -1,0 +1,255 @@
+//! Issue 31: every path that writes session state after an await, with the session ended
+//! while it waits: a page whose last-use write comes after a slow gateway call, a token
+//! refresh that succeeds or fails at a slow provider, a login callback in the same browser, the
+//! org switch and the logout under a burst. None brings a row of the ended session back, and
+//! the request whose write was refused is answered signed out. Plus: a session the index does
+//! not name ends at its first write, and pages that only read write nothing (a notice that is
+//! not there is not taken).
+
+use crate::common;
+
+use crate::support::backchannel as support;
+
+use crate::support::ended;
+
+use std::time::Duration;
+
+use common::*;
+use ended::*;
+use reqwest::{header, StatusCode};
+
+/// How long the stand-in holds each call while the session is ended.
+const SLOW: Duration = Duration::from_millis(600);
+
+/// Ends all of Ben's sessions as his provider would.
+async fn back_channel_logout(app: &TestApp) {
+    Ender::new(app, Ending::BackchannelLogout)
+        .await
+        .end(app)
+        .await;
+}
+
+/// The answer of a request whose save was refused: to the home page, the cookie deleted.
+fn assert_answered_signed_out(r: &reqwest::Response, case: &str) {
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{case}");
+    assert_eq!(r.headers()[header::LOCATION], "/", "{case}");
+    let cookie = r.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cookie.starts_with("fv_session=;") && cookie.contains("Max-Age=0"),
+        "{case}: {cookie}"
+    );
+}
+
+/// Where the stand-in holds the request while its session is ended.
+#[derive(Clone, Copy)]
+enum Waits {
+    OnGateway,
+    OnRefresh,
+}
+
+impl Waits {
+    /// Calls of this kind the stand-in has received (counted on arrival, before the delay).
+    fn arrived(self, app: &TestApp) -> usize {
+        match self {
+            Waits::OnGateway => app.control().gateway_requests().len(),
+            Waits::OnRefresh => app.control().token_calls("refresh_token"),
+        }
+    }
+
+    /// Returns once a new call has reached the stand-in (the request has loaded its session
+    /// and is held there); fails after a few seconds.
+    async fn until_arrived(self, app: &TestApp, before: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while self.arrived(app) <= before {
+            assert!(tokio::time::Instant::now() < deadline, "no call arrived");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+/// `path` requested with the stolen session's cookie, its session ended while the stand-in
+/// holds it (`waits`).
+async fn ended_while_waiting(
+    app: &TestApp,
+    thief: &Thief,
+    path: &str,
+    waits: Waits,
+) -> reqwest::Response {
+    let before = waits.arrived(app);
+    let request = {
+        let (thief, path) = (thief.clone(), path.to_owned());
+        tokio::spawn(async move { thief.get(&path).await })
+    };
+    waits.until_arrived(app, before).await;
+    back_channel_logout(app).await;
+    request.await.unwrap()
+}
+
+async fn slow_gateway_page(app: &TestApp) {
+    let (stolen, thief) = stolen_session(app).await;
+    // The last-use write is due, and the page waits on the gateway before it is saved.
+    app.advance_clock(Duration::from_secs(61));
+    app.control().set_gateway_latency(SLOW);
+    let r = ended_while_waiting(app, &thief, "/projects", Waits::OnGateway).await;
+    app.control().set_gateway_latency(Duration::ZERO);
+    assert_answered_signed_out(&r, "a slow page");
+    assert_ended(app, &stolen, "a slow page").await;
+}
+
+#[tokio::test]
+async fn a_page_ended_while_it_waits_on_the_gateway_is_answered_signed_out_on_sqlite() {
+    slow_gateway_page(&spawn_app(options(None)).await).await;
+}
+
+#[tokio::test]
+async fn a_page_ended_while_it_waits_on_the_gateway_is_answered_signed_out_on_postgres() {
+    let db = private_postgres("slow_page").await;
+    slow_gateway_page(&spawn_app(options(Some(db.url.clone()))).await).await;
+    db.drop_now().await;
+}
+
+#[tokio::test]
+async fn a_session_missing_from_the_index_ends_at_its_first_write() {
+    let app = spawn_app(options(None)).await;
+    let (stolen, thief) = stolen_session(&app).await;
+    // As a session from before the index, or one whose row went: nothing could list or end it.
+    let db = &app.state.db;
+    db.session_index_delete(&stolen.stored_id).await.unwrap();
+    app.advance_clock(Duration::from_secs(61));
+    let r = thief.get("/").await;
+    assert_answered_signed_out(&r, "unindexed");
+    assert_ended(&app, &stolen, "unindexed").await;
+}
+
+#[tokio::test]
+async fn a_refresh_that_finishes_after_the_end_stores_nothing() {
+    let app = spawn_app(options(None)).await;
+    let (stolen, thief) = stolen_session(&app).await;
+    // The access token has expired: the page refreshes it, and the provider answers slowly
+    // (after it issued the new tokens).
+    app.advance_clock(Duration::from_secs(1300));
+    app.control().set_refresh_delay(SLOW);
+    let refreshes = app.control().successful_refreshes();
+    let r = ended_while_waiting(&app, &thief, "/profile", Waits::OnRefresh).await;
+    assert_eq!(app.control().successful_refreshes(), refreshes + 1);
+    // The new tokens had nowhere to go: the page finds none and sends to sign in.
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r).path(), "/auth/login");
+    assert_ended(&app, &stolen, "refresh").await;
+}
+
+#[tokio::test]
+async fn a_refresh_refused_after_the_end_ends_nothing_twice() {
+    let app = spawn_app(options(None)).await;
+    let (stolen, thief) = stolen_session(&app).await;
+    app.advance_clock(Duration::from_secs(1300));
+    // The provider holds the refresh, then refuses it (the refresh token was revoked).
+    app.control().set_refresh_stall(SLOW);
+    app.control().revoke_refresh_tokens();
+    let r = ended_while_waiting(&app, &thief, "/profile", Waits::OnRefresh).await;
+    assert!(
+        r.status().is_redirection() && !r.status().is_server_error(),
+        "{}",
+        r.status()
+    );
+    assert_ended(&app, &stolen, "refused refresh").await;
+}
+
+#[tokio::test]
+async fn a_login_callback_in_flight_does_not_bring_back_the_session_it_replaces() {
+    let app = spawn_app(options(None)).await;
+    let ben = app.browser();
+    ben.login(&app, BEN, None).await;
+    let before = StoredSession::of(&app, &ben).await;
+    // Ben signs in again in the same browser; the callback waits on the gateway (who he is,
+    // in which orgs) while his sessions are ended.
+    let authorize = ben.start_login(&app, None).await;
+    let callback = ben.provider_choose(&authorize, Choice::User(BEN)).await;
+    app.control().set_gateway_latency(SLOW);
+    let calls = Waits::OnGateway.arrived(&app);
+    let request = {
+        let http = ben.http.clone();
+        tokio::spawn(async move { http.get(callback).send().await.unwrap() })
+    };
+    Waits::OnGateway.until_arrived(&app, calls).await;
+    back_channel_logout(&app).await;
+    let r = request.await.unwrap();
+    app.control().set_gateway_latency(Duration::ZERO);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "the new login succeeds");
+    assert_ended(&app, &before, "the replaced session").await;
+    // The new session is a new record, indexed like any other.
+    let after = StoredSession::of(&app, &ben).await;
+    assert_ne!(after.stored_id, before.stored_id);
+    assert!(support::signed_in(&app, &ben).await);
+}
+
+/// `rounds` of a burst of `request` on a stolen session of Ben's, ended mid-burst by his
+/// provider.
+async fn burst<F, Fut>(app: &TestApp, rounds: usize, request: F)
+where
+    F: Fn(Thief) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = reqwest::Response> + Send,
+{
+    for round in 0..rounds {
+        let case = format!("round {round}");
+        let (stolen, thief) = stolen_session(app).await;
+        let requests: Vec<_> = (0..6)
+            .map(|_| {
+                let (thief, request) = (thief.clone(), request.clone());
+                tokio::spawn(async move { request(thief).await.status() })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(1 + (round as u64 * 3) % 11)).await;
+        back_channel_logout(app).await;
+        for r in requests {
+            assert!(!r.await.unwrap().is_server_error(), "{case}");
+        }
+        assert_ended(app, &stolen, &case).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn org_switches_racing_the_end_bring_nothing_back() {
+    let app = spawn_app(options(None)).await;
+    burst(&app, 12, |thief: Thief| async move {
+        thief
+            .post("/org", &[("org_id", "5002"), ("return_to", "/")])
+            .await
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logouts_racing_the_end_bring_nothing_back() {
+    let app = spawn_app(options(None)).await;
+    burst(&app, 12, |thief: Thief| async move {
+        thief.post("/auth/logout", &[]).await
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pages_that_only_read_write_nothing() {
+    let app = spawn_app(options(None)).await;
+    let (session, ben) = stolen_session(&app).await;
+    let pages = [
+        "/",
+        "/profile",
+        "/projects",
+        "/reports",
+        "/account/sessions",
+        "/settings/connections",
+        "/settings/sessions",
+        "/settings/feeds",
+    ];
+    for page in pages {
+        let before = record_expiry(&app, &session).await;
+        let r = ben.get(page).await;
+        assert_eq!(r.status(), StatusCode::OK, "{page}");
+        assert_eq!(
+            record_expiry(&app, &session).await,
+            before,
+            "{page} wrote the session"
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! A feed key belongs to its connection's row: removing the connection revokes its keys (in
+//! the audit log and on the feeds page), and a new connection of the same name is another
+//! row, so the old keys stay dead. Keys stored before keys named their row keep working.
+
+use crate::common;
+
+use common::connections::{save_pat_connection, CONNECTIONS_PAGE};
+use common::feeds::{app_with_key, feed};
+use common::*;
+use reqwest::StatusCode;
+use tower_sessions_sqlx_store::sqlx;
+
+const FEED: &str = "/feeds/reports.json";
+
+#[tokio::test]
+async fn removing_a_connection_revokes_its_keys_and_its_name_revives_none() {
+    let (app, ada, key) = app_with_key(&[], &[]).await;
+    assert_eq!(feed(&app, FEED, &key, None).await.status(), StatusCode::OK);
+    let html = ada
+        .get(&app.url(CONNECTIONS_PAGE))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&html);
+    let r = ada
+        .post_form(
+            &app.url(CONNECTIONS_PAGE),
+            &[("csrf", &csrf), ("action", "remove"), ("name", "bi")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let audit = app.state.db.audit_recent(5).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.connection == "bi" && a.what.contains("revoked 1 feed key")),
+        "{audit:?}"
+    );
+    let keys = app.state.db.feed_keys_list().await.unwrap();
+    assert!(keys.iter().all(|k| k.revoked_at.is_some()), "{keys:?}");
+    assert_eq!(
+        feed(&app, FEED, &key, None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // A new connection of the same name is another row: the old key stays dead, even if
+    // its revocation were undone.
+    save_pat_connection(&app, "bi", "4", "").await;
+    assert_eq!(
+        feed(&app, FEED, &key, None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let id = &keys[0].id;
+    unrevoke(&app, id).await;
+    assert_eq!(
+        feed(&app, FEED, &key, None).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "bound to the removed row, not to the name"
+    );
+}
+
+/// A database from before rows had identities: the columns are dropped again, and the next
+/// start adds them back, binding the old key to its connection's row, which it still reads.
+#[tokio::test]
+async fn keys_stored_before_rows_had_identities_keep_working() {
+    let (app, _, key) = app_with_key(&[], &[]).await;
+    let fv_partner_app::store::Db::Sqlite(pool) = &app.state.db else {
+        panic!("a SQLite test database");
+    };
+    for sql in [
+        "ALTER TABLE fv_feed_keys DROP COLUMN connection_id",
+        "ALTER TABLE fv_connections DROP COLUMN id",
+    ] {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+    let mut opts = connections::admin_opts();
+    opts.database_url = Some(format!("sqlite://{}", app.db_path.display()));
+    let upgraded = spawn_app(opts).await;
+    assert_eq!(
+        feed(&upgraded, FEED, &key, None).await.status(),
+        StatusCode::OK
+    );
+    let row = upgraded
+        .state
+        .db
+        .connection_get("bi")
+        .await
+        .unwrap()
+        .unwrap();
+    let keys = upgraded.state.db.feed_keys_list().await.unwrap();
+    assert!(!row.id.is_empty());
+    assert_eq!(keys[0].connection_id, row.id);
+}
+
+async fn unrevoke(app: &TestApp, id: &str) {
+    const SQL: &str = "UPDATE fv_feed_keys SET revoked_at = NULL WHERE id = $1";
+    match &app.state.db {
+        fv_partner_app::store::Db::Sqlite(p) => {
+            sqlx::query(SQL).bind(id).execute(p).await.map(drop)
+        }
+        fv_partner_app::store::Db::Postgres(p) => {
+            sqlx::query(SQL).bind(id).execute(p).await.map(drop)
+        }
+    }
+    .unwrap();
+}

@@ -1,0 +1,4 @@
+//! Helpers shared by several test modules.
+
+pub mod backchannel;
+pub mod ended;
