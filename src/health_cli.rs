@@ -60,7 +60,10 @@ pub async fn check(overrides: &Overrides, args: CheckArgs) -> ExitCode {
             c.verdict.reason
         );
     }
-    // Alerts the checks called for go now, in case no server is running to send them.
+    // Alerts the checks (and expiry dates) called for go now, in case no server is running.
+    if let Err(e) = health.warn_expiring().await {
+        eprintln!("Problem: the expiry alerts could not be recorded: {e}");
+    }
     if let Err(e) = health.alerts().deliver_due().await {
         eprintln!("Problem: the alerts could not be read: {e}");
     }

@@ -7,6 +7,7 @@
 //! | `FV_SMTP_URL` | alert email through this SMTP server: `smtps://` (implicit TLS), `smtp://...?tls=required` (STARTTLS), plain `smtp://` to a loopback host only; user and password in the URL | none |
 //! | `FV_ALERT_FROM` | the alert email's sender (required with `FV_SMTP_URL`) | none |
 //! | `FV_ALERT_WEBHOOK_URL` | alert JSON POST (`{"text": ...}`, Slack and Teams incoming webhooks); https, or http to loopback | none |
+//! | `FV_CLIENT_SECRET_EXPIRES` | the client secret's expiry date (`YYYY-MM-DD`): admins see a banner from 30 days before, alerts go out at 30 and 7 days and on the day | none |
 //!
 //! Both URLs are secrets (an SMTP password; a chat webhook's path is its only credential), so
 //! they are [`SecretString`]s and show masked in `check` and `Debug`.
@@ -28,6 +29,8 @@ pub struct AlertSettings {
     pub smtp: Option<SmtpSettings>,
     /// `FV_ALERT_WEBHOOK_URL`, checked (https or loopback http).
     pub webhook: Option<SecretString>,
+    /// `FV_CLIENT_SECRET_EXPIRES`: Filevine's client secrets expire after a year by default.
+    pub client_secret_expires: Option<time::Date>,
 }
 
 /// Alert email: where to hand it over, from whom, to whom.

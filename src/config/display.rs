@@ -215,6 +215,12 @@ impl Settings {
             self.alerts.webhook_shown(),
             "FV_ALERT_WEBHOOK_URL",
         );
+        let expires = self.alerts.client_secret_expires;
+        row(
+            "FV_CLIENT_SECRET_EXPIRES",
+            expires.map_or_else(|| "not set".to_owned(), |d| d.to_string()),
+            "FV_CLIENT_SECRET_EXPIRES",
+        );
         row(
             "FV_SESSION_IDLE_MINUTES",
             (self.session.idle_timeout.as_secs() / 60).to_string(),

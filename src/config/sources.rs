@@ -129,6 +129,7 @@ pub(super) const KEYS: &[&str] = &[
     "FV_SMTP_URL",
     "FV_ALERT_FROM",
     "FV_ALERT_WEBHOOK_URL",
+    "FV_CLIENT_SECRET_EXPIRES",
     "FV_PUBLIC_URL",
     "FV_WEBHOOK_AUDIENCE",
 ];

@@ -76,7 +76,13 @@ impl ConnectionsService {
             v.verified.name,
             describe(&valid)
         );
-        self.commit(row, &valid, by, &what).await
+        let outcome = self.commit(row, &valid, by, &what).await?;
+        let expires = valid.pat_expires.map(|d| d.to_string());
+        let subject = super::health::Expiring::pat_subject(valid.name.as_str());
+        self.db
+            .credential_expiry_set(&subject, expires.as_deref())
+            .await?;
+        Ok(outcome)
     }
 
     /// Saves a connection's settings (concurrency, borrowing, email) keeping its secret:
@@ -242,6 +248,8 @@ impl ConnectionsService {
         }
         let row = self.db.connection_get(name).await?;
         if self.db.connection_delete(name).await? {
+            let subject = super::health::Expiring::pat_subject(name);
+            self.db.credential_expiry_set(&subject, None).await?;
             self.audit(name, by, "removed the connection").await?;
         }
         // Its feed keys could read nothing now (they are bound to this row, which is gone),

@@ -21,6 +21,10 @@ pub struct Draft {
     /// The form edits an existing connection (its own card on the page) rather than
     /// creating one, so an existing name is not a duplicate.
     pub editing: bool,
+    /// When the PAT expires (`YYYY-MM-DD`, the date input's format), if the admin knows:
+    /// admins are warned before it does.
+    #[serde(default)]
+    pub pat_expires: String,
 }
 
 /// A draft that passed [`check`].
@@ -32,6 +36,7 @@ pub struct ValidDraft {
     pub email: String,
     pub concurrency: u8,
     pub borrow_from: Option<ConnectionName>,
+    pub pat_expires: Option<time::Date>,
 }
 
 /// A broken rule: which field, and what to do.
@@ -120,6 +125,16 @@ pub fn check(
             })?,
     };
     let borrow_from = borrowing(&name, &environment, &draft.borrow_from, existing)?;
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let pat_expires = match draft.pat_expires.trim() {
+        "" => None,
+        d => Some(time::Date::parse(d, format).map_err(|_| {
+            error(
+                "pat_expires",
+                "The PAT's expiry must be a date such as 2027-06-30 (leave it empty when unknown).",
+            )
+        })?),
+    };
     Ok(ValidDraft {
         name,
         environment,
@@ -127,6 +142,7 @@ pub fn check(
         email,
         concurrency,
         borrow_from,
+        pat_expires,
     })
 }
 

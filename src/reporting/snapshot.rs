@@ -60,7 +60,8 @@ pub async fn run_snapshots(
         if c.needs_authorization() {
             tracing::warn!(
                 connection = name,
-                "snapshot skipped: the connection needs authorization"
+                reason = c.last_error.as_deref().unwrap_or_default(),
+                "snapshot paused: the connection needs authorization; it resumes by itself at its first good health check"
             );
             crate::metrics::connection_failure(name, "skipped");
             report.skipped.push(name.to_owned());

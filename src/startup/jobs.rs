@@ -48,13 +48,12 @@ pub(super) fn health(
     let page = format!("{origin}/settings/connections");
     let alerts = Alerts::new(&settings.alerts, db.clone(), clock.clone(), page);
     let every = settings.alerts.health_every;
-    HealthService::new(
-        connections.clone(),
-        db.clone(),
-        clock.clone(),
-        every,
-        alerts,
-    )
+    let expiring = (settings.alerts.client_secret_expires)
+        .map(crate::connections::health::Expiring::client_secret)
+        .into_iter()
+        .collect();
+    let (db, clock) = (db.clone(), clock.clone());
+    HealthService::new(connections.clone(), db, clock, (every, expiring), alerts)
 }
 
 /// Reconciles the connections' webhook subscriptions: all of them at start and every

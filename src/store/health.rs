@@ -33,6 +33,22 @@ pub(super) const CHECKS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_health_che
 pub(super) const CHECKS_INDEX: &str =
     "CREATE INDEX IF NOT EXISTS fv_health_checks_by_connection ON fv_health_checks (connection, checked_at_ms)";
 
+/// Expiry alerts sent: one per credential, expiry date and threshold (days before).
+pub(super) const EXPIRY_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_expiry_alerts (
+    subject TEXT NOT NULL,
+    expires_on TEXT NOT NULL,
+    threshold BIGINT NOT NULL,
+    sent_at BIGINT NOT NULL,
+    PRIMARY KEY (subject, expires_on, threshold)
+)";
+
+/// Expiry dates of credentials saved through the app (a PAT's "expires on").
+pub(super) const CREDENTIAL_EXPIRY_SCHEMA: &str =
+    "CREATE TABLE IF NOT EXISTS fv_credential_expiry (
+    subject TEXT PRIMARY KEY NOT NULL,
+    expires_on TEXT NOT NULL
+)";
+
 /// A connection's current verdict. `health` is `untested` until its first check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HealthRow {
@@ -172,6 +188,46 @@ impl Db {
         let n = on_db!(self, SQL, [connection, to, now], execute, |r| r
             .rows_affected())?;
         Ok(n == 1)
+    }
+
+    /// Marks the expiry alert of `subject` expiring `on` at `threshold` days as sent: `true`
+    /// for the one caller that should send it.
+    pub async fn expiry_mark(
+        &self,
+        (subject, on): (&str, &str),
+        threshold: i64,
+        now: i64,
+    ) -> Result<bool, DbError> {
+        const SQL: &str = "INSERT INTO fv_expiry_alerts (subject, expires_on, threshold, sent_at)
+            VALUES ($1, $2, $3, $4) ON CONFLICT (subject, expires_on, threshold) DO NOTHING";
+        let n = on_db!(self, SQL, [subject, on, threshold, now], execute, |r| r
+            .rows_affected())?;
+        Ok(n == 1)
+    }
+
+    /// Sets (or, with `None`, forgets) when `subject` expires (`YYYY-MM-DD`).
+    pub async fn credential_expiry_set(
+        &self,
+        subject: &str,
+        expires_on: Option<&str>,
+    ) -> Result<(), DbError> {
+        const SET: &str = "INSERT INTO fv_credential_expiry (subject, expires_on) VALUES ($1, $2)
+            ON CONFLICT (subject) DO UPDATE SET expires_on = excluded.expires_on";
+        const FORGET: &str = "DELETE FROM fv_credential_expiry WHERE subject = $1";
+        match expires_on {
+            Some(on) => on_db!(self, SET, [subject, on], execute, |_| ())?,
+            None => on_db!(self, FORGET, [subject], execute, |_| ())?,
+        }
+        Ok(())
+    }
+
+    /// Every `(subject, expires_on)` known.
+    pub async fn credential_expiries(&self) -> Result<Vec<(String, String)>, DbError> {
+        const SQL: &str = "SELECT subject, expires_on FROM fv_credential_expiry ORDER BY subject";
+        Ok(on_db!(self, SQL, [], fetch_all, |rows| rows
+            .into_iter()
+            .map(|r| (r.get("subject"), r.get("expires_on")))
+            .collect())?)
     }
 
     /// Moves the last alert of a still broken `connection` to `now` if it was sent at or

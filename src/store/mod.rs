@@ -185,6 +185,8 @@ impl Db {
             health::SCHEMA,
             health::CHECKS_SCHEMA,
             health::CHECKS_INDEX,
+            health::EXPIRY_SCHEMA,
+            health::CREDENTIAL_EXPIRY_SCHEMA,
             alerts::SCHEMA,
             inbox::SERVED_SCHEMA,
         ] {

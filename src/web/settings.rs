@@ -55,6 +55,8 @@ pub struct ConnectionForm {
     concurrency: String,
     #[serde(default)]
     borrow_from: String,
+    #[serde(default)]
+    pat_expires: String,
 }
 
 impl ConnectionForm {
@@ -67,6 +69,7 @@ impl ConnectionForm {
             concurrency: self.concurrency.trim().to_owned(),
             borrow_from: self.borrow_from.trim().to_owned(),
             editing: self.mode == "edit",
+            pat_expires: self.pat_expires.trim().to_owned(),
         }
     }
 

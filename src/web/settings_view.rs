@@ -104,6 +104,8 @@ pub struct ConnectionsPage {
     pub audit: Vec<AuditView>,
     /// The alert channels that are on (`email`, `webhook`).
     pub alert_channels: Vec<&'static str>,
+    /// Credentials expiring within 30 days, in words.
+    pub expiry_banners: Vec<String>,
     pub flash: Option<Flash>,
     /// The refusal, and the field it concerns.
     pub error: Option<String>,
@@ -204,6 +206,7 @@ pub async fn render(
         demo_account: demo_account(settings),
         connections,
         alert_channels: super::settings_health::channels(state),
+        expiry_banners: state.health.expiry_banners().await?,
         environments: state.connections.environments().to_vec(),
         pending,
         audit: audit

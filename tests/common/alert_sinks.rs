@@ -22,6 +22,9 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// An aiosmtpd handler that refuses every recipient.
+const REFUSE_PY: &str = "class Refuse:\n    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):\n        return '550 5.7.1 relaying denied'\n";
+
 /// `python3 -m aiosmtpd` on loopback, writing into a Maildir; stopped on drop.
 pub struct SmtpServer {
     pub port: u16,
@@ -32,13 +35,33 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Starts the server on `port` and waits until it accepts connections.
     pub async fn start(port: u16) -> Self {
+        Self::spawn(port, false).await
+    }
+
+    /// A server on `port` that refuses every recipient (550), as a relay that will not take
+    /// the app's mail does.
+    pub async fn start_refusing(port: u16) -> Self {
+        Self::spawn(port, true).await
+    }
+
+    async fn spawn(port: u16, refusing: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let maildir: PathBuf = dir.path().join("mail");
-        let mut child = Command::new("python3")
+        let mut command = Command::new("python3");
+        command
             .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
+            .arg(format!("127.0.0.1:{port}"));
+        if refusing {
+            std::fs::write(dir.path().join("refuse.py"), REFUSE_PY).unwrap();
+            command
+                .env("PYTHONPATH", dir.path())
+                .args(["-c", "refuse.Refuse"]);
+        } else {
+            command
+                .args(["-c", "aiosmtpd.handlers.Mailbox"])
+                .arg(&maildir);
+        }
+        let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

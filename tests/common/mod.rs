@@ -108,6 +108,31 @@ impl TestApp {
     pub fn url(&self, path: &str) -> Url {
         self.base.join(path).unwrap()
     }
+
+    /// The binary configured for this app's stand-in and database, like an operator's cron
+    /// job (no other `FV_` variable of the test's environment leaks in).
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_fv-partner-app"));
+        c.current_dir(self.db_dir.path());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("FV_") || k == "DATABASE_URL" {
+                c.env_remove(k);
+            }
+        }
+        c.env("RUST_LOG", "warn")
+            .env("FV_LISTEN", "127.0.0.1:0")
+            .env("FV_AUTHORITY", self.fake.issuer())
+            .env("FV_GATEWAY_URL", self.fake.gateway_url().to_string())
+            .env("FV_CLIENT_ID", CLIENT_ID)
+            .env("FV_CLIENT_SECRET", CLIENT_SECRET)
+            .env("FV_SECRET_KEY", SECRET_KEY_HEX)
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}", self.db_path.display()),
+            )
+            .args(args);
+        c
+    }
 }
 
 /// Settings for an app on `port` against `fake`, through the real configuration resolver.

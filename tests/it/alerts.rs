@@ -219,6 +219,49 @@ async fn an_smtp_server_that_is_down_is_retried_while_the_checks_go_on() {
 }
 
 #[tokio::test]
+async fn an_smtp_server_refusing_the_message_is_retried_until_one_takes_it() {
+    let port = free_port();
+    let refusing = SmtpServer::start_refusing(port).await;
+    let hook = WebhookSink::start().await;
+    let app = spawn_app(opts(alert_env(&refusing.url(), &hook))).await;
+    save_pat_connection(&app, "reports", "4", "").await;
+    app.control().revoke_pat(DEMO_PAT);
+    app.state.health.check_now(None).await.unwrap();
+    until("the webhook", || hook.texts().len() == 1).await;
+    let mut email = None;
+    for _ in 0..400 {
+        let rows = app.state.db.outbox_recent(10).await.unwrap();
+        email = rows
+            .into_iter()
+            .find(|r| r.channel == "email" && r.attempts >= 1);
+        if email.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let email = email.expect("the email was tried");
+    assert!(email.sent_at.is_none());
+    assert!(
+        email.last_error.unwrap().contains("550"),
+        "the server's refusal is kept"
+    );
+    assert_eq!(
+        app.state.health.check_now(None).await.unwrap()[0]
+            .verdict
+            .health
+            .as_str(),
+        "broken",
+        "checks go on"
+    );
+
+    drop(refusing);
+    let smtp = SmtpServer::start(port).await;
+    app.advance_clock(Duration::from_secs(31));
+    until("the retried email", || smtp.messages().len() == 1).await;
+    assert_eq!(hook.texts().len(), 1, "the webhook was not sent again");
+}
+
+#[tokio::test]
 async fn an_admin_sends_a_test_alert_from_the_page_with_csrf() {
     let hook = WebhookSink::start().await;
     let mut env = admin_opts().extra_env;

@@ -104,6 +104,22 @@ async fn only_the_last_50_checks_are_kept_and_since_stays_while_the_health_does(
     assert!(now.checked_at > first.checked_at);
 }
 
+#[tokio::test]
+async fn a_refresh_token_connection_waiting_for_its_first_authorization_is_not_checked() {
+    let app = spawn_app(admin_opts()).await;
+    let (_ada, _provider) = save_and_authorize(&app, "ben-rt").await;
+    assert!(app
+        .state
+        .db
+        .connection_get("ben-rt")
+        .await
+        .unwrap()
+        .is_some());
+    let checked = app.state.health.check_now(None).await.unwrap();
+    assert!(checked.is_empty(), "{checked:?}");
+    assert!(app.state.db.health_get("ben-rt").await.unwrap().is_none());
+}
+
 /// A 401 that clears at the next try (a token rotated by another caller in between) leaves the
 /// connection ok; one that every try of the check meets makes it broken.
 #[tokio::test]

@@ -117,26 +117,7 @@ async fn a_bad_date_is_a_friendly_400_that_keeps_the_other_filters() {
 
 /// The binary configured for `app`'s stand-in and database, like an operator's cron job.
 fn cli(app: &TestApp, args: &[&str]) -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_fv-partner-app"));
-    c.current_dir(app.db_dir.path());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("FV_") || k == "DATABASE_URL" {
-            c.env_remove(k);
-        }
-    }
-    c.env("RUST_LOG", "warn")
-        .env("FV_LISTEN", "127.0.0.1:0")
-        .env("FV_AUTHORITY", app.fake.issuer())
-        .env("FV_GATEWAY_URL", app.fake.gateway_url().to_string())
-        .env("FV_CLIENT_ID", CLIENT_ID)
-        .env("FV_CLIENT_SECRET", CLIENT_SECRET)
-        .env("FV_SECRET_KEY", SECRET_KEY_HEX)
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", app.db_path.display()),
-        )
-        .args(args);
-    c
+    app.command(args)
 }
 
 #[tokio::test]

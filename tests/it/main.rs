@@ -52,6 +52,7 @@ mod environments;
 mod environments_cli;
 mod environments_connections;
 mod error_pages;
+mod expiry;
 mod fake_filevine;
 mod feeds;
 mod feeds_connection;

@@ -13,6 +13,10 @@ fn health_checks_every_5_minutes_and_alerts_are_off_by_default() {
     let s = ok(real(&[]));
     assert_eq!(s.alerts.health_every, std::time::Duration::from_secs(300));
     assert!(s.alerts.smtp.is_none() && s.alerts.webhook.is_none());
+    assert!(s.alerts.client_secret_expires.is_none());
+    let dated = ok(real(&[("FV_CLIENT_SECRET_EXPIRES", "2027-06-30")]));
+    let date = dated.alerts.client_secret_expires.map(|d| d.to_string());
+    assert_eq!(date.as_deref(), Some("2027-06-30"));
     let check = format!("{:?}", s.describe());
     assert!(
         check.contains("alert email") && check.contains("off"),

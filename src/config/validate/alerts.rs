@@ -13,7 +13,8 @@ use super::super::parse::{bad, in_range, is_loopback, Bad};
 use super::super::Origin;
 use super::Resolver;
 
-/// Reads `FV_HEALTH_MINUTES`, `FV_SMTP_URL`, `FV_ALERT_FROM` and `FV_ALERT_WEBHOOK_URL`;
+/// Reads `FV_HEALTH_MINUTES`, `FV_SMTP_URL`, `FV_ALERT_FROM`, `FV_ALERT_WEBHOOK_URL` and
+/// `FV_CLIENT_SECRET_EXPIRES`;
 /// `admins` (`FV_ADMIN_EMAILS`) are the email's recipients.
 pub(in crate::config) fn alerts(r: &mut Resolver, admins: &[String]) -> AlertSettings {
     let minutes = r.value("FV_HEALTH_MINUTES", DEFAULT_HEALTH_MINUTES, |t| {
@@ -22,6 +23,7 @@ pub(in crate::config) fn alerts(r: &mut Resolver, admins: &[String]) -> AlertSet
     let url = r.optional("FV_SMTP_URL", Origin::Default, parse_smtp_url);
     let from = r.optional("FV_ALERT_FROM", Origin::Default, parse_mailbox);
     let webhook = r.optional("FV_ALERT_WEBHOOK_URL", Origin::Default, parse_webhook_url);
+    let client_secret_expires = r.optional("FV_CLIENT_SECRET_EXPIRES", Origin::Default, parse_date);
     let smtp = match (url, from) {
         (Some(url), Some(from)) if !admins.is_empty() => Some(SmtpSettings {
             url,
@@ -50,7 +52,19 @@ pub(in crate::config) fn alerts(r: &mut Resolver, admins: &[String]) -> AlertSet
         health_every: Duration::from_secs(minutes * 60),
         smtp,
         webhook,
+        client_secret_expires,
     }
+}
+
+/// A calendar date, `YYYY-MM-DD`.
+fn parse_date(text: &str) -> Result<time::Date, Bad> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text.trim(), fmt).map_err(|_| {
+        bad(
+            format!("'{text}' is not a date"),
+            "write the day the client secret expires as YYYY-MM-DD, such as 2027-06-30",
+        )
+    })
 }
 
 const SMTP_FIX: &str = "use smtps://user:password@host:465 (implicit TLS) or smtp://user:password@host:587?tls=required (STARTTLS); plain smtp:// only to localhost";

@@ -109,6 +109,13 @@ impl Alerts {
         self.send(Alert { subject, body }).await
     }
 
+    /// A credential expires soon (or has): `sentence` says what, when and what to do.
+    pub async fn expiring(&self, what: &str, sentence: &str) -> Result<(), DbError> {
+        let subject = format!("{what} expires soon");
+        let body = format!("{sentence}\n\nConnections: {}", self.page_url);
+        self.send(Alert { subject, body }).await
+    }
+
     /// The test alert an admin asked for; `false` when no channel is on.
     pub async fn test(&self, by: &str) -> Result<bool, DbError> {
         if self.channels.names().is_empty() {

@@ -9,8 +9,10 @@ use std::{
 
 use super::{Health, Verdict};
 use crate::{
-    connections::{alerts::Alerts, Connection, ConnectionGateway, ConnectionsService, Status},
-    filevine::OrgContext,
+    connections::{
+        alerts::Alerts, AuthKind, Connection, ConnectionGateway, ConnectionsService, Status,
+    },
+    filevine::{AuthedError, GatewayError, OrgContext},
     store::{CheckRow, Db, DbError, HealthRow, CHECKS_KEPT},
     util::Clock,
 };
@@ -32,6 +34,12 @@ pub struct Checked {
     pub verdict: Verdict,
 }
 
+/// A refresh-token connection saved but never authorized yet (its admin is signing in at
+/// Filevine): not in service, so neither checked nor alerted about.
+fn awaiting_first_authorization(c: &Connection) -> bool {
+    c.auth == AuthKind::RefreshToken && !c.has_secret && c.last_success_at.is_none()
+}
+
 /// See the module docs of [`super`].
 pub struct HealthService {
     connections: Arc<ConnectionsService>,
@@ -39,6 +47,8 @@ pub struct HealthService {
     clock: Clock,
     every: Duration,
     alerts: Arc<Alerts>,
+    /// Credentials with a known expiry date.
+    expiring: Vec<super::Expiring>,
     /// The org and user each connection's `Users/Me` is asked in, learnt from its first
     /// `GetUserOrgsWithToken` and forgotten at any failure.
     contexts: Mutex<HashMap<String, OrgContext>>,
@@ -49,7 +59,7 @@ impl HealthService {
         connections: Arc<ConnectionsService>,
         db: Db,
         clock: Clock,
-        every: Duration,
+        (every, expiring): (Duration, Vec<super::Expiring>),
         alerts: Arc<Alerts>,
     ) -> Arc<Self> {
         Arc::new(Self {
@@ -58,6 +68,7 @@ impl HealthService {
             clock,
             every,
             alerts,
+            expiring,
             contexts: Mutex::new(HashMap::new()),
         })
     }
@@ -67,9 +78,59 @@ impl HealthService {
         &self.alerts
     }
 
+    /// The banners the connections page shows today: credentials expiring within 30 days.
+    pub async fn expiry_banners(&self) -> Result<Vec<String>, DbError> {
+        let today = self.clock.now_utc().date();
+        Ok(self
+            .expiring()
+            .await?
+            .iter()
+            .filter(|e| e.banner(today))
+            .map(|e| e.sentence(today))
+            .collect())
+    }
+
+    /// The client secret's date and those of the connections' PATs.
+    async fn expiring(&self) -> Result<Vec<super::Expiring>, DbError> {
+        let mut all = self.expiring.clone();
+        let dates = self.db.credential_expiries().await?;
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        for c in self.connections.list().await? {
+            let subject = super::Expiring::pat_subject(c.name.as_str());
+            let on = dates.iter().find(|(s, _)| *s == subject);
+            if let Some(on) = on.and_then(|(_, d)| time::Date::parse(d, format).ok()) {
+                all.push(super::Expiring::pat(c.name.as_str(), &c.email, on));
+            }
+        }
+        Ok(all)
+    }
+
+    /// Sends the expiry alert each credential has reached today, once (whichever replica or
+    /// command gets there first).
+    pub async fn warn_expiring(&self) -> Result<(), DbError> {
+        let today = self.clock.now_utc().date();
+        let now = self.clock.now_unix();
+        for e in &self.expiring().await? {
+            let Some(threshold) = e.threshold(today) else {
+                continue;
+            };
+            let on = e.on.to_string();
+            if self
+                .db
+                .expiry_mark((&e.subject, &on), threshold, now)
+                .await?
+            {
+                tracing::warn!(subject = %e.subject, expires_on = %on, "a credential expires soon");
+                self.alerts.expiring(&e.what, &e.sentence(today)).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Checks every connection now (or only `name`), recording each.
     pub async fn check_now(&self, name: Option<&str>) -> Result<Vec<Checked>, DbError> {
         let mut all = self.connections.list().await?;
+        all.retain(|c| !awaiting_first_authorization(c));
         if let Some(name) = name {
             all.retain(|c| c.name.as_str() == name);
         }
@@ -113,11 +174,11 @@ impl HealthService {
         let mut tries = 0;
         loop {
             tries += 1;
-            let verdict = match self.ask(c, &gw).await {
+            let (verdict, passing) = match self.ask(c, &gw).await {
                 Ok(()) => return Verdict::ok(),
                 Err(e) => e,
             };
-            let passing = verdict.health == Health::Degraded || verdict.confirm;
+            let passing = passing || verdict.confirm;
             if !passing || tries >= TRIES {
                 return verdict;
             }
@@ -127,8 +188,10 @@ impl HealthService {
         }
     }
 
-    /// A token and one `Users/Me` (the first time, `GetUserOrgsWithToken` names the org).
-    async fn ask(&self, c: &Connection, gw: &ConnectionGateway) -> Result<(), Verdict> {
+    /// A token and one `Users/Me` (the first time, `GetUserOrgsWithToken` names the org). A
+    /// failure comes with whether it may pass: a degraded one, or a gateway 401/403, which
+    /// is broken only when it persists (one can race a token being refreshed).
+    async fn ask(&self, c: &Connection, gw: &ConnectionGateway) -> Result<(), (Verdict, bool)> {
         let name = c.name.to_string();
         let known = self.context(&name);
         let result = match known {
@@ -143,16 +206,22 @@ impl HealthService {
                         self.remember(&name, Some(ctx));
                         gw.me(ctx).await.map(|_| ())
                     }
-                    None => return Err(Verdict::broken(
+                    None => return Err((Verdict::broken(
                         "The connection's account belongs to no Filevine organization. Ask a Filevine Account Admin to add the service account to the organization.",
-                    )),
+                    ), false)),
                 },
                 Err(e) => Err(e),
             },
         };
         result.map_err(|e| {
             self.remember(&name, None);
-            Verdict::of_failure(c, &e)
+            let verdict = Verdict::of_failure(c, &e);
+            let refused = matches!(
+                e,
+                AuthedError::Gateway(GatewayError::Unauthorized | GatewayError::Forbidden(_))
+            );
+            let passing = refused || verdict.health == Health::Degraded;
+            (verdict, passing)
         })
     }
 
@@ -229,7 +298,7 @@ impl HealthService {
             return Vec::new();
         };
         let mut due = Vec::new();
-        for c in all {
+        for c in all.into_iter().filter(|c| !awaiting_first_authorization(c)) {
             match self.db.health_claim(c.name.as_str(), now, now - half).await {
                 Ok(true) => due.push(c),
                 Ok(false) => {}
@@ -253,6 +322,9 @@ impl HealthService {
                     if let Err(e) = self.check(&c).await {
                         tracing::warn!(error = %e, connection = %c.name, "could not record a health check");
                     }
+                }
+                if let Err(e) = self.warn_expiring().await {
+                    tracing::warn!(error = %e, "could not send the expiry alerts");
                 }
                 let spent = self.clock.now_unix().saturating_sub(started).max(0) as u64;
                 let rest = self.every.saturating_sub(Duration::from_secs(spent));

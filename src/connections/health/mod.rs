@@ -9,10 +9,13 @@
 //! connection's status, which the background jobs read: a broken connection's jobs pause and
 //! resume by themselves at the first good check. A change to broken, a recovery, and every
 //! day still broken send one alert ([`super::alerts`]): the marks are conditional writes, so
-//! two replicas never send the same one.
+//! two replicas never send the same one. Credentials with a known expiry date ([`expiry`])
+//! get a banner and alerts before they expire.
 
 mod check;
+pub mod expiry;
 pub mod verdict;
 
 pub use check::{Checked, HealthService};
+pub use expiry::Expiring;
 pub use verdict::{Health, Verdict};
