@@ -15,7 +15,7 @@ COPY Cargo.toml Cargo.lock ./
 COPY crates/fake-filevine/Cargo.toml crates/fake-filevine/Cargo.toml
 RUN mkdir -p src benches crates/fake-filevine/src && echo 'fn main() {}' > src/main.rs && echo '' > src/lib.rs \
     && echo '' > crates/fake-filevine/src/lib.rs \
-    && for b in ops refresh dashboard edge ; do echo 'fn main() {}' > benches/$b.rs; done \
+    && for b in ops refresh dashboard live edge ; do echo 'fn main() {}' > benches/$b.rs; done \
     && cargo build --release --locked --no-default-features \
     && rm -rf src benches crates/fake-filevine/src
 COPY src src

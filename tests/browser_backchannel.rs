@@ -46,7 +46,7 @@ async fn journey(world: &mut World) -> Result<()> {
     s.step("01-home").await?;
     sign_in(s, provider).await?;
     s.client.goto(s.app.join("/profile")?.as_str()).await?;
-    s.wait_for_text(&[&ADA.name(), ADA.email, "ID token claims"])
+    s.wait_for_text(&[&ADA.name(), ADA.email, "Developer details"])
         .await?;
     s.step("05-profile").await?;
     let rows = db.sessions_all(0).await?;

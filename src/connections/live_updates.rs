@@ -40,6 +40,8 @@ pub const RECONCILE_EVERY: Duration = Duration::from_secs(3600);
 pub const RETRY_EVERY: Duration = Duration::from_secs(60);
 /// The subscription's name at Filevine.
 const SUBSCRIPTION_NAME: &str = "fv-partner-app live updates";
+/// What the card says while the connection itself is broken.
+const PAUSED: &str = "Paused while this connection is broken (see its health); resumes by itself once it works again.";
 
 /// Why live updates could not even be asked for.
 #[derive(Debug, thiserror::Error)]
@@ -252,6 +254,8 @@ impl ConnectionsService {
     ) -> Result<LiveOutcome, DbError> {
         let now = self.clock.now_unix();
         let result = match self.gateway_for(c).await? {
+            // A broken connection's calls would only fail: paused, retried with the others.
+            _ if c.needs_authorization() => Err(PAUSED.to_owned()),
             None => Err("The connection has no usable secret: save it again.".to_owned()),
             Some(gw) if row.wanted == "on" => subscribe(&gw, row, endpoint).await,
             Some(gw) => unsubscribe(&gw, row).await,

@@ -62,6 +62,7 @@ mod layers;
 mod live_config;
 mod live_demo;
 mod live_end_to_end;
+mod live_paused;
 mod live_subscriptions;
 mod login;
 mod ops;

@@ -22,6 +22,7 @@ mod gateway_projects;
 mod provider_errors;
 mod provider_flow;
 mod provider_grants;
+mod webhook_deliveries;
 mod webhooks;
 
 const REDIRECT: &str = "http://127.0.0.1:7059/auth/callback";

@@ -1,0 +1,54 @@
+//! A connection that breaks pauses its live updates with that reason instead of calling
+//! Filevine with credentials it refuses (the retry every minute takes them up again once the
+//! connection works).
+
+use crate::common;
+
+use common::{connections::*, *};
+use fake_filevine::{FakeOptions, FakePat, DEMO_PAT};
+
+const ORG: i64 = 5001;
+const NEW_PAT: &str = "fvpat_second_reporting_bot_0123456789abcdef";
+
+#[tokio::test]
+async fn a_broken_connection_pauses_its_subscription() {
+    let mut opts = admin_opts();
+    opts.extra_env.push((
+        "FV_PUBLIC_URL".into(),
+        "https://live.partner.example".into(),
+    ));
+    opts.fake = FakeOptions {
+        pats: vec![
+            FakePat::demo(),
+            FakePat {
+                token: NEW_PAT.into(),
+                user_email: BOT_EMAIL.into(),
+            },
+        ],
+        ..FakeOptions::default()
+    };
+    let app = spawn_app(opts).await;
+    save_pat_connection(&app, "reports", "8", "").await;
+    let (ada, csrf) = admin(&app).await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("name", "reports"),
+        ("action", "live_on"),
+    ];
+    ada.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
+    let first = app.control().webhook_subscriptions(ORG)[0].id.clone();
+
+    // The PAT is revoked and the subscription lost at Filevine; the check finds it broken.
+    app.control().revoke_pat(DEMO_PAT);
+    assert!(app.control().delete_webhook_subscription(ORG, &first));
+    let checked = app.state.health.check_now(Some("reports")).await.unwrap();
+    assert_eq!(checked[0].verdict.health.as_str(), "broken");
+    app.state.connections.reconcile_live(true).await.unwrap();
+    let rows = app.state.db.live_subscriptions().await.unwrap();
+    let problem = rows[0].last_error.clone().unwrap_or_default();
+    assert!(
+        problem.starts_with("Paused while this connection is broken"),
+        "{problem}"
+    );
+    assert!(app.control().webhook_subscriptions(ORG).is_empty());
+}
