@@ -289,7 +289,10 @@ impl ConnectionsService {
         let existed = self.db.connection_get(&row.name).await?.is_some();
         self.db.connection_put(&row).await?;
         self.audit(&row.name, by, what).await?;
-        self.apply_row(&row);
+        // The stored row carries the connection's id (kept across saves), which its live
+        // updates are keyed by: applied as stored, a new PAT keeps asking for their scope.
+        let stored = self.db.connection_get(&row.name).await?;
+        self.apply_row(stored.as_ref().unwrap_or(&row));
         tracing::info!(by, connection = %valid.name, "connection saved");
         Ok(if existed {
             SaveOutcome::Updated(valid.name.clone())
