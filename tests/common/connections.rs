@@ -105,3 +105,29 @@ pub async fn authorize_connection(app: &TestApp, name: &str, user: &str) -> Brow
     );
     ada
 }
+
+/// A token of the demo service account with the webhooks scope, straight from the stand-in.
+pub async fn hooks_token(app: &TestApp) -> String {
+    let form = [
+        ("grant_type", "personal_access_token"),
+        ("token", fake_filevine::DEMO_PAT),
+        ("scope", "fv.api.gateway.access filevine.v2.webhooks"),
+        ("client_id", super::CLIENT_ID),
+        ("client_secret", super::CLIENT_SECRET),
+    ];
+    let url = format!("{}/connect/token", app.fake.issuer());
+    let v: serde_json::Value = reqwest::Client::new()
+        .post(url)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    fake_filevine::contract::get_ci(&v, "access_token")
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

@@ -9,7 +9,7 @@ use crate::common;
 use std::time::Duration;
 
 use common::{connections::*, *};
-use fake_filevine::{contract::get_ci, DEMO_PAT};
+use fake_filevine::DEMO_PAT;
 use reqwest::StatusCode;
 
 const PUBLIC: &str = "https://live.partner.example";
@@ -176,35 +176,29 @@ async fn reconcile_recreates_a_lost_subscription_and_moves_a_changed_endpoint() 
     .await;
 }
 
-/// A token of the demo service account with the webhooks scope, straight from the stand-in.
-async fn hooks_token(app: &TestApp) -> String {
-    let form = [
-        ("grant_type", "personal_access_token"),
-        ("token", DEMO_PAT),
-        ("scope", "fv.api.gateway.access filevine.v2.webhooks"),
-        ("client_id", CLIENT_ID),
-        ("client_secret", CLIENT_SECRET),
-    ];
-    let url = format!("{}/connect/token", app.fake.issuer());
-    let v: serde_json::Value = reqwest::Client::new()
-        .post(url)
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    get_ci(&v, "access_token")
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn failed_subscription_calls_show_on_the_card_and_are_retried() {
-    let (app, ada, csrf) = app_with_connection(live_opts()).await;
+    let mut opts = live_opts();
+    opts.extra_env
+        .push(("FV_HEALTH_MINUTES".into(), "1440".into()));
+    let (app, ada, csrf) = app_with_connection(opts).await;
+    // The health checks' first round first: its calls would take the planned failures.
+    app.advance_clock(Duration::from_secs(21));
+    let first_round = async {
+        while app
+            .state
+            .db
+            .health_checks("reports", 1)
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), first_round)
+        .await
+        .unwrap();
     // (status, calls to fail: every attempt the app makes of the first call, what the card says)
     for (status, count, says) in [
         (503, 1, "failed (503)"),
