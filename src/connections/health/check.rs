@@ -159,7 +159,7 @@ impl HealthService {
         Ok((row, checks))
     }
 
-    /// The check itself: a passing failure (or a refusal to confirm) is tried again after a
+    /// The check itself: a failure that may pass ([`Self::ask`]) is tried again after a
     /// growing pause.
     async fn probe(&self, c: &Connection) -> Verdict {
         if !c.has_secret {
@@ -178,7 +178,6 @@ impl HealthService {
                 Ok(()) => return Verdict::ok(),
                 Err(e) => e,
             };
-            let passing = passing || verdict.confirm;
             if !passing || tries >= TRIES {
                 return verdict;
             }

@@ -46,10 +46,6 @@ impl Health {
 pub struct Verdict {
     pub health: Health,
     pub reason: String,
-    /// A refusal that another caller's token rotation can cause for a moment (a 401 on a
-    /// token that was just replaced): it counts as broken only when every try of a check
-    /// meets it, so a race never sends a false alert.
-    pub confirm: bool,
 }
 
 impl Verdict {
@@ -57,7 +53,6 @@ impl Verdict {
         Self {
             health: Health::Ok,
             reason: "Filevine accepted the connection's credentials and answered.".into(),
-            confirm: false,
         }
     }
 
@@ -65,7 +60,6 @@ impl Verdict {
         Self {
             health: Health::Degraded,
             reason: reason.into(),
-            confirm: false,
         }
     }
 
@@ -73,7 +67,6 @@ impl Verdict {
         Self {
             health: Health::Broken,
             reason: reason.into(),
-            confirm: false,
         }
     }
 
@@ -160,12 +153,9 @@ fn of_vault(c: &Connection, e: &VaultError) -> Verdict {
 
 fn of_gateway(e: &GatewayError) -> Verdict {
     match e {
-        GatewayError::Unauthorized => Verdict {
-            confirm: true,
-            ..Verdict::broken(
-                "Filevine's API refused the connection's token (401) even after a fresh one was obtained: the service account may have been disabled or lost access to its organization. Ask a Filevine Account Admin to check the service account, then save the connection again.",
-            )
-        },
+        GatewayError::Unauthorized => Verdict::broken(
+            "Filevine's API refused the connection's token (401) even after a fresh one was obtained: the service account may have been disabled or lost access to its organization. Ask a Filevine Account Admin to check the service account, then save the connection again.",
+        ),
         GatewayError::Forbidden(m) => Verdict::broken(format!(
             "Filevine's API refused the connection's requests (403: {m}). The client may lack the fv.api.gateway.access scope, an IP firewall may block this server, or the service account lost access to its organization. Ask a Filevine Account Admin to check."
         )),
