@@ -51,6 +51,7 @@ mod ended_sessions;
 mod environments;
 mod environments_cli;
 mod environments_connections;
+mod environments_figures;
 mod error_pages;
 mod expiry;
 mod fake_filevine;
