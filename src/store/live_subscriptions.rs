@@ -150,6 +150,23 @@ impl Db {
         Ok(())
     }
 
+    /// Whether `org_id` of `environment` has a subscription that works (wanted on, made at
+    /// Filevine, its last call not failed): then its changes arrive as deliveries, and a
+    /// dashboard page may be kept until one does ([`crate::projects::page_cache`]).
+    pub async fn live_org_healthy(&self, environment: &str, org_id: i64) -> Result<bool, DbError> {
+        const SQL: &str = "SELECT connection_id FROM fv_live_subscriptions
+            WHERE environment = $1 AND org_id = $2 AND wanted = 'on'
+                AND subscription_id IS NOT NULL AND last_error IS NULL
+            LIMIT 1";
+        Ok(on_db!(
+            self,
+            SQL,
+            [environment, org_id],
+            fetch_optional,
+            |r| r.is_some()
+        )?)
+    }
+
     /// For the webhook receiver: a delivery for `org_id` of `environment` was accepted at
     /// `at`. Returns how many subscriptions it matched (0: an org no connection serves).
     pub async fn live_delivery_accepted(

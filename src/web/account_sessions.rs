@@ -5,12 +5,11 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    extract::{rejection::FormRejection, State},
+    extract::State,
     response::{IntoResponse, Redirect, Response},
-    Form,
 };
 
-use super::{extract::SignedIn, templates::Chrome};
+use super::{csrf_form::CsrfForm, extract::SignedIn, templates::Chrome};
 use crate::{
     auth::{
         session,
@@ -92,8 +91,6 @@ pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Res
 /// The page's forms.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct SessionsForm {
-    #[serde(default)]
-    pub csrf: String,
     /// `sign_out` (with `session`) or `sign_out_others`.
     #[serde(default)]
     pub action: String,
@@ -107,12 +104,8 @@ const NOTICE_KEY: &str = "fv.sessions.notice";
 pub async fn submit(
     State(state): State<AppState>,
     signed: SignedIn,
-    form: Result<Form<SessionsForm>, FormRejection>,
+    CsrfForm(form): CsrfForm<SessionsForm>,
 ) -> Result<Response, AppError> {
-    let form = form.map(|Form(f)| f).unwrap_or_default();
-    if !signed.user.csrf_matches(&form.csrf) {
-        return Err(AppError::Csrf);
-    }
     let target = match form.action.as_str() {
         "sign_out" => Target::One(&form.session),
         "sign_out_others" => Target::AllOthers,

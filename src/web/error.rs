@@ -37,6 +37,11 @@ pub enum AppError {
     /// A POST without the session's CSRF token.
     #[error("missing or wrong CSRF token")]
     Csrf,
+    /// A signed-in user on a page that is not for them (an admin page, see
+    /// [`super::no_access::Admin`]); the message tells them why in their words. Logged where
+    /// the rule decided, with the reason the user is not told.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error("not found")]
     NotFound,
     #[error("bad request: {0}")]
@@ -118,7 +123,7 @@ impl AppError {
             AppError::SignInAgain { .. } => StatusCode::SEE_OTHER,
             AppError::NoRefreshToken { .. } => StatusCode::UNAUTHORIZED,
             AppError::ProviderUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Csrf | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::BadRequest(_)
             | AppError::BadFilter { .. }
             | AppError::UnknownEnvironment(_) => StatusCode::BAD_REQUEST,
@@ -153,7 +158,7 @@ impl IntoResponse for AppError {
             AppError::Login(e) => {
                 tracing::warn!(reference, reason = e.reason(), error = %Bounded(&e.to_string()), "login failed")
             }
-            AppError::NotFound => {}
+            AppError::NotFound | AppError::Forbidden(_) => {}
             e if status.is_server_error() => {
                 tracing::error!(reference, error = %Bounded(&e.to_string()), "request failed")
             }
@@ -199,6 +204,9 @@ impl IntoResponse for AppError {
                 "The page you submitted from is out of date or came from another site. Go back, reload the page and try again.".into(),
                 None,
             ),
+            AppError::Forbidden(message) => {
+                ("Only administrators can change this", message.clone(), None)
+            }
             AppError::NotFound => (
                 "Page not found",
                 "There is nothing at this address. It may have moved, or the link was mistyped.".into(),
@@ -236,7 +244,9 @@ impl IntoResponse for AppError {
             title: title.to_owned(),
             message,
             action,
-            reference: (status != StatusCode::NOT_FOUND).then_some(reference),
+            // Nothing failed on a missing page or a refused admin page: no reference to quote.
+            reference: (status != StatusCode::NOT_FOUND && !matches!(self, AppError::Forbidden(_)))
+                .then_some(reference),
         };
         // Anonymous here; `error_chrome` renders it again in the reader's own layout.
         let mut response = (status, parts.clone().page(Chrome::anonymous())).into_response();

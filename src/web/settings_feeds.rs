@@ -7,17 +7,15 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    extract::{rejection::FormRejection, State},
+    extract::State,
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    Form,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{extract::SignedIn, no_access::forbidden, templates::Chrome};
+use super::{csrf_form::CsrfForm, extract::SignedIn, no_access::Admin, templates::Chrome};
 use crate::{
-    auth::policy::is_admin,
     projects::filters::DATE_FILTER_NAMES,
     reporting::feeds::{self, FeedDraft, FeedError},
     state::AppState,
@@ -28,8 +26,6 @@ use crate::{
 /// The page's form.
 #[derive(Deserialize, Default)]
 pub struct FeedForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     action: String,
     #[serde(default)]
@@ -151,26 +147,19 @@ fn no_store(status: StatusCode, page: FeedsPage) -> Response {
 }
 
 /// `GET /settings/feeds`.
-pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Response, AppError> {
-    if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(forbidden(&state, &signed.user));
-    }
+pub async fn page(
+    State(state): State<AppState>,
+    Admin(signed): Admin,
+) -> Result<Response, AppError> {
     Ok(no_store(StatusCode::OK, render(&state, &signed).await?))
 }
 
 /// `POST /settings/feeds`.
 pub async fn submit(
     State(state): State<AppState>,
-    signed: SignedIn,
-    form: Result<Form<FeedForm>, FormRejection>,
+    Admin(signed): Admin,
+    CsrfForm(form): CsrfForm<FeedForm>,
 ) -> Result<Response, AppError> {
-    let Form(form) = form.map_err(|_| AppError::BadRequest("The form could not be read."))?;
-    if !signed.user.csrf_matches(&form.csrf) {
-        return Err(AppError::Csrf);
-    }
-    if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(forbidden(&state, &signed.user));
-    }
     let by = signed
         .user
         .identity
