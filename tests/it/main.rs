@@ -32,6 +32,7 @@ mod connections_pools;
 mod connections_refresh;
 mod connections_status;
 mod dashboard_paging;
+mod database_url_secrets;
 mod date_filters;
 mod date_style;
 mod demo_firm;
