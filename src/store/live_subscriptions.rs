@@ -186,17 +186,12 @@ impl Db {
         )?)
     }
 
-    /// For the webhook receiver: a delivery naming `org_id` of `environment` was refused (bad
-    /// token, bad body). Counted on the card of the connection subscribed for that org.
-    pub async fn live_delivery_refused(
-        &self,
-        environment: &str,
-        org_id: i64,
-    ) -> Result<u64, DbError> {
+    /// For the webhook receiver: a delivery whose token names `environment`'s issuer was
+    /// refused (bad token, bad body). Counted on the cards of that environment's subscriptions.
+    pub async fn live_delivery_refused(&self, environment: &str) -> Result<u64, DbError> {
         const SQL: &str =
             "UPDATE fv_live_subscriptions SET refused_deliveries = refused_deliveries + 1
-            WHERE environment = $1 AND org_id = $2";
-        Ok(on_db!(self, SQL, [environment, org_id], execute, |r| r
-            .rows_affected())?)
+            WHERE environment = $1";
+        Ok(on_db!(self, SQL, [environment], execute, |r| r.rows_affected())?)
     }
 }

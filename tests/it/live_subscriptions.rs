@@ -107,7 +107,7 @@ async fn live_on_subscribes_the_project_events_and_live_off_deletes_them() {
             .unwrap(),
         1
     );
-    app.state.db.live_delivery_refused(&env, ORG).await.unwrap();
+    app.state.db.live_delivery_refused(&env).await.unwrap();
     let page = connections_page(&app, &ada).await;
     assert!(
         page.contains("<dt>Refused deliveries</dt><dd>1</dd>"),
@@ -328,7 +328,7 @@ async fn the_rows_work_on_postgres() {
     db.live_subscription_put(&row).await.unwrap();
     assert_eq!(db.live_delivery_accepted(&env, ORG, 42).await.unwrap(), 1);
     assert_eq!(db.live_delivery_accepted(&env, 5002, 42).await.unwrap(), 0);
-    db.live_delivery_refused(&env, ORG).await.unwrap();
+    db.live_delivery_refused(&env).await.unwrap();
     row.last_error = Some("429".into());
     row.last_error_at = Some(43);
     db.live_subscription_put(&row).await.unwrap();

@@ -96,3 +96,4 @@ mod web_headers;
 mod webhooks_inbox;
 mod webhooks_live;
 mod webhooks_receiver;
+mod webhooks_token_first;
