@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::{csrf_form::CsrfForm, extract::SignedIn, no_access::Admin, templates::Chrome};
 use crate::{
-    projects::filters::DATE_FILTER_NAMES,
+    projects::filters::{wants_archived, ProjectFilters, DATE_FILTER_NAMES},
     reporting::feeds::{self, FeedDraft, FeedError},
     state::AppState,
     util::dates::Shown,
@@ -58,7 +58,7 @@ impl FeedForm {
             org: self.org.clone(),
             q: self.q.clone(),
             phase: self.phase.clone(),
-            archived: !self.archived.is_empty() && self.archived != "0",
+            archived: wants_archived(&self.archived),
             dates: DATE_FILTER_NAMES
                 .iter()
                 .zip([&self.created_since, &self.active_since, &self.active_before])
@@ -206,7 +206,7 @@ fn reveal(key: &SecretString) -> String {
 
 /// A key's fixed filters (its query string) as the page says them, dates written the one way.
 fn filters_in_words(query: &str, zone: &crate::util::dates::Zone) -> String {
-    let f = feeds::filters_from_query(query);
+    let f = ProjectFilters::from_query(query);
     let mut parts = Vec::new();
     if !f.q.is_empty() {
         parts.push(format!("search “{}”", f.q));

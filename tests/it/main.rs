@@ -10,6 +10,7 @@ mod support;
 mod account_sessions;
 mod admin_sessions;
 mod alerts;
+mod archived_spellings;
 mod backchannel_claims;
 mod backchannel_logout;
 mod backchannel_replicas;

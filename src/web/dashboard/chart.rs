@@ -49,8 +49,12 @@ impl Chart {
                 Bar {
                     label: label.clone(),
                     count: *count,
-                    href: view.phase_href(if view.phase == *label { "" } else { label }),
-                    selected: view.phase == *label,
+                    href: view.phase_href(if view.filters.phase == *label {
+                        ""
+                    } else {
+                        label
+                    }),
+                    selected: view.filters.phase == *label,
                     y,
                     text_y: y + 15,
                     width,
@@ -93,10 +97,8 @@ mod tests {
         assert_eq!(chart.bars[1].href, "/projects?phase=Settled");
         assert_eq!(chart.description, "Intake: 3, Settled: 1");
         // The selected phase's bar links back to all phases.
-        let view = DashQuery {
-            phase: "Intake".into(),
-            ..DashQuery::default()
-        };
+        let mut view = DashQuery::default();
+        view.filters.phase = "Intake".into();
         let chart = Chart::new(&s, &view);
         assert!(chart.bars[0].selected && !chart.bars[1].selected);
         assert_eq!(chart.bars[0].href, "/projects");

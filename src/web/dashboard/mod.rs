@@ -54,7 +54,7 @@ pub async fn list(
     );
     match summary {
         Counted::Ready(s) => {
-            out.set_total(s.count_for(&view.phase), s.partial);
+            out.set_total(s.count_for(&view.filters.phase), s.partial);
             out.summary = Some(summary::summary_view(&s, &view));
             out.phases = s.phases.iter().map(|p| p.0.clone()).collect();
         }
@@ -67,8 +67,8 @@ pub async fn list(
     if policy::may_see_org_wide_data(&state.settings.service_account, user) {
         out.trend = trend::of_org(&state, (gw.environment(), gw.ctx.org_id), &out.phases).await;
     }
-    if !view.phase.is_empty() && !out.phases.contains(&view.phase) {
-        out.phases.push(view.phase.clone());
+    if !view.filters.phase.is_empty() && !out.phases.contains(&view.filters.phase) {
+        out.phases.push(view.filters.phase.clone());
     }
     let status = match page {
         Ok(p) => {
@@ -144,7 +144,7 @@ async fn export(
         .cached(&view.summary_key(gw.environment(), gw.ctx))
         .await
         .filter(|s| !s.partial)
-        .map(|s| s.count_for(&view.phase));
+        .map(|s| s.count_for(&view.filters.phase));
     let walk = Walk::new(state.settings.gateway.concurrency).expecting(known);
     let base = first_query(view.filters());
     let body = start(format, base, walk, export::page_fetcher(&gw))

@@ -229,7 +229,7 @@ impl ProjectsPage {
 
     /// Whether `phase` is the selected filter (for the select's `selected`).
     pub fn is_phase(&self, phase: &str) -> bool {
-        self.view.phase == phase
+        self.view.filters.phase == phase
     }
 
     /// Whether `n` is the page size (for the select's `selected`).
