@@ -124,7 +124,11 @@ pub async fn logout(
         }
         Some(_) => {}
     }
+    let stored_id = session.id().map(|id| super::live::stored_id(&state, &id));
     let location = flow::logout(&state.environments, &state.vault, &session).await?;
+    if let Some(id) = stored_id {
+        state.live.session_ended(&id);
+    }
     Ok(Redirect::to(&location).into_response())
 }
 
