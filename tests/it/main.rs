@@ -65,6 +65,7 @@ mod live_end_to_end;
 mod live_paused;
 mod live_subscriptions;
 mod login;
+mod migrations;
 mod ops;
 mod ops_cli;
 mod org_memory;
