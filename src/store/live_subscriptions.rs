@@ -8,23 +8,6 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_live_subscriptions (
-    connection_id TEXT PRIMARY KEY NOT NULL,
-    connection TEXT NOT NULL,
-    environment TEXT NOT NULL,
-    wanted TEXT NOT NULL,
-    org_id BIGINT,
-    user_id BIGINT,
-    subscription_id TEXT,
-    endpoint TEXT,
-    last_error TEXT,
-    last_error_at BIGINT,
-    last_delivery_at BIGINT,
-    refused_deliveries BIGINT NOT NULL DEFAULT 0,
-    updated_at BIGINT NOT NULL,
-    claims BIGINT NOT NULL DEFAULT 0
-)";
-
 /// One connection's live updates.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LiveSubscriptionRow {

@@ -73,39 +73,6 @@ async fn removing_revokes(url: Option<String>) {
     );
 }
 
-/// A database from before rows had identities: the columns are dropped again, and the next
-/// start adds them back, binding the old key to its connection's row, which it still reads.
-#[tokio::test]
-async fn keys_stored_before_rows_had_identities_keep_working() {
-    let (app, _, key) = app_with_key(&[], &[]).await;
-    let fv_partner_app::store::Db::Sqlite(pool) = &app.state.db else {
-        panic!("a SQLite test database");
-    };
-    for sql in [
-        "ALTER TABLE fv_feed_keys DROP COLUMN connection_id",
-        "ALTER TABLE fv_connections DROP COLUMN id",
-    ] {
-        sqlx::query(sql).execute(pool).await.unwrap();
-    }
-    let mut opts = connections::admin_opts();
-    opts.database_url = Some(format!("sqlite://{}", app.db_path.display()));
-    let upgraded = spawn_app(opts).await;
-    assert_eq!(
-        feed(&upgraded, FEED, &key, None).await.status(),
-        StatusCode::OK
-    );
-    let row = upgraded
-        .state
-        .db
-        .connection_get("bi")
-        .await
-        .unwrap()
-        .unwrap();
-    let keys = upgraded.state.db.feed_keys_list().await.unwrap();
-    assert!(!row.id.is_empty());
-    assert_eq!(keys[0].connection_id, row.id);
-}
-
 async fn unrevoke(app: &TestApp, id: &str) {
     const SQL: &str = "UPDATE fv_feed_keys SET revoked_at = NULL WHERE id = $1";
     match &app.state.db {

@@ -70,6 +70,7 @@ mod live_paused;
 mod live_subscriptions;
 mod live_trend;
 mod login;
+mod migrations;
 mod ops;
 mod ops_cli;
 mod org_memory;
