@@ -7,7 +7,7 @@
 //! - [`error_chain`]: an error with its sources, for log lines.
 //! - [`dates`]: dates in the firm's time zone, as people read them.
 //! - [`slots`]: a few slots per key taken without waiting (exports per user).
-//! - [`keyed_rate`]: a rate limit per key (feed keys).
+//! - [`keyed_rate`]: the rate limit per key (client addresses, feed keys), pruned.
 
 pub mod backoff;
 pub mod clock;
