@@ -37,7 +37,7 @@ pub struct AppInner {
     /// [`crate::projects::page_cache`].
     pub pages: Arc<crate::projects::page_cache::PageCache>,
     /// Requests per feed key (`/feeds/...`, `FV_FEED_RATE_PER_MINUTE`).
-    pub feed_limits: crate::util::keyed_rate::KeyedRate,
+    pub feed_limits: crate::util::keyed_rate::KeyedRate<String>,
     /// The named connections (`FV_PAT` as `env`, the ones admins saved): their token
     /// sources, pools, status and audit log.
     pub connections: Arc<ConnectionsService>,

@@ -8,6 +8,7 @@ pub mod ahead;
 pub mod export;
 pub mod export_tally;
 pub mod filters;
+pub mod fresh_cache;
 pub mod org_changes;
 pub mod page_cache;
 pub mod report;
