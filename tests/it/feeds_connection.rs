@@ -6,7 +6,7 @@ use crate::common;
 
 use crate::support::ended::private_postgres;
 use common::connections::{save_pat_connection, CONNECTIONS_PAGE};
-use common::feeds::{app_with_key, app_with_key_on, feed};
+use common::feeds::{app_with_key_on, feed};
 use common::*;
 use reqwest::StatusCode;
 use tower_sessions_sqlx_store::sqlx;
