@@ -20,6 +20,10 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+#[path = "casing.rs"]
+mod casing;
+pub use casing::Casing;
+
 /// The contract, as transcribed.
 #[derive(Debug, Deserialize)]
 pub struct Contract {
@@ -89,46 +93,6 @@ pub struct Schema {
     /// The schema of every value of a map-like object (`Links` is a map of strings).
     #[serde(rename = "additionalProperties")]
     pub additional: Option<Box<Schema>>,
-}
-
-/// Key casing of JSON answers: the live gateway's camelCase (what Filevine's samples read) or
-/// the export's PascalCase.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Casing {
-    #[default]
-    Camel,
-    Pascal,
-}
-
-impl Casing {
-    /// `value` with every object key in this casing (`OrgUserId` <-> `orgUserId`; an
-    /// all-capitals key such as `ID` becomes `id` in camelCase).
-    pub fn apply(self, value: Value) -> Value {
-        match value {
-            Value::Object(map) => Value::Object(
-                map.into_iter()
-                    .map(|(k, v)| (self.key(&k), self.apply(v)))
-                    .collect(),
-            ),
-            Value::Array(items) => Value::Array(items.into_iter().map(|v| self.apply(v)).collect()),
-            other => other,
-        }
-    }
-
-    /// One key in this casing.
-    pub fn key(self, key: &str) -> String {
-        let mut chars = key.chars();
-        let Some(first) = chars.next() else {
-            return String::new();
-        };
-        match self {
-            Casing::Pascal => first.to_ascii_uppercase().to_string() + chars.as_str(),
-            Casing::Camel if key.chars().all(|c| !c.is_ascii_lowercase()) => {
-                key.to_ascii_lowercase()
-            }
-            Casing::Camel => first.to_ascii_lowercase().to_string() + chars.as_str(),
-        }
-    }
 }
 
 impl Contract {
