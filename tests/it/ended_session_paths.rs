@@ -99,13 +99,18 @@ async fn slow_gateway_page(app: &TestApp) {
 /// A test on SQLite and on a PostgreSQL database of its own (`tag` names it): `body` with an
 /// app on each.
 macro_rules! on_both_databases {
-    ($(#[$attr:meta])* $sqlite:ident, $postgres:ident, $tag:literal, $body:ident) => {
-        $(#[$attr])*
+    (
+        $(#[$sqlite_attr:meta])* $sqlite:ident,
+        $(#[$postgres_attr:meta])* $postgres:ident,
+        $tag:literal,
+        $body:ident
+    ) => {
+        $(#[$sqlite_attr])*
         async fn $sqlite() {
             $body(&spawn_app(options(None)).await).await;
         }
 
-        $(#[$attr])*
+        $(#[$postgres_attr])*
         async fn $postgres() {
             let db = private_postgres($tag).await;
             $body(&spawn_app(options(Some(db.url.clone()))).await).await;
@@ -117,6 +122,7 @@ macro_rules! on_both_databases {
 on_both_databases!(
     #[tokio::test]
     a_page_ended_while_it_waits_on_the_gateway_is_answered_signed_out_on_sqlite,
+    #[tokio::test]
     a_page_ended_while_it_waits_on_the_gateway_is_answered_signed_out_on_postgres,
     "slow_page",
     slow_gateway_page
@@ -136,6 +142,7 @@ async fn unindexed_session(app: &TestApp) {
 on_both_databases!(
     #[tokio::test]
     a_session_missing_from_the_index_ends_at_its_first_write_on_sqlite,
+    #[tokio::test]
     a_session_missing_from_the_index_ends_at_its_first_write_on_postgres,
     "unindexed",
     unindexed_session
@@ -159,6 +166,7 @@ async fn refresh_after_the_end(app: &TestApp) {
 on_both_databases!(
     #[tokio::test]
     a_refresh_that_finishes_after_the_end_stores_nothing_on_sqlite,
+    #[tokio::test]
     a_refresh_that_finishes_after_the_end_stores_nothing_on_postgres,
     "refresh",
     refresh_after_the_end
@@ -182,6 +190,7 @@ async fn refusal_after_the_end(app: &TestApp) {
 on_both_databases!(
     #[tokio::test]
     a_refresh_refused_after_the_end_ends_nothing_twice_on_sqlite,
+    #[tokio::test]
     a_refresh_refused_after_the_end_ends_nothing_twice_on_postgres,
     "refused",
     refusal_after_the_end
@@ -216,6 +225,7 @@ async fn callback_in_flight(app: &TestApp) {
 on_both_databases!(
     #[tokio::test]
     a_login_callback_in_flight_does_not_bring_back_the_session_it_replaces_on_sqlite,
+    #[tokio::test]
     a_login_callback_in_flight_does_not_bring_back_the_session_it_replaces_on_postgres,
     "callback",
     callback_in_flight
@@ -291,6 +301,7 @@ async fn org_switch_bursts(app: &TestApp) {
 on_both_databases!(
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     org_switches_racing_the_end_bring_nothing_back_on_sqlite,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     org_switches_racing_the_end_bring_nothing_back_on_postgres,
     "org_switch",
     org_switch_bursts
@@ -307,6 +318,7 @@ async fn logout_bursts(app: &TestApp) {
 on_both_databases!(
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     logouts_racing_the_end_bring_nothing_back_on_sqlite,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     logouts_racing_the_end_bring_nothing_back_on_postgres,
     "logouts",
     logout_bursts
@@ -339,6 +351,7 @@ async fn reading_pages(app: &TestApp) {
 on_both_databases!(
     #[tokio::test]
     pages_that_only_read_write_nothing_on_sqlite,
+    #[tokio::test]
     pages_that_only_read_write_nothing_on_postgres,
     "reading",
     reading_pages

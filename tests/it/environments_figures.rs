@@ -13,6 +13,7 @@ use common::feeds::{feed, new_key};
 use common::two_envs::{spawn_two_envs, TwoEnvs};
 use common::*;
 use fake_filevine::{FakeOptions, ProjectFilter};
+use fv_partner_app::util::numbers::grouped;
 use reqwest::StatusCode;
 
 const ADA: &str = "fv-user-1001";
@@ -64,19 +65,6 @@ fn live(envs: &TwoEnvs, env: &str, archived: bool) -> usize {
     envs.fake(env).control().project_count(org(), &filter)
 }
 
-/// `1,250`, as the pages group numbers.
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Ada signed in at the US and, in another browser, at Canada.
 async fn ada_in_both(envs: &TwoEnvs) -> [(Browser, &'static str); 2] {
     let (us, ca) = (envs.app.browser(), envs.app.browser());
@@ -111,7 +99,7 @@ async fn the_summary_is_cached_per_environment() {
     // The US count is cached first; Canada's view must scan Canada.
     for (b, env) in ada_in_both(&envs).await {
         let html = text(&b, &envs.app, "/projects/summary").await;
-        let expected = format!("data-matching=\"{}\"", grouped(live(&envs, env, false)));
+        let expected = format!("data-matching=\"{}\"", grouped(&live(&envs, env, false)));
         assert!(html.contains(&expected), "{env}: {expected} in {html}");
     }
 }
@@ -121,7 +109,7 @@ async fn the_reports_are_cached_per_environment() {
     let envs = figures_envs(None).await;
     for (b, env) in ada_in_both(&envs).await {
         let html = text(&b, &envs.app, "/reports").await;
-        let expected = format!("{} matters", grouped(live(&envs, env, false)));
+        let expected = format!("{} matters", grouped(&live(&envs, env, false)));
         assert!(html.contains(&expected), "{env}: {expected}");
     }
 }

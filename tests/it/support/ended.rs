@@ -36,7 +36,12 @@ pub fn options(database_url: Option<String>) -> TestOptions {
 pub async fn private_postgres(tag: &str) -> PrivateDb {
     let base = url::Url::parse(&postgres_url()).expect("FV_TEST_DATABASE_URL is a URL");
     let name = format!("fv_ended_{tag}_{}", std::process::id());
-    let admin = sqlx::PgPool::connect(base.as_str()).await.unwrap();
+    // One connection: the server is shared, and this one only creates and drops a database.
+    let admin = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(base.as_str())
+        .await
+        .unwrap();
     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&admin)
         .await;
