@@ -218,13 +218,9 @@ impl Db {
         )
         .await?;
         add_column(self, "fv_connections", "id", "TEXT NOT NULL DEFAULT ''").await?;
-        add_column(
-            self,
-            "fv_live_subscriptions",
-            "claims",
-            "BIGINT NOT NULL DEFAULT 0",
-        )
-        .await?;
+        for (column, definition) in live_subscriptions::ADDED_COLUMNS {
+            add_column(self, "fv_live_subscriptions", column, definition).await?;
+        }
         connections::assign_ids(self).await?;
         add_column(
             self,
