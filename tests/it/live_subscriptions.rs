@@ -342,10 +342,18 @@ async fn the_rows_work_on_postgres() {
         .unwrap()
         .iter()
         .any(|r| r.connection_id == id));
-    // Two replicas that read the row alike: one of them reconciles it.
-    let seen = stored.claims;
-    assert!(db.live_subscription_claim(&id, seen).await.unwrap());
-    assert!(!db.live_subscription_claim(&id, seen).await.unwrap());
+    // Two callers at once: one of them gets the lease, until a put ends it or it runs out.
+    assert!(db.live_subscription_lease(&id, 100, 160).await.unwrap());
+    assert!(!db.live_subscription_lease(&id, 100, 160).await.unwrap());
+    assert!(db.live_subscription_lease(&id, 160, 220).await.unwrap());
+    db.live_subscription_put(&row).await.unwrap();
+    assert!(db.live_subscription_lease(&id, 161, 221).await.unwrap());
+    // What an admin wants is stored without touching what Filevine was told.
+    row.wanted = "off".into();
+    db.live_subscription_want(&row).await.unwrap();
+    let stored = db.live_subscription(&id).await.unwrap().unwrap();
+    assert_eq!(stored.wanted, "off");
+    assert_eq!(stored.subscription_id.as_deref(), Some("sub-1"));
     db.live_subscription_delete(&id).await.unwrap();
     assert!(db.live_subscription(&id).await.unwrap().is_none());
 }

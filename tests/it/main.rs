@@ -67,6 +67,7 @@ mod live_demo;
 mod live_end_to_end;
 mod live_page_cache;
 mod live_paused;
+mod live_subscription_races;
 mod live_subscriptions;
 mod live_trend;
 mod login;
