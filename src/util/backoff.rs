@@ -75,6 +75,6 @@ mod tests {
             .map(|_| Backoff::nth(200 * MS, 800 * MS, 2))
             .collect();
         assert!(waits.len() > 10, "jittered: {waits:?}");
-        assert!(waits.iter().all(|w| *w >= 200 * MS && *w <= 400 * MS));
+        assert!(waits.iter().all(|w| *w >= 400 * MS && *w <= 800 * MS));
     }
 }

@@ -54,6 +54,13 @@ pub enum AppError {
     /// the ones it does (the text is escaped and bounded) and links to the chooser.
     #[error("unknown environment: {0}")]
     UnknownEnvironment(String),
+    /// Too many login starts, callbacks or POSTs from one client address
+    /// ([`super::rate_limit`]): try again in this many seconds (also sent as `Retry-After`).
+    #[error("rate limited for {0} s")]
+    TooManyRequests(u64),
+    /// The request did not produce an answer within the limit ([`super::ops`]).
+    #[error("request timed out")]
+    TimedOut,
     /// The user already runs as many exports as one person may at once.
     #[error("too many exports at once ({0} running)")]
     TooManyExports(usize),
@@ -127,7 +134,10 @@ impl AppError {
             AppError::BadRequest(_)
             | AppError::BadFilter { .. }
             | AppError::UnknownEnvironment(_) => StatusCode::BAD_REQUEST,
-            AppError::TooManyExports(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyExports(_) | AppError::TooManyRequests(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            AppError::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -158,7 +168,12 @@ impl IntoResponse for AppError {
             AppError::Login(e) => {
                 tracing::warn!(reference, reason = e.reason(), error = %Bounded(&e.to_string()), "login failed")
             }
-            AppError::NotFound | AppError::Forbidden(_) => {}
+            // Logged (or counted) where they were decided: a flood of 429s is a metric, not
+            // a log line each.
+            AppError::NotFound
+            | AppError::Forbidden(_)
+            | AppError::TooManyRequests(_)
+            | AppError::TimedOut => {}
             e if status.is_server_error() => {
                 tracing::error!(reference, error = %Bounded(&e.to_string()), "request failed")
             }
@@ -228,6 +243,16 @@ impl IntoResponse for AppError {
                 format!("You already have {n} exports downloading, as many as one person may run at once (so everyone's dashboard stays quick). Wait for one to finish, then try again."),
                 Some(("".to_owned(), "Try again".to_owned())),
             ),
+            AppError::TooManyRequests(seconds) => (
+                "Too many requests from your address",
+                format!("Try again in {seconds} seconds."),
+                None,
+            ),
+            AppError::TimedOut => (
+                "That took too long",
+                "The request took too long. Try again in a moment.".into(),
+                Some(("".to_owned(), "Try again".to_owned())),
+            ),
             AppError::Db(_) | AppError::Session(_) => (
                 "The app's database is not answering",
                 "Nothing was lost, and you are still signed in. Try again in a moment; if it persists, give the reference below to your administrator.".into(),
@@ -251,10 +276,15 @@ impl IntoResponse for AppError {
         // Anonymous here; `error_chrome` renders it again in the reader's own layout.
         let mut response = (status, parts.clone().page(Chrome::anonymous())).into_response();
         response.extensions_mut().insert(parts);
-        if let AppError::TooManyExports(_) = self {
+        let retry_after = match self {
+            AppError::TooManyExports(_) => Some(10),
+            AppError::TooManyRequests(seconds) => Some(seconds),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("10"),
+                axum::http::HeaderValue::from(seconds),
             );
         }
         response

@@ -28,12 +28,13 @@ use std::{
 
 use axum::{
     extract::{ConnectInfo, Request, State},
-    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    http::{HeaderMap, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use ipnet::IpNet;
 
+use super::error::AppError;
 use crate::util::keyed_rate::KeyedRate;
 
 /// Paths never counted, whatever the method (see the module doc).
@@ -134,25 +135,15 @@ pub async fn limit(State(limits): State<RateLimits>, req: Request, next: Next) -
         Ok(()) => next.run(req).await,
         Err(seconds) => {
             crate::metrics::rate_limited();
-            too_many(seconds)
+            AppError::TooManyRequests(seconds).into_response()
         }
     }
-}
-
-/// The 429 page.
-fn too_many(retry_after: u64) -> Response {
-    let body =
-        format!("Too many requests from your address. Try again in {retry_after} seconds.\n");
-    let mut response = (StatusCode::TOO_MANY_REQUESTS, body).into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-    response
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     fn xff(v: &str) -> HeaderMap {
         let mut h = HeaderMap::new();

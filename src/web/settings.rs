@@ -122,7 +122,7 @@ pub async fn submit(
     Admin(signed): Admin,
     CsrfForm(form): CsrfForm<ConnectionForm>,
 ) -> Result<Response, AppError> {
-    let by = admin_name(&signed);
+    let by = signed.user.audit_name();
     let result = match form.action.as_str() {
         "verify" => verify(&state, &signed, &form).await,
         "save_authorize" if is_refresh_token(&form) => {
@@ -165,15 +165,6 @@ pub async fn submit(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
-}
-
-/// Who made a change, for the audit log and the rows.
-fn admin_name(signed: &SignedIn) -> String {
-    let user = &signed.user;
-    user.identity
-        .email
-        .clone()
-        .unwrap_or_else(|| user.display_name())
 }
 
 fn pat_missing() -> Failure {

@@ -160,12 +160,7 @@ pub async fn submit(
     Admin(signed): Admin,
     CsrfForm(form): CsrfForm<FeedForm>,
 ) -> Result<Response, AppError> {
-    let by = signed
-        .user
-        .identity
-        .email
-        .clone()
-        .unwrap_or_else(|| signed.user.display_name());
+    let by = signed.user.audit_name();
     match form.action.as_str() {
         "create" => match feeds::create(&state, &form.draft(), &by).await {
             Ok((row, key)) => {

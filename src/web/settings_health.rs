@@ -70,12 +70,7 @@ pub async fn test_alert(
     Admin(signed): Admin,
     _: CsrfForm<TokenOnly>,
 ) -> Result<Response, AppError> {
-    let by = signed
-        .user
-        .identity
-        .email
-        .clone()
-        .unwrap_or_else(|| signed.user.display_name());
+    let by = signed.user.audit_name();
     let message = if state.health.alerts().test(&by).await? {
         tracing::info!(%by, "test alert queued");
         Flash::ok(format!(

@@ -83,12 +83,7 @@ pub async fn submit(
         page.typed = email.chars().take(320).collect();
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let by = signed
-        .user
-        .identity
-        .email
-        .clone()
-        .unwrap_or_else(|| signed.user.display_name());
+    let by = signed.user.audit_name();
     let now = state.clock.now_unix();
     let ended = admin::end_all_of(
         &state.db,

@@ -20,7 +20,7 @@ use axum::{
 };
 use tokio::task::JoinHandle;
 
-use super::{chart::Chart, query::DashQuery, view::SummaryView};
+use super::{chart::phase_chart, query::DashQuery, view::SummaryView};
 use crate::{
     filevine::GatewayError,
     projects::Summary,
@@ -101,7 +101,7 @@ pub fn summary_view(s: &Summary, view: &DashQuery) -> SummaryView {
         matching: s.count_for(&view.filters.phase),
         total: s.total,
         partial: s.partial,
-        chart: Chart::new(s, view),
+        chart: phase_chart(s, view),
     }
 }
 

@@ -5,7 +5,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::{
-    chart::Chart,
     query::{DashQuery, PER_PAGE_CHOICES},
     sorting::{self, COLUMNS},
     trend::TrendCard,
@@ -77,7 +76,7 @@ pub struct SummaryView {
     /// Projects matching search and archived filters, all phases.
     pub total: u64,
     pub partial: bool,
-    pub chart: Chart,
+    pub chart: crate::web::chart::BarChart,
 }
 
 /// `GET /projects`.
