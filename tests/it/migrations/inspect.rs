@@ -79,7 +79,7 @@ impl Conn {
     }
 }
 
-/// Every table's rows, each row as one text, sorted.
+/// Every table's rows, each row as a JSON object of its columns (as text), sorted.
 pub async fn rows(backend: Backend, url: &str) -> BTreeMap<String, Vec<String>> {
     let mut conn = Conn::open(backend, url).await;
     let mut out = BTreeMap::new();
@@ -89,18 +89,53 @@ pub async fn rows(backend: Backend, url: &str) -> BTreeMap<String, Vec<String>> 
                 let columns = conn
                     .texts(&format!("SELECT name FROM pragma_table_info('{table}')"))
                     .await;
-                let quoted: Vec<String> = columns
+                // quote() so a BLOB (which JSON cannot hold) is compared as its literal.
+                let pairs: Vec<String> = columns
                     .iter()
-                    .map(|c| format!("'{c}=' || quote(\"{c}\")"))
+                    .map(|c| format!("'{c}', quote(\"{c}\")"))
                     .collect();
-                format!("SELECT {} FROM \"{table}\"", quoted.join(" || '|' || "))
+                format!("SELECT json_object({}) FROM \"{table}\"", pairs.join(", "))
             }
-            Backend::Postgres => format!("SELECT CAST(t AS TEXT) FROM {table} AS t"),
+            Backend::Postgres => format!("SELECT CAST(row_to_json(t) AS TEXT) FROM {table} AS t"),
         };
         let rows = conn.texts(&sql).await;
         out.insert(table, rows);
     }
     out
+}
+
+/// `before` and `after` (rows as [`rows`] gives them) cut to the columns both have, so a later
+/// migration that adds or drops a column still shows whether every kept value survived.
+pub fn on_shared_columns(before: &[String], after: &[String]) -> (Vec<String>, Vec<String>) {
+    let parse = |rows: &[String]| -> Vec<serde_json::Map<String, serde_json::Value>> {
+        rows.iter()
+            .map(|r| serde_json::from_str(r).expect("a row as a JSON object"))
+            .collect()
+    };
+    let (before, after) = (parse(before), parse(after));
+    let shared = |row: &serde_json::Map<String, serde_json::Value>,
+                  other: &[serde_json::Map<_, _>]| {
+        row.keys()
+            .filter(|k| other.iter().all(|o| o.contains_key(*k)))
+            .cloned()
+            .collect::<Vec<String>>()
+    };
+    let cut = |rows: &[serde_json::Map<String, serde_json::Value>],
+               other: &[serde_json::Map<String, serde_json::Value>]| {
+        let mut out: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                let kept: serde_json::Map<_, _> = shared(r, other)
+                    .into_iter()
+                    .map(|k| (k.clone(), r[&k].clone()))
+                    .collect();
+                serde_json::Value::Object(kept).to_string()
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    (cut(&before, &after), cut(&after, &before))
 }
 
 /// The recorded migrations, by version.
