@@ -161,7 +161,7 @@ impl Contract {
     /// Every way `value` departs from `schema`, each as `path: problem` (empty: it conforms).
     pub fn validate(&self, schema: &Schema, value: &Value) -> Vec<String> {
         let mut problems = Vec::new();
-        self.check(schema, value, "$", &mut problems);
+        self.check(schema, value, At::Root, &mut problems);
         problems
     }
 
@@ -172,7 +172,7 @@ impl Contract {
         }
     }
 
-    fn check(&self, schema: &Schema, value: &Value, at: &str, out: &mut Vec<String>) {
+    fn check(&self, schema: &Schema, value: &Value, at: At<'_>, out: &mut Vec<String>) {
         let schema = self.resolve(schema);
         let kind = schema.kind.as_deref().unwrap_or("object");
         if value.is_null() {
@@ -206,7 +206,7 @@ impl Contract {
             ("array", Value::Array(items)) => {
                 let item = schema.items.as_deref().cloned().unwrap_or_default();
                 for (i, v) in items.iter().enumerate() {
-                    self.check(&item, v, &format!("{at}[{i}]"), out);
+                    self.check(&item, v, At::Index(&at, i), out);
                 }
             }
             ("object", Value::Object(map)) => self.check_object(schema, map, at, out),
@@ -221,14 +221,14 @@ impl Contract {
         &self,
         schema: &Schema,
         map: &Map<String, Value>,
-        at: &str,
+        at: At<'_>,
         out: &mut Vec<String>,
     ) {
         // A map (`Links`: any key, string values) holds values of one schema; an object
         // without listed properties (sample payloads) may hold anything.
         if let Some(value_schema) = &schema.additional {
             for (key, v) in map {
-                self.check(value_schema, v, &format!("{at}.{key}"), out);
+                self.check(value_schema, v, At::Key(&at, key), out);
             }
             return;
         }
@@ -240,7 +240,7 @@ impl Contract {
                 .iter()
                 .find(|(name, _)| name.eq_ignore_ascii_case(key))
             {
-                Some((name, prop)) => self.check(prop, v, &format!("{at}.{name}"), out),
+                Some((name, prop)) => self.check(prop, v, At::Key(&at, name), out),
                 None => out.push(format!("{at}.{key}: not a published field")),
             }
         }
@@ -320,6 +320,26 @@ fn template_matches(template: &str, path: &str) -> bool {
             }
             (Some(ts), Some(ps)) if ts == ps => {}
             _ => return false,
+        }
+    }
+}
+
+/// Where in an answer a value is (`$.Items[3].ProjectId`), spelled out only for a problem: a
+/// page of 1,000 projects has tens of thousands of values, and building each one's path as a
+/// string made validating it cost far more than answering it.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Root,
+    Key(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            At::Root => f.write_str("$"),
+            At::Key(parent, key) => write!(f, "{parent}.{key}"),
+            At::Index(parent, i) => write!(f, "{parent}[{i}]"),
         }
     }
 }

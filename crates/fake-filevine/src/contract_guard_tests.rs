@@ -10,8 +10,8 @@ use crate::{FakeFilevine, FakeOptions};
 
 /// A server with the guard around two hand-made gateway answers, one as published and one
 /// with a plain-integer `OrgUserId` and an invented `orgId` (the departures issue 30 found).
-async fn guarded() -> (FakeFilevine, String) {
-    let fake = FakeFilevine::start(FakeOptions::default()).await.unwrap();
+async fn guarded_with(options: FakeOptions) -> (FakeFilevine, String) {
+    let fake = FakeFilevine::start(options).await.unwrap();
     let shared = fake.control().shared.clone();
     let app = Router::new()
         .route(
@@ -36,6 +36,10 @@ async fn guarded() -> (FakeFilevine, String) {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
     (fake, base)
+}
+
+async fn guarded() -> (FakeFilevine, String) {
+    guarded_with(FakeOptions::default()).await
 }
 
 #[tokio::test]
@@ -110,4 +114,19 @@ async fn unrouted_gateway_calls_are_refused_and_remembered() {
         ],
         "only the gateway's paths are the contract's"
     );
+}
+
+/// Demo mode and the `fake-filevine` command skip the check, so their answers stay instant.
+#[tokio::test]
+async fn answers_are_not_read_back_when_checking_is_off() {
+    let (fake, base) = guarded_with(FakeOptions {
+        check_answers: false,
+        ..FakeOptions::default()
+    })
+    .await;
+    let me = reqwest::get(format!("{base}/fv-app/v2/Users/Me"))
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    assert!(fake.control().answer_problems().is_empty());
 }

@@ -183,7 +183,11 @@ impl FakeFilevine {
             introspector,
             lab: Default::default(),
             kept_refresh: opts.keep_refresh_tokens.clone(),
-            wire: wire::Wire::new(opts.casing, opts.user_claims_in_id_token),
+            wire: wire::Wire::new(
+                opts.casing,
+                opts.user_claims_in_id_token,
+                opts.check_answers,
+            ),
             webhooks: Default::default(),
         });
         webhook_delivery::start(&shared)?;

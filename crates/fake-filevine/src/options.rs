@@ -65,6 +65,12 @@ pub struct FakeOptions {
     /// break: [`super::generate::HOSTILE_PROJECTS`]). On for tests, which prove them harmless;
     /// demo mode and the `fake-filevine` command turn it off so a visitor sees a law firm.
     pub hostile_names: bool,
+    /// Whether each gateway answer is validated against Filevine's published schema, a
+    /// departure remembered for [`super::FakeControl::answer_problems`]. On for tests, which
+    /// hold every flow to the contract; demo mode and the `fake-filevine` command turn it off:
+    /// reading back a page of 1,000 projects costs tens of milliseconds, and the benchmarks
+    /// measure the app against an instant stand-in.
+    pub check_answers: bool,
 }
 
 impl Default for FakeOptions {
@@ -87,6 +93,7 @@ impl Default for FakeOptions {
             casing: super::contract::Casing::Camel,
             user_claims_in_id_token: false,
             hostile_names: true,
+            check_answers: true,
         }
     }
 }

@@ -25,15 +25,18 @@ pub(crate) struct Wire {
     pub(crate) violations: Mutex<Vec<String>>,
     /// Answers of the stand-in's own that departed from the published schema.
     pub(crate) answer_problems: Mutex<Vec<String>>,
+    /// Whether answers are validated at all (`FakeOptions::check_answers`).
+    pub(crate) check_answers: bool,
 }
 
 impl Wire {
-    pub(crate) fn new(casing: Casing, claims_in_id_token: bool) -> Self {
+    pub(crate) fn new(casing: Casing, claims_in_id_token: bool, check_answers: bool) -> Self {
         Wire {
             casing: Mutex::new(casing),
             claims_in_id_token: AtomicBool::new(claims_in_id_token),
             violations: Mutex::new(Vec::new()),
             answer_problems: Mutex::new(Vec::new()),
+            check_answers,
         }
     }
 
