@@ -3,7 +3,9 @@
 //! `cargo bench --bench dashboard` (release build) prints, in one run:
 //! - requests/second, p50/p99 and the app's CPU time per request at `BENCH_CONNS` (64)
 //!   connections for the bare `/healthz`, signed-in `/`, `/profile` (two gateway calls) and
-//!   `/projects` (a page of the table plus the cached summary), against an instant stand-in;
+//!   `/projects` (a page of the table plus the cached summary), against an instant stand-in,
+//!   with the app logging at INFO and at WARN, and the goals those figures decide
+//!   ([`pages`]);
 //! - the export of 10,000 projects from a gateway with 50 ms latency at `FV_CONCURRENCY` 1, 8
 //!   and 25, next to the ideal `ceil(pages / C) x latency`, with the gateway calls it made;
 //! - the app's peak resident memory over idle while exporting 100,000 projects, and while a
@@ -12,8 +14,8 @@
 //! The stand-in and the app are two child processes (the release binary:
 //! `fv-partner-app fake-filevine` and `fv-partner-app`), so the app's CPU and memory come from
 //! its own `/proc/<pid>` and count neither the stand-in nor this load generator.
-//! `BENCH_PERF=FILE` records the app with `perf record -g` while `/projects` is under load,
-//! `BENCH_PERF_EXPORT=FILE` while it exports at `FV_CONCURRENCY=8`.
+//! `BENCH_PERF=FILE` records the app with `perf record -g` while `BENCH_PERF_PATH` (default
+//! `/profile`) is under load, `BENCH_PERF_EXPORT=FILE` while it exports at `FV_CONCURRENCY=8`.
 //!
 //! Without `--bench` (as `cargo test --all-targets` runs it) it does a tiny smoke run only.
 
@@ -21,6 +23,8 @@
 mod common;
 #[path = "dashboard/load.rs"]
 mod load;
+#[path = "dashboard/pages.rs"]
+mod pages;
 #[path = "dashboard/procs.rs"]
 mod procs;
 
@@ -38,7 +42,7 @@ fn env_num(name: &str, default: u64) -> u64 {
 }
 
 /// The whole login as the demo user through the stand-in's sign-in page.
-async fn login(app: &App) -> Browser {
+pub async fn login(app: &App) -> Browser {
     let b = Browser::new();
     let r = b.get(&app.url("/auth/login")).await;
     assert!(r.status().is_redirection(), "login redirects");
@@ -48,52 +52,6 @@ async fn login(app: &App) -> Browser {
     let r = b.get(&callback).await;
     assert!(r.status().is_redirection(), "callback redirects");
     b
-}
-
-async fn pages(load: &Load) {
-    let app_port = free_port();
-    let fake = StandIn::start(1250, app_port);
-    let app = App::start(&fake, app_port, 8).await;
-    let b = login(&app).await;
-    // Warm up: pooled connections, the summary cache, the templates.
-    let warm = Load {
-        concurrency: load.concurrency,
-        max_requests: load.concurrency * 4,
-        max_time: Duration::from_secs(10),
-    };
-    for path in ["/", "/profile", "/projects"] {
-        hammer(&b.http, app.url(path), &warm, &app.proc).await;
-    }
-    println!(
-        "-- pages: {} connections over http, stand-in with no added latency, app and stand-in in their own processes",
-        load.concurrency
-    );
-    println!(
-        "{:<38} {:>9} {:>10} {:>10} {:>14}",
-        "page", "req/s", "p50 ms", "p99 ms", "app CPU/req ms"
-    );
-    let mut cpu = Vec::new();
-    for (label, path) in [
-        ("bare /healthz", "/healthz"),
-        ("signed-in /", "/"),
-        ("signed-in /profile (2 gateway calls)", "/profile"),
-        ("signed-in /projects (page + summary)", "/projects"),
-    ] {
-        let perf = (path == "/projects")
-            .then(|| std::env::var("BENCH_PERF").ok())
-            .flatten()
-            .map(|out| load::perf_record(&app.proc, &out));
-        let f = hammer(&b.http, app.url(path), load, &app.proc).await;
-        if let Some(mut p) = perf {
-            load::perf_stop(&mut p);
-        }
-        f.print(label);
-        cpu.push(f.cpu_per_request());
-    }
-    println!(
-        "   /projects costs {:.2}x /profile in app CPU per request (target <= 1.2)",
-        cpu[3] / cpu[2].max(1e-9)
-    );
 }
 
 /// Signed-in pages against a gateway with `latency` per call: what the app adds to the
@@ -267,7 +225,7 @@ async fn main() {
     );
     if !full {
         // `cargo test --all-targets`: prove it runs, measure nothing.
-        pages(&Load {
+        pages::pages(&Load {
             concurrency: 4,
             max_requests: 20,
             max_time: Duration::from_secs(5),
@@ -278,7 +236,7 @@ async fn main() {
     }
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     if only.is_empty() || only == "pages" {
-        pages(&Load {
+        pages::pages(&Load {
             concurrency: env_num("BENCH_CONNS", 64) as usize,
             max_requests: 1_000_000,
             max_time: Duration::from_secs(env_num("BENCH_SECS", 8)),

@@ -38,7 +38,12 @@ pub fn init() {
     let _ = if json {
         registry.with(json_layer(std::io::stdout)).try_init()
     } else {
-        registry.with(fmt::layer().compact()).try_init()
+        // Colours only on a terminal: a log file or a collector gets plain lines, and
+        // formatting the escape codes costs every request's log line.
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+        registry
+            .with(fmt::layer().compact().with_ansi(ansi))
+            .try_init()
     };
 }
 

@@ -35,9 +35,47 @@ pub struct Figures {
     pub p99: Duration,
     /// The app process's CPU time (user + system) during the flood.
     pub app_cpu: Duration,
+    /// Every successful request's latency, sorted (to merge floods).
+    pub latencies: Vec<Duration>,
 }
 
 impl Figures {
+    fn of(
+        mut latencies: Vec<Duration>,
+        errors: usize,
+        elapsed: Duration,
+        app_cpu: Duration,
+    ) -> Self {
+        latencies.sort();
+        let pct = |p: f64| {
+            latencies
+                .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or_default()
+        };
+        Figures {
+            requests: latencies.len(),
+            errors,
+            elapsed,
+            p50: pct(0.50),
+            p99: pct(0.99),
+            app_cpu,
+            latencies,
+        }
+    }
+
+    /// The figures of two floods of the same page as one (requests, time and CPU added up).
+    pub fn merge(self, other: Figures) -> Figures {
+        let mut latencies = self.latencies;
+        latencies.extend(other.latencies);
+        Figures::of(
+            latencies,
+            self.errors + other.errors,
+            self.elapsed + other.elapsed,
+            self.app_cpu + other.app_cpu,
+        )
+    }
+
     pub fn rps(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64()
     }
@@ -97,20 +135,7 @@ pub async fn hammer(http: &reqwest::Client, url: Url, load: &Load, app: &Proc) -
     }
     let elapsed = started.elapsed();
     let app_cpu = app.cpu().saturating_sub(cpu_before);
-    all.sort();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
-    Figures {
-        requests: all.len(),
-        errors,
-        elapsed,
-        p50: pct(0.50),
-        p99: pct(0.99),
-        app_cpu,
-    }
+    Figures::of(all, errors, elapsed, app_cpu)
 }
 
 /// One export, streamed and counted, never held: (time to the last byte, CSV data rows).

@@ -168,19 +168,51 @@ impl StandIn {
 pub struct App {
     pub proc: Proc,
     pub base: Url,
+    /// Where the app's log goes (its standard output, as a service manager would collect it).
+    pub log: std::path::PathBuf,
     _dir: tempfile::TempDir,
+}
+
+/// How much the app logs: `Info` is its default filter (one access-log line per request),
+/// `Warn` is `RUST_LOG=warn`, `Error` is the quiet benchmarks' `RUST_LOG=error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogLevel {
+    Info,
+    Warn,
+    Error,
 }
 
 impl App {
     pub async fn start(fake: &StandIn, port: u16, concurrency: usize) -> App {
+        Self::start_logging(fake, port, concurrency, LogLevel::Error).await
+    }
+
+    /// [`App::start`] logging at `level` into a file of its own ([`App::log`]).
+    pub async fn start_logging(
+        fake: &StandIn,
+        port: u16,
+        concurrency: usize,
+        level: LogLevel,
+    ) -> App {
         let dir = tempfile::tempdir().expect("temp dir");
         let issuer = fake.base.as_str().trim_end_matches('/').to_owned();
         let mut cmd = Command::new(BIN);
         for (k, _) in std::env::vars() {
-            if k.starts_with("FV_") || k == "DATABASE_URL" {
+            if k.starts_with("FV_") || k == "DATABASE_URL" || k == "RUST_LOG" {
                 cmd.env_remove(k);
             }
         }
+        match level {
+            LogLevel::Info => {}
+            LogLevel::Warn => {
+                cmd.env("RUST_LOG", "warn");
+            }
+            LogLevel::Error => {
+                cmd.env("RUST_LOG", "error");
+            }
+        }
+        let log = dir.path().join("app.log");
+        let log_file = std::fs::File::create(&log).expect("log file");
         let child = cmd
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("FV_AUTHORITY", &issuer)
@@ -203,14 +235,14 @@ impl App {
             )
             .env("FV_CONCURRENCY", concurrency.to_string())
             .env("FV_RATE_LIMIT_PER_MINUTE", "100000")
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
+            .stdout(log_file)
             .stderr(Stdio::inherit())
             .spawn()
             .expect("app starts");
         let app = App {
             proc: Proc { child },
             base: Url::parse(&format!("http://localhost:{port}/")).unwrap(),
+            log,
             _dir: dir,
         };
         let http = reqwest::Client::new();
@@ -232,5 +264,12 @@ impl App {
 
     pub fn url(&self, path: &str) -> Url {
         self.base.join(path).unwrap()
+    }
+
+    /// Lines the app has logged so far.
+    pub fn log_lines(&self) -> usize {
+        std::fs::read(&self.log)
+            .map(|b| b.iter().filter(|&&c| c == b'\n').count())
+            .unwrap_or(0)
     }
 }

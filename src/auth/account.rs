@@ -2,7 +2,7 @@
 //! (GetUserOrgsWithToken, re-synced into the session: orgs can change while signed in), their
 //! org user (Users/Me), and the state of their tokens. Never a token itself.
 
-use super::{flow::apply_user_orgs, SessionTokens, SessionUser, TokenVault, VaultError};
+use super::{flow::apply_user_orgs, SessionTokens, SessionUser, VaultError};
 use crate::filevine::{AuthedError, AuthedGateway, OrgContext};
 
 /// What the profile shows besides the session's own fields.
@@ -26,7 +26,6 @@ pub struct Account {
 /// warning; a lost session or a failed GetUserOrgsWithToken is an error.
 pub async fn load(
     gw: &AuthedGateway<SessionTokens>,
-    vault: &TokenVault,
     user: &mut SessionUser,
 ) -> Result<Account, AuthedError<VaultError>> {
     let info = gw.user_orgs().await?;
@@ -57,7 +56,8 @@ pub async fn load(
             Some("Choose an organization at the top of the page to see your org user.".into());
     }
 
-    let tokens = vault.load(user).await.map_err(AuthedError::Token)?;
+    // The set the calls above used (read once for the page), not a third read of the vault.
+    let tokens = gw.source().token_set().await.map_err(AuthedError::Token)?;
     Ok(Account {
         username,
         email,

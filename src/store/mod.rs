@@ -98,8 +98,12 @@ impl Db {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(5));
+            // No ping before each use: an embedded file cannot drop a connection, and the
+            // ping is a second round trip to the connection's worker thread on every query
+            // (a tenth of a signed-in page's CPU, measured in docs/benchmarks.md).
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .connect_with(opts)
                 .await
                 .map_err(|source| DbError::Connect {

@@ -15,7 +15,7 @@ use axum::{
 use super::extract::{here, SignedIn};
 use crate::web::error::AppError;
 use crate::{
-    auth::{ReturnTo, SessionTokens, VaultError},
+    auth::{ReturnTo, SessionTokens, TokenVault, VaultError},
     filevine::{
         AuthedError, AuthedGateway, OrgContext, PageFetcher, Project, ProjectId, ProjectPage,
         ProjectQuery,
@@ -26,12 +26,22 @@ use crate::{
 /// The signed-in user and the gateway as them.
 pub struct UserApi {
     pub signed: SignedIn,
+    /// The gateway as the user for this page's calls (tokens read once per page, see
+    /// [`SessionTokens`]).
     pub gw: AuthedGateway<SessionTokens>,
     /// This page, to come back to after signing in again.
     pub here: ReturnTo,
+    vault: Arc<TokenVault>,
 }
 
 impl UserApi {
+    /// The gateway as the user for a walk over every page (exports, summary scans, reports),
+    /// which may outlast the page by minutes: it reads the vault at every call.
+    pub fn walk_gateway(&self) -> AuthedGateway<SessionTokens> {
+        let tokens = SessionTokens::per_call(self.vault.clone(), self.signed.user.clone());
+        AuthedGateway::new(self.signed.env.gateway.clone(), Arc::new(tokens))
+    }
+
     /// The web error for a failed call: a lost session signs in again and comes back here.
     pub fn error(&self, e: AuthedError<VaultError>) -> AppError {
         AppError::from_authed(e, self.here.clone())
@@ -48,6 +58,7 @@ impl FromRequestParts<AppState> for UserApi {
             gw: AuthedGateway::new(signed.env.gateway.clone(), Arc::new(tokens)),
             here: here(parts),
             signed,
+            vault: state.vault.clone(),
         })
     }
 }
@@ -79,7 +90,7 @@ impl OrgGateway {
 
     /// A page fetcher for walks over every page (summary scan, export).
     pub fn page_fetcher(&self) -> impl PageFetcher {
-        self.api.gw.page_fetcher(self.ctx)
+        self.api.walk_gateway().page_fetcher(self.ctx)
     }
 }
 

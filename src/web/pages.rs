@@ -35,7 +35,7 @@ pub async fn profile(
     State(state): State<AppState>,
     mut api: UserApi,
 ) -> Result<ProfilePage, AppError> {
-    let loaded = account::load(&api.gw, &state.vault, &mut api.signed.user).await;
+    let loaded = account::load(&api.gw, &mut api.signed.user).await;
     let account = loaded.map_err(|e| api.error(e))?;
     if account.user_changed {
         api.signed.save().await?;

@@ -89,6 +89,7 @@ mod shutdown;
 mod token_cancel;
 mod token_logout;
 mod token_peer;
+mod token_per_page;
 mod token_pg_restart;
 mod token_replicas;
 mod token_retry;

@@ -229,6 +229,12 @@ impl TokenVault {
         Ok(())
     }
 
+    /// Whether `tokens` may be used as they are: the access token is not within the refresh
+    /// margin of expiry (the test [`TokenVault::access_token`] applies before refreshing).
+    pub fn usable(&self, tokens: &TokenSet) -> bool {
+        !self.inner.needed(&Need::Expiring, tokens)
+    }
+
     /// An access token good for at least the refresh margin, refreshing first if needed.
     pub async fn access_token(&self, user: &SessionUser) -> Result<String, VaultError> {
         self.access_token_for(&VaultOwner::session(user)).await

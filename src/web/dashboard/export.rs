@@ -22,7 +22,7 @@ pub fn page_fetcher(
     gw: &OrgGateway,
 ) -> impl Fn(ProjectQuery) -> BoxFuture<'static, Result<ProjectPage, AppError>> + Send + Sync + 'static
 {
-    let (api, here, ctx) = (gw.api.gw.clone(), gw.api.here.clone(), gw.ctx);
+    let (api, here, ctx) = (gw.api.walk_gateway(), gw.api.here.clone(), gw.ctx);
     move |q: ProjectQuery| {
         let (api, here) = (api.clone(), here.clone());
         Box::pin(async move {
