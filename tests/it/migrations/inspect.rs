@@ -35,21 +35,20 @@ impl Conn {
 
     /// The first column of every row of `sql` (text), sorted.
     async fn texts(&mut self, sql: &str) -> Vec<String> {
+        macro_rules! first_texts {
+            ($c:expr) => {
+                sqlx::query(sql)
+                    .fetch_all($c)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get::<Option<String>, _>(0).unwrap_or_default())
+                    .collect()
+            };
+        }
         let mut out: Vec<String> = match self {
-            Conn::Sqlite(c) => sqlx::query(sql)
-                .fetch_all(c)
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.get::<Option<String>, _>(0).unwrap_or_default())
-                .collect(),
-            Conn::Postgres(c) => sqlx::query(sql)
-                .fetch_all(c)
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.get::<Option<String>, _>(0).unwrap_or_default())
-                .collect(),
+            Conn::Sqlite(c) => first_texts!(c),
+            Conn::Postgres(c) => first_texts!(c),
         };
         out.sort();
         out
