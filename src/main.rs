@@ -45,6 +45,14 @@ enum Command {
     /// Run the stand-in for Filevine Identity and the gateway alone, on loopback.
     #[cfg(feature = "demo")]
     FakeFilevine(fake_cli::FakeArgs),
+    /// A production build has no stand-in: the command says so in one line (exit 2) instead
+    /// of clap's usage text, so a script that asks for it learns why.
+    #[cfg(not(feature = "demo"))]
+    #[command(hide = true)]
+    FakeFilevine {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
     /// GET /readyz on the configured listen address; exit 0 when ready, 1 otherwise (for
     /// container health checks without curl).
     Healthcheck,
@@ -97,6 +105,11 @@ async fn main() -> ExitCode {
         } => projects_cli::export(&cli.overrides, args).await,
         #[cfg(feature = "demo")]
         Command::FakeFilevine(args) => fake_cli::run(args).await,
+        #[cfg(not(feature = "demo"))]
+        Command::FakeFilevine { .. } => {
+            eprintln!("fv-partner-app fake-filevine: this build has no stand-in for Filevine (built without the `demo` feature); build with default features to run it");
+            ExitCode::from(2)
+        }
         Command::Healthcheck => healthcheck(&cli.overrides).await,
     };
     // Logs go to stdout/stderr synchronously; flush what the runtime may still hold.
