@@ -18,7 +18,7 @@ use fv_partner_app::{
     config::Overrides,
     connections::ConnectionSource,
     filevine::AuthedGateway,
-    projects::{export::Format, DateFilters},
+    projects::{export::Format, DateFilters, ProjectFilters},
     reporting::{
         export::{export_to, ExportRequest},
         PatAccount, ReportError,
@@ -119,13 +119,15 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
     };
     let request = ExportRequest {
         org_id: args.org,
-        q: args.q,
-        phase: args.phase,
-        archived: args.archived,
-        dates: DateFilters {
-            created_since: args.created_since,
-            active_since: args.active_since,
-            active_before: args.active_before,
+        filters: ProjectFilters {
+            q: args.q.unwrap_or_default(),
+            phase: args.phase.unwrap_or_default(),
+            archived: args.archived,
+            dates: DateFilters {
+                created_since: args.created_since,
+                active_since: args.active_since,
+                active_before: args.active_before,
+            },
         },
     };
     let tty = std::io::stderr().is_terminal();

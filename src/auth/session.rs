@@ -85,6 +85,14 @@ impl SessionUser {
         }
     }
 
+    /// Who made a change, as audit rows and logs record it: the email, else the display name.
+    pub fn audit_name(&self) -> String {
+        self.identity
+            .email
+            .clone()
+            .unwrap_or_else(|| self.display_name())
+    }
+
     /// The name to greet the user with.
     pub fn display_name(&self) -> String {
         match (&self.first_name, &self.last_name) {

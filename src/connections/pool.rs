@@ -20,7 +20,7 @@ use std::{
         atomic::{AtomicU64, Ordering},
         Arc, Mutex,
     },
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::{Duration, UNIX_EPOCH},
 };
 
 use async_trait::async_trait;
@@ -32,7 +32,7 @@ use crate::{
         Gateway, GatewayError, OrgContext, Project, ProjectId, ProjectPage, ProjectQuery,
     },
     store::Db,
-    util::Clock,
+    util::{backoff::Backoff, Clock},
 };
 
 /// How long a lease lasts unless renewed: how long a crashed process's permits stay taken.
@@ -154,7 +154,7 @@ impl Pool {
         let n = pools.next.fetch_add(1, Ordering::Relaxed);
         let holder = format!("{}-{n}", pools.holder_prefix);
         let start = (n % u64::from(self.level)) as i64;
-        let mut pause = Duration::from_millis(2);
+        let mut pause = Backoff::new(Duration::from_millis(2), MAX_POLL);
         loop {
             let now = pools.now_ms();
             let expires = now + LEASE.as_millis() as i64;
@@ -175,19 +175,9 @@ impl Pool {
                     });
                 }
             }
-            tokio::time::sleep(pause + jitter(pause)).await;
-            pause = (pause * 2).min(MAX_POLL);
+            tokio::time::sleep(pause.next_wait()).await;
         }
     }
-}
-
-/// Up to half of `pause` more, so processes polling one full pool spread out.
-fn jitter(pause: Duration) -> Duration {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .subsec_nanos();
-    pause / 2 * (nanos % 100) / 100
 }
 
 /// A held slot; given back by [`Lease::release`] or, when dropped unreleased, in a task.

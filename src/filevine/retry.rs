@@ -7,8 +7,6 @@
 
 use std::time::Duration;
 
-use rand::Rng;
-
 use super::GatewayError;
 
 /// The retry budget of one logical call.
@@ -61,16 +59,9 @@ impl RetryPolicy {
         }
     }
 
-    /// Exponential backoff with "equal jitter": half fixed, half random, so many clients
-    /// refused at once do not come back in lockstep.
+    /// The app's backoff ([`crate::util::backoff`]) from `base_delay` up to `max_delay`.
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .base_delay
-            .saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX))
-            .min(self.max_delay);
-        let half = exp / 2;
-        let jitter_ms = rand::thread_rng().gen_range(0..=half.as_millis().max(1) as u64);
-        half + Duration::from_millis(jitter_ms)
+        crate::util::backoff::Backoff::nth(self.base_delay, self.max_delay, attempt)
     }
 }
 

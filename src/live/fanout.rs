@@ -11,7 +11,7 @@ use std::{sync::Arc, time::Duration};
 use tower_sessions_sqlx_store::sqlx::{self, postgres::PgListener, PgPool};
 
 use super::hub::{Change, LiveHub};
-use crate::store::Db;
+use crate::{store::Db, util::backoff::Backoff};
 
 /// The PostgreSQL notification channel.
 pub const CHANNEL: &str = "fv_live_changes";
@@ -63,6 +63,7 @@ impl Fanout {
         let pool = pool.clone();
         tokio::spawn(async move {
             let mut ready = Some(ready_tx);
+            let mut pause = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
             loop {
                 match listen_once(&pool, &hub, &mut ready).await {
                     Ok(()) => return,
@@ -71,7 +72,7 @@ impl Fanout {
                         if let Some(r) = ready.take() {
                             let _ = r.send(());
                         }
-                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        tokio::time::sleep(pause.next_wait()).await;
                     }
                 }
             }

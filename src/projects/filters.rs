@@ -1,6 +1,7 @@
-//! Which projects: search, phase, archived and the date filters, turned into the gateway's
-//! query in one place, so the dashboard, its exports, the summary scan, the reports, the feeds
-//! and the command line select the same projects for the same words.
+//! Which projects: search, phase, archived and the date filters, read from and written to
+//! query strings and turned into the gateway's query in one place, so the dashboard, its
+//! exports, the summary scan, the reports, the feeds and the command line select the same
+//! projects for the same words (`archived=true` and `archived=1` alike, everywhere).
 
 use time::Date;
 
@@ -99,7 +100,75 @@ pub struct ProjectFilters {
     pub dates: DateFilters,
 }
 
+/// Longest search term or phase name kept (longer input is cut).
+const MAX_TEXT: usize = 200;
+
+/// A search term or phase name as typed: trimmed and bounded.
+fn text(v: &str) -> String {
+    v.trim().chars().take(MAX_TEXT).collect()
+}
+
+/// Whether a query value of `archived` asks for archived projects: a checkbox sends `1`, a
+/// person typing a URL writes `true`, `yes` or `on`.
+pub fn wants_archived(v: &str) -> bool {
+    matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "on" | "yes" | "include"
+    )
+}
+
 impl ProjectFilters {
+    /// Sets the filter `name` from a query value. `Ok(false)`: `name` is not a filter (the
+    /// caller's own key, or one to ignore); a date not written `yyyy-mm-dd` is [`BadDate`].
+    pub fn set(&mut self, name: &str, value: &str) -> Result<bool, BadDate> {
+        match name {
+            "q" => self.q = text(value),
+            "phase" => self.phase = text(value),
+            "archived" => self.archived = wants_archived(value),
+            other => return self.dates.set(other, value),
+        }
+        Ok(true)
+    }
+
+    /// The filters of a query string, leniently: other keys and bad dates are ignored (for
+    /// what this app wrote itself, such as a feed key's stored filters).
+    pub fn from_query(query: &str) -> Self {
+        let mut f = ProjectFilters::default();
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            let _ = f.set(&k, &v);
+        }
+        f
+    }
+
+    /// Appends the filters that are set to `s` (defaults left out, so URLs stay short), in
+    /// the order every link of the app writes them.
+    pub fn write(&self, s: &mut url::form_urlencoded::Serializer<'_, String>) {
+        if !self.q.is_empty() {
+            s.append_pair("q", &self.q);
+        }
+        if !self.phase.is_empty() {
+            s.append_pair("phase", &self.phase);
+        }
+        if self.archived {
+            s.append_pair("archived", "1");
+        }
+        for (name, day) in self.dates.pairs() {
+            s.append_pair(name, &day);
+        }
+    }
+
+    /// The filters as a query string (see [`ProjectFilters::write`]).
+    pub fn to_query(&self) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        self.write(&mut s);
+        s.finish()
+    }
+
+    /// Whether search, phase or a date narrows the list (archived only widens it).
+    pub fn narrows(&self) -> bool {
+        !self.q.is_empty() || !self.phase.is_empty() || self.dates.any()
+    }
+
     /// The gateway query for these filters in the given order (offset and limit still to be
     /// set with [`ProjectQuery::at`]).
     pub fn query(&self, sort: SortField, order: SortOrder) -> ProjectQuery {
@@ -142,6 +211,39 @@ mod tests {
         assert_eq!(q.phase_name.as_deref(), Some("Intake"));
         assert!(!q.exclude_archived);
         assert_eq!(q.order, Some(SortOrder::Desc));
+    }
+
+    #[test]
+    fn one_parser_and_writer_and_archived_true_means_archived_1() {
+        for yes in ["1", "true", "TRUE", "on", "yes", " include "] {
+            let f = ProjectFilters::from_query(&format!("archived={yes}"));
+            assert!(f.archived, "{yes}");
+            assert_eq!(f.to_query(), "archived=1", "{yes}");
+        }
+        for no in ["0", "false", "", "no"] {
+            assert!(
+                !ProjectFilters::from_query(&format!("archived={no}")).archived,
+                "{no}"
+            );
+        }
+        let f = ProjectFilters::from_query(
+            "q=+Smith+%26+Co+&phase=Intake&archived=true&active_before=2025-06-30&created_since=June&x=y",
+        );
+        assert_eq!(f.q, "Smith & Co");
+        assert_eq!(
+            f.dates.created_since, None,
+            "a bad date is left out leniently"
+        );
+        assert_eq!(
+            f.to_query(),
+            "q=Smith+%26+Co&phase=Intake&archived=1&active_before=2025-06-30"
+        );
+        assert_eq!(ProjectFilters::from_query(&f.to_query()), f);
+        let mut g = ProjectFilters::default();
+        assert_eq!(g.set("page", "2"), Ok(false));
+        assert_eq!(g.set("q", &"x".repeat(500)), Ok(true));
+        assert_eq!(g.q.len(), MAX_TEXT);
+        assert!(g.set("active_since", "01/03/2025").is_err());
     }
 
     #[test]

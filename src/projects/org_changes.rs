@@ -2,7 +2,7 @@
 //! that started before a webhook said the org's projects changed, and finished after the
 //! cache's entries of that org were dropped, would otherwise be kept for its whole minute.
 //! Each cache reads the org's count before scanning and drops what it stored when the count
-//! moved meanwhile ([`super::SummaryCache`], [`super::report_scan::ReportCache`]).
+//! moved meanwhile ([`super::fresh_cache::FreshCache`]).
 
 use std::{collections::HashMap, sync::Mutex};
 

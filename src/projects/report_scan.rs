@@ -1,21 +1,18 @@
 //! The reports' one scan and its cache. Like the summary ([`super::summary`]): every matching
 //! project is walked once with `limit=1000` and only [`REPORT_FIELDS`], a window of pages at a
-//! time, and the result is kept for [`TTL`] per [`ReportKey`] in moka's cache (one scan per key
-//! however many views arrive at once; a failed scan is not kept). Freshness is judged by the
-//! app [`Clock`], like the summary's (moka's own time-to-live is the backstop that evicts). The
+//! time, and the result is kept for [`TTL`] per [`ReportKey`] in the app's [`FreshCache`] (one
+//! scan per key however many views arrive at once; a failed scan is not kept; fresh by the app
+//! [`Clock`]). The
 //! day the figures are counted to is part of the key, so moving past midnight (or a test moving the app clock by
 //! days) recomputes instead of showing yesterday's ages.
 
-use std::{
-    future::Future,
-    sync::Arc,
-    time::{Duration, SystemTime},
-};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use futures::StreamExt;
 use time::OffsetDateTime;
 
 use super::{
+    fresh_cache::{FreshCache, OrgKey},
     report::{Report, ReportBuilder, REPORT_FIELDS},
     ProjectFilters,
 };
@@ -46,6 +43,15 @@ pub struct ReportKey {
     pub filters: ProjectFilters,
     /// `yyyy-mm-dd` of "now".
     pub as_of: String,
+}
+
+impl OrgKey for ReportKey {
+    fn environment(&self) -> &str {
+        &self.environment
+    }
+    fn org_id(&self) -> i64 {
+        self.org_id
+    }
 }
 
 /// The day a report made `now` is counted to, in `zone` (`yyyy-mm-dd`, for [`ReportKey`]).
@@ -103,22 +109,14 @@ where
 
 /// Briefly cached reports, shared by the page and the feeds of this process.
 pub struct ReportCache {
-    cache: moka::future::Cache<ReportKey, (Arc<Report>, SystemTime)>,
-    clock: Clock,
-    changes: super::org_changes::OrgChanges,
+    cache: FreshCache<ReportKey, Report>,
 }
 
 impl ReportCache {
     /// Entries live for [`TTL`] on `clock`.
     pub fn new(clock: Clock) -> Self {
         Self {
-            cache: moka::future::Cache::builder()
-                .max_capacity(MAX_ENTRIES)
-                .time_to_live(TTL)
-                .support_invalidation_closures()
-                .build(),
-            clock,
-            changes: Default::default(),
+            cache: FreshCache::new(TTL, clock, MAX_ENTRIES, None),
         }
     }
 
@@ -129,27 +127,7 @@ impl ReportCache {
     where
         L: Future<Output = Result<Report, GatewayError>>,
     {
-        if let Some((report, at)) = self.cache.get(&key).await {
-            let age = self.clock.now().duration_since(at);
-            if age.is_ok_and(|a| a < TTL) {
-                return Ok(report);
-            }
-            self.cache.invalidate(&key).await;
-        }
-        let clock = &self.clock;
-        let before = self.changes.count(&key.environment, key.org_id);
-        let (report, _) = self
-            .cache
-            .try_get_with(key.clone(), async {
-                Ok((Arc::new(load.await?), clock.now()))
-            })
-            .await
-            .map_err(Arc::unwrap_or_clone)?;
-        if self.changes.count(&key.environment, key.org_id) != before {
-            // The org changed while this scanned: answer with it, keep nothing.
-            self.cache.invalidate(&key).await;
-        }
-        Ok(report)
+        self.cache.get_with(key, load).await
     }
 }
 
@@ -157,14 +135,7 @@ impl ReportCache {
 /// feeds) are computed again at the next view.
 impl crate::live::OrgCache for ReportCache {
     fn drop_org(&self, environment: &str, org_id: i64) {
-        self.changes.bump(environment, org_id);
-        let environment = environment.to_owned();
-        let dropped = self
-            .cache
-            .invalidate_entries_if(move |k, _| k.org_id == org_id && k.environment == environment);
-        if let Err(e) = dropped {
-            tracing::warn!(error = %e, "could not drop an org's reports");
-        }
+        self.cache.drop_org(environment, org_id);
     }
 }
 

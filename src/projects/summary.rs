@@ -16,21 +16,17 @@
 //! Concurrent requests for the same key share one scan (single flight), so a burst of
 //! dashboard views does not multiply gateway calls.
 //!
-//! The cache is moka's async cache (time-to-live, one loader per key with `try_get_with`,
-//! failed loads not cached) rather than a hand-written map. It is bounded by entries and by
-//! weight at once: each entry weighs its estimated bytes but never less than
+//! The cache is the app's [`FreshCache`] (moka, single flight, failed loads not cached, fresh
+//! by the app clock). It is bounded by entries and by weight at once: each entry weighs its estimated bytes but never less than
 //! [`MIN_ENTRY_WEIGHT`], and the capacity is [`MAX_ENTRIES`] such minimum weights, so at most
 //! that many summaries are kept and a few with huge phase lists cannot grow it past
 //! [`MAX_WEIGHT`] bytes either.
 
-use std::{
-    collections::HashMap,
-    sync::Arc,
-    time::{Duration, SystemTime},
-};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use futures::StreamExt;
 
+use super::fresh_cache::{FreshCache, OrgKey};
 use crate::{
     filevine::{
         walk::{pages, Walk},
@@ -112,11 +108,17 @@ pub struct SummaryKey {
     pub dates: super::DateFilters,
 }
 
-/// A cached summary and when it was taken, by the app clock.
-type Stamped = (Arc<Summary>, SystemTime);
+impl OrgKey for SummaryKey {
+    fn environment(&self) -> &str {
+        &self.environment
+    }
+    fn org_id(&self) -> i64 {
+        self.org_id
+    }
+}
 
 /// Estimated bytes of a cached summary and its key, at least [`MIN_ENTRY_WEIGHT`].
-fn weight(key: &SummaryKey, (s, _): &Stamped) -> u32 {
+fn weight(key: &SummaryKey, s: &Summary) -> u32 {
     let phases: usize = s.phases.iter().map(|(n, _)| n.len() + 40).sum();
     let bytes = std::mem::size_of::<Summary>()
         + std::mem::size_of::<SummaryKey>()
@@ -128,14 +130,8 @@ fn weight(key: &SummaryKey, (s, _): &Stamped) -> u32 {
 }
 
 /// Briefly cached summaries, shared by every request of this process.
-///
-/// Freshness is judged by the app [`Clock`], so a test that moves the clock sees the minute
-/// pass; moka's own time-to-live (on the monotonic clock) is the backstop that evicts.
 pub struct SummaryCache {
-    cache: moka::future::Cache<SummaryKey, Stamped>,
-    clock: Clock,
-    ttl: Duration,
-    changes: super::org_changes::OrgChanges,
+    cache: FreshCache<SummaryKey, Summary>,
 }
 
 impl SummaryCache {
@@ -147,24 +143,8 @@ impl SummaryCache {
     /// A cache whose entries live for `ttl` on `clock`.
     pub fn with_ttl(ttl: Duration, clock: Clock) -> Self {
         Self {
-            cache: moka::future::Cache::builder()
-                .max_capacity(MAX_WEIGHT)
-                .weigher(weight)
-                .time_to_live(ttl)
-                .support_invalidation_closures()
-                .build(),
-            clock,
-            ttl,
-            changes: Default::default(),
+            cache: FreshCache::new(ttl, clock, MAX_WEIGHT, Some(weight)),
         }
-    }
-
-    /// Whether an entry taken at `at` is still fresh by the app clock.
-    fn fresh(&self, at: SystemTime) -> bool {
-        self.clock
-            .now()
-            .duration_since(at)
-            .is_ok_and(|age| age < self.ttl)
     }
 
     /// The summary for `key` (cached, or computed by scanning every page of `filters`
@@ -181,35 +161,15 @@ impl SummaryCache {
         F: Fn(ProjectQuery) -> Fut,
         Fut: std::future::Future<Output = Result<ProjectPage, GatewayError>>,
     {
-        if let Some(s) = self.cached(&key).await {
-            return Ok(s);
-        }
-        let clock = &self.clock;
-        let before = self.changes.count(&key.environment, key.org_id);
-        let (summary, _) = self
-            .cache
-            .try_get_with(key.clone(), async {
-                let summary = scan(filters, concurrency, fetch).await?;
-                Ok((Arc::new(summary), clock.now()))
-            })
+        self.cache
+            .get_with(key, scan(filters, concurrency, fetch))
             .await
-            .map_err(Arc::unwrap_or_clone)?;
-        if self.changes.count(&key.environment, key.org_id) != before {
-            // The org changed while this scanned: answer with it, keep nothing.
-            self.cache.invalidate(&key).await;
-        }
-        Ok(summary)
     }
 
     /// The cached summary for `key`, if a fresh one is there (nothing is fetched). A stale
     /// one is dropped, so the next [`SummaryCache::get`] scans again.
     pub async fn cached(&self, key: &SummaryKey) -> Option<Arc<Summary>> {
-        let (summary, at) = self.cache.get(key).await?;
-        if self.fresh(at) {
-            return Some(summary);
-        }
-        self.cache.invalidate(key).await;
-        None
+        self.cache.cached(key).await
     }
 }
 
@@ -217,14 +177,7 @@ impl SummaryCache {
 /// scanned again at the next view.
 impl crate::live::OrgCache for SummaryCache {
     fn drop_org(&self, environment: &str, org_id: i64) {
-        self.changes.bump(environment, org_id);
-        let environment = environment.to_owned();
-        let dropped = self
-            .cache
-            .invalidate_entries_if(move |k, _| k.org_id == org_id && k.environment == environment);
-        if let Err(e) = dropped {
-            tracing::warn!(error = %e, "could not drop an org's summaries");
-        }
+        self.cache.drop_org(environment, org_id);
     }
 }
 

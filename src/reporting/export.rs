@@ -17,7 +17,7 @@ use crate::{
     filevine::{walk::Walk, ProjectQuery},
     projects::{
         export::{first_query, start, Format},
-        DateFilters, ProjectFilters,
+        ProjectFilters,
     },
 };
 
@@ -25,25 +25,8 @@ use crate::{
 #[derive(Clone, Debug, Default)]
 pub struct ExportRequest {
     pub org_id: Option<i64>,
-    pub q: Option<String>,
-    pub phase: Option<String>,
-    /// Include archived projects.
-    pub archived: bool,
-    /// Created and activity dates.
-    pub dates: DateFilters,
-}
-
-impl ExportRequest {
-    /// The gateway filters, built as the dashboard builds them.
-    pub fn filters(&self) -> ProjectQuery {
-        let filters = ProjectFilters {
-            q: self.q.clone().unwrap_or_default(),
-            phase: self.phase.clone().unwrap_or_default(),
-            archived: self.archived,
-            dates: self.dates,
-        };
-        filters.walk_query()
-    }
+    /// Which projects, as the dashboard's filters say it.
+    pub filters: ProjectFilters,
 }
 
 /// What was exported.
@@ -65,7 +48,7 @@ pub async fn export_to<W: Write>(
 ) -> Result<ExportDone, ReportError> {
     let (org_id, org_name) = account.pick_org(request.org_id)?;
     let ctx = account.ctx(org_id);
-    let base = first_query(request.filters());
+    let base = first_query(request.filters.walk_query());
     let fetched = Arc::new(AtomicUsize::new(0));
     let counter = fetched.clone();
     let (gw, walk) = (account.gw.clone(), Walk::new(account.concurrency));

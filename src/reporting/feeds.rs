@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::{PatAccount, ReportError};
 use crate::{
     filevine::OrgContext,
-    projects::{DateFilters, ProjectFilters},
+    projects::ProjectFilters,
     state::AppState,
     store::{DbError, FeedKeyRow},
 };
@@ -36,41 +36,6 @@ pub fn generate_key() -> SecretString {
 /// Hex SHA-256 of a key: what is stored and looked up.
 pub fn hash_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
-}
-
-/// The fixed filters as a query string (stored with the key, shown on the page).
-pub fn filters_to_query(f: &ProjectFilters) -> String {
-    let mut s = url::form_urlencoded::Serializer::new(String::new());
-    if !f.q.is_empty() {
-        s.append_pair("q", &f.q);
-    }
-    if !f.phase.is_empty() {
-        s.append_pair("phase", &f.phase);
-    }
-    if f.archived {
-        s.append_pair("archived", "1");
-    }
-    for (n, d) in f.dates.pairs() {
-        s.append_pair(n, &d);
-    }
-    s.finish()
-}
-
-/// The filters of a stored query string (what [`filters_to_query`] wrote; anything else is
-/// ignored).
-pub fn filters_from_query(q: &str) -> ProjectFilters {
-    let mut f = ProjectFilters::default();
-    for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
-        match k.as_ref() {
-            "q" => f.q = v.into_owned(),
-            "phase" => f.phase = v.into_owned(),
-            "archived" => f.archived = v == "1",
-            other => {
-                let _ = f.dates.set(other, &v);
-            }
-        }
-    }
-    f
 }
 
 /// What the settings form sends for a new key.
@@ -129,16 +94,15 @@ pub async fn create(
             "The organization is its Filevine id, a whole number.",
         )
     })?;
-    let mut dates = DateFilters::default();
-    for (n, v) in &draft.dates {
-        dates.set(n, v).map_err(|e| form(e.name, e.to_string()))?;
-    }
-    let filters = ProjectFilters {
-        q: draft.q.trim().to_owned(),
-        phase: draft.phase.trim().to_owned(),
+    // The key's fixed filters, read as the dashboard reads its URL.
+    let mut filters = ProjectFilters {
         archived: draft.archived,
-        dates,
+        ..ProjectFilters::default()
     };
+    let typed = [("q", &draft.q), ("phase", &draft.phase)].into_iter();
+    for (n, v) in typed.chain(draft.dates.iter().map(|(n, v)| (n.as_str(), v))) {
+        filters.set(n, v).map_err(|e| form(e.name, e.to_string()))?;
+    }
     super::feed_checks::check(state, &name, connection, org_id, &filters).await?;
     let key = generate_key();
     let mut id = [0u8; 8];
@@ -149,7 +113,7 @@ pub async fn create(
         connection: connection.to_owned(),
         connection_id: bound.id,
         org_id,
-        filters: filters_to_query(&filters),
+        filters: filters.to_query(),
         key_hash: hash_key(key.expose_secret()),
         created_by: by.to_owned(),
         created_at: state.clock.now_unix(),
@@ -241,7 +205,9 @@ mod tests {
             ..Default::default()
         };
         f.dates.set("active_since", "2025-01-02").unwrap();
-        let q = filters_to_query(&f);
-        assert_eq!(filters_from_query(&q), f);
+        let q = f.to_query();
+        assert_eq!(ProjectFilters::from_query(&q), f);
+        // Stored by hand or by another version: `true` is `1` here as on the dashboard.
+        assert!(ProjectFilters::from_query("archived=true").archived);
     }
 }

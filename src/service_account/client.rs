@@ -4,7 +4,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use crate::util::Clock;
+use crate::util::{backoff::Backoff, Clock};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
@@ -24,11 +24,15 @@ pub struct PatClient {
     scopes: Vec<String>,
     /// Attempts per exchange when the provider is unreachable (at least 1).
     pub attempts: u32,
-    /// Wait before the first retry; doubled for each further one.
+    /// Wait before the first retry; doubled for each further one, up to [`MAX_BACKOFF`]
+    /// (with the app's jitter, [`crate::util::backoff`]).
     pub backoff: Duration,
     /// The app's clock: token renewal and the refusal memory are judged on it (tests move it).
     pub(super) clock: Clock,
 }
+
+/// The longest wait between two exchange attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 impl PatClient {
     /// A client for `token_endpoint` (from discovery) with the default PAT scopes.
@@ -78,15 +82,14 @@ impl PatClient {
     /// One exchange, with bounded retries on transient failures.
     pub(super) async fn exchange(&self, pat: &SecretString) -> Result<PatToken, PatError> {
         let attempts = self.attempts.max(1);
-        let mut wait = self.backoff;
+        let mut backoff = Backoff::new(self.backoff, MAX_BACKOFF);
         let mut last = PatError::Unavailable("no attempt made".into());
         for attempt in 1..=attempts {
             match self.exchange_once(pat).await {
                 Err(e) if e.is_transient() && attempt < attempts => {
                     tracing::warn!(attempt, error = %e, "PAT exchange failed; retrying");
                     last = e;
-                    tokio::time::sleep(wait).await;
-                    wait = wait.saturating_mul(2);
+                    tokio::time::sleep(backoff.next_wait()).await;
                 }
                 other => return other,
             }

@@ -3,11 +3,13 @@
 //! - [`clock`]: the one source of "now" for every comparison of times (token expiry, `state`
 //!   expiry, session lifetimes, leases, caches, schedulers), so tests can move time instead of
 //!   sleeping.
+//! - [`backoff`]: the waits of every retry loop (exponential, one jitter).
 //! - [`error_chain`]: an error with its sources, for log lines.
 //! - [`dates`]: dates in the firm's time zone, as people read them.
 //! - [`slots`]: a few slots per key taken without waiting (exports per user).
-//! - [`keyed_rate`]: a rate limit per key (feed keys).
+//! - [`keyed_rate`]: the rate limit per key (client addresses, feed keys), pruned.
 
+pub mod backoff;
 pub mod clock;
 pub mod dates;
 pub mod keyed_rate;

@@ -5,12 +5,11 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    extract::{rejection::FormRejection, State},
+    extract::State,
     response::{IntoResponse, Redirect, Response},
-    Form,
 };
 
-use super::{extract::SignedIn, templates::Chrome};
+use super::{csrf_form::CsrfForm, extract::SignedIn, templates::Chrome};
 use crate::{
     auth::{
         session,
@@ -92,8 +91,6 @@ pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Res
 /// The page's forms.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct SessionsForm {
-    #[serde(default)]
-    pub csrf: String,
     /// `sign_out` (with `session`) or `sign_out_others`.
     #[serde(default)]
     pub action: String,
@@ -107,12 +104,8 @@ const NOTICE_KEY: &str = "fv.sessions.notice";
 pub async fn submit(
     State(state): State<AppState>,
     signed: SignedIn,
-    form: Result<Form<SessionsForm>, FormRejection>,
+    CsrfForm(form): CsrfForm<SessionsForm>,
 ) -> Result<Response, AppError> {
-    let form = form.map(|Form(f)| f).unwrap_or_default();
-    if !signed.user.csrf_matches(&form.csrf) {
-        return Err(AppError::Csrf);
-    }
     let target = match form.action.as_str() {
         "sign_out" => Target::One(&form.session),
         "sign_out_others" => Target::AllOthers,
@@ -128,9 +121,12 @@ pub async fn submit(
         now,
     )
     .await;
+    let revoked = state
+        .environments
+        .get(&signed.user.environment)
+        .is_some_and(|env| env.oidc.can_revoke());
     let notice = match ended {
-        Ok(1) => "1 session signed out.".to_owned(),
-        Ok(n) => format!("{n} sessions signed out."),
+        Ok(n) => signed_out_notice(n, revoked),
         Err(ListingError::UnknownHandle) => {
             return Err(AppError::BadRequest(
                 "that session is not one of yours, or has already ended",
@@ -140,4 +136,20 @@ pub async fn submit(
     };
     signed.session.insert(NOTICE_KEY, notice).await?;
     Ok(Redirect::to(PATH).into_response())
+}
+
+/// What the page says after ending `n` sessions. Without a revocation endpoint at the
+/// provider, their refresh tokens are deleted here but stay valid at Filevine until they
+/// expire: someone ending a session they suspect was stolen should know that.
+fn signed_out_notice(n: usize, revoked: bool) -> String {
+    let ended = if n == 1 {
+        "1 session signed out.".to_owned()
+    } else {
+        format!("{n} sessions signed out.")
+    };
+    if revoked || n == 0 {
+        ended
+    } else {
+        format!("{ended} The provider offers no token revocation: signed out of this app, not at Filevine.")
+    }
 }

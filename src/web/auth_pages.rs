@@ -4,16 +4,14 @@
 use std::collections::HashMap;
 
 use axum::{
-    extract::{
-        rejection::{FormRejection, QueryRejection},
-        Query, State,
-    },
+    extract::{rejection::QueryRejection, Query, State},
     response::{IntoResponse, Redirect, Response},
-    Extension, Form,
+    Extension,
 };
 use tower_sessions::Session;
 
 use super::{
+    csrf_form::{CsrfForm, TokenOnly},
     env_choice,
     templates::{Chrome, SignedOutPage},
 };
@@ -21,7 +19,7 @@ use crate::web::error::AppError;
 use crate::{
     auth::{
         flow::{self, CallbackQuery, FinishDeps},
-        session::{self, PendingJar},
+        session::PendingJar,
         ReturnTo,
     },
     state::AppState,
@@ -100,31 +98,23 @@ pub async fn callback(
     }
 }
 
-/// The logout form's body.
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 /// `POST /auth/logout`: CSRF-checked; ends the local session, then RP-initiated logout.
 pub async fn logout(
     State(state): State<AppState>,
     session: Session,
-    form: Result<Form<CsrfForm>, FormRejection>,
+    form: Option<CsrfForm<TokenOnly>>,
 ) -> Result<Response, AppError> {
-    let csrf = form.map(|Form(f)| f.csrf).unwrap_or_default();
-    match session::current_user(&session).await? {
-        Some(user) if !user.csrf_matches(&csrf) => return Err(AppError::Csrf),
-        // Nobody is signed in: nothing to protect, nothing to end at the provider.
-        None => {
-            return Ok(
-                Redirect::to(state.settings.oidc.post_logout_redirect_uri.path()).into_response(),
-            )
-        }
-        Some(_) => {}
+    // Nobody is signed in: nothing to protect, nothing to end at the provider.
+    if form.is_none() {
+        return Ok(
+            Redirect::to(state.settings.oidc.post_logout_redirect_uri.path()).into_response(),
+        );
     }
+    let stored_id = session.id().map(|id| super::live::stored_id(&state, &id));
     let location = flow::logout(&state.environments, &state.vault, &session).await?;
+    if let Some(id) = stored_id {
+        state.live.session_ended(&id);
+    }
     Ok(Redirect::to(&location).into_response())
 }
 

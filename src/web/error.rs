@@ -37,6 +37,11 @@ pub enum AppError {
     /// A POST without the session's CSRF token.
     #[error("missing or wrong CSRF token")]
     Csrf,
+    /// A signed-in user on a page that is not for them (an admin page, see
+    /// [`super::no_access::Admin`]); the message tells them why in their words. Logged where
+    /// the rule decided, with the reason the user is not told.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error("not found")]
     NotFound,
     #[error("bad request: {0}")]
@@ -49,6 +54,13 @@ pub enum AppError {
     /// the ones it does (the text is escaped and bounded) and links to the chooser.
     #[error("unknown environment: {0}")]
     UnknownEnvironment(String),
+    /// Too many login starts, callbacks or POSTs from one client address
+    /// ([`super::rate_limit`]): try again in this many seconds (also sent as `Retry-After`).
+    #[error("rate limited for {0} s")]
+    TooManyRequests(u64),
+    /// The request did not produce an answer within the limit ([`super::ops`]).
+    #[error("request timed out")]
+    TimedOut,
     /// The user already runs as many exports as one person may at once.
     #[error("too many exports at once ({0} running)")]
     TooManyExports(usize),
@@ -118,11 +130,14 @@ impl AppError {
             AppError::SignInAgain { .. } => StatusCode::SEE_OTHER,
             AppError::NoRefreshToken { .. } => StatusCode::UNAUTHORIZED,
             AppError::ProviderUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Csrf | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::BadRequest(_)
             | AppError::BadFilter { .. }
             | AppError::UnknownEnvironment(_) => StatusCode::BAD_REQUEST,
-            AppError::TooManyExports(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyExports(_) | AppError::TooManyRequests(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            AppError::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -153,7 +168,12 @@ impl IntoResponse for AppError {
             AppError::Login(e) => {
                 tracing::warn!(reference, reason = e.reason(), error = %Bounded(&e.to_string()), "login failed")
             }
-            AppError::NotFound => {}
+            // Logged (or counted) where they were decided: a flood of 429s is a metric, not
+            // a log line each.
+            AppError::NotFound
+            | AppError::Forbidden(_)
+            | AppError::TooManyRequests(_)
+            | AppError::TimedOut => {}
             e if status.is_server_error() => {
                 tracing::error!(reference, error = %Bounded(&e.to_string()), "request failed")
             }
@@ -199,6 +219,9 @@ impl IntoResponse for AppError {
                 "The page you submitted from is out of date or came from another site. Go back, reload the page and try again.".into(),
                 None,
             ),
+            AppError::Forbidden(message) => {
+                ("Only administrators can change this", message.clone(), None)
+            }
             AppError::NotFound => (
                 "Page not found",
                 "There is nothing at this address. It may have moved, or the link was mistyped.".into(),
@@ -220,6 +243,16 @@ impl IntoResponse for AppError {
                 format!("You already have {n} exports downloading, as many as one person may run at once (so everyone's dashboard stays quick). Wait for one to finish, then try again."),
                 Some(("".to_owned(), "Try again".to_owned())),
             ),
+            AppError::TooManyRequests(seconds) => (
+                "Too many requests from your address",
+                format!("Try again in {seconds} seconds."),
+                None,
+            ),
+            AppError::TimedOut => (
+                "That took too long",
+                "The request took too long. Try again in a moment.".into(),
+                Some(("".to_owned(), "Try again".to_owned())),
+            ),
             AppError::Db(_) | AppError::Session(_) => (
                 "The app's database is not answering",
                 "Nothing was lost, and you are still signed in. Try again in a moment; if it persists, give the reference below to your administrator.".into(),
@@ -236,15 +269,22 @@ impl IntoResponse for AppError {
             title: title.to_owned(),
             message,
             action,
-            reference: (status != StatusCode::NOT_FOUND).then_some(reference),
+            // Nothing failed on a missing page or a refused admin page: no reference to quote.
+            reference: (status != StatusCode::NOT_FOUND && !matches!(self, AppError::Forbidden(_)))
+                .then_some(reference),
         };
         // Anonymous here; `error_chrome` renders it again in the reader's own layout.
         let mut response = (status, parts.clone().page(Chrome::anonymous())).into_response();
         response.extensions_mut().insert(parts);
-        if let AppError::TooManyExports(_) = self {
+        let retry_after = match self {
+            AppError::TooManyExports(_) => Some(10),
+            AppError::TooManyRequests(seconds) => Some(seconds),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("10"),
+                axum::http::HeaderValue::from(seconds),
             );
         }
         response

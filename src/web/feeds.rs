@@ -161,7 +161,7 @@ async fn serve(
     }
     let served = match feeds::account_for(&state, &feed).await {
         Ok((account, ctx)) => {
-            let filters = feeds::filters_from_query(&feed.filters);
+            let filters = ProjectFilters::from_query(&feed.filters);
             tracing::info!(feed = %feed.id, org_id = ctx.org_id, "feed served");
             match format {
                 Some(format) => projects(&headers, &account, ctx, &filters, format).await,

@@ -4,6 +4,8 @@ pub mod account_sessions;
 pub mod assets;
 pub mod auth_pages;
 pub mod backchannel;
+pub mod chart;
+pub mod csrf_form;
 pub mod current_page;
 pub mod dashboard;
 pub mod ended_session;

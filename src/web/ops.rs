@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::{
     extract::{MatchedPath, Request, State},
-    http::{HeaderName, HeaderValue, StatusCode},
+    http::{HeaderName, HeaderValue},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     Router,
@@ -126,11 +126,7 @@ async fn timeout(State(limit): State<Duration>, req: Request, next: Next) -> Res
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(limit_s = limit.as_secs(), "request timed out");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The request took too long. Try again in a moment.",
-            )
-                .into_response()
+            super::error::AppError::TimedOut.into_response()
         }
     }
 }
@@ -182,7 +178,7 @@ async fn access_log(mut req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::{body::Body, routing::get};
+    use axum::{body::Body, http::StatusCode, routing::get};
     use tower::ServiceExt;
 
     fn app(limits: Limits) -> Router {

@@ -3,12 +3,12 @@
 use std::collections::HashMap;
 
 use axum::{
-    extract::{rejection::FormRejection, Query, State},
+    extract::{Query, State},
     response::{IntoResponse, Redirect, Response},
-    Form,
 };
 
 use super::{
+    csrf_form::CsrfForm,
     extract::SignedIn,
     gateway::UserApi,
     templates::{ChooseOrgPage, Chrome, HomePage, ProfilePage},
@@ -101,8 +101,6 @@ pub async fn choose_org(
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct OrgForm {
     #[serde(default)]
-    pub csrf: String,
-    #[serde(default)]
     pub org_id: String,
     #[serde(default)]
     pub return_to: Option<String>,
@@ -112,12 +110,8 @@ pub struct OrgForm {
 pub async fn set_org(
     State(state): State<AppState>,
     mut signed: SignedIn,
-    form: Result<Form<OrgForm>, FormRejection>,
+    CsrfForm(form): CsrfForm<OrgForm>,
 ) -> Result<Response, AppError> {
-    let Form(form) = form.map_err(|_| AppError::BadRequest("The form could not be read."))?;
-    if !signed.user.csrf_matches(&form.csrf) {
-        return Err(AppError::Csrf);
-    }
     let org_id: i64 = form
         .org_id
         .parse()

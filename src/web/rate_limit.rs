@@ -16,34 +16,26 @@
 //! little from either: a token costs a signature check against keys already held (the key
 //! refetch has its own limit) before any database work.
 //!
-//! `governor` directly rather than `tower_governor`: the limit applies to a few routes chosen
-//! by method and path, the key needs the proxy rule above, and the 429 is ours (a page with
-//! `Retry-After`, under the outer security-header layer).
+//! The buckets are the app's one rate limiter ([`KeyedRate`], `governor`, pruned) rather than
+//! `tower_governor`: the limit applies to a few routes chosen by method and path, the key needs
+//! the proxy rule above, and the 429 is ours (a page with `Retry-After`, under the outer
+//! security-header layer).
 
 use std::{
     net::{IpAddr, Ipv6Addr, SocketAddr},
-    num::NonZeroU32,
     sync::Arc,
 };
 
 use axum::{
     extract::{ConnectInfo, Request, State},
-    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    http::{HeaderMap, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use governor::{
-    clock::{Clock, DefaultClock},
-    state::keyed::DefaultKeyedStateStore,
-    Quota, RateLimiter,
-};
 use ipnet::IpNet;
 
-type Limiter = RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock>;
-
-/// Above this many tracked addresses, buckets that are full again are dropped, so a flood from
-/// many addresses cannot grow memory without bound.
-const PRUNE_ABOVE: usize = 10_000;
+use super::error::AppError;
+use crate::util::keyed_rate::KeyedRate;
 
 /// Paths never counted, whatever the method (see the module doc).
 pub const EXEMPT: &[&str] = &["/auth/backchannel-logout", "/webhooks/filevine"];
@@ -51,7 +43,7 @@ pub const EXEMPT: &[&str] = &["/auth/backchannel-logout", "/webhooks/filevine"];
 /// The limiter and what it needs to pick which requests it counts and whose they are.
 #[derive(Clone)]
 pub struct RateLimits {
-    limiter: Arc<Limiter>,
+    limiter: KeyedRate<IpAddr>,
     trusted: Arc<[IpNet]>,
     callback_paths: Arc<[String]>,
 }
@@ -60,9 +52,8 @@ impl RateLimits {
     /// `per_minute` requests a minute per client address; `trusted` proxies' `X-Forwarded-For`
     /// is believed; `callback_paths` are the paths of every environment's redirect URI.
     pub fn new(per_minute: u32, trusted: &[IpNet], callback_paths: &[String]) -> Self {
-        let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
         Self {
-            limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            limiter: KeyedRate::new(per_minute),
             trusted: trusted.into(),
             callback_paths: callback_paths.into(),
         }
@@ -140,34 +131,19 @@ pub async fn limit(State(limits): State<RateLimits>, req: Request, next: Next) -
         .map(|ConnectInfo(addr)| addr.ip())
         .unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let key = bucket(client_addr(peer, req.headers(), &limits.trusted));
-    if limits.limiter.len() > PRUNE_ABOVE {
-        limits.limiter.retain_recent();
-    }
-    match limits.limiter.check_key(&key) {
+    match limits.limiter.check(&key) {
         Ok(()) => next.run(req).await,
-        Err(not_until) => {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        Err(seconds) => {
             crate::metrics::rate_limited();
-            too_many(seconds.max(1))
+            AppError::TooManyRequests(seconds).into_response()
         }
     }
-}
-
-/// The 429 page.
-fn too_many(retry_after: u64) -> Response {
-    let body =
-        format!("Too many requests from your address. Try again in {retry_after} seconds.\n");
-    let mut response = (StatusCode::TOO_MANY_REQUESTS, body).into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-    response
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     fn xff(v: &str) -> HeaderMap {
         let mut h = HeaderMap::new();

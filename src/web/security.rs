@@ -8,7 +8,7 @@ use axum::{
     extract::{Request, State},
     http::{header, HeaderValue},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 
 /// The header values, computed once at start-up.
@@ -70,18 +70,9 @@ pub async fn add_security_headers(
     response
 }
 
-/// The answer to a handler that panicked: a plain 500 that says nothing about the panic (its
-/// message may hold anything, a token included); the panic itself is logged without its
-/// payload, the request's span says where.
+/// The answer to a handler that panicked: the app's 500 page, which says nothing about the
+/// panic (its message may hold anything, a token included); the panic is logged without its
+/// payload, with the page's reference, and the request's span says where.
 pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("a handler panicked");
-    let mut response = Response::new(axum::body::Body::from(
-        "Something went wrong on our side. Try again in a moment.",
-    ));
-    *response.status_mut() = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
+    super::error::AppError::Internal("a handler panicked".into()).into_response()
 }

@@ -11,18 +11,18 @@
 //! verifies and saves at once. Every rule lives in [`crate::connections`].
 
 use axum::{
-    extract::{rejection::FormRejection, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
-    Extension, Form,
+    Extension,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{extract::SignedIn, settings_view as view};
+use super::{csrf_form::CsrfForm, extract::SignedIn, no_access::Admin, settings_view as view};
 use crate::web::error::AppError;
 use crate::{
-    auth::{flow, policy::is_admin, session::PendingJar},
+    auth::{flow, session::PendingJar},
     connections::{
         service::ConnectionError, AuthKind, Draft, FormError, SaveOutcome, TestOutcome,
         VerifiedDraft,
@@ -35,8 +35,6 @@ pub(super) const PATH: &str = "/settings/connections";
 /// The page's form: every button posts here with its `action`.
 #[derive(Deserialize)]
 pub struct ConnectionForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     action: String,
     #[serde(default)]
@@ -107,10 +105,10 @@ pub async fn moved() -> Redirect {
 }
 
 /// `GET /settings/connections`.
-pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Response, AppError> {
-    if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(super::no_access::forbidden(&state, &signed.user));
-    }
+pub async fn page(
+    State(state): State<AppState>,
+    Admin(signed): Admin,
+) -> Result<Response, AppError> {
     let flash = view::take_flash(&signed).await?;
     Ok(view::render(&state, &signed, flash, None)
         .await?
@@ -121,17 +119,10 @@ pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Res
 pub async fn submit(
     State(state): State<AppState>,
     Extension(pending): Extension<PendingJar>,
-    signed: SignedIn,
-    form: Result<Form<ConnectionForm>, FormRejection>,
+    Admin(signed): Admin,
+    CsrfForm(form): CsrfForm<ConnectionForm>,
 ) -> Result<Response, AppError> {
-    let Form(form) = form.map_err(|_| AppError::BadRequest("The form could not be read."))?;
-    if !signed.user.csrf_matches(&form.csrf) {
-        return Err(AppError::Csrf);
-    }
-    if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(super::no_access::forbidden(&state, &signed.user));
-    }
-    let by = admin_name(&signed);
+    let by = signed.user.audit_name();
     let result = match form.action.as_str() {
         "verify" => verify(&state, &signed, &form).await,
         "save_authorize" if is_refresh_token(&form) => {
@@ -174,15 +165,6 @@ pub async fn submit(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
-}
-
-/// Who made a change, for the audit log and the rows.
-fn admin_name(signed: &SignedIn) -> String {
-    let user = &signed.user;
-    user.identity
-        .email
-        .clone()
-        .unwrap_or_else(|| user.display_name())
 }
 
 fn pat_missing() -> Failure {

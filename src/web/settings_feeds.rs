@@ -7,18 +7,16 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    extract::{rejection::FormRejection, State},
+    extract::State,
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    Form,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{extract::SignedIn, no_access::forbidden, templates::Chrome};
+use super::{csrf_form::CsrfForm, extract::SignedIn, no_access::Admin, templates::Chrome};
 use crate::{
-    auth::policy::is_admin,
-    projects::filters::DATE_FILTER_NAMES,
+    projects::filters::{wants_archived, ProjectFilters, DATE_FILTER_NAMES},
     reporting::feeds::{self, FeedDraft, FeedError},
     state::AppState,
     util::dates::Shown,
@@ -28,8 +26,6 @@ use crate::{
 /// The page's form.
 #[derive(Deserialize, Default)]
 pub struct FeedForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     action: String,
     #[serde(default)]
@@ -62,7 +58,7 @@ impl FeedForm {
             org: self.org.clone(),
             q: self.q.clone(),
             phase: self.phase.clone(),
-            archived: !self.archived.is_empty() && self.archived != "0",
+            archived: wants_archived(&self.archived),
             dates: DATE_FILTER_NAMES
                 .iter()
                 .zip([&self.created_since, &self.active_since, &self.active_before])
@@ -151,32 +147,20 @@ fn no_store(status: StatusCode, page: FeedsPage) -> Response {
 }
 
 /// `GET /settings/feeds`.
-pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Response, AppError> {
-    if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(forbidden(&state, &signed.user));
-    }
+pub async fn page(
+    State(state): State<AppState>,
+    Admin(signed): Admin,
+) -> Result<Response, AppError> {
     Ok(no_store(StatusCode::OK, render(&state, &signed).await?))
 }
 
 /// `POST /settings/feeds`.
 pub async fn submit(
     State(state): State<AppState>,
-    signed: SignedIn,
-    form: Result<Form<FeedForm>, FormRejection>,
+    Admin(signed): Admin,
+    CsrfForm(form): CsrfForm<FeedForm>,
 ) -> Result<Response, AppError> {
-    let Form(form) = form.map_err(|_| AppError::BadRequest("The form could not be read."))?;
-    if !signed.user.csrf_matches(&form.csrf) {
-        return Err(AppError::Csrf);
-    }
-    if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(forbidden(&state, &signed.user));
-    }
-    let by = signed
-        .user
-        .identity
-        .email
-        .clone()
-        .unwrap_or_else(|| signed.user.display_name());
+    let by = signed.user.audit_name();
     match form.action.as_str() {
         "create" => match feeds::create(&state, &form.draft(), &by).await {
             Ok((row, key)) => {
@@ -217,7 +201,7 @@ fn reveal(key: &SecretString) -> String {
 
 /// A key's fixed filters (its query string) as the page says them, dates written the one way.
 fn filters_in_words(query: &str, zone: &crate::util::dates::Zone) -> String {
-    let f = feeds::filters_from_query(query);
+    let f = ProjectFilters::from_query(query);
     let mut parts = Vec::new();
     if !f.q.is_empty() {
         parts.push(format!("search “{}”", f.q));

@@ -3,14 +3,17 @@
 //! `POST /settings/connections/test-alert`, which sends a test alert (admins only, CSRF).
 
 use axum::{
-    extract::{rejection::FormRejection, State},
+    extract::State,
     response::{IntoResponse, Response},
-    Form,
 };
 
-use super::{extract::SignedIn, settings_flash::flash, settings_flash::Flash};
+use super::{
+    csrf_form::{CsrfForm, TokenOnly},
+    no_access::Admin,
+    settings_flash::flash,
+    settings_flash::Flash,
+};
 use crate::{
-    auth::policy::is_admin,
     state::AppState,
     util::dates::{Shown, Zone},
     web::error::AppError,
@@ -61,32 +64,13 @@ pub fn channels(state: &AppState) -> Vec<&'static str> {
     state.health.alerts().channels_on()
 }
 
-/// The test alert form: only its CSRF token.
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct TestAlertForm {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 /// `POST /settings/connections/test-alert`.
 pub async fn test_alert(
     State(state): State<AppState>,
-    signed: SignedIn,
-    form: Result<Form<TestAlertForm>, FormRejection>,
+    Admin(signed): Admin,
+    _: CsrfForm<TokenOnly>,
 ) -> Result<Response, AppError> {
-    let form = form.map(|Form(f)| f).unwrap_or_default();
-    if !signed.user.csrf_matches(&form.csrf) {
-        return Err(AppError::Csrf);
-    }
-    if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(super::no_access::forbidden(&state, &signed.user));
-    }
-    let by = signed
-        .user
-        .identity
-        .email
-        .clone()
-        .unwrap_or_else(|| signed.user.display_name());
+    let by = signed.user.audit_name();
     let message = if state.health.alerts().test(&by).await? {
         tracing::info!(%by, "test alert queued");
         Flash::ok(format!(

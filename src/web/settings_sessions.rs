@@ -4,15 +4,14 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    extract::{rejection::FormRejection, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
-    Form,
 };
 
-use super::{extract::SignedIn, templates::Chrome};
+use super::{csrf_form::CsrfForm, extract::SignedIn, no_access::Admin, templates::Chrome};
 use crate::{
-    auth::{policy::is_admin, session, sessions::admin},
+    auth::{session, sessions::admin},
     state::AppState,
     web::error::AppError,
 };
@@ -51,10 +50,10 @@ async fn render(
 }
 
 /// `GET /settings/sessions`.
-pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Response, AppError> {
-    if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(super::no_access::forbidden(&state, &signed.user));
-    }
+pub async fn page(
+    State(state): State<AppState>,
+    Admin(signed): Admin,
+) -> Result<Response, AppError> {
     let notice: Option<String> = session::take_once(&signed.session, NOTICE_KEY).await?;
     Ok(render(&state, &signed, notice).await?.into_response())
 }
@@ -63,24 +62,15 @@ pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Res
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct EndAllForm {
     #[serde(default)]
-    pub csrf: String,
-    #[serde(default)]
     pub email: String,
 }
 
 /// `POST /settings/sessions`: CSRF-checked, admins only.
 pub async fn submit(
     State(state): State<AppState>,
-    signed: SignedIn,
-    form: Result<Form<EndAllForm>, FormRejection>,
+    Admin(signed): Admin,
+    CsrfForm(form): CsrfForm<EndAllForm>,
 ) -> Result<Response, AppError> {
-    let form = form.map(|Form(f)| f).unwrap_or_default();
-    if !signed.user.csrf_matches(&form.csrf) {
-        return Err(AppError::Csrf);
-    }
-    if !is_admin(&state.settings.service_account, &signed.user) {
-        return Ok(super::no_access::forbidden(&state, &signed.user));
-    }
     let email = form.email.trim();
     if email.is_empty() || !email.contains('@') || email.chars().any(char::is_whitespace) {
         tracing::info!(
@@ -93,12 +83,7 @@ pub async fn submit(
         page.typed = email.chars().take(320).collect();
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let by = signed
-        .user
-        .identity
-        .email
-        .clone()
-        .unwrap_or_else(|| signed.user.display_name());
+    let by = signed.user.audit_name();
     let now = state.clock.now_unix();
     let ended = admin::end_all_of(
         &state.db,

@@ -297,11 +297,7 @@ pub async fn authorized(
             "Only a signed-in administrator can authorize a connection.",
         ));
     };
-    let by = admin
-        .identity
-        .email
-        .clone()
-        .unwrap_or_else(|| admin.display_name());
+    let by = admin.audit_name();
     let problem = match state
         .connections
         .store_authorization(name, tokens, identity, &by)

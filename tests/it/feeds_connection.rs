@@ -4,8 +4,9 @@
 
 use crate::common;
 
+use crate::support::ended::private_postgres;
 use common::connections::{save_pat_connection, CONNECTIONS_PAGE};
-use common::feeds::{app_with_key, feed};
+use common::feeds::{app_with_key_on, feed};
 use common::*;
 use reqwest::StatusCode;
 use tower_sessions_sqlx_store::sqlx;
@@ -13,8 +14,20 @@ use tower_sessions_sqlx_store::sqlx;
 const FEED: &str = "/feeds/reports.json";
 
 #[tokio::test]
-async fn removing_a_connection_revokes_its_keys_and_its_name_revives_none() {
-    let (app, ada, key) = app_with_key(&[], &[]).await;
+async fn removing_a_connection_revokes_its_keys_and_its_name_revives_none_on_sqlite() {
+    removing_revokes(None).await;
+}
+
+#[tokio::test]
+async fn removing_a_connection_revokes_its_keys_and_its_name_revives_none_on_postgres() {
+    let db = private_postgres("feeds_removal").await;
+    removing_revokes(Some(db.url.clone())).await;
+    db.drop_now().await;
+}
+
+/// Removes the connection of a key on the database at `url` (`None`: a SQLite file).
+async fn removing_revokes(url: Option<String>) {
+    let (app, ada, key) = app_with_key_on(url, &[], &[]).await;
     assert_eq!(feed(&app, FEED, &key, None).await.status(), StatusCode::OK);
     let html = ada
         .get(&app.url(CONNECTIONS_PAGE))

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::VaultOwner;
 use super::{lease::Lease, Inner, Need, VaultError};
 use crate::auth::{error::RefreshError, tokens::TokenSet};
+use crate::util::backoff::Backoff;
 
 /// How long the task waits for another replica's refresh before answering "try again".
 const LEASE_WAIT: Duration = Duration::from_secs(60);
@@ -94,14 +95,13 @@ impl Inner {
     /// copy.
     async fn store_patiently(&self, lease: &mut Lease, sealed: &str) -> Result<bool, VaultError> {
         let started = tokio::time::Instant::now();
-        let mut delay = Duration::from_millis(100);
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
         loop {
             match lease.store_and_release(sealed).await {
                 Ok(done) => return Ok(done),
                 Err(e) if started.elapsed() < STORE_PATIENCE => {
                     tracing::warn!(error = %e, "could not store refreshed tokens yet; retrying");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(2));
+                    tokio::time::sleep(backoff.next_wait()).await;
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -109,8 +109,8 @@ impl Inner {
     }
 
     /// Calls the provider, retrying only what provably did not spend the refresh token
-    /// (connect errors, 5xx, `temporarily_unavailable`), with exponential backoff and jitter
-    /// (about 0.75 s in all).
+    /// (connect errors, 5xx, `temporarily_unavailable`), with the app's backoff (under 0.75 s
+    /// in all).
     async fn refresh_with_retries(
         &self,
         tokens: &TokenSet,
@@ -123,16 +123,14 @@ impl Inner {
                 owner.environment
             )));
         };
-        let mut delay = Duration::from_millis(250);
+        let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(2));
         let mut attempt = 1;
         loop {
             match env.oidc.refresh(tokens, &owner.identity).await {
                 Ok(t) => return Ok(t),
                 Err(f) if f.retry && attempt < REFRESH_ATTEMPTS => {
-                    let jitter = Duration::from_millis(rand::random::<u64>() % 100);
                     tracing::info!(attempt, error = %f.error, "provider unavailable during refresh; retrying");
-                    tokio::time::sleep(delay + jitter).await;
-                    delay *= 2;
+                    tokio::time::sleep(backoff.next_wait()).await;
                     attempt += 1;
                 }
                 Err(f) => return Err(f.error),

@@ -21,7 +21,7 @@ use super::Connection;
 use crate::{
     config::AlertSettings,
     store::{Db, DbError},
-    util::Clock,
+    util::{backoff::step, Clock},
 };
 
 pub use deliver::{Channels, DeliveryError};
@@ -202,10 +202,11 @@ impl Alerts {
 /// How long a claimed delivery is another process's to retry if this one dies.
 const CLAIM_SECS: i64 = 120;
 
-/// The pause after failed attempt number `attempts + 1`: 30 s, doubled, at most an hour.
+/// The pause after failed attempt number `attempts + 1`: 30 s, doubled, at most an hour (the
+/// app's backoff schedule without jitter: the time is stored and shown).
 fn retry_pause(attempts: i64) -> i64 {
-    let doubled = 30i64.saturating_mul(1 << attempts.clamp(0, 10));
-    doubled.min(3600)
+    let attempt = attempts.clamp(0, 16) as u32;
+    step(Duration::from_secs(30), Duration::from_secs(3600), attempt).as_secs() as i64
 }
 
 /// A moment as `2026-12-08 14:05 UTC`.

@@ -14,7 +14,7 @@ use crate::{
     },
     filevine::{AuthedError, GatewayError, OrgContext},
     store::{CheckRow, Db, DbError, HealthRow, CHECKS_KEPT},
-    util::Clock,
+    util::{backoff::Backoff, Clock},
 };
 
 /// Tries of a check whose failure is passing (the gateway client repeats GETs on its own too).
@@ -170,7 +170,7 @@ impl HealthService {
             Ok(None) => return Verdict::unusable(c),
             Err(e) => return Verdict::degraded(format!("The database did not answer ({e}).")),
         };
-        let mut pause = FIRST_PAUSE;
+        let mut pause = Backoff::new(FIRST_PAUSE, FIRST_PAUSE * 4);
         let mut tries = 0;
         loop {
             tries += 1;
@@ -182,8 +182,7 @@ impl HealthService {
                 return verdict;
             }
             tracing::debug!(connection = %c.name, reason = %verdict.reason, "health check failed; trying again");
-            tokio::time::sleep(pause).await;
-            pause *= 2;
+            tokio::time::sleep(pause.next_wait()).await;
         }
     }
 

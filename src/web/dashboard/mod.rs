@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod export;
+pub mod kept;
 pub mod query;
 pub mod sorting;
 pub mod summary;
@@ -33,7 +34,8 @@ use crate::{
 use futures::StreamExt;
 
 /// `GET /projects`: one page of the table and, when it is counted in time, the (cached)
-/// summary; otherwise the summary follows ([`summary`]). A failed list call is shown inside
+/// summary; otherwise the summary follows ([`summary`]). A repeat view may be served from
+/// what was kept ([`kept`]). A failed list call is shown inside
 /// the dashboard, so the filters stay at hand; a failed summary only hides the chart.
 pub async fn list(
     State(state): State<AppState>,
@@ -41,9 +43,7 @@ pub async fn list(
     uri: Uri,
 ) -> Result<Response, AppError> {
     let view = DashQuery::parse(uri.query())?;
-    let counting = summary::start(&state, &gw, &view).await;
-    let page = gw.projects(&view.page_query()).await;
-    let summary = summary::within_grace(counting).await;
+    let (page, summary) = kept::answers(&state, &gw, &view).await;
 
     let user = &gw.api.signed.user;
     let org_name = user.current_org().map(|o| o.name.clone());
@@ -54,7 +54,7 @@ pub async fn list(
     );
     match summary {
         Counted::Ready(s) => {
-            out.set_total(s.count_for(&view.phase), s.partial);
+            out.set_total(s.count_for(&view.filters.phase), s.partial);
             out.summary = Some(summary::summary_view(&s, &view));
             out.phases = s.phases.iter().map(|p| p.0.clone()).collect();
         }
@@ -67,8 +67,8 @@ pub async fn list(
     if policy::may_see_org_wide_data(&state.settings.service_account, user) {
         out.trend = trend::of_org(&state, (gw.environment(), gw.ctx.org_id), &out.phases).await;
     }
-    if !view.phase.is_empty() && !out.phases.contains(&view.phase) {
-        out.phases.push(view.phase.clone());
+    if !view.filters.phase.is_empty() && !out.phases.contains(&view.filters.phase) {
+        out.phases.push(view.filters.phase.clone());
     }
     let status = match page {
         Ok(p) => {
@@ -144,7 +144,7 @@ async fn export(
         .cached(&view.summary_key(gw.environment(), gw.ctx))
         .await
         .filter(|s| !s.partial)
-        .map(|s| s.count_for(&view.phase));
+        .map(|s| s.count_for(&view.filters.phase));
     let walk = Walk::new(state.settings.gateway.concurrency).expecting(known);
     let base = first_query(view.filters());
     let body = start(format, base, walk, export::page_fetcher(&gw))

@@ -5,7 +5,7 @@
 use crate::web::error::AppError;
 use crate::{
     filevine::{projects::TABLE_FIELDS, OrgContext, ProjectQuery, SortField, SortOrder},
-    projects::{BadDate, DateFilters, ProjectFilters, SummaryKey},
+    projects::{BadDate, ProjectFilters, SummaryKey},
 };
 
 /// Rows per page when `per_page` is absent.
@@ -14,23 +14,14 @@ pub const DEFAULT_PER_PAGE: u32 = 50;
 pub const MAX_PER_PAGE: u32 = 200;
 /// Largest `page`, so `offset` stays sane.
 pub const MAX_PAGE: u32 = 100_000;
-/// Longest search term or phase name kept (longer input is cut).
-const MAX_TEXT: usize = 200;
 /// The page sizes the form offers.
 pub const PER_PAGE_CHOICES: [u32; 4] = [25, 50, 100, 200];
 
 /// The dashboard's view: filters, sort and page.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DashQuery {
-    /// `q`: search term (project name, client, number).
-    pub q: String,
-    /// `phase`: exact phase name, empty for all.
-    pub phase: String,
-    /// `archived=1`: include archived projects (they are left out by default: a daily view
-    /// is about live matters).
-    pub archived: bool,
-    /// `created_since`, `active_since`, `active_before` (`yyyy-mm-dd`).
-    pub dates: DateFilters,
+    /// `q`, `phase`, `archived`, `created_since`, `active_since`, `active_before`.
+    pub filters: ProjectFilters,
     pub sort: SortField,
     pub order: SortOrder,
     /// 1-based.
@@ -41,10 +32,7 @@ pub struct DashQuery {
 impl Default for DashQuery {
     fn default() -> Self {
         Self {
-            q: String::new(),
-            phase: String::new(),
-            archived: false,
-            dates: DateFilters::default(),
+            filters: ProjectFilters::default(),
             sort: SortField::LastActivity,
             order: SortOrder::Desc,
             page: 1,
@@ -62,10 +50,6 @@ pub fn natural_order(field: SortField) -> SortOrder {
         | SortField::ProjectId => SortOrder::Desc,
         _ => SortOrder::Asc,
     }
-}
-
-fn text(v: &str) -> String {
-    v.trim().chars().take(MAX_TEXT).collect()
 }
 
 fn sort_field(v: &str) -> Result<SortField, AppError> {
@@ -109,7 +93,7 @@ impl DashQuery {
         let mut order = None;
         let mut bad_date: Option<BadDate> = None;
         for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-            match out.dates.set(&k, &v) {
+            match out.filters.set(&k, &v) {
                 Ok(true) => continue,
                 Ok(false) => {}
                 Err(e) => {
@@ -118,14 +102,6 @@ impl DashQuery {
                 }
             }
             match k.as_ref() {
-                "q" => out.q = text(&v),
-                "phase" => out.phase = text(&v),
-                "archived" => {
-                    out.archived = matches!(
-                        v.trim().to_ascii_lowercase().as_str(),
-                        "1" | "true" | "on" | "yes" | "include"
-                    )
-                }
                 "sort" if !v.trim().is_empty() => out.sort = sort_field(&v)?,
                 "order" if !v.trim().is_empty() => order = Some(sort_order(&v)?),
                 // The "Sort by" menu: `field:order` in one value.
@@ -173,13 +149,7 @@ impl DashQuery {
 
     /// Filters and sort only (for the summary and the export, which walk every page).
     pub fn filters(&self) -> ProjectQuery {
-        let filters = ProjectFilters {
-            q: self.q.clone(),
-            phase: self.phase.clone(),
-            archived: self.archived,
-            dates: self.dates,
-        };
-        filters.query(self.sort, self.order)
+        self.filters.query(self.sort, self.order)
     }
 
     /// The summary this view shows, for the org and user of `ctx` in `environment`.
@@ -188,9 +158,9 @@ impl DashQuery {
             environment: environment.to_owned(),
             org_id: ctx.org_id,
             user_id: ctx.user_id,
-            q: self.q.clone(),
-            archived: self.archived,
-            dates: self.dates,
+            q: self.filters.q.clone(),
+            archived: self.filters.archived,
+            dates: self.filters.dates,
         }
     }
 
@@ -198,18 +168,7 @@ impl DashQuery {
     pub fn query_string(&self) -> String {
         let d = DashQuery::default();
         let mut s = url::form_urlencoded::Serializer::new(String::new());
-        if !self.q.is_empty() {
-            s.append_pair("q", &self.q);
-        }
-        if !self.phase.is_empty() {
-            s.append_pair("phase", &self.phase);
-        }
-        if self.archived {
-            s.append_pair("archived", "1");
-        }
-        for (name, day) in self.dates.pairs() {
-            s.append_pair(name, &day);
-        }
+        self.filters.write(&mut s);
         if self.sort != d.sort || self.order != d.order {
             s.append_pair("sort", self.sort.as_str());
             s.append_pair("order", self.order.as_str());
@@ -273,12 +232,12 @@ impl DashQuery {
 
     /// This view filtered to `phase` (empty = all phases), page 1.
     pub fn phase_href(&self, phase: &str) -> String {
-        DashQuery {
-            phase: phase.to_owned(),
+        let mut view = DashQuery {
             page: 1,
             ..self.clone()
-        }
-        .href_at("/projects")
+        };
+        view.filters.phase = phase.to_owned();
+        view.href_at("/projects")
     }
 
     /// The export of this view's filters (`ext` = `csv` or `json`); paging does not apply.
@@ -293,7 +252,7 @@ impl DashQuery {
 
     /// Whether any filter narrows the list (for the empty state's advice).
     pub fn is_filtered(&self) -> bool {
-        !self.q.is_empty() || !self.phase.is_empty() || self.dates.any()
+        self.filters.narrows()
     }
 }
 
@@ -310,7 +269,7 @@ mod tests {
             "q=Smith+%26+Co&phase=Intake&archived=1&sort=clientName&order=desc&page=3&per_page=25",
         ))
         .unwrap();
-        assert_eq!(q.q, "Smith & Co");
+        assert_eq!(q.filters.q, "Smith & Co");
         assert_eq!(q.sort, SortField::ClientName);
         assert_eq!(q.order, SortOrder::Desc);
         assert_eq!(DashQuery::parse(Some(&q.query_string())).unwrap(), q);
@@ -339,7 +298,7 @@ mod tests {
         let q = DashQuery::parse(Some("per_page=0")).unwrap();
         assert_eq!(q.per_page, DEFAULT_PER_PAGE);
         let long = format!("q={}", "x".repeat(5000));
-        assert_eq!(DashQuery::parse(Some(&long)).unwrap().q.len(), 200);
+        assert_eq!(DashQuery::parse(Some(&long)).unwrap().filters.q.len(), 200);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use axum::{
 };
 use tokio::task::JoinHandle;
 
-use super::{chart::Chart, query::DashQuery, view::SummaryView};
+use super::{chart::phase_chart, query::DashQuery, view::SummaryView};
 use crate::{
     filevine::GatewayError,
     projects::Summary,
@@ -98,10 +98,10 @@ pub struct SummaryFragment {
 /// The counts `view` shows, for a page or the fragment.
 pub fn summary_view(s: &Summary, view: &DashQuery) -> SummaryView {
     SummaryView {
-        matching: s.count_for(&view.phase),
+        matching: s.count_for(&view.filters.phase),
         total: s.total,
         partial: s.partial,
-        chart: Chart::new(s, view),
+        chart: phase_chart(s, view),
     }
 }
 
@@ -135,7 +135,7 @@ pub async fn fragment(
     match result {
         Ok(s) => {
             out.phases = s.phases.iter().map(|p| p.0.clone()).collect();
-            let matching = s.count_for(&out.view.phase);
+            let matching = s.count_for(&out.view.filters.phase);
             if !s.partial {
                 let pages = matching.div_ceil(u64::from(out.view.per_page)).max(1);
                 out.last_page = Some(u32::try_from(pages).unwrap_or(u32::MAX));

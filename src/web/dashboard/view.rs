@@ -5,7 +5,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::{
-    chart::Chart,
     query::{DashQuery, PER_PAGE_CHOICES},
     sorting::{self, COLUMNS},
     trend::TrendCard,
@@ -77,7 +76,7 @@ pub struct SummaryView {
     /// Projects matching search and archived filters, all phases.
     pub total: u64,
     pub partial: bool,
-    pub chart: Chart,
+    pub chart: crate::web::chart::BarChart,
 }
 
 /// `GET /projects`.
@@ -229,7 +228,7 @@ impl ProjectsPage {
 
     /// Whether `phase` is the selected filter (for the select's `selected`).
     pub fn is_phase(&self, phase: &str) -> bool {
-        self.view.phase == phase
+        self.view.filters.phase == phase
     }
 
     /// Whether `n` is the page size (for the select's `selected`).

@@ -1,9 +1,8 @@
 //! `GET /reports`: stale matters, time in phase, intake per month and matters per project type
 //! for the current org, as the signed-in user sees them. The handler parses the URL
 //! ([`query`]), asks the domain for the (cached) report ([`crate::projects::report_scan`]) and
-//! renders it ([`view`], [`chart`]).
+//! renders it ([`view`], with the app's [`BarChart`](crate::web::chart::BarChart)).
 
-pub mod chart;
 pub mod query;
 pub mod view;
 

@@ -1,17 +1,19 @@
-//! The reports page's query string: `archived=1` and the three date filters, parsed once
-//! (a bad date is a 400 whose link keeps the rest), written back into bookmarkable links.
+//! The reports page's query string: `archived` and the three date filters, parsed by
+//! [`ProjectFilters`] (a bad date is a 400 whose link keeps the rest), written back into
+//! bookmarkable links. The reports are about every matter of the org, so a search or a phase
+//! does not narrow them: the phase table links each phase to the dashboard instead.
 
 use crate::{
-    projects::{BadDate, DateFilters, ProjectFilters},
+    projects::{BadDate, ProjectFilters},
     web::error::AppError,
 };
 
 /// What the reports page shows.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReportQuery {
-    /// `archived=1`: include archived projects in every figure.
-    pub archived: bool,
-    pub dates: DateFilters,
+    /// `archived` (include archived projects in every figure) and the dates; `q` and `phase`
+    /// stay empty.
+    pub filters: ProjectFilters,
 }
 
 impl ReportQuery {
@@ -20,18 +22,11 @@ impl ReportQuery {
         let mut out = ReportQuery::default();
         let mut bad: Option<BadDate> = None;
         for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-            match out.dates.set(&k, &v) {
-                Ok(true) => {}
-                Ok(false) if k == "archived" => {
-                    out.archived = matches!(
-                        v.trim().to_ascii_lowercase().as_str(),
-                        "1" | "true" | "on" | "yes" | "include"
-                    )
-                }
-                Ok(false) => {}
-                Err(e) => {
-                    bad.get_or_insert(e);
-                }
+            if k == "q" || k == "phase" {
+                continue;
+            }
+            if let Err(e) = out.filters.set(&k, &v) {
+                bad.get_or_insert(e);
             }
         }
         match bad {
@@ -45,23 +40,12 @@ impl ReportQuery {
 
     /// The projects these figures are about.
     pub fn filters(&self) -> ProjectFilters {
-        ProjectFilters {
-            archived: self.archived,
-            dates: self.dates,
-            ..ProjectFilters::default()
-        }
+        self.filters.clone()
     }
 
     /// `path` with this view's query (defaults left out).
     pub fn href_at(&self, path: &str) -> String {
-        let mut s = url::form_urlencoded::Serializer::new(String::new());
-        if self.archived {
-            s.append_pair("archived", "1");
-        }
-        for (name, day) in self.dates.pairs() {
-            s.append_pair(name, &day);
-        }
-        let qs = s.finish();
+        let qs = self.filters.to_query();
         if qs.is_empty() {
             path.to_owned()
         } else {
@@ -73,14 +57,11 @@ impl ReportQuery {
     /// before `today` (`hi` = `None`: or longer), with this view's other filters. Days are the
     /// report's calendar days, so the list holds exactly the band's matters.
     pub fn band_href(&self, today: time::Date, lo: i64, hi: Option<i64>) -> String {
-        let mut dates = self.dates;
+        let mut view = self.clone();
+        let dates = &mut view.filters.dates;
         dates.active_before = today.checked_sub(time::Duration::days(lo - 1));
         dates.active_since = hi.and_then(|h| today.checked_sub(time::Duration::days(h)));
-        ReportQuery {
-            dates,
-            ..self.clone()
-        }
-        .href_at("/projects")
+        view.href_at("/projects")
     }
 
     /// The dashboard with the same filters.
@@ -91,20 +72,16 @@ impl ReportQuery {
     /// The dashboard with the same filters in `phase` (empty for the matters without a phase,
     /// which the dashboard cannot select: then all of them).
     pub fn phase_href(&self, phase: &str) -> String {
-        let all = self.projects_href();
-        if phase.is_empty() || phase == "(no phase)" {
-            return all;
+        let mut view = self.clone();
+        if phase != "(no phase)" {
+            view.filters.phase = phase.to_owned();
         }
-        let phase: String = url::form_urlencoded::byte_serialize(phase.as_bytes()).collect();
-        match all.split_once('?') {
-            Some((path, qs)) => format!("{path}?phase={phase}&{qs}"),
-            None => format!("{all}?phase={phase}"),
-        }
+        view.projects_href()
     }
 
     /// Whether any filter is set (for the form's "Clear").
     pub fn is_filtered(&self) -> bool {
-        self.archived || self.dates.any()
+        self.filters.archived || self.filters.narrows()
     }
 }
 
@@ -114,8 +91,8 @@ mod tests {
 
     #[test]
     fn round_trips_and_keeps_the_rest_on_a_bad_date() {
-        let q = ReportQuery::parse(Some("archived=1&active_before=2025-06-01&x=y")).unwrap();
-        assert!(q.archived);
+        let q = ReportQuery::parse(Some("archived=1&active_before=2025-06-01&x=y&q=z")).unwrap();
+        assert!(q.filters.archived);
         assert_eq!(
             q.href_at("/reports"),
             "/reports?archived=1&active_before=2025-06-01"

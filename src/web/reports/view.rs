@@ -3,7 +3,8 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::{chart::BarChart, query::ReportQuery};
+use super::query::ReportQuery;
+use crate::web::chart::BarChart;
 use crate::{
     projects::report::{Report, STALE_BANDS},
     util::dates::{Shown, Zone},

@@ -1,13 +1,18 @@
-//! The reports' horizontal bar charts, drawn on the server like the dashboard's
-//! ([`crate::web::dashboard::chart`]): positions computed here, markup in
-//! `templates/report_chart.html`, no script and no `style=` (the CSP forbids both). Every chart
-//! has a real table under it on the page, so the numbers do not depend on the drawing.
+//! The app's one bar-chart builder: horizontal bars drawn on the server, positions computed
+//! here, markup in the templates (`summary_section.html`, `report_chart.html`), no script and
+//! no `style=` (the CSP forbids both; SVG attributes and classes are fine). The dashboard's
+//! phases and the reports' figures are drawn by it alike; every chart has its numbers in text
+//! beside it too, so nothing depends on the drawing.
 
 /// One bar, in the SVG's user units.
 pub struct Bar {
     pub label: String,
     /// The number printed after the bar.
     pub value: String,
+    /// Where the bar leads (the dashboard filtered to it), if anywhere.
+    pub href: Option<String>,
+    /// The bar of the filter in force.
+    pub selected: bool,
     pub y: u32,
     pub text_y: u32,
     pub width: u32,
@@ -47,6 +52,8 @@ impl BarChart {
                 Bar {
                     label: label.clone(),
                     value: shown.clone(),
+                    href: None,
+                    selected: false,
                     y,
                     text_y: y + 14,
                     width,
@@ -77,6 +84,16 @@ impl BarChart {
             bars,
         }
     }
+
+    /// Each bar a link: `link(label)` says where to and whether it is the one selected.
+    pub fn linked(mut self, link: impl Fn(&str) -> (String, bool)) -> Self {
+        for bar in &mut self.bars {
+            let (href, selected) = link(&bar.label);
+            bar.href = Some(href);
+            bar.selected = selected;
+        }
+        self
+    }
 }
 
 #[cfg(test)]
@@ -97,6 +114,10 @@ mod tests {
         assert_eq!(c.bars[0].width, BAR_MAX);
         assert_eq!(c.bars[1].width, BAR_MAX / 4);
         assert_eq!(c.bars[2].width, 0);
+        assert!(c.bars.iter().all(|b| b.href.is_none()));
         assert_eq!(c.description, "30-59 days: 4, 90+ days: 1, 60-89 days: 0");
+        let c = c.linked(|l| (format!("/x?b={l}"), l == "90+ days"));
+        assert_eq!(c.bars[1].href.as_deref(), Some("/x?b=90+ days"));
+        assert!(c.bars[1].selected && !c.bars[0].selected);
     }
 }
