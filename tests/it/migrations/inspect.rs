@@ -1,7 +1,7 @@
 //! Reads a database from outside the app: every row of every table, the recorded
 //! migrations, and the schema's shape, each in a form two databases can be compared by.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{Connection, PgConnection, Row, SqliteConnection};
 
@@ -78,26 +78,76 @@ impl Conn {
     }
 }
 
-/// Every table's rows, each row as one text, sorted.
-pub async fn rows(backend: Backend, url: &str) -> BTreeMap<String, Vec<String>> {
+/// A table's columns and rows (each row: column -> its value as SQL text).
+#[derive(Debug)]
+pub struct Table {
+    pub columns: BTreeSet<String>,
+    pub rows: Vec<BTreeMap<String, String>>,
+}
+
+impl Table {
+    /// The rows cut to `columns`, sorted: what a migration that adds or drops other columns
+    /// leaves alone.
+    pub fn rows_of(&self, columns: &BTreeSet<String>) -> Vec<Vec<(String, String)>> {
+        let mut out: Vec<Vec<(String, String)>> = self
+            .rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .filter(|(c, _)| columns.contains(*c))
+                    .map(|(c, v)| (c.clone(), v.clone()))
+                    .collect()
+            })
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+/// Separates a row's values in the texts the queries build (no value holds it).
+const SEPARATOR: char = '\u{1f}';
+
+/// Every table, by the name queries use.
+pub async fn rows(backend: Backend, url: &str) -> BTreeMap<String, Table> {
     let mut conn = Conn::open(backend, url).await;
     let mut out = BTreeMap::new();
     for table in conn.tables().await {
-        let sql = match backend {
-            Backend::Sqlite => {
-                let columns = conn
-                    .texts(&format!("SELECT name FROM pragma_table_info('{table}')"))
-                    .await;
-                let quoted: Vec<String> = columns
-                    .iter()
-                    .map(|c| format!("'{c}=' || quote(\"{c}\")"))
-                    .collect();
-                format!("SELECT {} FROM \"{table}\"", quoted.join(" || '|' || "))
-            }
-            Backend::Postgres => format!("SELECT CAST(t AS TEXT) FROM {table} AS t"),
+        let (columns_sql, quote) = match backend {
+            Backend::Sqlite => (
+                format!("SELECT name FROM pragma_table_info('{table}')"),
+                "quote",
+            ),
+            Backend::Postgres => (
+                format!(
+                    "SELECT CAST(attname AS TEXT) FROM pg_attribute
+                    WHERE attrelid = CAST('{table}' AS regclass) AND attnum > 0
+                        AND NOT attisdropped"
+                ),
+                "quote_nullable",
+            ),
         };
-        let rows = conn.texts(&sql).await;
-        out.insert(table, rows);
+        let columns = conn.texts(&columns_sql).await;
+        let values: Vec<String> = columns
+            .iter()
+            .map(|c| format!("'{c}=' || {quote}(\"{c}\")"))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {table}",
+            values.join(&format!(" || '{SEPARATOR}' || "))
+        );
+        let rows = conn
+            .texts(&sql)
+            .await
+            .iter()
+            .map(|row| {
+                row.split(SEPARATOR)
+                    .filter_map(|cell| cell.split_once('='))
+                    .map(|(c, v)| (c.to_owned(), v.to_owned()))
+                    .collect()
+            })
+            .collect();
+        let columns = columns.into_iter().collect();
+        out.insert(table, Table { columns, rows });
     }
     out
 }
