@@ -31,11 +31,10 @@
 //! - [`util`]: the ground floor: the app's [`util::Clock`] and `error_chain`.
 //!
 //! The command-line commands (`check`, `pat verify`, `projects export`, `connections list`,
-//! `healthcheck`, `fake-filevine`) live in the binary (`src/main.rs`, `src/pat_cli.rs`,
-//! `src/projects_cli.rs`, `src/connections_cli.rs`, `src/fake_cli.rs`). The stand-in for
-//! Filevine is the workspace crate `crates/fake-filevine`, used by demo mode (`startup::demo`)
-//! and the tests only; it is compiled in only with the default `demo` feature, so a production
-//! build (`--no-default-features`) ships no stand-in.
+//! `healthcheck`, `fake-filevine`) live in the binary (`src/main.rs` and `src/cli/`). The
+//! stand-in for Filevine is the workspace crate `crates/fake-filevine`, used by demo mode
+//! (`startup::demo`) and the tests only; it is compiled in only with the default `demo`
+//! feature, so a production build (`--no-default-features`) ships no stand-in.
 
 pub mod auth;
 pub mod config;

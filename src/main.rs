@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use fv_partner_app::{
-    config::{self, Overrides, Settings},
+    config::{self, Overrides},
     startup::Application,
     telemetry,
 };
@@ -44,7 +44,15 @@ enum Command {
     },
     /// Run the stand-in for Filevine Identity and the gateway alone, on loopback.
     #[cfg(feature = "demo")]
-    FakeFilevine(fake_cli::FakeArgs),
+    FakeFilevine(cli::fake::FakeArgs),
+    /// A production build has no stand-in: the command says so in one line (exit 2) instead
+    /// of clap's usage text, so a script that asks for it learns why.
+    #[cfg(not(feature = "demo"))]
+    #[command(hide = true)]
+    FakeFilevine {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
     /// GET /readyz on the configured listen address; exit 0 when ready, 1 otherwise (for
     /// container health checks without curl).
     Healthcheck,
@@ -55,7 +63,7 @@ enum Command {
 enum PatCommand {
     /// Exchange a connection's PAT for a token and print who it acts as, its lifetime and
     /// scopes.
-    Verify(connections_cli::ConnectionArg),
+    Verify(cli::connections::ConnectionArg),
 }
 
 /// What to do with connections.
@@ -63,17 +71,17 @@ enum PatCommand {
 enum ConnectionsCommand {
     /// NAME ENVIRONMENT AUTH CONCURRENCY POOL STATUS LAST_SUCCESS HEALTH REASON, one line
     /// each.
-    List(connections_cli::ListArgs),
+    List(cli::connections::ListArgs),
     /// Checks each connection now: NAME ENVIRONMENT STATUS REASON; exit 0 all ok, 1 any
     /// degraded, 2 any broken.
-    Check(health_cli::CheckArgs),
+    Check(cli::health::CheckArgs),
 }
 
 /// What to do with projects.
 #[derive(Subcommand, Debug)]
 enum ProjectsCommand {
     /// Write every matching project as CSV or JSON (the dashboard's export, unattended).
-    Export(projects_cli::ExportArgs),
+    Export(cli::projects::ExportArgs),
 }
 
 #[tokio::main]
@@ -82,21 +90,26 @@ async fn main() -> ExitCode {
     telemetry::init();
     let code = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.overrides).await,
-        Command::Check => check_cli::check(&cli.overrides).await,
+        Command::Check => cli::check::check(&cli.overrides).await,
         Command::Pat {
             command: PatCommand::Verify(args),
-        } => pat_cli::verify(&cli.overrides, args).await,
+        } => cli::pat::verify(&cli.overrides, args).await,
         Command::Connections {
             command: ConnectionsCommand::List(args),
-        } => connections_cli::list(&cli.overrides, args).await,
+        } => cli::connections::list(&cli.overrides, args).await,
         Command::Connections {
             command: ConnectionsCommand::Check(args),
-        } => health_cli::check(&cli.overrides, args).await,
+        } => cli::health::check(&cli.overrides, args).await,
         Command::Projects {
             command: ProjectsCommand::Export(args),
-        } => projects_cli::export(&cli.overrides, args).await,
+        } => cli::projects::export(&cli.overrides, args).await,
         #[cfg(feature = "demo")]
-        Command::FakeFilevine(args) => fake_cli::run(args).await,
+        Command::FakeFilevine(args) => cli::fake::run(args).await,
+        #[cfg(not(feature = "demo"))]
+        Command::FakeFilevine { .. } => {
+            eprintln!("fv-partner-app fake-filevine: this build has no stand-in for Filevine (built without the `demo` feature); build with default features to run it");
+            ExitCode::from(2)
+        }
         Command::Healthcheck => healthcheck(&cli.overrides).await,
     };
     // Logs go to stdout/stderr synchronously; flush what the runtime may still hold.
@@ -126,32 +139,10 @@ async fn healthcheck(overrides: &Overrides) -> ExitCode {
     }
 }
 
-mod check_cli;
-mod connections_cli;
-#[cfg(feature = "demo")]
-mod fake_cli;
-mod health_cli;
-mod pat_cli;
-mod projects_cli;
-
-fn load_settings(overrides: &Overrides) -> Result<Settings, ExitCode> {
-    match config::load(overrides) {
-        Ok(settings) => {
-            for warning in &settings.warnings {
-                eprintln!("warning: {warning}");
-            }
-            Ok(settings)
-        }
-        Err(errors) => {
-            eprintln!("fv-partner-app cannot start: the configuration has problems.\n{errors}");
-            eprintln!("See .env.example and docs/configuration.md.");
-            Err(ExitCode::from(2))
-        }
-    }
-}
+mod cli;
 
 async fn serve(overrides: &Overrides) -> ExitCode {
-    let settings = match load_settings(overrides) {
+    let settings = match cli::settings::load_settings(overrides) {
         Ok(s) => s,
         Err(code) => return code,
     };

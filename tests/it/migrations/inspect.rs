@@ -1,7 +1,7 @@
 //! Reads a database from outside the app: every row of every table, the recorded
 //! migrations, and the schema's shape, each in a form two databases can be compared by.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{Connection, PgConnection, Row, SqliteConnection};
 
@@ -35,21 +35,20 @@ impl Conn {
 
     /// The first column of every row of `sql` (text), sorted.
     async fn texts(&mut self, sql: &str) -> Vec<String> {
+        macro_rules! first_texts {
+            ($c:expr) => {
+                sqlx::query(sql)
+                    .fetch_all($c)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get::<Option<String>, _>(0).unwrap_or_default())
+                    .collect()
+            };
+        }
         let mut out: Vec<String> = match self {
-            Conn::Sqlite(c) => sqlx::query(sql)
-                .fetch_all(c)
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.get::<Option<String>, _>(0).unwrap_or_default())
-                .collect(),
-            Conn::Postgres(c) => sqlx::query(sql)
-                .fetch_all(c)
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.get::<Option<String>, _>(0).unwrap_or_default())
-                .collect(),
+            Conn::Sqlite(c) => first_texts!(c),
+            Conn::Postgres(c) => first_texts!(c),
         };
         out.sort();
         out
@@ -79,63 +78,78 @@ impl Conn {
     }
 }
 
-/// Every table's rows, each row as a JSON object of its columns (as text), sorted.
-pub async fn rows(backend: Backend, url: &str) -> BTreeMap<String, Vec<String>> {
-    let mut conn = Conn::open(backend, url).await;
-    let mut out = BTreeMap::new();
-    for table in conn.tables().await {
-        let sql = match backend {
-            Backend::Sqlite => {
-                let columns = conn
-                    .texts(&format!("SELECT name FROM pragma_table_info('{table}')"))
-                    .await;
-                // quote() so a BLOB (which JSON cannot hold) is compared as its literal.
-                let pairs: Vec<String> = columns
-                    .iter()
-                    .map(|c| format!("'{c}', quote(\"{c}\")"))
-                    .collect();
-                format!("SELECT json_object({}) FROM \"{table}\"", pairs.join(", "))
-            }
-            Backend::Postgres => format!("SELECT CAST(row_to_json(t) AS TEXT) FROM {table} AS t"),
-        };
-        let rows = conn.texts(&sql).await;
-        out.insert(table, rows);
-    }
-    out
+/// A table's columns and rows (each row: column -> its value as SQL text).
+#[derive(Debug)]
+pub struct Table {
+    pub columns: BTreeSet<String>,
+    pub rows: Vec<BTreeMap<String, String>>,
 }
 
-/// `before` and `after` (rows as [`rows`] gives them) cut to the columns both have, so a later
-/// migration that adds or drops a column still shows whether every kept value survived.
-pub fn on_shared_columns(before: &[String], after: &[String]) -> (Vec<String>, Vec<String>) {
-    let parse = |rows: &[String]| -> Vec<serde_json::Map<String, serde_json::Value>> {
-        rows.iter()
-            .map(|r| serde_json::from_str(r).expect("a row as a JSON object"))
-            .collect()
-    };
-    let (before, after) = (parse(before), parse(after));
-    let shared = |row: &serde_json::Map<String, serde_json::Value>,
-                  other: &[serde_json::Map<_, _>]| {
-        row.keys()
-            .filter(|k| other.iter().all(|o| o.contains_key(*k)))
-            .cloned()
-            .collect::<Vec<String>>()
-    };
-    let cut = |rows: &[serde_json::Map<String, serde_json::Value>],
-               other: &[serde_json::Map<String, serde_json::Value>]| {
-        let mut out: Vec<String> = rows
+impl Table {
+    /// The rows cut to `columns`, sorted: what a migration that adds or drops other columns
+    /// leaves alone.
+    pub fn rows_of(&self, columns: &BTreeSet<String>) -> Vec<Vec<(String, String)>> {
+        let mut out: Vec<Vec<(String, String)>> = self
+            .rows
             .iter()
-            .map(|r| {
-                let kept: serde_json::Map<_, _> = shared(r, other)
-                    .into_iter()
-                    .map(|k| (k.clone(), r[&k].clone()))
-                    .collect();
-                serde_json::Value::Object(kept).to_string()
+            .map(|row| {
+                row.iter()
+                    .filter(|(c, _)| columns.contains(*c))
+                    .map(|(c, v)| (c.clone(), v.clone()))
+                    .collect()
             })
             .collect();
         out.sort();
         out
-    };
-    (cut(&before, &after), cut(&after, &before))
+    }
+}
+
+/// Separates a row's values in the texts the queries build (no value holds it).
+const SEPARATOR: char = '\u{1f}';
+
+/// Every table, by the name queries use.
+pub async fn rows(backend: Backend, url: &str) -> BTreeMap<String, Table> {
+    let mut conn = Conn::open(backend, url).await;
+    let mut out = BTreeMap::new();
+    for table in conn.tables().await {
+        let (columns_sql, quote) = match backend {
+            Backend::Sqlite => (
+                format!("SELECT name FROM pragma_table_info('{table}')"),
+                "quote",
+            ),
+            Backend::Postgres => (
+                format!(
+                    "SELECT CAST(attname AS TEXT) FROM pg_attribute
+                    WHERE attrelid = CAST('{table}' AS regclass) AND attnum > 0
+                        AND NOT attisdropped"
+                ),
+                "quote_nullable",
+            ),
+        };
+        let columns = conn.texts(&columns_sql).await;
+        let values: Vec<String> = columns
+            .iter()
+            .map(|c| format!("'{c}=' || {quote}(\"{c}\")"))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {table}",
+            values.join(&format!(" || '{SEPARATOR}' || "))
+        );
+        let rows = conn
+            .texts(&sql)
+            .await
+            .iter()
+            .map(|row| {
+                row.split(SEPARATOR)
+                    .filter_map(|cell| cell.split_once('='))
+                    .map(|(c, v)| (c.to_owned(), v.to_owned()))
+                    .collect()
+            })
+            .collect();
+        let columns = columns.into_iter().collect();
+        out.insert(table, Table { columns, rows });
+    }
+    out
 }
 
 /// The recorded migrations, by version.

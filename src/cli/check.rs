@@ -12,7 +12,7 @@ use fv_partner_app::{
 
 /// `fv-partner-app check`.
 pub async fn check(overrides: &Overrides) -> ExitCode {
-    let settings = match super::load_settings(overrides) {
+    let settings = match super::settings::load_settings(overrides) {
         Ok(s) => s,
         Err(code) => return code,
     };

@@ -20,7 +20,7 @@ pub struct CheckArgs {
 
 /// Runs `connections check`.
 pub async fn check(overrides: &Overrides, args: CheckArgs) -> ExitCode {
-    let settings = match super::load_settings(overrides) {
+    let settings = match super::settings::load_settings(overrides) {
         Ok(s) => s,
         Err(code) => return code,
     };

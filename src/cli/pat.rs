@@ -15,7 +15,7 @@ use fv_partner_app::{
     state::AppState,
 };
 
-use super::connections_cli::{choose, Chosen, ConnectionArg};
+use super::connections::{choose, no_pat, Chosen, ConnectionArg};
 
 /// What was verified, and whether an email was compared.
 pub struct Checked {
@@ -111,19 +111,13 @@ async fn verify_demo_pat(
     }
 }
 
-/// Says that no PAT is configured and what to set; exit code 2 (configuration).
-pub fn no_pat(command: &str) -> ExitCode {
-    eprintln!("No personal access token is configured: set FV_PAT to the PAT of the service account (and FV_SERVICE_ACCOUNT_EMAIL to its email), then run `fv-partner-app {command}` again.");
-    ExitCode::from(2)
-}
-
 /// Runs `pat verify [--connection NAME]`.
 pub async fn verify(overrides: &Overrides, args: ConnectionArg) -> ExitCode {
-    let settings = match super::load_settings(overrides) {
+    let settings = match super::settings::load_settings(overrides) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    if !super::connections_cli::may_have_connection(&settings).await {
+    if !super::connections::may_have_connection(&settings).await {
         return no_pat("pat verify");
     }
     let app = match Application::build_for_command(settings).await {

@@ -88,7 +88,7 @@ pub async fn choose(state: &AppState, requested: Option<&str>) -> Result<Chosen,
             [only] => Ok(Chosen::Connection(Box::new(only.clone()))),
             [] => match state.settings.service_account.command_pat() {
                 Some(pat) => Ok(Chosen::DemoPat(pat)),
-                None => Err(super::pat_cli::no_pat("with --connection NAME")),
+                None => Err(no_pat("with --connection NAME")),
             },
             _ => {
                 eprintln!(
@@ -121,7 +121,7 @@ struct Line {
 
 /// Runs `connections list`.
 pub async fn list(overrides: &Overrides, args: ListArgs) -> ExitCode {
-    let settings = match super::load_settings(overrides) {
+    let settings = match super::settings::load_settings(overrides) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -219,4 +219,10 @@ fn rfc3339(secs: i64) -> String {
                 .ok()
         })
         .unwrap_or_else(|| secs.to_string())
+}
+
+/// Says that no PAT is configured and what to set; exit code 2 (configuration).
+pub fn no_pat(command: &str) -> ExitCode {
+    eprintln!("No personal access token is configured: set FV_PAT to the PAT of the service account (and FV_SERVICE_ACCOUNT_EMAIL to its email), then run `fv-partner-app {command}` again.");
+    ExitCode::from(2)
 }

@@ -27,7 +27,7 @@ use fv_partner_app::{
     state::AppState,
 };
 
-use super::connections_cli::{choose, Chosen};
+use super::connections::{choose, Chosen};
 
 /// The export's options.
 #[derive(clap::Args, Debug)]
@@ -60,7 +60,7 @@ pub struct ExportArgs {
     #[arg(long, value_parser = day("active_before"))]
     active_before: Option<time::Date>,
     #[command(flatten)]
-    connection: super::connections_cli::ConnectionArg,
+    connection: super::connections::ConnectionArg,
 }
 
 /// A `yyyy-mm-dd` day, parsed as the dashboard parses its date filter `name` (clap exits 2
@@ -84,12 +84,12 @@ enum FormatArg {
 
 /// Runs `projects export`.
 pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
-    let settings = match super::load_settings(overrides) {
+    let settings = match super::settings::load_settings(overrides) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    if !super::connections_cli::may_have_connection(&settings).await {
-        return super::pat_cli::no_pat("projects export");
+    if !super::connections::may_have_connection(&settings).await {
+        return super::connections::no_pat("projects export");
     }
     let app = match Application::build_for_command(settings).await {
         Ok(app) => app,

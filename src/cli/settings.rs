@@ -1,0 +1,23 @@
+//! The configuration every command starts from, with its warnings and problems printed.
+
+use std::process::ExitCode;
+
+use fv_partner_app::config::{self, Overrides, Settings};
+
+/// The resolved settings, after printing their warnings; on problems, prints them (one line
+/// per key) and returns exit code 2 (configuration).
+pub fn load_settings(overrides: &Overrides) -> Result<Settings, ExitCode> {
+    match config::load(overrides) {
+        Ok(settings) => {
+            for warning in &settings.warnings {
+                eprintln!("warning: {warning}");
+            }
+            Ok(settings)
+        }
+        Err(errors) => {
+            eprintln!("fv-partner-app cannot start: the configuration has problems.\n{errors}");
+            eprintln!("See .env.example and docs/configuration.md.");
+            Err(ExitCode::from(2))
+        }
+    }
+}
