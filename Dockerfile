@@ -1,9 +1,9 @@
 # fv-partner-app: a small image (multi-stage, dependency layer cached, non-root).
 #   docker build -t fv-partner-app .
 #   docker run -p 7059:7059 --env-file .env fv-partner-app
-# Templates and static files are compiled into the binary (askama, include_str!): the runtime
-# image holds the binary and nothing else of ours. Secrets come from the environment at run
-# time (--env-file), never from this file.
+# Templates, static files and the schema's migrations are compiled into the binary (askama,
+# include_str!, sqlx::migrate!): the runtime image holds the binary and nothing else of ours.
+# Secrets come from the environment at run time (--env-file), never from this file.
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 # Dependencies first, so source edits do not rebuild them. Every target Cargo.toml names
@@ -18,7 +18,9 @@ RUN mkdir -p src benches crates/fake-filevine/src && echo 'fn main() {}' > src/m
     && for b in ops refresh dashboard live edge ; do echo 'fn main() {}' > benches/$b.rs; done \
     && cargo build --release --locked --no-default-features \
     && rm -rf src benches crates/fake-filevine/src
+COPY build.rs build.rs
 COPY src src
+COPY migrations migrations
 COPY templates templates
 COPY static static
 COPY benches benches

@@ -6,12 +6,20 @@
 //! 2. Ingest: `BENCH_SENDERS` (64) concurrent senders post `BENCH_DELIVERIES` (5,000) distinct
 //!    deliveries; printed: deliveries accepted per second, and once the worker is done, how
 //!    many were applied, lost and applied twice (from the inbox).
+//! 3. Ingest across a `kill -9` of the app's binary (a child process), restarted on the same
+//!    port: every delivery answered 2xx applied exactly once ([`restart`]).
+//! 4. Gateway calls for `BENCH_VIEWS` (100) repeat views of one unchanged dashboard page with a
+//!    healthy subscription, against as many without ([`repeat_views`]).
 //!
-//! Everything runs in this one process on loopback (SQLite), so senders and app share the
+//! 1, 2 and 4 run in this one process on loopback (SQLite), so senders and app share the
 //! cores. Without `--bench` (as `cargo test --all-targets` runs it) it does nothing.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "live/repeat_views.rs"]
+mod repeat_views;
+#[path = "live/restart.rs"]
+mod restart;
 mod support;
 
 use std::{
@@ -169,4 +177,10 @@ async fn run() {
         "ingest: {new} stored, {applied} applied, {pending} pending, {applied_in:.2} s after the first send; {} lost (answered 2xx, not stored)",
         (accepted as usize).saturating_sub(new)
     );
+
+    // 3. Ingest across a kill -9 of the app's binary.
+    restart::run(&app, || token(&app)).await;
+
+    // 4. Repeat views with and without a healthy subscription.
+    repeat_views::run().await;
 }

@@ -33,6 +33,9 @@ pub struct AppInner {
     /// Briefly cached reports (stale matters, time in phase...), see
     /// [`crate::projects::report_scan`].
     pub reports: Arc<crate::projects::report_scan::ReportCache>,
+    /// Dashboard pages kept while the org's webhook subscription is healthy, see
+    /// [`crate::projects::page_cache`].
+    pub pages: Arc<crate::projects::page_cache::PageCache>,
     /// Requests per feed key (`/feeds/...`, `FV_FEED_RATE_PER_MINUTE`).
     pub feed_limits: crate::util::keyed_rate::KeyedRate<String>,
     /// The named connections (`FV_PAT` as `env`, the ones admins saved): their token

@@ -1,9 +1,10 @@
 //! Logging set-up: `RUST_LOG`-style filtering, pretty or JSON (`FV_LOG_FORMAT`).
 //!
-//! Some dependencies print secrets at debug or trace level (a cookie store prints whole
-//! `Set-Cookie` values, i.e. session ids). Those targets are capped by [`SECRET_SAFE_CAPS`]
-//! whatever `RUST_LOG` says: `RUST_LOG=trace` must never put a token or a session id in the
-//! log. `tests/no_leaks.rs` runs every flow at trace level through [`env_filter`] to prove it.
+//! Some dependencies print secrets (a cookie store prints whole `Set-Cookie` values, i.e.
+//! session ids, at trace level; the PostgreSQL driver a database URL parameter's value at
+//! warn). Those targets are capped by [`SECRET_SAFE_CAPS`] whatever `RUST_LOG` says:
+//! `RUST_LOG=trace` must never put a token, a password or a session id in the log.
+//! `tests/no_leaks.rs` runs every flow at trace level through [`env_filter`] to prove it.
 
 use tracing_subscriber::{
     filter::Directive, fmt, fmt::MakeWriter, prelude::*, registry::LookupSpan, EnvFilter, Layer,
@@ -12,8 +13,10 @@ use tracing_subscriber::{
 /// The default filter when `RUST_LOG` is not set.
 pub const DEFAULT_FILTER: &str = "info,tower_sessions=warn,sqlx=warn";
 
-/// Targets whose verbose levels print secrets, and the most they may log.
-pub const SECRET_SAFE_CAPS: &[&str] = &["cookie_store=info"];
+/// Targets that print secrets, and the most they may log. `sqlx_postgres::options` warns about
+/// a `DATABASE_URL` query parameter it does not know with the parameter's value, and
+/// `sslpassword` (a password PostgreSQL's own clients take) is one it does not know.
+pub const SECRET_SAFE_CAPS: &[&str] = &["cookie_store=info", "sqlx_postgres::options=error"];
 
 /// `spec` (a `RUST_LOG` value) with the caps of [`SECRET_SAFE_CAPS`] applied on top.
 pub fn env_filter(spec: &str) -> EnvFilter {

@@ -3,22 +3,27 @@
 //! ([`LIVE_EVENTS`], looked up in Filevine's catalogue by object and type: the ids are
 //! Filevine's, never guessed).
 //!
-//! What the admin wants is stored first (`on`/`off`), then Filevine is asked; a call that
-//! fails (401, 403, 429, 5xx, no answer) leaves its plain-words reason on the row for the card,
-//! and [`ConnectionsService::reconcile_live`] tries again every [`RETRY_EVERY`]. At start and
-//! every [`RECONCILE_EVERY`] it checks every subscription. Reconciling also re-creates a
+//! What the admin wants is stored first (`on`/`off`), then Filevine is asked, by one caller at
+//! a time per connection whichever replica it runs on (a lease on the row: two admins
+//! pressing at once make one subscription); a call that fails (401, 403, 429, 5xx, no answer)
+//! leaves its plain-words reason on the row for the card, and
+//! [`ConnectionsService::reconcile_live`] tries again after [`RETRY_EVERY`], then after twice
+//! as long at each further failure up to [`RETRY_AT_MOST`] (a 403 that stays is not asked
+//! every minute forever; the card says when the next try is). At start and every
+//! [`RECONCILE_EVERY`] it checks every subscription. Reconciling also re-creates a
 //! subscription Filevine no longer has and moves one whose endpoint differs from
 //! `FV_PUBLIC_URL`. A connection with live updates on asks for the `filevine.v2.webhooks`
 //! scope with its token (see `apply_row`).
 
 use std::time::Duration;
 
-use super::{service::ConnectionsService, Connection};
+use super::{
+    live_calls::{subscribe, unsubscribe},
+    service::ConnectionsService,
+    Connection,
+};
 use crate::{
-    filevine::{
-        webhooks::{SubscriptionRequest, WEBHOOKS_SCOPE},
-        AuthedError, GatewayError, OrgContext,
-    },
+    filevine::{webhooks::WEBHOOKS_SCOPE, AuthedError, GatewayError},
     store::{DbError, LiveSubscriptionRow},
 };
 
@@ -36,10 +41,14 @@ pub const LIVE_EVENTS: [(&str, &str); 7] = [
 ];
 /// Reconcile interval while every subscription is as wanted.
 pub const RECONCILE_EVERY: Duration = Duration::from_secs(3600);
-/// Retry interval while a subscription call is owed (it failed).
+/// Retry interval after a subscription call failed once (doubled at each further failure).
 pub const RETRY_EVERY: Duration = Duration::from_secs(60);
+/// The longest wait between automatic retries.
+pub const RETRY_AT_MOST: Duration = Duration::from_secs(3600);
+/// How long a caller may hold a row's lease while it talks to Filevine.
+const LEASE: Duration = Duration::from_secs(60);
 /// The subscription's name at Filevine.
-const SUBSCRIPTION_NAME: &str = "fv-partner-app live updates";
+pub(super) const SUBSCRIPTION_NAME: &str = "fv-partner-app live updates";
 /// What the card says while the connection itself is broken.
 const PAUSED: &str = "Paused while this connection is broken (see its health); resumes by itself once it works again.";
 
@@ -57,6 +66,9 @@ pub enum LiveError {
 /// What a live_on or live_off did at Filevine.
 pub enum LiveOutcome {
     Done,
+    /// Another request (here or on another replica) is talking to Filevine for this
+    /// connection right now: what it does shows on the card.
+    Busy,
     /// Stored; Filevine's side failed and will be retried. The reason, in plain words.
     Owed(String),
 }
@@ -98,7 +110,7 @@ impl LiveState {
 }
 
 /// A failed subscription call, in words an admin can act on (never a token).
-fn plain<E: std::fmt::Display>(e: &AuthedError<E>) -> String {
+pub(super) fn plain<E: std::fmt::Display>(e: &AuthedError<E>) -> String {
     match e {
         AuthedError::Token(t) => format!("The connection has no token: {t}"),
         AuthedError::Gateway(GatewayError::Forbidden(m)) if m.contains(WEBHOOKS_SCOPE) => format!(
@@ -152,24 +164,13 @@ impl ConnectionsService {
     pub async fn live_on(&self, name: &str, by: &str) -> Result<LiveOutcome, LiveError> {
         let endpoint = self.webhook_endpoint().ok_or(LiveError::NoPublicUrl)?;
         let c = self.live_connection(name).await?;
-        let mut row =
-            self.db
-                .live_subscription(&c.id)
-                .await?
-                .unwrap_or_else(|| LiveSubscriptionRow {
-                    connection_id: c.id.clone(),
-                    ..Default::default()
-                });
-        row.connection = c.name.to_string();
-        row.environment = c.environment.clone();
-        row.wanted = "on".into();
-        row.updated_at = self.clock.now_unix();
         // Stored first, so the token source asks for the webhooks scope from now on.
-        self.db.live_subscription_put(&row).await?;
+        self.want(&c, "on").await?;
         self.refresh_live().await?;
-        let outcome = self.sync(&c, &mut row, &endpoint).await?;
+        let outcome = self.sync_leased(&c, &endpoint, |_| true).await?;
         let what = match &outcome {
             LiveOutcome::Done => format!("turned live updates on (webhooks to {endpoint})"),
+            LiveOutcome::Busy => "turned live updates on (another request was at it)".into(),
             LiveOutcome::Owed(_) => "turned live updates on (Filevine not reached yet)".into(),
         };
         self.audit(name, by, &what).await?;
@@ -179,14 +180,52 @@ impl ConnectionsService {
     /// Turns live updates off for `name`: the subscription is deleted at Filevine.
     pub async fn live_off(&self, name: &str, by: &str) -> Result<LiveOutcome, LiveError> {
         let c = self.live_connection(name).await?;
+        if self.db.live_subscription(&c.id).await?.is_none() {
+            return Ok(LiveOutcome::Done);
+        }
+        self.want(&c, "off").await?;
+        let endpoint = self.webhook_endpoint().unwrap_or_default();
+        let outcome = self.sync_leased(&c, &endpoint, |_| true).await?;
+        self.audit(name, by, "turned live updates off").await?;
+        Ok(outcome)
+    }
+
+    /// Stores what the admin wants of `c`'s live updates (nothing Filevine said is touched).
+    async fn want(&self, c: &Connection, wanted: &str) -> Result<(), DbError> {
+        let row = LiveSubscriptionRow {
+            connection_id: c.id.clone(),
+            connection: c.name.to_string(),
+            environment: c.environment.clone(),
+            wanted: wanted.into(),
+            updated_at: self.clock.now_unix(),
+            ..Default::default()
+        };
+        self.db.live_subscription_want(&row).await
+    }
+
+    /// Takes `c`'s row's lease, reads the row afresh (another caller may just have
+    /// subscribed) and, when `due` still holds of it, makes Filevine match it.
+    /// [`LiveOutcome::Busy`] when another caller holds the lease.
+    async fn sync_leased(
+        &self,
+        c: &Connection,
+        endpoint: &str,
+        due: impl Fn(&LiveSubscriptionRow) -> bool,
+    ) -> Result<LiveOutcome, DbError> {
+        let now = self.clock.now_unix();
+        let until = now + LEASE.as_secs() as i64;
+        if !self.db.live_subscription_lease(&c.id, now, until).await? {
+            return Ok(LiveOutcome::Busy);
+        }
         let Some(mut row) = self.db.live_subscription(&c.id).await? else {
             return Ok(LiveOutcome::Done);
         };
-        row.wanted = "off".into();
-        let endpoint = self.webhook_endpoint().unwrap_or_default();
-        let outcome = self.sync(&c, &mut row, &endpoint).await?;
-        self.audit(name, by, "turned live updates off").await?;
-        Ok(outcome)
+        if !due(&row) {
+            // Done meanwhile by whoever held the lease before: written back as read.
+            self.db.live_subscription_put(&row).await?;
+            return Ok(LiveOutcome::Done);
+        }
+        self.sync(c, &mut row, endpoint).await
     }
 
     /// Before connection `c` is removed: deletes its subscription (one try: its token goes
@@ -199,28 +238,25 @@ impl ConnectionsService {
         let outcome = self.sync(c, &mut row, "").await?;
         self.db.live_subscription_delete(&c.id).await?;
         Ok(match outcome {
-            LiveOutcome::Done => None,
+            LiveOutcome::Done | LiveOutcome::Busy => None,
             LiveOutcome::Owed(why) => Some(why),
         })
     }
 
     /// Makes every subscription what its row wants (see the module docs); unless `full`, only
-    /// those whose last call failed. Returns whether a call is still owed.
+    /// those whose last call failed and whose retry is due. Returns whether a call is still
+    /// owed.
     pub async fn reconcile_live(&self, full: bool) -> Result<bool, DbError> {
         let rows = self.db.live_subscriptions().await?;
         let connections = self.list().await?;
         let endpoint = self.webhook_endpoint();
         let mut owed = false;
-        for mut row in rows {
-            if !full && row.last_error.is_none() {
-                continue;
-            }
-            // Another replica reconciling the same row at the same time: it does this one.
-            if !self
-                .db
-                .live_subscription_claim(&row.connection_id, row.claims)
-                .await?
-            {
+        let now = self.clock.now_unix();
+        let due = |row: &LiveSubscriptionRow| {
+            full || (row.last_error.is_some() && row.retry_at.is_none_or(|t| t <= now))
+        };
+        for row in rows {
+            if !due(&row) {
                 continue;
             }
             let Some(c) = connections.iter().find(|c| c.id == row.connection_id) else {
@@ -231,7 +267,8 @@ impl ConnectionsService {
                 tracing::warn!(connection = %c.name, "live updates are on but FV_PUBLIC_URL is not set: the subscription is left as it is");
                 continue;
             };
-            if let LiveOutcome::Owed(why) = self.sync(c, &mut row, endpoint).await? {
+            // Another replica (or an admin's press) working on the same row does this one.
+            if let LiveOutcome::Owed(why) = self.sync_leased(c, endpoint, due).await? {
                 tracing::warn!(connection = %c.name, reason = %why, "a webhook subscription call failed; it will be retried");
                 owed = true;
             }
@@ -265,11 +302,15 @@ impl ConnectionsService {
             Ok(()) => {
                 row.last_error = None;
                 row.last_error_at = None;
+                row.failures = 0;
+                row.retry_at = None;
                 LiveOutcome::Done
             }
             Err(why) => {
                 row.last_error = Some(why.clone());
                 row.last_error_at = Some(now);
+                row.failures += 1;
+                row.retry_at = Some(now + retry_after(row.failures).as_secs() as i64);
                 LiveOutcome::Owed(why)
             }
         };
@@ -284,107 +325,23 @@ impl ConnectionsService {
     }
 }
 
-/// Subscribes `row`'s org (re-creating a subscription Filevine lost, moving one whose
-/// endpoint changed).
-async fn subscribe(
-    gw: &super::ConnectionGateway,
-    row: &mut LiveSubscriptionRow,
-    endpoint: &str,
-) -> Result<(), String> {
-    let ctx = org_of(gw, row).await?;
-    if let Some(id) = row.subscription_id.clone() {
-        match gw
-            .webhook_subscription(ctx, &id)
-            .await
-            .map_err(|e| plain(&e))?
-        {
-            Some(s) if s.endpoint.as_deref() == Some(endpoint) => return Ok(()),
-            Some(_) => {
-                let request = request(gw, ctx, endpoint).await?;
-                gw.webhook_update(ctx, &id, request)
-                    .await
-                    .map_err(|e| plain(&e))?;
-                row.endpoint = Some(endpoint.to_owned());
-                return Ok(());
-            }
-            None => {
-                tracing::warn!(connection = %row.connection, "Filevine no longer has the webhook subscription: subscribing again")
-            }
-        }
-    }
-    let request = request(gw, ctx, endpoint).await?;
-    let made = gw
-        .webhook_subscribe(ctx, request)
-        .await
-        .map_err(|e| plain(&e))?;
-    row.subscription_id = Some(made.id);
-    row.endpoint = Some(endpoint.to_owned());
-    Ok(())
+/// The wait before the next automatic try after `failures` failed calls in a row:
+/// [`RETRY_EVERY`], doubled at each further failure, at most [`RETRY_AT_MOST`].
+pub fn retry_after(failures: i64) -> Duration {
+    let doublings = u32::try_from(failures.saturating_sub(1).clamp(0, 16)).unwrap_or(16);
+    RETRY_EVERY
+        .saturating_mul(2u32.saturating_pow(doublings))
+        .min(RETRY_AT_MOST)
 }
 
-/// Deletes `row`'s subscription, if it has one.
-async fn unsubscribe(
-    gw: &super::ConnectionGateway,
-    row: &mut LiveSubscriptionRow,
-) -> Result<(), String> {
-    let Some(id) = row.subscription_id.clone() else {
-        return Ok(());
-    };
-    let ctx = org_of(gw, row).await?;
-    gw.webhook_unsubscribe(ctx, &id)
-        .await
-        .map_err(|e| plain(&e))?;
-    row.subscription_id = None;
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The org and user the subscription is made in: the connection's first org (remembered on
-/// the row, so later calls name the same one).
-async fn org_of(
-    gw: &super::ConnectionGateway,
-    row: &mut LiveSubscriptionRow,
-) -> Result<OrgContext, String> {
-    if let (Some(org_id), Some(user_id)) = (row.org_id, row.user_id) {
-        return Ok(OrgContext { org_id, user_id });
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        let mins: Vec<u64> = (1..=8).map(|f| retry_after(f).as_secs() / 60).collect();
+        assert_eq!(mins, [1, 2, 4, 8, 16, 32, 60, 60]);
+        assert_eq!(retry_after(i64::MAX), RETRY_AT_MOST);
     }
-    let who = gw.user_orgs().await.map_err(|e| plain(&e))?;
-    let org = who
-        .orgs
-        .first()
-        .ok_or("Filevine lists no organization for this connection's account.")?;
-    row.org_id = Some(org.org_id);
-    row.user_id = Some(who.user.user_id.native);
-    Ok(OrgContext {
-        org_id: org.org_id,
-        user_id: who.user.user_id.native,
-    })
-}
-
-/// The subscription request: [`LIVE_EVENTS`] by their catalogue ids.
-async fn request(
-    gw: &super::ConnectionGateway,
-    ctx: OrgContext,
-    endpoint: &str,
-) -> Result<SubscriptionRequest, String> {
-    let catalogue = gw.webhook_events(ctx).await.map_err(|e| plain(&e))?;
-    let event_ids: Vec<String> = LIVE_EVENTS
-        .iter()
-        .filter_map(|(object, event)| {
-            catalogue
-                .iter()
-                .find(|e| e.object_type == *object && e.event_type == *event)
-                .and_then(|e| e.id.clone())
-        })
-        .collect();
-    if event_ids.is_empty() {
-        return Err(
-            "Filevine's webhook catalogue lists none of the project events this app uses.".into(),
-        );
-    }
-    Ok(SubscriptionRequest {
-        name: SUBSCRIPTION_NAME.into(),
-        description: "Keeps the app's dashboards and reports current.".into(),
-        event_ids,
-        endpoint: endpoint.to_owned(),
-    })
 }

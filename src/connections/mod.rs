@@ -23,6 +23,7 @@ pub mod alerts;
 mod edit;
 pub mod health;
 mod live;
+mod live_calls;
 pub mod live_updates;
 pub mod pool;
 pub mod rules;

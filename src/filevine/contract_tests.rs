@@ -116,7 +116,11 @@ fn project_types_read_in_both_casings() {
     }
 }
 
-/// Every way the schema lets an answer differ from the full example.
+/// Every way the schema lets an answer differ from the full example, each with the path it
+/// bends (`Items.ProjectId.Native`, without regard to case): unknown extra fields in every
+/// object, `Partner` ids as strings, and, one at a time at every depth, a field left out and a
+/// string, list or object field `null` (the C# models behind the export allow it; integers
+/// and booleans never are).
 fn bends(example: &Value) -> Vec<(String, Value)> {
     fn walk(v: &mut Value, f: &dyn Fn(&mut serde_json::Map<String, Value>)) {
         match v {
@@ -126,6 +130,38 @@ fn bends(example: &Value) -> Vec<(String, Value)> {
                 f(m);
             }
             Value::Array(items) => items.iter_mut().for_each(|c| walk(c, f)),
+            _ => {}
+        }
+    }
+    /// The key paths of every field below `v` (array items are walked as their first).
+    fn fields(v: &Value, at: &[String], out: &mut Vec<Vec<String>>) {
+        match v {
+            Value::Object(m) => {
+                for (k, c) in m {
+                    let mut path = at.to_vec();
+                    path.push(k.clone());
+                    out.push(path.clone());
+                    fields(c, &path, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|c| fields(c, at, out)),
+            _ => {}
+        }
+    }
+    /// Applies `f` to the parent object of `path` and the field's name, in every array item.
+    fn at_parent(
+        v: &mut Value,
+        path: &[String],
+        f: &dyn Fn(&mut serde_json::Map<String, Value>, &str),
+    ) {
+        match (v, path) {
+            (Value::Array(items), _) => items.iter_mut().for_each(|c| at_parent(c, path, f)),
+            (Value::Object(m), [last]) => f(m, last),
+            (Value::Object(m), [first, rest @ ..]) => {
+                if let Some(c) = m.get_mut(first) {
+                    at_parent(c, rest, f);
+                }
+            }
             _ => {}
         }
     }
@@ -148,53 +184,84 @@ fn bends(example: &Value) -> Vec<(String, Value)> {
         }
     });
     out.push(("Partner ids as strings".to_owned(), partner));
-    let mut nulls = example.clone();
-    walk(&mut nulls, &|m| {
-        for (k, v) in m.iter_mut() {
-            // Ids and the top-level user are what the app cannot do without; every other
-            // string and list the schema allows to be null.
-            if matches!(v, Value::String(_) | Value::Array(_)) && !k.eq_ignore_ascii_case("partner")
-            {
-                *v = Value::Null;
+    let mut paths = Vec::new();
+    fields(example, &[], &mut paths);
+    paths.dedup();
+    for path in paths {
+        let name = path.join(".");
+        let mut fewer = example.clone();
+        at_parent(&mut fewer, &path, &|m, k| {
+            m.remove(k);
+        });
+        out.push((format!("without {name}"), fewer));
+        let mut null = example.clone();
+        at_parent(&mut null, &path, &|m, k| {
+            if let Some(v) = m.get_mut(k) {
+                if matches!(v, Value::String(_) | Value::Array(_) | Value::Object(_)) {
+                    *v = Value::Null;
+                }
             }
-        }
-    });
-    out.push(("nulls where allowed".to_owned(), nulls));
-    if let Value::Object(m) = example {
-        for key in m.keys() {
-            let mut fewer = example.clone();
-            fewer.as_object_mut().unwrap().remove(key);
-            out.push((format!("without {key}"), fewer));
+        });
+        if null != *example {
+            out.push((format!("null {name}"), null));
         }
     }
     out
 }
 
+/// `T` reads `method path`'s answer bent every way [`bends`] knows, except those that take
+/// away one of `required` (field paths the app cannot do without, as `User.UserId`).
 fn reads_bent<T: DeserializeOwned>(method: &str, path: &str, required: &[&str]) {
+    let mut failed = Vec::new();
     for casing in BOTH {
         let example = Contract::published().example(schema_of(method, path), casing);
         for (how, bent) in bends(&example) {
-            if required
-                .iter()
-                .any(|r| how.eq_ignore_ascii_case(&format!("without {r}")))
-            {
+            let bent_path = how.split_once(' ').map_or("", |(_, p)| p);
+            if required.iter().any(|r| bent_path.eq_ignore_ascii_case(r)) {
                 continue;
             }
-            if let Err(e) = serde_json::from_value::<T>(bent.clone()) {
-                panic!("{path} ({casing:?}, {how}): {e}\n{bent:#}");
+            if let Err(e) = serde_json::from_value::<T>(bent) {
+                failed.push(format!("{path} ({casing:?}, {how}): {e}"));
             }
         }
     }
+    assert!(failed.is_empty(), "{failed:#?}");
 }
 
 #[test]
 fn answers_bent_as_the_schema_allows_still_read() {
-    // `User` is what GetUserOrgsWithToken is for: without it the sign-in cannot go on.
-    reads_bent::<UserOrgs>("POST", "/fv-app/v2/utils/GetUserOrgsWithToken", &["user"]);
+    // Who the token is and the ids of their orgs are what the tenant headers of every other
+    // call are made of: without them there is nothing to sign in to.
+    reads_bent::<UserOrgs>(
+        "POST",
+        "/fv-app/v2/utils/GetUserOrgsWithToken",
+        &["User", "User.UserId", "User.UserId.Native", "Orgs.OrgId"],
+    );
     reads_bent::<OrgUser>("GET", "/fv-app/v2/Users/Me", &[]);
     reads_bent::<ProjectPage>("GET", "/fv-app/v2/Projects", &[]);
     reads_bent::<Project>("GET", "/fv-app/v2/Projects/{projectId}", &[]);
     reads_bent::<ProjectTypePage>("GET", "/fv-app/v2/ProjectTypes", &[]);
+    use super::webhooks::{WebhookEvent, WebhookSubscription};
+    // Published as required, and enums (C# value types) are never null.
+    reads_bent::<Vec<WebhookEvent>>(
+        "GET",
+        "/fv-app/v2/webhooks/Events",
+        &["ObjectType", "EventType"],
+    );
+    // `Id` is published as required, and a C# Guid is never null.
+    reads_bent::<Vec<WebhookSubscription>>("GET", "/fv-app/v2/webhooks/subscriptions", &["Id"]);
+    for (method, path) in [
+        ("POST", "/fv-app/v2/webhooks/subscription"),
+        ("GET", "/fv-app/v2/webhooks/subscription/{subscriptionId}"),
+        ("PUT", "/fv-app/v2/webhooks/subscription/{subscriptionId}"),
+    ] {
+        reads_bent::<WebhookSubscription>(method, path, &["Id"]);
+    }
+    reads_bent::<bool>(
+        "DELETE",
+        "/fv-app/v2/webhooks/subscription/{subscriptionId}",
+        &[],
+    );
 }
 
 #[test]

@@ -139,10 +139,31 @@ pub struct ProjectType {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectTypePage {
-    #[serde(default, alias = "Items", deserialize_with = "null_is_empty")]
+    #[serde(default, alias = "Items", deserialize_with = "types_with_ids")]
     pub items: Vec<ProjectType>,
     #[serde(default, alias = "HasMore")]
     pub has_more: bool,
+}
+
+/// The page's project types that carry a readable id. The schema requires no `ProjectTypeId`
+/// (nor its `Native`), and a type without one names nothing a project could point at: it is
+/// left out rather than failing the page, so the other types still name their projects. (A
+/// page is at most 1,000 small items, so trying each as a type costs little.)
+fn types_with_ids<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ProjectType>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Item {
+        Type(ProjectType),
+        Unnamed(serde::de::IgnoredAny),
+    }
+    let items: Vec<Item> = null_is_empty(d)?;
+    Ok(items
+        .into_iter()
+        .filter_map(|i| match i {
+            Item::Type(t) => Some(t),
+            Item::Unnamed(_) => None,
+        })
+        .collect())
 }
 
 /// Rewrites every object key's first letter to lower case, recursively, so PascalCase and
@@ -184,5 +205,22 @@ mod tests {
         assert_eq!(b.user.first_name.as_deref(), Some("Ada"));
         assert_eq!(b.orgs[0].org_id, 5);
         assert_eq!(user_type_name(b.user.user_type.unwrap()), "Service account");
+    }
+
+    #[test]
+    fn a_project_type_without_an_id_is_left_out_and_the_rest_still_read() {
+        let page = serde_json::json!({"Items": [
+            {"ProjectTypeId": {"Partner": "only-a-partner-id"}, "Name": "Unnamed"},
+            {"ProjectTypeId": null, "Name": "Null id"},
+            {"ProjectTypeId": {"Native": 12, "Partner": "PI-1"}, "Name": "Personal Injury"}
+        ], "HasMore": false});
+        let page: ProjectTypePage = serde_json::from_value(page).unwrap();
+        assert_eq!(page.items.len(), 1, "{page:?}");
+        assert_eq!(page.items[0].project_type_id.native, 12);
+        assert_eq!(
+            page.items[0].project_type_id.partner.as_deref(),
+            Some("PI-1")
+        );
+        assert_eq!(page.items[0].name.as_deref(), Some("Personal Injury"));
     }
 }

@@ -50,6 +50,13 @@ impl<'de> Deserialize<'de> for ProjectId {
     }
 }
 
+/// An optional project id in any shape [`native_opt`] reads: an `Identifier` without a
+/// `Native` number (the schema does not require one) reads as no id, like `null`, rather than
+/// failing the whole page.
+fn project_id_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ProjectId>, D::Error> {
+    Ok(native_opt(d)?.map(ProjectId))
+}
+
 /// A Filevine organization id (`x-fv-orgid`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct OrgId(pub i64);
@@ -62,7 +69,7 @@ pub struct OrgId(pub i64);
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Project {
-    #[serde(default, alias = "ProjectId")]
+    #[serde(default, alias = "ProjectId", deserialize_with = "project_id_opt")]
     pub project_id: Option<ProjectId>,
     #[serde(default, alias = "ProjectName")]
     pub project_name: Option<String>,

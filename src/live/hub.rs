@@ -33,6 +33,8 @@ pub struct Change {
 pub struct LiveHub {
     caches: Vec<Arc<dyn OrgCache>>,
     changes: broadcast::Sender<Change>,
+    /// Stored ids of sessions signed out in this process: their streams end at once.
+    ended: broadcast::Sender<String>,
     wake: Notify,
 }
 
@@ -42,6 +44,7 @@ impl LiveHub {
         Self {
             caches,
             changes: broadcast::channel(CHANNEL).0,
+            ended: broadcast::channel(CHANNEL).0,
             wake: Notify::new(),
         }
     }
@@ -58,6 +61,18 @@ impl LiveHub {
     /// A receiver of every change published from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.changes.subscribe()
+    }
+
+    /// The session stored under `stored_id` was signed out here: its open streams end now
+    /// rather than at their next heartbeat (which still ends those of sessions ended
+    /// elsewhere: on another replica, by an admin, by the provider).
+    pub fn session_ended(&self, stored_id: &str) {
+        let _ = self.ended.send(stored_id.to_owned());
+    }
+
+    /// A receiver of every [`LiveHub::session_ended`] from now on.
+    pub fn subscribe_ended(&self) -> broadcast::Receiver<String> {
+        self.ended.subscribe()
     }
 
     /// Wakes the worker: a delivery was stored. Wake-ups do not queue up (a flood of them

@@ -2,8 +2,9 @@
 //! verified by the provider of the environment whose issuer it names), what it says (the
 //! body, [`super::delivery`]), and storing it in the inbox before anything is answered.
 //!
-//! The token is checked before the body is read, so an unauthenticated caller learns nothing
-//! about what a good body looks like. A stored delivery is answered 202 whether it is new, a
+//! The token is checked before the body is read ([`Receiver::verify`], then
+//! [`Receiver::store`]), so an unauthenticated caller can neither make the app read an upload
+//! nor learn what a good body looks like. A stored delivery is answered 202 whether it is new, a
 //! duplicate, an event the app does not use or an org it does not serve: Filevine has done
 //! its part in each case, and a refusal would only make it retry.
 
@@ -112,47 +113,73 @@ fn bearer(authorization: Option<&str>) -> Result<&str, Refusal> {
     Ok(token.trim())
 }
 
+/// A delivery whose token verified: the environment it came from and the token's id.
+pub struct Verified {
+    environment: String,
+    jti: Option<String>,
+}
+
 impl Receiver<'_> {
-    /// Verifies, parses and stores one delivery. `body` is `None` when it was larger than
-    /// [`delivery::MAX_BODY_BYTES`]: refused as too big, but only after the token is checked.
-    pub async fn receive(
-        &self,
-        authorization: Option<&str>,
-        body: Option<&[u8]>,
-    ) -> Result<Accepted, Refusal> {
-        let result = self.verify_and_store(authorization, body).await;
+    /// Verifies a delivery's bearer token, before its body is read: a caller without a
+    /// good token costs a header's worth of work, never 256 KiB of upload.
+    pub async fn verify(&self, authorization: Option<&str>) -> Result<Verified, Refusal> {
+        let result = self.verify_token(authorization).await;
         if let Err(refusal) = &result {
-            self.count_refusal(refusal, authorization, body).await;
+            let env = bearer(authorization)
+                .ok()
+                .and_then(unverified_issuer)
+                .and_then(|iss| self.environments.by_issuer(&iss));
+            if let Some(env) = env {
+                self.count_refusal(refusal, &env.name).await;
+            }
         }
         result
     }
 
-    async fn verify_and_store(
-        &self,
-        authorization: Option<&str>,
-        body: Option<&[u8]>,
-    ) -> Result<Accepted, Refusal> {
+    async fn verify_token(&self, authorization: Option<&str>) -> Result<Verified, Refusal> {
         let token = bearer(authorization)?;
         let env = unverified_issuer(token)
             .and_then(|iss| self.environments.by_issuer(&iss))
             .ok_or(WebhookTokenError::Issuer)?;
         let claims = env.oidc.verify_webhook_token(token, self.audience).await?;
+        Ok(Verified {
+            environment: env.name.clone(),
+            jti: claims.jti,
+        })
+    }
+
+    /// Parses and stores the body of a [`Receiver::verify`]-ed delivery. `body` is `None`
+    /// when it was larger than [`delivery::MAX_BODY_BYTES`]: refused as too big.
+    pub async fn store(
+        &self,
+        verified: &Verified,
+        body: Option<&[u8]>,
+    ) -> Result<Accepted, Refusal> {
+        let result = self.parse_and_store(verified, body).await;
+        if let Err(refusal) = &result {
+            self.count_refusal(refusal, &verified.environment).await;
+        }
+        result
+    }
+
+    async fn parse_and_store(
+        &self,
+        verified: &Verified,
+        body: Option<&[u8]>,
+    ) -> Result<Accepted, Refusal> {
+        let env = verified.environment.as_str();
         let body = body.ok_or(Refusal::TooBig)?;
         let d = delivery::parse(body)?;
         let now = self.clock.now_unix();
         // The org's subscription (through a connection) learns of the delivery, and makes
         // the org served even when none of its users has signed in here lately.
-        let subscribed = self
-            .db
-            .live_delivery_accepted(&env.name, d.org_id, now)
-            .await?
-            > 0;
+        let subscribed = self.db.live_delivery_accepted(env, d.org_id, now).await? > 0;
         let outcome = if !d.relevant {
             Accepted::IgnoredEvent
         } else if !subscribed
             && !self
                 .db
-                .served_org(&env.name, d.org_id, now - SERVED_FOR_DAYS * 86_400)
+                .served_org(env, d.org_id, now - SERVED_FOR_DAYS * 86_400)
                 .await?
         {
             Accepted::UnservedOrg
@@ -162,9 +189,9 @@ impl Receiver<'_> {
         let body_hash = hex::encode(Sha256::digest(body));
         let text = String::from_utf8_lossy(body);
         let row = NewDelivery {
-            environment: &env.name,
+            environment: env,
             org_id: d.org_id,
-            jti: claims.jti.as_deref(),
+            jti: verified.jti.as_deref(),
             body_hash: &body_hash,
             event: &d.event,
             project_id: d.project_id,
@@ -184,28 +211,16 @@ impl Receiver<'_> {
         Ok(outcome)
     }
 
-    /// Counts a refused delivery on the card of the connection subscribed for the org its
-    /// body names, when its issuer names one of our environments. Anyone can send such a
-    /// request, so the count says "look here" (a wrong `FV_WEBHOOK_AUDIENCE`, a key problem,
-    /// or someone probing), never that Filevine sent it.
-    async fn count_refusal(
-        &self,
-        refusal: &Refusal,
-        authorization: Option<&str>,
-        body: Option<&[u8]>,
-    ) {
+    /// Counts a refused delivery on the cards of the subscriptions of the environment whose
+    /// issuer its token names. Anyone can send such a request, so the count says "look
+    /// here" (a wrong `FV_WEBHOOK_AUDIENCE`, a key problem, or someone probing), never that
+    /// Filevine sent it. By environment, not org: a refused token's body is never read.
+    async fn count_refusal(&self, refusal: &Refusal, environment: &str) {
         if matches!(refusal, Refusal::Db(_)) {
             return;
         }
-        let env = bearer(authorization)
-            .ok()
-            .and_then(unverified_issuer)
-            .and_then(|iss| self.environments.by_issuer(&iss));
-        let org = body.and_then(|b| delivery::parse(b).ok()).map(|d| d.org_id);
-        if let (Some(env), Some(org)) = (env, org) {
-            if let Err(e) = self.db.live_delivery_refused(&env.name, org).await {
-                tracing::warn!(error = %e, "could not count a refused webhook delivery");
-            }
+        if let Err(e) = self.db.live_delivery_refused(environment).await {
+            tracing::warn!(error = %e, "could not count a refused webhook delivery");
         }
     }
 }

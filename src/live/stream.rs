@@ -1,7 +1,9 @@
 //! What one open dashboard hears: the changes of its session's org (in its environment) and a
 //! heartbeat every [`HEARTBEAT`] on the app clock, at which the session is checked; the
-//! stream ends when the session is gone (signed out here or elsewhere, ended by an admin or
-//! the provider, expired). The web layer turns these into Server-Sent Events.
+//! stream ends when the session is gone: at once when it is signed out in this process
+//! ([`LiveHub::session_ended`]), at the next heartbeat when it ended elsewhere (another
+//! replica, an admin, the provider) or expired. The web layer turns these into Server-Sent
+//! Events.
 
 use std::{future::Future, time::Duration};
 
@@ -26,6 +28,9 @@ pub enum LiveEvent {
 
 struct Watch<F> {
     changes: Receiver<Change>,
+    ended: Receiver<String>,
+    /// The session's stored id.
+    session: String,
     clock: Clock,
     environment: String,
     org_id: i64,
@@ -33,13 +38,13 @@ struct Watch<F> {
     next_beat: std::time::SystemTime,
 }
 
-/// The events of `org_id` in `environment`, from now on, for as long as `still_signed_in`
-/// (asked at each heartbeat) says yes.
+/// The events of `org_id` in `environment`, from now on, for as long as the session stored
+/// under `session` is not signed out and `still_signed_in` (asked at each heartbeat) says yes.
 pub fn events<F, Fut>(
     hub: &LiveHub,
     clock: Clock,
-    environment: String,
-    org_id: i64,
+    (environment, org_id): (String, i64),
+    session: String,
     still_signed_in: F,
 ) -> impl Stream<Item = LiveEvent>
 where
@@ -49,6 +54,8 @@ where
     let next_beat = clock.now() + HEARTBEAT;
     let watch = Watch {
         changes: hub.subscribe(),
+        ended: hub.subscribe_ended(),
+        session,
         clock,
         environment,
         org_id,
@@ -61,7 +68,19 @@ where
                 .next_beat
                 .duration_since(w.clock.now())
                 .unwrap_or_default();
+            // Biased: a sign-out already announced wins over a change that came after it.
             tokio::select! {
+                biased;
+                ended = w.ended.recv() => match ended {
+                    Ok(id) if id == w.session => return None,
+                    Ok(_) => continue,
+                    Err(RecvError::Lagged(_)) => {
+                        if !(w.still_signed_in)().await {
+                            return None;
+                        }
+                    }
+                    Err(RecvError::Closed) => return None,
+                },
                 change = w.changes.recv() => match change {
                     Ok(c) if c.environment == w.environment && c.org_id == w.org_id => {
                         return Some((LiveEvent::Changed { projects: c.projects }, w));

@@ -10,6 +10,7 @@ pub mod export_tally;
 pub mod filters;
 pub mod fresh_cache;
 pub mod org_changes;
+pub mod page_cache;
 pub mod report;
 pub mod report_scan;
 pub mod summary;

@@ -6,6 +6,7 @@
 //! Both act as the connection's own Filevine user in its organizations, so they keep working
 //! when every user session has expired, and every call takes a permit of its pool.
 
+pub mod change_snapshot;
 pub mod export;
 pub mod feed_checks;
 pub mod feeds;

@@ -116,25 +116,37 @@ async fn snapshot(
         {
             continue;
         }
-        let ctx = account.ctx(*org_id);
-        let filters = ProjectQuery {
-            exclude_archived: false,
-            ..ProjectQuery::default()
-        };
-        let fetch = account.gw.page_fetcher(ctx);
-        let summary = scan(filters, account.concurrency, fetch).await?;
-        let counts: Vec<(String, i64)> = summary
-            .phases
-            .iter()
-            .map(|(p, c)| (p.clone(), i64::try_from(*c).unwrap_or(i64::MAX)))
-            .collect();
-        state
-            .db
-            .snapshot_put((environment, name), *org_id, report.taken_at, &counts)
-            .await?;
+        let counts = record_org(state, (&account, name), *org_id, report.taken_at).await?;
         report.orgs.push((environment.to_owned(), *org_id, counts));
     }
     Ok(())
+}
+
+/// Counts `org_id`'s projects per phase (archived included) through `account` (the
+/// connection `name`'s) and records them as the org's snapshot at `taken_at`.
+pub(super) async fn record_org(
+    state: &AppState,
+    (account, name): (&PatAccount, &str),
+    org_id: i64,
+    taken_at: i64,
+) -> Result<PhaseCounts, ReportError> {
+    let filters = ProjectQuery {
+        exclude_archived: false,
+        ..ProjectQuery::default()
+    };
+    let fetch = account.gw.page_fetcher(account.ctx(org_id));
+    let summary = scan(filters, account.concurrency, fetch).await?;
+    let counts: PhaseCounts = summary
+        .phases
+        .iter()
+        .map(|(p, c)| (p.clone(), i64::try_from(*c).unwrap_or(i64::MAX)))
+        .collect();
+    let environment = account.environment.as_str();
+    state
+        .db
+        .snapshot_put((environment, name), org_id, taken_at, &counts)
+        .await?;
+    Ok(counts)
 }
 
 /// Starts the scheduled job (unless `FV_SNAPSHOT_MINUTES=0`). It lists the connections at

@@ -1,6 +1,6 @@
 //! Background tasks, started once per process by [`spawn_all`]: purging expired sessions and
 //! tokens, keeping the provider's keys fresh and the session gauge current, the scheduled
-//! snapshots, the connections' health checks and alert delivery, following the connections
+//! snapshots (and those of orgs that changed), the connections' health checks and alert delivery, following the connections
 //! another replica saved or removed, keeping the connections' webhook subscriptions as
 //! wanted, and applying webhook deliveries (with, on PostgreSQL, hearing the changes other
 //! replicas applied).
@@ -21,6 +21,7 @@ pub async fn spawn_all(state: &AppState) {
     spawn_cleanup(state.clone());
     crate::web::health::spawn_background(state);
     crate::reporting::spawn_snapshots(state.clone());
+    crate::reporting::change_snapshot::spawn_change_snapshots(state.clone());
     state.connections.clone().watch();
     state.health.clone().spawn();
     state.health.alerts().clone().spawn_delivery();

@@ -166,9 +166,11 @@ impl Application {
         let reports = Arc::new(crate::projects::report_scan::ReportCache::new(
             clock.clone(),
         ));
+        let pages = Arc::new(crate::projects::page_cache::PageCache::new(clock.clone()));
         let live = Arc::new(crate::live::LiveHub::new(vec![
             summaries.clone(),
             reports.clone(),
+            pages.clone(),
         ]));
         let state = AppState::new(AppInner {
             settings,
@@ -180,6 +182,7 @@ impl Application {
             https,
             summaries,
             reports,
+            pages,
             feed_limits,
             connections,
             health,

@@ -7,18 +7,6 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_alert_outbox (
-    id TEXT PRIMARY KEY NOT NULL,
-    channel TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    body TEXT NOT NULL,
-    created_at BIGINT NOT NULL,
-    attempts BIGINT NOT NULL,
-    next_at BIGINT NOT NULL,
-    sent_at BIGINT,
-    last_error TEXT
-)";
-
 /// One alert for one channel. Holds no secret (the messages are built without any).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutboxRow {

@@ -9,41 +9,6 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_connections (
-    name TEXT PRIMARY KEY NOT NULL,
-    environment TEXT NOT NULL,
-    auth TEXT NOT NULL,
-    concurrency BIGINT NOT NULL,
-    borrow_from TEXT,
-    sealed_secret TEXT,
-    last4 TEXT NOT NULL,
-    email TEXT NOT NULL,
-    verified_name TEXT,
-    status TEXT NOT NULL,
-    last_success_at BIGINT,
-    last_error TEXT,
-    last_error_at BIGINT,
-    updated_by TEXT NOT NULL,
-    updated_at BIGINT NOT NULL,
-    id TEXT NOT NULL DEFAULT ''
-)";
-
-pub(super) const SQLITE_AUDIT_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_connection_audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at BIGINT NOT NULL,
-    who TEXT NOT NULL,
-    connection TEXT NOT NULL,
-    what TEXT NOT NULL
-)";
-
-pub(super) const POSTGRES_AUDIT_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_connection_audit (
-    id BIGSERIAL PRIMARY KEY,
-    at BIGINT NOT NULL,
-    who TEXT NOT NULL,
-    connection TEXT NOT NULL,
-    what TEXT NOT NULL
-)";
-
 /// A stored connection. `sealed_secret` is sealed with the connection's purpose and bound to
 /// its row (see [`crate::connections::secret_row`]), so it opens nowhere else.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -119,20 +84,6 @@ const INSERT: &str = "INSERT INTO fv_connections (name, environment, auth, concu
 /// of letters, digits and `-`), so no name can pass for an id.
 fn new_id() -> String {
     format!("conn_{}", uuid::Uuid::new_v4().simple())
-}
-
-/// Gives every row stored before rows had an identity one of its own (once: a row keeps it).
-pub(super) async fn assign_ids(db: &Db) -> Result<(), DbError> {
-    const MISSING: &str = "SELECT name FROM fv_connections WHERE id = ''";
-    const SET: &str = "UPDATE fv_connections SET id = $1 WHERE name = $2 AND id = ''";
-    let names: Vec<String> = on_db!(db, MISSING, [], fetch_all, |rows| rows
-        .into_iter()
-        .map(|r| r.get("name"))
-        .collect())?;
-    for name in names {
-        on_db!(db, SET, [new_id(), &name], execute, |_| ())?;
-    }
-    Ok(())
 }
 
 impl Db {

@@ -8,31 +8,6 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_feed_keys (
-    id TEXT PRIMARY KEY NOT NULL,
-    name TEXT NOT NULL,
-    connection TEXT NOT NULL,
-    org_id BIGINT NOT NULL,
-    filters TEXT NOT NULL,
-    key_hash TEXT NOT NULL UNIQUE,
-    created_by TEXT NOT NULL,
-    created_at BIGINT NOT NULL,
-    last_used_at BIGINT,
-    revoked_at BIGINT,
-    connection_id TEXT NOT NULL DEFAULT ''
-)";
-
-/// Binds the keys stored before keys named their connection's row to the row of that name
-/// now (a key of the `env` connection, which has no row, to its name, which is its identity).
-/// A key whose connection is gone stays bound to a name no row has: it opens nothing.
-pub(super) async fn bind_to_connection_ids(db: &Db) -> Result<(), DbError> {
-    const SQL: &str = "UPDATE fv_feed_keys SET connection_id = COALESCE(
-        (SELECT c.id FROM fv_connections c WHERE c.name = fv_feed_keys.connection), connection)
-        WHERE connection_id = ''";
-    on_db!(db, SQL, [], execute, |_| ())?;
-    Ok(())
-}
-
 /// A stored feed key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FeedKeyRow {

@@ -11,44 +11,6 @@ use super::{Db, DbError};
 /// Checks kept per connection.
 pub const CHECKS_KEPT: i64 = 50;
 
-pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_connection_health (
-    connection TEXT PRIMARY KEY NOT NULL,
-    health TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    since BIGINT NOT NULL,
-    checked_at BIGINT NOT NULL,
-    claimed_at BIGINT NOT NULL,
-    alerted TEXT NOT NULL,
-    alerted_at BIGINT NOT NULL
-)";
-
-pub(super) const CHECKS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_health_checks (
-    id TEXT PRIMARY KEY NOT NULL,
-    connection TEXT NOT NULL,
-    checked_at_ms BIGINT NOT NULL,
-    health TEXT NOT NULL,
-    reason TEXT NOT NULL
-)";
-
-pub(super) const CHECKS_INDEX: &str =
-    "CREATE INDEX IF NOT EXISTS fv_health_checks_by_connection ON fv_health_checks (connection, checked_at_ms)";
-
-/// Expiry alerts sent: one per credential, expiry date and threshold (days before).
-pub(super) const EXPIRY_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_expiry_alerts (
-    subject TEXT NOT NULL,
-    expires_on TEXT NOT NULL,
-    threshold BIGINT NOT NULL,
-    sent_at BIGINT NOT NULL,
-    PRIMARY KEY (subject, expires_on, threshold)
-)";
-
-/// Expiry dates of credentials saved through the app (a PAT's "expires on").
-pub(super) const CREDENTIAL_EXPIRY_SCHEMA: &str =
-    "CREATE TABLE IF NOT EXISTS fv_credential_expiry (
-    subject TEXT PRIMARY KEY NOT NULL,
-    expires_on TEXT NOT NULL
-)";
-
 /// A connection's current verdict. `health` is `untested` until its first check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HealthRow {

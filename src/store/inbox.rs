@@ -16,50 +16,6 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-pub(super) const SQLITE_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_webhook_inbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    environment TEXT NOT NULL,
-    org_id BIGINT NOT NULL,
-    jti TEXT,
-    body_hash TEXT NOT NULL,
-    day BIGINT NOT NULL,
-    event TEXT NOT NULL,
-    project_id BIGINT,
-    body TEXT NOT NULL,
-    received_at BIGINT NOT NULL,
-    outcome TEXT NOT NULL,
-    applied_at BIGINT
-)";
-pub(super) const POSTGRES_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_webhook_inbox (
-    id BIGSERIAL PRIMARY KEY,
-    environment TEXT NOT NULL,
-    org_id BIGINT NOT NULL,
-    jti TEXT,
-    body_hash TEXT NOT NULL,
-    day BIGINT NOT NULL,
-    event TEXT NOT NULL,
-    project_id BIGINT,
-    body TEXT NOT NULL,
-    received_at BIGINT NOT NULL,
-    outcome TEXT NOT NULL,
-    applied_at BIGINT
-)";
-/// One delivery per token id per environment.
-pub(super) const JTI_INDEX: &str = "CREATE UNIQUE INDEX IF NOT EXISTS fv_webhook_inbox_jti
-    ON fv_webhook_inbox (environment, jti) WHERE jti IS NOT NULL";
-/// One delivery per body per environment, org and day.
-pub(super) const BODY_INDEX: &str = "CREATE UNIQUE INDEX IF NOT EXISTS fv_webhook_inbox_body
-    ON fv_webhook_inbox (environment, org_id, body_hash, day)";
-/// The worker's scan of what is left to apply.
-pub(super) const PENDING_INDEX: &str = "CREATE INDEX IF NOT EXISTS fv_webhook_inbox_pending
-    ON fv_webhook_inbox (outcome, id)";
-pub(super) const SERVED_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_served_orgs (
-    environment TEXT NOT NULL,
-    org_id BIGINT NOT NULL,
-    seen_at BIGINT NOT NULL,
-    PRIMARY KEY (environment, org_id)
-)";
-
 const DAY: i64 = 86_400;
 
 /// A delivery to store.

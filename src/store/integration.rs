@@ -5,20 +5,6 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-/// The table, in SQL both backends read alike (SQLite gives `BIGINT` integer affinity).
-pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_integration (
-    id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
-    sealed_pat TEXT,
-    last4 TEXT NOT NULL,
-    email TEXT NOT NULL,
-    verified_name TEXT,
-    verified_at BIGINT,
-    token_valid_until BIGINT,
-    last_error TEXT,
-    updated_by TEXT NOT NULL,
-    updated_at BIGINT NOT NULL
-)";
-
 /// The stored connection. `sealed_pat` is AES-GCM sealed with purpose `"pat"`.
 #[derive(Debug, Clone, Default)]
 pub struct IntegrationRow {

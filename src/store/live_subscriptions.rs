@@ -8,23 +8,6 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_live_subscriptions (
-    connection_id TEXT PRIMARY KEY NOT NULL,
-    connection TEXT NOT NULL,
-    environment TEXT NOT NULL,
-    wanted TEXT NOT NULL,
-    org_id BIGINT,
-    user_id BIGINT,
-    subscription_id TEXT,
-    endpoint TEXT,
-    last_error TEXT,
-    last_error_at BIGINT,
-    last_delivery_at BIGINT,
-    refused_deliveries BIGINT NOT NULL DEFAULT 0,
-    updated_at BIGINT NOT NULL,
-    claims BIGINT NOT NULL DEFAULT 0
-)";
-
 /// One connection's live updates.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LiveSubscriptionRow {
@@ -44,8 +27,11 @@ pub struct LiveSubscriptionRow {
     pub last_delivery_at: Option<i64>,
     pub refused_deliveries: i64,
     pub updated_at: i64,
-    /// Bumped by every [`Db::live_subscription_claim`]: which replica reconciles the row.
-    pub claims: i64,
+    /// Subscription calls failed in a row (0 after one that worked): how long the next
+    /// automatic try waits.
+    pub failures: i64,
+    /// When the next automatic try is due after a failure.
+    pub retry_at: Option<i64>,
 }
 
 /// Builds a [`LiveSubscriptionRow`] from a row of either backend.
@@ -65,14 +51,15 @@ macro_rules! from_row {
             last_delivery_at: $r.get("last_delivery_at"),
             refused_deliveries: $r.get("refused_deliveries"),
             updated_at: $r.get("updated_at"),
-            claims: $r.get("claims"),
+            failures: $r.get("failures"),
+            retry_at: $r.get("retry_at"),
         }
     };
 }
 
 const COLUMNS: &str = "connection_id, connection, environment, wanted, org_id, user_id,
     subscription_id, endpoint, last_error, last_error_at, last_delivery_at,
-    refused_deliveries, updated_at, claims";
+    refused_deliveries, updated_at, failures, retry_at";
 
 impl Db {
     /// Every connection's live-updates row.
@@ -95,18 +82,19 @@ impl Db {
     }
 
     /// Writes `row` whole (what the subscription side knows), keeping what the receiver
-    /// recorded (last delivery, refused count) as stored.
+    /// recorded (last delivery, refused count) as stored, and ends the row's lease.
     pub async fn live_subscription_put(&self, row: &LiveSubscriptionRow) -> Result<(), DbError> {
         const SQL: &str = "INSERT INTO fv_live_subscriptions (connection_id, connection,
                 environment, wanted, org_id, user_id, subscription_id, endpoint, last_error,
-                last_error_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                last_error_at, updated_at, failures, retry_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
             ON CONFLICT (connection_id) DO UPDATE SET connection = excluded.connection,
                 environment = excluded.environment, wanted = excluded.wanted,
                 org_id = excluded.org_id, user_id = excluded.user_id,
                 subscription_id = excluded.subscription_id, endpoint = excluded.endpoint,
                 last_error = excluded.last_error, last_error_at = excluded.last_error_at,
-                updated_at = excluded.updated_at";
+                updated_at = excluded.updated_at, failures = excluded.failures,
+                retry_at = excluded.retry_at, lease_until = NULL";
         on_db!(
             self,
             SQL,
@@ -121,6 +109,34 @@ impl Db {
                 &row.endpoint,
                 &row.last_error,
                 row.last_error_at,
+                row.updated_at,
+                row.failures,
+                row.retry_at
+            ],
+            execute,
+            |_| ()
+        )?;
+        Ok(())
+    }
+
+    /// Records what the admin wants of `row`'s connection (`wanted`, its name and
+    /// environment), creating the row, and leaves what Filevine was told (the subscription,
+    /// its failures) as stored: another replica may have just written it.
+    pub async fn live_subscription_want(&self, row: &LiveSubscriptionRow) -> Result<(), DbError> {
+        const SQL: &str = "INSERT INTO fv_live_subscriptions (connection_id, connection,
+                environment, wanted, updated_at)
+            VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (connection_id) DO UPDATE SET connection = excluded.connection,
+                environment = excluded.environment, wanted = excluded.wanted,
+                updated_at = excluded.updated_at, retry_at = NULL";
+        on_db!(
+            self,
+            SQL,
+            [
+                &row.connection_id,
+                &row.connection,
+                &row.environment,
+                &row.wanted,
                 row.updated_at
             ],
             execute,
@@ -129,18 +145,23 @@ impl Db {
         Ok(())
     }
 
-    /// Takes the row for one reconcile: true for exactly one of the replicas that read it
-    /// with `seen` claims, so two never subscribe (or re-create) the same org at once.
-    pub async fn live_subscription_claim(
+    /// Takes the row's lease until `until`, unless another caller (request or replica) holds
+    /// one past `now`: exactly one of them then talks to Filevine for the row, so two never
+    /// subscribe the same org at once. [`Db::live_subscription_put`] ends the lease; a
+    /// caller that died leaves one that runs out.
+    pub async fn live_subscription_lease(
         &self,
         connection_id: &str,
-        seen: i64,
+        now: i64,
+        until: i64,
     ) -> Result<bool, DbError> {
-        const SQL: &str = "UPDATE fv_live_subscriptions SET claims = claims + 1
-            WHERE connection_id = $1 AND claims = $2";
-        Ok(on_db!(self, SQL, [connection_id, seen], execute, |r| r
-            .rows_affected())?
-            == 1)
+        const SQL: &str = "UPDATE fv_live_subscriptions SET lease_until = $1
+            WHERE connection_id = $2 AND (lease_until IS NULL OR lease_until <= $3)";
+        Ok(
+            on_db!(self, SQL, [until, connection_id, now], execute, |r| r
+                .rows_affected())?
+                == 1,
+        )
     }
 
     /// Forgets connection `connection_id`'s live updates (nothing is owed to Filevine).
@@ -148,6 +169,23 @@ impl Db {
         const SQL: &str = "DELETE FROM fv_live_subscriptions WHERE connection_id = $1";
         on_db!(self, SQL, [connection_id], execute, |_| ())?;
         Ok(())
+    }
+
+    /// Whether `org_id` of `environment` has a subscription that works (wanted on, made at
+    /// Filevine, its last call not failed): then its changes arrive as deliveries, and a
+    /// dashboard page may be kept until one does ([`crate::projects::page_cache`]).
+    pub async fn live_org_healthy(&self, environment: &str, org_id: i64) -> Result<bool, DbError> {
+        const SQL: &str = "SELECT connection_id FROM fv_live_subscriptions
+            WHERE environment = $1 AND org_id = $2 AND wanted = 'on'
+                AND subscription_id IS NOT NULL AND last_error IS NULL
+            LIMIT 1";
+        Ok(on_db!(
+            self,
+            SQL,
+            [environment, org_id],
+            fetch_optional,
+            |r| r.is_some()
+        )?)
     }
 
     /// For the webhook receiver: a delivery for `org_id` of `environment` was accepted at
@@ -169,17 +207,12 @@ impl Db {
         )?)
     }
 
-    /// For the webhook receiver: a delivery naming `org_id` of `environment` was refused (bad
-    /// token, bad body). Counted on the card of the connection subscribed for that org.
-    pub async fn live_delivery_refused(
-        &self,
-        environment: &str,
-        org_id: i64,
-    ) -> Result<u64, DbError> {
+    /// For the webhook receiver: a delivery whose token names `environment`'s issuer was
+    /// refused (bad token, bad body). Counted on the cards of that environment's subscriptions.
+    pub async fn live_delivery_refused(&self, environment: &str) -> Result<u64, DbError> {
         const SQL: &str =
             "UPDATE fv_live_subscriptions SET refused_deliveries = refused_deliveries + 1
-            WHERE environment = $1 AND org_id = $2";
-        Ok(on_db!(self, SQL, [environment, org_id], execute, |r| r
-            .rows_affected())?)
+            WHERE environment = $1";
+        Ok(on_db!(self, SQL, [environment], execute, |r| r.rows_affected())?)
     }
 }

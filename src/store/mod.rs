@@ -6,8 +6,9 @@
 //!
 //! Two backends, one small API, and each query written once: the SQL uses PostgreSQL's
 //! numbered placeholders (`$1`, `$2`, ...), which SQLite reads too, and [`on_db!`] runs the
-//! same text with the same binds on whichever pool this is. Where the dialects really differ
-//! (column types in the schemas), each keeps its own text.
+//! same text with the same binds on whichever pool this is. The schema is the one place the
+//! dialects really differ (column types), so each backend has its own versioned migrations
+//! (`migrations/sqlite`, `migrations/postgres`; [`migrations`] says how to add one).
 
 /// Runs one query on either backend: `on_db!(db, SQL, [binds...], method, map)` expands to
 /// `sqlx::query(SQL).bind(..)...method(pool).await.map(map)` for the pool `db` holds, so the
@@ -35,6 +36,7 @@ mod health;
 mod inbox;
 mod integration;
 mod live_subscriptions;
+mod migrations;
 mod org_choices;
 mod permits;
 mod session_index;
@@ -58,32 +60,8 @@ use tower_sessions_sqlx_store::sqlx::{
     self,
     postgres::{PgPool, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions},
-    Row,
 };
 pub use vault::VaultRow;
-
-/// Gives a table made by an older version a column it lacks (`definition` supplies the value
-/// of the old rows), so a database keeps working across an upgrade. SQLite has no `ADD COLUMN
-/// IF NOT EXISTS`, so it asks the table first. `table` and `column` are our own constants.
-async fn add_column(db: &Db, table: &str, column: &str, definition: &str) -> Result<(), DbError> {
-    match db {
-        Db::Sqlite(pool) => {
-            let probe = format!(
-                "SELECT COUNT(*) AS n FROM pragma_table_info('{table}') WHERE name = '{column}'"
-            );
-            let n: i64 = sqlx::query(&probe).fetch_one(pool).await?.get("n");
-            if n == 0 {
-                let add = format!("ALTER TABLE {table} ADD COLUMN {column} {definition}");
-                sqlx::query(&add).execute(pool).await?;
-            }
-        }
-        Db::Postgres(pool) => {
-            let add = format!("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {definition}");
-            sqlx::query(&add).execute(pool).await?;
-        }
-    }
-    Ok(())
-}
 
 /// A pool of either backend.
 #[derive(Clone, Debug)]
@@ -104,10 +82,12 @@ pub enum DbError {
     },
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+    #[error("could not bring the database schema up to date: {0}")]
+    Migrate(#[from] ::sqlx::migrate::MigrateError),
 }
 
 impl Db {
-    /// Opens the pool and creates the schema when missing.
+    /// Opens the pool and brings the schema up to date ([`migrations`]).
     pub async fn connect(url: &str) -> Result<Self, DbError> {
         let db = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
@@ -141,102 +121,8 @@ impl Db {
         } else {
             return Err(DbError::UnsupportedUrl);
         };
-        db.migrate().await?;
+        migrations::run(&db).await?;
         Ok(db)
-    }
-
-    /// Creates the tables. Idempotent, so every replica may run it at start-up.
-    async fn migrate(&self) -> Result<(), DbError> {
-        let Db::Postgres(pool) = self else {
-            return self.create_tables().await;
-        };
-        // Replicas (and parallel tests) starting together race on CREATE SCHEMA/TABLE IF NOT
-        // EXISTS, which PostgreSQL can fail with a unique violation. A session-level advisory
-        // lock, held on one connection while the whole schema step runs on others, makes them
-        // take turns.
-        let mut lock = pool.acquire().await?;
-        sqlx::query("SELECT pg_advisory_lock(7059001)")
-            .execute(&mut *lock)
-            .await?;
-        let result = self.create_tables().await;
-        sqlx::query("SELECT pg_advisory_unlock(7059001)")
-            .execute(&mut *lock)
-            .await?;
-        result
-    }
-
-    /// Every table of ours, then tower-sessions' own.
-    async fn create_tables(&self) -> Result<(), DbError> {
-        for sql in [
-            vault::SCHEMA,
-            integration::SCHEMA,
-            snapshots::OLD_SCHEMA,
-            snapshots::SCHEMA,
-            snapshots::CLAIMS_SCHEMA,
-            connections::SCHEMA,
-            live_subscriptions::SCHEMA,
-            permits::SCHEMA,
-            feeds::SCHEMA,
-            org_choices::SCHEMA,
-            session_index::SCHEMA,
-            session_index::SUBJECT_INDEX,
-            session_index::SID_INDEX,
-            session_index::JTI_SCHEMA,
-            health::SCHEMA,
-            health::CHECKS_SCHEMA,
-            health::CHECKS_INDEX,
-            health::EXPIRY_SCHEMA,
-            health::CREDENTIAL_EXPIRY_SCHEMA,
-            alerts::SCHEMA,
-            inbox::SERVED_SCHEMA,
-        ] {
-            on_db!(self, sql, [], execute, |_| ())?;
-        }
-        // The audit log's generated id is the one column the dialects spell differently.
-        let audit = match self {
-            Db::Sqlite(_) => connections::SQLITE_AUDIT_SCHEMA,
-            Db::Postgres(_) => connections::POSTGRES_AUDIT_SCHEMA,
-        };
-        on_db!(self, audit, [], execute, |_| ())?;
-        let inbox = match self {
-            Db::Sqlite(_) => inbox::SQLITE_SCHEMA,
-            Db::Postgres(_) => inbox::POSTGRES_SCHEMA,
-        };
-        for sql in [
-            inbox,
-            inbox::JTI_INDEX,
-            inbox::BODY_INDEX,
-            inbox::PENDING_INDEX,
-        ] {
-            on_db!(self, sql, [], execute, |_| ())?;
-        }
-        add_column(
-            self,
-            "fv_snapshots",
-            "connection",
-            "TEXT NOT NULL DEFAULT ''",
-        )
-        .await?;
-        add_column(self, "fv_connections", "id", "TEXT NOT NULL DEFAULT ''").await?;
-        add_column(
-            self,
-            "fv_live_subscriptions",
-            "claims",
-            "BIGINT NOT NULL DEFAULT 0",
-        )
-        .await?;
-        connections::assign_ids(self).await?;
-        add_column(
-            self,
-            "fv_feed_keys",
-            "connection_id",
-            "TEXT NOT NULL DEFAULT ''",
-        )
-        .await?;
-        feeds::bind_to_connection_ids(self).await?;
-        snapshots::copy_old_rows(self).await?;
-        self.session_store().migrate().await?;
-        Ok(())
     }
 
     /// The tower-sessions store on this database.

@@ -7,15 +7,6 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-/// The table, in SQL both backends read alike.
-pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_org_choice (
-    issuer TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    org_id BIGINT NOT NULL,
-    chosen_at BIGINT NOT NULL,
-    PRIMARY KEY (issuer, subject)
-)";
-
 impl Db {
     /// The organization `subject` (of `issuer`) chose last, if any.
     pub async fn org_choice_get(

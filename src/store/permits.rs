@@ -12,14 +12,6 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_permits (
-    pool TEXT NOT NULL,
-    slot BIGINT NOT NULL,
-    holder TEXT NOT NULL,
-    expires_at BIGINT NOT NULL,
-    PRIMARY KEY (pool, slot)
-)";
-
 impl Db {
     /// Takes `slot` of `pool` for `holder` until `expires_at` when it is free or its lease
     /// ended before `now` (both unix milliseconds); whether it was taken.

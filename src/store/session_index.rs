@@ -12,31 +12,6 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-/// The index table, in SQL both backends read alike.
-pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_session_index (
-    stored_id TEXT PRIMARY KEY NOT NULL,
-    environment TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    sid TEXT,
-    email TEXT,
-    vault_id TEXT NOT NULL,
-    started_at BIGINT NOT NULL,
-    browser TEXT,
-    expires_at BIGINT NOT NULL
-)";
-/// Look-ups by user and by provider session.
-pub(super) const SUBJECT_INDEX: &str =
-    "CREATE INDEX IF NOT EXISTS fv_session_index_subject ON fv_session_index (environment, subject)";
-pub(super) const SID_INDEX: &str =
-    "CREATE INDEX IF NOT EXISTS fv_session_index_sid ON fv_session_index (environment, sid)";
-/// Logout tokens' `jti`s already used, per issuer, until they could no longer be accepted.
-pub(super) const JTI_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_logout_jti (
-    issuer TEXT NOT NULL,
-    jti TEXT NOT NULL,
-    expires_at BIGINT NOT NULL,
-    PRIMARY KEY (issuer, jti)
-)";
-
 /// One signed-in session as the index knows it. `stored_id` is the id the session table
 /// holds (a keyed hash of the cookie's id, never the cookie itself).
 #[derive(Debug, Clone, PartialEq, Eq)]

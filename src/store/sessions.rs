@@ -68,10 +68,6 @@ impl AnyStore {
         }
     }
 
-    pub(super) async fn migrate(&self) -> Result<(), sqlx::Error> {
-        on_store!(self, s => s.migrate().await)
-    }
-
     /// Writes `record` over its stored row when that row (and what `guard` asks for) is still
     /// there, in one statement, so a delete that commits first wins. Returns whether it wrote;
     /// `false` means the session ended while this request had it loaded.

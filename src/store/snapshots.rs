@@ -5,51 +5,6 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-/// The table of snapshots taken before they were kept per environment: read once, when
-/// [`SCHEMA`]'s table is new, and never written again.
-pub(super) const OLD_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_snapshots (
-    org_id BIGINT NOT NULL,
-    taken_at BIGINT NOT NULL,
-    phase TEXT NOT NULL,
-    count BIGINT NOT NULL,
-    connection TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (org_id, taken_at, phase)
-)";
-
-/// The table, in SQL both backends read alike (SQLite gives `BIGINT` integer affinity). The
-/// environment is part of the key: each environment numbers its own orgs, so one run may count
-/// a US and a Canadian org of the same id at the same moment.
-pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_phase_snapshots (
-    environment TEXT NOT NULL,
-    org_id BIGINT NOT NULL,
-    taken_at BIGINT NOT NULL,
-    phase TEXT NOT NULL,
-    count BIGINT NOT NULL,
-    connection TEXT NOT NULL,
-    PRIMARY KEY (environment, org_id, taken_at, phase)
-)";
-
-/// Copies the old table's rows into a new, empty table, each under its connection's
-/// environment when that connection still exists, else under `''`, which reads as the
-/// default environment (the only one there was before environments).
-pub(super) async fn copy_old_rows(db: &Db) -> Result<(), DbError> {
-    const SQL: &str = "INSERT INTO fv_phase_snapshots
-        (environment, org_id, taken_at, phase, count, connection)
-        SELECT COALESCE((SELECT c.environment FROM fv_connections c
-            WHERE c.name = s.connection), ''), s.org_id, s.taken_at, s.phase, s.count,
-            s.connection
-        FROM fv_snapshots s WHERE NOT EXISTS (SELECT 1 FROM fv_phase_snapshots)";
-    on_db!(db, SQL, [], execute, |_| ())?;
-    Ok(())
-}
-
-/// Who took each connection's scheduled snapshot last: replicas whose ticks coincide (started
-/// together, or woken by one clock) claim the run here, and only one wins.
-pub(super) const CLAIMS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_snapshot_claims (
-    connection TEXT PRIMARY KEY,
-    claimed_at BIGINT NOT NULL
-)";
-
 /// One recorded count.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SnapshotRow {

@@ -14,16 +14,6 @@ use tower_sessions_sqlx_store::sqlx::{self, Row};
 
 use super::{Db, DbError};
 
-/// The table, in SQL both backends read alike (SQLite gives `BIGINT` integer affinity).
-pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS fv_token_vault (
-    id TEXT PRIMARY KEY NOT NULL,
-    sealed TEXT NOT NULL,
-    version BIGINT NOT NULL,
-    expires_at BIGINT NOT NULL,
-    lease_owner TEXT,
-    lease_until BIGINT
-)";
-
 /// A stored, sealed token set.
 #[derive(Debug, Clone)]
 pub struct VaultRow {

@@ -121,9 +121,12 @@ pub async fn submit(
         now,
     )
     .await;
+    let revoked = state
+        .environments
+        .get(&signed.user.environment)
+        .is_some_and(|env| env.oidc.can_revoke());
     let notice = match ended {
-        Ok(1) => "1 session signed out.".to_owned(),
-        Ok(n) => format!("{n} sessions signed out."),
+        Ok(n) => signed_out_notice(n, revoked),
         Err(ListingError::UnknownHandle) => {
             return Err(AppError::BadRequest(
                 "that session is not one of yours, or has already ended",
@@ -133,4 +136,20 @@ pub async fn submit(
     };
     signed.session.insert(NOTICE_KEY, notice).await?;
     Ok(Redirect::to(PATH).into_response())
+}
+
+/// What the page says after ending `n` sessions. Without a revocation endpoint at the
+/// provider, their refresh tokens are deleted here but stay valid at Filevine until they
+/// expire: someone ending a session they suspect was stolen should know that.
+fn signed_out_notice(n: usize, revoked: bool) -> String {
+    let ended = if n == 1 {
+        "1 session signed out.".to_owned()
+    } else {
+        format!("{n} sessions signed out.")
+    };
+    if revoked || n == 0 {
+        ended
+    } else {
+        format!("{ended} The provider offers no token revocation: signed out of this app, not at Filevine.")
+    }
 }

@@ -110,7 +110,11 @@ pub async fn logout(
             Redirect::to(state.settings.oidc.post_logout_redirect_uri.path()).into_response(),
         );
     }
+    let stored_id = session.id().map(|id| super::live::stored_id(&state, &id));
     let location = flow::logout(&state.environments, &state.vault, &session).await?;
+    if let Some(id) = stored_id {
+        state.live.session_ended(&id);
+    }
     Ok(Redirect::to(&location).into_response())
 }
 

@@ -1,7 +1,7 @@
 //! `GET /projects/live`: Server-Sent Events for the signed-in session's org. An event
 //! `projects-changed` (data `{"projects": N}`) when a webhook delivery for that org was applied,
-//! a heartbeat comment every 15 s, and the end of the stream when the session ends
-//! ([`crate::live::stream`]). Without a session or an org it answers 204, which tells an
+//! a heartbeat comment every 15 s, and the end of the stream when the session ends (at once
+//! on sign-out here, [`crate::live::stream`]). Without a session or an org it answers 204, which tells an
 //! `EventSource` not to reconnect (a redirect to the login page would start a login per retry).
 
 use std::convert::Infallible;
@@ -29,17 +29,14 @@ pub async fn stream(State(state): State<AppState>, signed: Option<SignedIn>) -> 
     let Some((signed, org_id)) = signed.and_then(|s| s.user.current_org.map(|o| (s, o))) else {
         return StatusCode::NO_CONTENT.into_response();
     };
-    let stored_id = signed.session.id().map(|id| {
-        HashedIds::new((), &state.settings.db.secret_key)
-            .stored_id(&id)
-            .to_string()
-    });
+    let Some(stored_id) = signed.session.id().map(|id| stored_id(&state, &id)) else {
+        return StatusCode::NO_CONTENT.into_response();
+    };
     let ends_at = signed.user.login_at + state.settings.session.absolute_timeout.as_secs() as i64;
-    let (db, clock) = (state.db.clone(), state.clock.clone());
+    let (db, clock, id) = (state.db.clone(), state.clock.clone(), stored_id.clone());
     let still_signed_in = move || {
-        let (db, clock, stored_id) = (db.clone(), clock.clone(), stored_id.clone());
+        let (db, clock, id) = (db.clone(), clock.clone(), id.clone());
         async move {
-            let Some(id) = stored_id else { return false };
             if clock.now_unix() > ends_at {
                 return false;
             }
@@ -51,8 +48,8 @@ pub async fn stream(State(state): State<AppState>, signed: Option<SignedIn>) -> 
     let live = events(
         &state.live,
         state.clock.clone(),
-        environment,
-        org_id,
+        (environment, org_id),
+        stored_id,
         still_signed_in,
     );
     let sse = live.map(|e| {
@@ -64,4 +61,12 @@ pub async fn stream(State(state): State<AppState>, signed: Option<SignedIn>) -> 
         })
     });
     Sse::new(sse).into_response()
+}
+
+/// The id a session is stored under (the table's, not the cookie's): what
+/// [`crate::live::LiveHub::session_ended`] names.
+pub fn stored_id(state: &AppState, id: &tower_sessions::session::Id) -> String {
+    HashedIds::new((), &state.settings.db.secret_key)
+        .stored_id(id)
+        .to_string()
 }

@@ -21,6 +21,8 @@ pub struct LiveView {
     pub endpoint: Option<String>,
     pub error: Option<String>,
     pub error_at: Option<Shown>,
+    /// When the next automatic try after a failure is due.
+    pub retry_at: Option<Shown>,
     pub last_delivery: Option<Shown>,
     pub refused: i64,
 }
@@ -36,6 +38,10 @@ impl LiveView {
             endpoint: row.and_then(|r| r.endpoint.clone()),
             error: row.and_then(|r| r.last_error.clone()),
             error_at: row.and_then(|r| r.last_error_at).map(|t| zone.moment(t)),
+            retry_at: row
+                .filter(|r| r.last_error.is_some())
+                .and_then(|r| r.retry_at)
+                .map(|t| zone.moment(t)),
             last_delivery: row.and_then(|r| r.last_delivery_at).map(|t| zone.moment(t)),
             refused: row.map_or(0, |r| r.refused_deliveries),
         }
@@ -60,6 +66,9 @@ pub async fn toggle(
             "Live updates are on for `{name}`: Filevine posts project changes to this app."
         )),
         Ok(LiveOutcome::Done) => view::Flash::ok(format!("Live updates are off for `{name}`.")),
+        Ok(LiveOutcome::Busy) => view::Flash::ok(format!(
+            "Live updates of `{name}` are being changed by another request right now; its result shows here in a moment."
+        )),
         Ok(LiveOutcome::Owed(why)) => {
             tracing::info!(connection = name, reason = %why, "a webhook subscription call failed");
             view::Flash::problem(format!(

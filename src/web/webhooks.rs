@@ -25,7 +25,7 @@ use crate::{
     state::AppState,
 };
 
-/// The handler: extract, call [`Receiver::receive`], answer.
+/// The handler: verify the token, then read the body and store it, answer.
 pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let receiver = Receiver {
         environments: &state.environments,
@@ -37,8 +37,14 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bo
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await.ok();
-    let result = receiver.receive(authorization, body.as_deref()).await;
+    let result = match receiver.verify(authorization).await {
+        Ok(verified) => {
+            let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await.ok();
+            receiver.store(&verified, body.as_deref()).await
+        }
+        // Refused before a byte of the body is read.
+        Err(refusal) => Err(refusal),
+    };
     let mut response = match result {
         Ok(accepted) => {
             crate::metrics::webhook_delivery(accepted.label());

@@ -73,18 +73,26 @@ pub struct TestApp {
 }
 
 /// Every flow of every test that uses the harness is held to Filevine's published contract:
-/// the stand-in refuses a request outside it (an unpublished parameter, a missing tenant
-/// header), and a test that ends with such a refusal on record fails here, even when the app
-/// tolerated the refusal (a failed GetUserOrgsWithToken at sign-in is only logged).
+/// the stand-in refuses a request outside it (an unpublished path, method or parameter, a
+/// missing tenant header), and a test that ends with such a refusal on record fails here, even
+/// when the app tolerated the refusal (a failed GetUserOrgsWithToken at sign-in is only
+/// logged). Likewise every answer the stand-in gave in the flow is validated against the
+/// published schema, so the app was never taught a shape Filevine does not promise.
 impl Drop for TestApp {
     fn drop(&mut self) {
         if std::thread::panicking() {
             return;
         }
-        let violations = self.fake.control().contract_violations();
+        let control = self.fake.control();
+        let violations = control.contract_violations();
         assert!(
             violations.is_empty(),
             "the app sent requests outside Filevine's published contract: {violations:#?}"
+        );
+        let answers = control.answer_problems();
+        assert!(
+            answers.is_empty(),
+            "the stand-in answered outside Filevine's published schema: {answers:#?}"
         );
     }
 }

@@ -171,6 +171,7 @@ async fn sign_out_everywhere_else_leaves_only_this_one() {
     );
     let html = sessions_page(&app, &firefox).await;
     assert!(html.contains("2 sessions signed out."));
+    assert!(!html.contains("no token revocation"), "{html}");
     assert!(handles(&html).is_empty());
 }
 
@@ -331,7 +332,8 @@ async fn a_correctly_made_handle_for_another_users_session_is_refused() {
 }
 
 /// A provider that advertises no revocation endpoint: "Sign out everywhere else" still ends
-/// the other sessions and removes their tokens here, and posts nothing to the provider.
+/// the other sessions and removes their tokens here, posts nothing to the provider, and the
+/// page says that they were not signed out at Filevine.
 #[tokio::test]
 async fn sign_out_everywhere_else_works_with_a_provider_without_revocation() {
     let app = spawn_app(TestOptions {
@@ -359,5 +361,10 @@ async fn sign_out_everywhere_else_works_with_a_provider_without_revocation() {
         app.state.db.vault_count_live(0).await.unwrap(),
         2,
         "the ended session's tokens are gone (Ada's here and Ben's stay)"
+    );
+    let html = sessions_page(&app, &firefox).await;
+    assert!(
+        html.contains("1 session signed out. The provider offers no token revocation"),
+        "{html}"
     );
 }

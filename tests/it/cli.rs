@@ -84,6 +84,20 @@ fn check_in_demo_mode_reports_discovery_and_masks_secrets() {
     assert!(stdout.contains("/connect/userinfo"), "{stdout}");
     assert!(stdout.contains("claims supported"), "{stdout}");
     assert!(stdout.contains("email_verified"), "{stdout}");
+    // The ID-token algorithms, revocation and back-channel logout, as the stand-in advertises.
+    let row = |label: &str| {
+        stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} row: {stdout}"))
+            .to_owned()
+    };
+    assert!(row("ID token algorithms").contains("RS256"), "{stdout}");
+    assert!(
+        row("revocation endpoint").contains("/connect/revocation"),
+        "{stdout}"
+    );
+    assert!(row("back-channel logout").contains("yes"), "{stdout}");
     assert!(!stdout.contains("Warning: FV_ADMIN_EMAILS"), "{stdout}");
     assert!(stdout.trim_end().ends_with("OK"));
 }

@@ -264,36 +264,3 @@ async fn snapshots_are_taken_per_connection_and_say_who_took_them() {
     );
     assert_eq!(ready["status"], "ready");
 }
-
-#[tokio::test]
-async fn a_snapshot_table_from_before_connections_gets_the_column() {
-    use tower_sessions_sqlx_store::sqlx;
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("old.db").display());
-    let opts: sqlx::sqlite::SqliteConnectOptions = url.parse().unwrap();
-    let pool = sqlx::SqlitePool::connect_with(opts.create_if_missing(true))
-        .await
-        .unwrap();
-    sqlx::query(
-        "CREATE TABLE fv_snapshots (org_id INTEGER NOT NULL, taken_at INTEGER NOT NULL,
-         phase TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (org_id, taken_at, phase))",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
-    sqlx::query("INSERT INTO fv_snapshots VALUES (5001, 10, 'Intake', 3)")
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    let db = fv_partner_app::store::Db::connect(&url).await.unwrap();
-    let rows = db.snapshots_since(("us", true), 5001, 0).await.unwrap();
-    assert_eq!((rows[0].count, rows[0].connection.as_str()), (3, ""));
-    db.snapshot_put(("us", "alpha"), 5001, 20, &[("Intake".into(), 4)])
-        .await
-        .unwrap();
-    assert_eq!(db.snapshot_latest_of("alpha").await.unwrap(), Some(20));
-    // A second start finds the column there.
-    drop(db);
-    fv_partner_app::store::Db::connect(&url).await.unwrap();
-}

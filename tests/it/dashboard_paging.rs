@@ -10,7 +10,9 @@ use fv_partner_app::util::numbers::grouped;
 use reqwest::StatusCode;
 
 const ADA: &str = "fv-user-1001";
+const BEN: &str = "fv-user-1002";
 const LOVELACE: i64 = 5001;
+const OKAFOR: i64 = 5002;
 
 async fn signed_in() -> (TestApp, Browser) {
     let app = spawn_app(TestOptions::default()).await;
@@ -154,10 +156,11 @@ async fn all_projects_returns_to_the_view_the_user_came_from() {
 }
 
 /// Summary scans of the stand-in's project list (they ask for phase fields only).
-fn summary_scans(app: &TestApp) -> usize {
+/// The `x-fv-userid` and `x-fv-orgid` of each summary scan the gateway saw, oldest first.
+fn summary_scans_made(app: &TestApp) -> Vec<(Option<String>, Option<String>)> {
     app.control()
         .gateway_requests()
-        .iter()
+        .into_iter()
         .filter(|r| r.path == "/fv-app/v2/Projects")
         .filter(|r| r.query.iter().any(|(k, v)| k == "offset" && v == "0"))
         .filter(|r| {
@@ -165,7 +168,47 @@ fn summary_scans(app: &TestApp) -> usize {
                 .iter()
                 .any(|(k, v)| k == "requestedFields" && v.contains("phaseId"))
         })
-        .count()
+        .map(|r| (r.user_id, r.org_id))
+        .collect()
+}
+
+fn summary_scans(app: &TestApp) -> usize {
+    summary_scans_made(app).len()
+}
+
+/// `b` picks `org` (the chooser after login, or the header's switcher).
+async fn choose_org(app: &TestApp, b: &Browser, org: i64) {
+    let html = b.get(&app.url("/account/sessions")).await.text().await;
+    let csrf = csrf_of(&html.unwrap());
+    let form = [("csrf", csrf.as_str()), ("org_id", &org.to_string())];
+    let r = b.post_form(&app.url("/org"), &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+/// The summary cache is keyed by org and user: Ben, in Ada's org right after her, gets a scan
+/// of his own made as him (Filevine decides what each user sees), while Ada's second view
+/// within the cache's minute is served from the cache; Ben's other org is counted apart.
+#[tokio::test]
+async fn the_summary_cache_never_serves_one_users_or_orgs_counts_to_another() {
+    let (app, ada) = signed_in().await;
+    let ben = app.browser();
+    ben.login(&app, BEN, None).await;
+    choose_org(&app, &ben, LOVELACE).await;
+    for b in [&ada, &ada, &ben] {
+        let (status, html) = page(b, &app, "/projects/summary").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("data-matching=\""), "{html}");
+    }
+    let scans = summary_scans_made(&app);
+    assert_eq!(scans.len(), 2, "Ada's once, Ben's once: {scans:?}");
+    assert_ne!(scans[0].0, scans[1].0, "each scan as its own user");
+
+    choose_org(&app, &ben, OKAFOR).await;
+    let (status, _) = page(&ben, &app, "/projects/summary").await;
+    assert_eq!(status, StatusCode::OK);
+    let scans = summary_scans_made(&app);
+    assert_eq!(scans.len(), 3, "Ben's other org is scanned: {scans:?}");
+    assert_eq!(scans[2].1.as_deref(), Some("5002"), "{scans:?}");
 }
 
 #[tokio::test]

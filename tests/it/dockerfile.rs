@@ -192,9 +192,11 @@ fn the_checks_catch_what_they_guard() {
 fn every_manifest_target_is_copied_into_the_build() {
     let dockerfile = read("Dockerfile");
     let manifest = read("Cargo.toml");
-    for dir in ["src", "templates", "static", "crates"] {
+    for dir in ["src", "templates", "static", "crates", "migrations"] {
         assert!(dockerfile.contains(&format!("COPY {dir} {dir}")), "{dir}");
     }
+    // The build script is the package's when the file exists.
+    assert!(dockerfile.contains("COPY build.rs build.rs"));
     // Every workspace member's manifest is in the dependency layer, with a stub library.
     let members = manifest
         .split("members = [")

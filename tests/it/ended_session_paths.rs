@@ -96,142 +96,236 @@ async fn slow_gateway_page(app: &TestApp) {
     assert_ended(app, &stolen, "a slow page").await;
 }
 
-#[tokio::test]
-async fn a_page_ended_while_it_waits_on_the_gateway_is_answered_signed_out_on_sqlite() {
-    slow_gateway_page(&spawn_app(options(None)).await).await;
+/// A test on SQLite and on a PostgreSQL database of its own (`tag` names it): `body` with an
+/// app on each.
+macro_rules! on_both_databases {
+    (
+        $(#[$sqlite_attr:meta])* $sqlite:ident,
+        $(#[$postgres_attr:meta])* $postgres:ident,
+        $tag:literal,
+        $body:ident
+    ) => {
+        $(#[$sqlite_attr])*
+        async fn $sqlite() {
+            $body(&spawn_app(options(None)).await).await;
+        }
+
+        $(#[$postgres_attr])*
+        async fn $postgres() {
+            let db = private_postgres($tag).await;
+            $body(&spawn_app(options(Some(db.url.clone()))).await).await;
+            db.drop_now().await;
+        }
+    };
 }
 
-#[tokio::test]
-async fn a_page_ended_while_it_waits_on_the_gateway_is_answered_signed_out_on_postgres() {
-    let db = private_postgres("slow_page").await;
-    slow_gateway_page(&spawn_app(options(Some(db.url.clone()))).await).await;
-    db.drop_now().await;
-}
+on_both_databases!(
+    #[tokio::test]
+    a_page_ended_while_it_waits_on_the_gateway_is_answered_signed_out_on_sqlite,
+    #[tokio::test]
+    a_page_ended_while_it_waits_on_the_gateway_is_answered_signed_out_on_postgres,
+    "slow_page",
+    slow_gateway_page
+);
 
-#[tokio::test]
-async fn a_session_missing_from_the_index_ends_at_its_first_write() {
-    let app = spawn_app(options(None)).await;
-    let (stolen, thief) = stolen_session(&app).await;
+async fn unindexed_session(app: &TestApp) {
+    let (stolen, thief) = stolen_session(app).await;
     // As a session from before the index, or one whose row went: nothing could list or end it.
     let db = &app.state.db;
     db.session_index_delete(&stolen.stored_id).await.unwrap();
     app.advance_clock(Duration::from_secs(61));
     let r = thief.get("/").await;
     assert_answered_signed_out(&r, "unindexed");
-    assert_ended(&app, &stolen, "unindexed").await;
+    assert_ended(app, &stolen, "unindexed").await;
 }
 
-#[tokio::test]
-async fn a_refresh_that_finishes_after_the_end_stores_nothing() {
-    let app = spawn_app(options(None)).await;
-    let (stolen, thief) = stolen_session(&app).await;
+on_both_databases!(
+    #[tokio::test]
+    a_session_missing_from_the_index_ends_at_its_first_write_on_sqlite,
+    #[tokio::test]
+    a_session_missing_from_the_index_ends_at_its_first_write_on_postgres,
+    "unindexed",
+    unindexed_session
+);
+
+async fn refresh_after_the_end(app: &TestApp) {
+    let (stolen, thief) = stolen_session(app).await;
     // The access token has expired: the page refreshes it, and the provider answers slowly
     // (after it issued the new tokens).
     app.advance_clock(Duration::from_secs(1300));
     app.control().set_refresh_delay(SLOW);
     let refreshes = app.control().successful_refreshes();
-    let r = ended_while_waiting(&app, &thief, "/profile", Waits::OnRefresh).await;
+    let r = ended_while_waiting(app, &thief, "/profile", Waits::OnRefresh).await;
     assert_eq!(app.control().successful_refreshes(), refreshes + 1);
     // The new tokens had nowhere to go: the page finds none and sends to sign in.
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r).path(), "/auth/login");
-    assert_ended(&app, &stolen, "refresh").await;
+    assert_ended(app, &stolen, "refresh").await;
 }
 
-#[tokio::test]
-async fn a_refresh_refused_after_the_end_ends_nothing_twice() {
-    let app = spawn_app(options(None)).await;
-    let (stolen, thief) = stolen_session(&app).await;
+on_both_databases!(
+    #[tokio::test]
+    a_refresh_that_finishes_after_the_end_stores_nothing_on_sqlite,
+    #[tokio::test]
+    a_refresh_that_finishes_after_the_end_stores_nothing_on_postgres,
+    "refresh",
+    refresh_after_the_end
+);
+
+async fn refusal_after_the_end(app: &TestApp) {
+    let (stolen, thief) = stolen_session(app).await;
     app.advance_clock(Duration::from_secs(1300));
     // The provider holds the refresh, then refuses it (the refresh token was revoked).
     app.control().set_refresh_stall(SLOW);
     app.control().revoke_refresh_tokens();
-    let r = ended_while_waiting(&app, &thief, "/profile", Waits::OnRefresh).await;
+    let r = ended_while_waiting(app, &thief, "/profile", Waits::OnRefresh).await;
     assert!(
         r.status().is_redirection() && !r.status().is_server_error(),
         "{}",
         r.status()
     );
-    assert_ended(&app, &stolen, "refused refresh").await;
+    assert_ended(app, &stolen, "refused refresh").await;
 }
 
-#[tokio::test]
-async fn a_login_callback_in_flight_does_not_bring_back_the_session_it_replaces() {
-    let app = spawn_app(options(None)).await;
+on_both_databases!(
+    #[tokio::test]
+    a_refresh_refused_after_the_end_ends_nothing_twice_on_sqlite,
+    #[tokio::test]
+    a_refresh_refused_after_the_end_ends_nothing_twice_on_postgres,
+    "refused",
+    refusal_after_the_end
+);
+
+async fn callback_in_flight(app: &TestApp) {
     let ben = app.browser();
-    ben.login(&app, BEN, None).await;
-    let before = StoredSession::of(&app, &ben).await;
+    ben.login(app, BEN, None).await;
+    let before = StoredSession::of(app, &ben).await;
     // Ben signs in again in the same browser; the callback waits on the gateway (who he is,
     // in which orgs) while his sessions are ended.
-    let authorize = ben.start_login(&app, None).await;
+    let authorize = ben.start_login(app, None).await;
     let callback = ben.provider_choose(&authorize, Choice::User(BEN)).await;
     app.control().set_gateway_latency(SLOW);
-    let calls = Waits::OnGateway.arrived(&app);
+    let calls = Waits::OnGateway.arrived(app);
     let request = {
         let http = ben.http.clone();
         tokio::spawn(async move { http.get(callback).send().await.unwrap() })
     };
-    Waits::OnGateway.until_arrived(&app, calls).await;
-    back_channel_logout(&app).await;
+    Waits::OnGateway.until_arrived(app, calls).await;
+    back_channel_logout(app).await;
     let r = request.await.unwrap();
     app.control().set_gateway_latency(Duration::ZERO);
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "the new login succeeds");
-    assert_ended(&app, &before, "the replaced session").await;
+    assert_ended(app, &before, "the replaced session").await;
     // The new session is a new record, indexed like any other.
-    let after = StoredSession::of(&app, &ben).await;
+    let after = StoredSession::of(app, &ben).await;
     assert_ne!(after.stored_id, before.stored_id);
-    assert!(support::signed_in(&app, &ben).await);
+    assert!(support::signed_in(app, &ben).await);
 }
 
+on_both_databases!(
+    #[tokio::test]
+    a_login_callback_in_flight_does_not_bring_back_the_session_it_replaces_on_sqlite,
+    #[tokio::test]
+    a_login_callback_in_flight_does_not_bring_back_the_session_it_replaces_on_postgres,
+    "callback",
+    callback_in_flight
+);
+
 /// `rounds` of a burst of `request` on a stolen session of Ben's, ended mid-burst by his
-/// provider.
-async fn burst<F, Fut>(app: &TestApp, rounds: usize, request: F)
+/// provider: six requests in flight at a time, from before the end until after it. Returns how
+/// many were answered signed out because their save found the session ended (the race met).
+async fn burst<F, Fut>(app: &TestApp, rounds: usize, request: F) -> usize
 where
-    F: Fn(Thief) -> Fut + Clone + Send + 'static,
+    F: Fn(Thief, usize) -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = reqwest::Response> + Send,
 {
+    use std::sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    };
+    let mut met = 0;
     for round in 0..rounds {
         let case = format!("round {round}");
         let (stolen, thief) = stolen_session(app).await;
-        let requests: Vec<_> = (0..6)
-            .map(|_| {
-                let (thief, request) = (thief.clone(), request.clone());
-                tokio::spawn(async move { request(thief).await.status() })
+        let stop = Arc::new(AtomicBool::new(false));
+        let workers: Vec<_> = (0..6)
+            .map(|w| {
+                let (thief, request, stop) = (thief.clone(), request.clone(), stop.clone());
+                tokio::spawn(async move {
+                    let mut answers = Vec::new();
+                    let mut i = w;
+                    while !stop.load(Ordering::Acquire) {
+                        let r = request(thief.clone(), i).await;
+                        // The answer of a save refused (see `assert_answered_signed_out`).
+                        let to_home = r.headers().get(header::LOCATION).is_some_and(|l| l == "/");
+                        let cleared = r.headers().get(header::SET_COOKIE).is_some_and(|c| {
+                            c.to_str().is_ok_and(|c| c.starts_with("fv_session=;"))
+                        });
+                        let dropped = to_home && cleared;
+                        answers.push((r.status(), dropped));
+                        i += 6;
+                    }
+                    answers
+                })
             })
             .collect();
         tokio::time::sleep(Duration::from_millis(1 + (round as u64 * 3) % 11)).await;
         back_channel_logout(app).await;
-        for r in requests {
-            assert!(!r.await.unwrap().is_server_error(), "{case}");
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        stop.store(true, Ordering::Release);
+        for w in workers {
+            let answers = w.await.unwrap();
+            assert!(
+                answers.iter().all(|(s, _)| !s.is_server_error()),
+                "{case}: {answers:?}"
+            );
+            met += answers.iter().filter(|(_, dropped)| *dropped).count();
         }
         assert_ended(app, &stolen, &case).await;
     }
+    met
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn org_switches_racing_the_end_bring_nothing_back() {
-    let app = spawn_app(options(None)).await;
-    burst(&app, 12, |thief: Thief| async move {
+async fn org_switch_bursts(app: &TestApp) {
+    let met = burst(app, 12, |thief: Thief, i| async move {
+        let org = if i % 2 == 0 { "5001" } else { "5002" };
         thief
-            .post("/org", &[("org_id", "5002"), ("return_to", "/")])
+            .post("/org", &[("org_id", org), ("return_to", "/")])
             .await
     })
     .await;
+    eprintln!("{met} org switches answered signed out mid-flight");
+    assert!(met > 0, "the end never met an org switch in flight");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn logouts_racing_the_end_bring_nothing_back() {
-    let app = spawn_app(options(None)).await;
-    burst(&app, 12, |thief: Thief| async move {
+on_both_databases!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    org_switches_racing_the_end_bring_nothing_back_on_sqlite,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    org_switches_racing_the_end_bring_nothing_back_on_postgres,
+    "org_switch",
+    org_switch_bursts
+);
+
+async fn logout_bursts(app: &TestApp) {
+    // A logout's own answer deletes the cookie too, so the race met cannot be told here.
+    burst(app, 12, |thief: Thief, _| async move {
         thief.post("/auth/logout", &[]).await
     })
     .await;
 }
 
-#[tokio::test]
-async fn pages_that_only_read_write_nothing() {
-    let app = spawn_app(options(None)).await;
-    let (session, ben) = stolen_session(&app).await;
+on_both_databases!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    logouts_racing_the_end_bring_nothing_back_on_sqlite,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    logouts_racing_the_end_bring_nothing_back_on_postgres,
+    "logouts",
+    logout_bursts
+);
+
+async fn reading_pages(app: &TestApp) {
+    let (session, ben) = stolen_session(app).await;
     let pages = [
         "/",
         "/profile",
@@ -243,13 +337,22 @@ async fn pages_that_only_read_write_nothing() {
         "/settings/feeds",
     ];
     for page in pages {
-        let before = record_expiry(&app, &session).await;
+        let before = record_expiry(app, &session).await;
         let r = ben.get(page).await;
         assert_eq!(r.status(), StatusCode::OK, "{page}");
         assert_eq!(
-            record_expiry(&app, &session).await,
+            record_expiry(app, &session).await,
             before,
             "{page} wrote the session"
         );
     }
 }
+
+on_both_databases!(
+    #[tokio::test]
+    pages_that_only_read_write_nothing_on_sqlite,
+    #[tokio::test]
+    pages_that_only_read_write_nothing_on_postgres,
+    "reading",
+    reading_pages
+);

@@ -2,8 +2,8 @@
 //! environments (own issuer, keys, client and gateway), and every call is counted on the
 //! stand-in that received it: a session talks only to its own environment, from the login
 //! through refresh to logout; a callback carrying the other environment's issuer is refused
-//! before its code is spent; a back-channel logout token is judged by its own environment;
-//! figures (summary, reports, snapshots) are kept per environment, though the ids coincide.
+//! before its code is spent; a back-channel logout token is judged by its own environment.
+//! Figures kept per environment though the ids coincide: `environments_figures.rs`.
 
 use crate::common;
 
@@ -229,99 +229,4 @@ async fn readiness_checks_every_environments_provider() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["providers"]["us"], "ok", "{body}");
     assert_eq!(body["providers"]["ca"], "ok", "{body}");
-}
-
-/// Canada's stand-in holds this many projects per org; the US one the default 1,250. The demo
-/// data is otherwise the same, so Ada's org and user ids, and the bot's, coincide.
-const CA_PROJECTS: usize = 37;
-
-/// `1,250`, as the pages group numbers.
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[tokio::test]
-async fn figures_are_kept_per_environment_though_org_and_user_ids_coincide() {
-    let second = std::sync::atomic::AtomicBool::new(false);
-    let envs = spawn_two_envs(
-        || {
-            let mut o = FakeOptions::default();
-            if second.swap(true, std::sync::atomic::Ordering::SeqCst) {
-                o.projects_per_org = CA_PROJECTS;
-            }
-            o
-        },
-        &[],
-    )
-    .await;
-    let app = &envs.app;
-    let org = fake_filevine::ADA.orgs[0].org_id;
-    let live = |env: &str| {
-        let filter = fake_filevine::ProjectFilter {
-            exclude_archived: true,
-            ..Default::default()
-        };
-        envs.fake(env).control().project_count(org, &filter)
-    };
-    let (us_ada, ca_ada) = (app.browser(), app.browser());
-    envs.login(&us_ada, "us", ADA).await;
-    envs.login(&ca_ada, "ca", ADA).await;
-
-    // The summary: the US count is cached first; Canada's view scans Canada.
-    for (b, env) in [(&us_ada, "us"), (&ca_ada, "ca")] {
-        let html = b
-            .get(&app.url("/projects/summary"))
-            .await
-            .text()
-            .await
-            .unwrap();
-        let expected = format!("data-matching=\"{}\"", grouped(live(env)));
-        assert!(html.contains(&expected), "{env}: {expected} in {html}");
-    }
-    // The reports likewise.
-    for (b, env) in [(&us_ada, "us"), (&ca_ada, "ca")] {
-        let html = b.get(&app.url("/reports")).await.text().await.unwrap();
-        let expected = format!("{} matters", grouped(live(env)));
-        assert!(html.contains(&expected), "{env}: {expected}");
-    }
-
-    // Snapshots: one connection per environment, one run, both orgs recorded apart.
-    let connections = &app.state.connections;
-    for (name, env) in [("us-bot", "us"), ("ca-bot", "ca")] {
-        let pat = secrecy::SecretString::from(fake_filevine::DEMO_PAT);
-        let draft = fv_partner_app::connections::Draft {
-            name: name.into(),
-            environment: env.into(),
-            email: fake_filevine::REPORTING_BOT.email.into(),
-            ..Default::default()
-        };
-        let verified = connections.verify(draft, pat).await.unwrap();
-        connections.save_verified(verified, "test").await.unwrap();
-    }
-    let report = fv_partner_app::reporting::run_snapshot_once(&app.state)
-        .await
-        .unwrap();
-    for (env, default) in [("us", true), ("ca", false)] {
-        let rows = app
-            .state
-            .db
-            .snapshots_since((env, default), org, 0)
-            .await
-            .unwrap();
-        assert!(rows.iter().all(|r| r.taken_at == report.taken_at));
-        let counted: i64 = rows.iter().map(|r| r.count).sum();
-        let all = envs
-            .fake(env)
-            .control()
-            .project_count(org, &Default::default());
-        assert_eq!(counted as usize, all, "{env}: {rows:?}");
-    }
 }

@@ -171,7 +171,7 @@ async fn a_canadian_refresh_token_connection_is_authorized_and_refreshed_at_cana
 }
 
 /// A verification holds for the draft it was made for: Save with another environment (or
-/// email, or concurrency) verifies the waiting PAT again, at that environment's provider, and
+/// email, concurrency or lender) verifies the waiting PAT again, at that environment's provider, and
 /// saves only what verified; the unchanged draft saves with no second exchange.
 #[tokio::test]
 async fn a_pat_verified_for_canada_is_verified_again_when_saved_with_other_settings() {
@@ -254,5 +254,26 @@ async fn a_pat_verified_for_canada_is_verified_again_when_saved_with_other_setti
         before,
         "the unchanged draft is not verified again"
     );
+
+    // Another lender: verified again, then saved borrowing from it.
+    let lender = fv_partner_app::connections::Draft {
+        name: "ca-lender".into(),
+        environment: "ca".into(),
+        email: BOT_EMAIL.into(),
+        ..Default::default()
+    };
+    let connections = &app.state.connections;
+    let verified = connections.verify(lender, CA_PAT.into()).await.unwrap();
+    connections.save_verified(verified, "test").await.unwrap();
+    let r = ada.post_form(&page, &verify_edit).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let before = pat_calls("ca");
+    let mut borrowing = same.clone();
+    borrowing[8] = ("borrow_from", "ca-lender");
+    let r = ada.post_form(&page, &borrowing).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(pat_calls("ca"), before + 1, "another lender verifies again");
+    let row = app.state.db.connection_get("montreal").await.unwrap();
+    assert_eq!(row.unwrap().borrow_from.as_deref(), Some("ca-lender"));
     assert_eq!(pat_calls("us"), 1);
 }

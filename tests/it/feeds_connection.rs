@@ -4,8 +4,9 @@
 
 use crate::common;
 
+use crate::support::ended::private_postgres;
 use common::connections::{save_pat_connection, CONNECTIONS_PAGE};
-use common::feeds::{app_with_key, feed};
+use common::feeds::{app_with_key_on, feed};
 use common::*;
 use reqwest::StatusCode;
 use tower_sessions_sqlx_store::sqlx;
@@ -13,8 +14,20 @@ use tower_sessions_sqlx_store::sqlx;
 const FEED: &str = "/feeds/reports.json";
 
 #[tokio::test]
-async fn removing_a_connection_revokes_its_keys_and_its_name_revives_none() {
-    let (app, ada, key) = app_with_key(&[], &[]).await;
+async fn removing_a_connection_revokes_its_keys_and_its_name_revives_none_on_sqlite() {
+    removing_revokes(None).await;
+}
+
+#[tokio::test]
+async fn removing_a_connection_revokes_its_keys_and_its_name_revives_none_on_postgres() {
+    let db = private_postgres("feeds_removal").await;
+    removing_revokes(Some(db.url.clone())).await;
+    db.drop_now().await;
+}
+
+/// Removes the connection of a key on the database at `url` (`None`: a SQLite file).
+async fn removing_revokes(url: Option<String>) {
+    let (app, ada, key) = app_with_key_on(url, &[], &[]).await;
     assert_eq!(feed(&app, FEED, &key, None).await.status(), StatusCode::OK);
     let html = ada
         .get(&app.url(CONNECTIONS_PAGE))
@@ -58,39 +71,6 @@ async fn removing_a_connection_revokes_its_keys_and_its_name_revives_none() {
         StatusCode::UNAUTHORIZED,
         "bound to the removed row, not to the name"
     );
-}
-
-/// A database from before rows had identities: the columns are dropped again, and the next
-/// start adds them back, binding the old key to its connection's row, which it still reads.
-#[tokio::test]
-async fn keys_stored_before_rows_had_identities_keep_working() {
-    let (app, _, key) = app_with_key(&[], &[]).await;
-    let fv_partner_app::store::Db::Sqlite(pool) = &app.state.db else {
-        panic!("a SQLite test database");
-    };
-    for sql in [
-        "ALTER TABLE fv_feed_keys DROP COLUMN connection_id",
-        "ALTER TABLE fv_connections DROP COLUMN id",
-    ] {
-        sqlx::query(sql).execute(pool).await.unwrap();
-    }
-    let mut opts = connections::admin_opts();
-    opts.database_url = Some(format!("sqlite://{}", app.db_path.display()));
-    let upgraded = spawn_app(opts).await;
-    assert_eq!(
-        feed(&upgraded, FEED, &key, None).await.status(),
-        StatusCode::OK
-    );
-    let row = upgraded
-        .state
-        .db
-        .connection_get("bi")
-        .await
-        .unwrap()
-        .unwrap();
-    let keys = upgraded.state.db.feed_keys_list().await.unwrap();
-    assert!(!row.id.is_empty());
-    assert_eq!(keys[0].connection_id, row.id);
 }
 
 async fn unrevoke(app: &TestApp, id: &str) {

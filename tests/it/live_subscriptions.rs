@@ -107,7 +107,7 @@ async fn live_on_subscribes_the_project_events_and_live_off_deletes_them() {
             .unwrap(),
         1
     );
-    app.state.db.live_delivery_refused(&env, ORG).await.unwrap();
+    app.state.db.live_delivery_refused(&env).await.unwrap();
     let page = connections_page(&app, &ada).await;
     assert!(
         page.contains("<dt>Refused deliveries</dt><dd>1</dd>"),
@@ -328,7 +328,7 @@ async fn the_rows_work_on_postgres() {
     db.live_subscription_put(&row).await.unwrap();
     assert_eq!(db.live_delivery_accepted(&env, ORG, 42).await.unwrap(), 1);
     assert_eq!(db.live_delivery_accepted(&env, 5002, 42).await.unwrap(), 0);
-    db.live_delivery_refused(&env, ORG).await.unwrap();
+    db.live_delivery_refused(&env).await.unwrap();
     row.last_error = Some("429".into());
     row.last_error_at = Some(43);
     db.live_subscription_put(&row).await.unwrap();
@@ -342,10 +342,18 @@ async fn the_rows_work_on_postgres() {
         .unwrap()
         .iter()
         .any(|r| r.connection_id == id));
-    // Two replicas that read the row alike: one of them reconciles it.
-    let seen = stored.claims;
-    assert!(db.live_subscription_claim(&id, seen).await.unwrap());
-    assert!(!db.live_subscription_claim(&id, seen).await.unwrap());
+    // Two callers at once: one of them gets the lease, until a put ends it or it runs out.
+    assert!(db.live_subscription_lease(&id, 100, 160).await.unwrap());
+    assert!(!db.live_subscription_lease(&id, 100, 160).await.unwrap());
+    assert!(db.live_subscription_lease(&id, 160, 220).await.unwrap());
+    db.live_subscription_put(&row).await.unwrap();
+    assert!(db.live_subscription_lease(&id, 161, 221).await.unwrap());
+    // What an admin wants is stored without touching what Filevine was told.
+    row.wanted = "off".into();
+    db.live_subscription_want(&row).await.unwrap();
+    let stored = db.live_subscription(&id).await.unwrap().unwrap();
+    assert_eq!(stored.wanted, "off");
+    assert_eq!(stored.subscription_id.as_deref(), Some("sub-1"));
     db.live_subscription_delete(&id).await.unwrap();
     assert!(db.live_subscription(&id).await.unwrap().is_none());
 }

@@ -173,7 +173,9 @@ async fn a_replica_killed_mid_refresh_costs_at_most_one_refresh_token() {
     );
     control.set_refresh_stall(Duration::ZERO);
 
-    // The survivor waits for the dead holder's lease, and takes over once it expires.
+    // The survivor waits for the dead holder's lease, and takes over once it expires. Nothing
+    // of the survivor's is refreshing before it is asked (the wait below starts false).
+    assert_eq!(survivor.state.vault.refreshes_in_flight(), 0);
     let served = tokio::spawn({
         let (http, url) = (b.http.clone(), survivor.url("/profile"));
         async move { http.get(url).send().await.unwrap().status() }

@@ -139,3 +139,33 @@ async fn a_delivery_to_either_replica_reaches_the_streams_on_both() {
         }
     }
 }
+
+/// Signing out ends the open stream at once, not at its next heartbeat: a change published
+/// right after the sign-out never reaches it.
+#[tokio::test]
+async fn sign_out_ends_the_stream_before_anything_else_is_sent() {
+    let (app, ada) = app_with_ada().await;
+    let mut events = Events::open(&app, &ada).await;
+    let env = environment(&app);
+    // Another session of Ada's signing out leaves this stream open.
+    let other = app.browser();
+    other.login(&app, ADA, None).await;
+    let page = other.get(&app.url("/profile")).await.text().await.unwrap();
+    other
+        .post_form(&app.url("/auth/logout"), &[("csrf", &csrf_of(&page))])
+        .await;
+    app.state.live.publish(change(&env, LOVELACE, 2));
+    assert_eq!(
+        events.until("\n\n").await,
+        "event: projects-changed\ndata: {\"projects\":2}\n\n"
+    );
+
+    let page = ada.get(&app.url("/profile")).await.text().await.unwrap();
+    let r = ada
+        .post_form(&app.url("/auth/logout"), &[("csrf", &csrf_of(&page))])
+        .await;
+    assert!(r.status().is_redirection());
+    app.state.live.publish(change(&env, LOVELACE, 3));
+    let rest = events.until_end().await;
+    assert_eq!(rest, "", "nothing after the sign-out");
+}

@@ -10,14 +10,19 @@
 //!
 //! Rules read off the export, where Swagger 2.0 leaves room: keys are compared without regard
 //! to case (the export is PascalCase, the live gateway camelCase); `null` is allowed where the
-//! C# models behind the export allow it (strings, objects, arrays), never for integers or
-//! booleans; a key the schema does not list is an error, so the stand-in cannot invent fields.
+//! C# models behind the export allow it (strings, objects, arrays), never for integers,
+//! booleans or enums (value types in C#); a key the schema does not list is an error, so the
+//! stand-in cannot invent fields.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
+
+#[path = "casing.rs"]
+mod casing;
+pub use casing::Casing;
 
 /// The contract, as transcribed.
 #[derive(Debug, Deserialize)]
@@ -42,12 +47,34 @@ pub struct Operation {
     pub response: Option<Schema>,
 }
 
-/// A published query parameter and its type (`integer`, `string`, `boolean`, `array`).
+/// A published query parameter: its type (`integer`, `string`, `boolean`, `array`) and, for
+/// integers, the published bounds (`limit` is `int32`, 0 to 1000).
 #[derive(Debug, Deserialize)]
 pub struct QueryParam {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: String,
+    #[serde(default)]
+    pub minimum: Option<i64>,
+    #[serde(default)]
+    pub maximum: Option<i64>,
+}
+
+impl QueryParam {
+    /// Whether `value` is a value of this parameter as published.
+    fn accepts(&self, value: &str) -> bool {
+        match self.kind.as_str() {
+            // Every integer parameter of the export is an `int32`.
+            "integer" => value.trim().parse::<i32>().is_ok_and(|v| {
+                self.minimum.is_none_or(|m| i64::from(v) >= m)
+                    && self.maximum.is_none_or(|m| i64::from(v) <= m)
+            }),
+            "boolean" => ["true", "false"]
+                .iter()
+                .any(|b| value.eq_ignore_ascii_case(b)),
+            _ => true,
+        }
+    }
 }
 
 /// The subset of Swagger 2.0 schema the export uses.
@@ -63,46 +90,9 @@ pub struct Schema {
     pub required: Option<Vec<String>>,
     #[serde(rename = "enum")]
     pub enumeration: Option<Vec<Value>>,
-}
-
-/// Key casing of JSON answers: the live gateway's camelCase (what Filevine's samples read) or
-/// the export's PascalCase.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Casing {
-    #[default]
-    Camel,
-    Pascal,
-}
-
-impl Casing {
-    /// `value` with every object key in this casing (`OrgUserId` <-> `orgUserId`; an
-    /// all-capitals key such as `ID` becomes `id` in camelCase).
-    pub fn apply(self, value: Value) -> Value {
-        match value {
-            Value::Object(map) => Value::Object(
-                map.into_iter()
-                    .map(|(k, v)| (self.key(&k), self.apply(v)))
-                    .collect(),
-            ),
-            Value::Array(items) => Value::Array(items.into_iter().map(|v| self.apply(v)).collect()),
-            other => other,
-        }
-    }
-
-    /// One key in this casing.
-    pub fn key(self, key: &str) -> String {
-        let mut chars = key.chars();
-        let Some(first) = chars.next() else {
-            return String::new();
-        };
-        match self {
-            Casing::Pascal => first.to_ascii_uppercase().to_string() + chars.as_str(),
-            Casing::Camel if key.chars().all(|c| !c.is_ascii_lowercase()) => {
-                key.to_ascii_lowercase()
-            }
-            Casing::Camel => first.to_ascii_lowercase().to_string() + chars.as_str(),
-        }
-    }
+    /// The schema of every value of a map-like object (`Links` is a map of strings).
+    #[serde(rename = "additionalProperties")]
+    pub additional: Option<Box<Schema>>,
 }
 
 impl Contract {
@@ -144,15 +134,15 @@ impl Contract {
                     op.id
                 ));
             };
-            let ok = match param.kind.as_str() {
-                "integer" => value.trim().parse::<i64>().is_ok(),
-                "boolean" => ["true", "false"]
-                    .iter()
-                    .any(|b| value.eq_ignore_ascii_case(b)),
-                _ => true,
-            };
-            if !ok {
-                return Err(format!("`{name}` of {} must be {}", op.id, param.kind));
+            if !param.accepts(value) {
+                let bounds = match (param.minimum, param.maximum) {
+                    (Some(lo), Some(hi)) => format!(" from {lo} to {hi}"),
+                    _ => String::new(),
+                };
+                return Err(format!(
+                    "`{name}` of {} must be {}{bounds}",
+                    op.id, param.kind
+                ));
             }
         }
         for name in &op.headers {
@@ -186,7 +176,7 @@ impl Contract {
         let schema = self.resolve(schema);
         let kind = schema.kind.as_deref().unwrap_or("object");
         if value.is_null() {
-            if matches!(kind, "integer" | "boolean" | "number") {
+            if matches!(kind, "integer" | "boolean" | "number") || schema.enumeration.is_some() {
                 out.push(format!("{at}: null where the schema has a {kind}"));
             }
             return;
@@ -234,7 +224,14 @@ impl Contract {
         at: &str,
         out: &mut Vec<String>,
     ) {
-        // An object without listed properties (`Links`, sample payloads) may hold anything.
+        // A map (`Links`: any key, string values) holds values of one schema; an object
+        // without listed properties (sample payloads) may hold anything.
+        if let Some(value_schema) = &schema.additional {
+            for (key, v) in map {
+                self.check(value_schema, v, &format!("{at}.{key}"), out);
+            }
+            return;
+        }
         let Some(props) = &schema.properties else {
             return;
         };
@@ -282,6 +279,12 @@ impl Contract {
                 Value::Array(vec![self.build(&item, n, depth + 1)])
             }
             _ if depth > 6 => Value::Object(Map::new()),
+            _ if schema.additional.is_some() => {
+                let value = schema.additional.as_deref().cloned().unwrap_or_default();
+                let mut map = Map::new();
+                map.insert("self".to_owned(), self.build(&value, n, depth + 1));
+                Value::Object(map)
+            }
             _ => Value::Object(
                 schema
                     .properties

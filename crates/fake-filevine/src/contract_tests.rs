@@ -92,6 +92,22 @@ fn requests_outside_the_contract_are_named() {
     assert!(c()
         .check_request("GET", projects, &q(&[("excludeArchived", "1")]), tenant)
         .is_err());
+    // `limit` is published from 0 to 1000, `offset` from 0, both `int32`.
+    for (name, value) in [("limit", "1000"), ("limit", "0"), ("offset", "2000000")] {
+        assert!(c()
+            .check_request("GET", projects, &q(&[(name, value)]), tenant)
+            .is_ok());
+    }
+    for (name, value) in [
+        ("limit", "1001"),
+        ("offset", "-1"),
+        ("offset", "3000000000"),
+    ] {
+        let err = c()
+            .check_request("GET", projects, &q(&[(name, value)]), tenant)
+            .unwrap_err();
+        assert!(err.contains(&format!("`{name}`")), "{err}");
+    }
     let err = c()
         .check_request("GET", "/fv-app/v2/Users/Me", &[], |_| None)
         .unwrap_err();
@@ -124,6 +140,14 @@ fn validation_finds_wrong_types_invented_fields_and_bad_nulls() {
     assert!(c().validate(&def("Org"), &org)[0].contains("PdfEditEnabled"));
     let user_type = json!({"userType": 9});
     assert!(!c().validate(&def("User"), &user_type).is_empty());
+    // An enum is a C# value type: never null.
+    let null_enum = json!({"objectType": null, "eventType": "Created"});
+    assert!(c().validate(&def("ApiSubscriptionEventDto"), &null_enum)[0].contains("ObjectType"));
+    // `Links` is published as a map of strings: any key, string values (or null).
+    let links = json!({"links": {"self": "/fv-app/v2/Users/Me", "next": null}});
+    assert_eq!(c().validate(&def("OrgUser"), &links), Vec::<String>::new());
+    let nested = json!({"links": {"self": {"href": "/fv-app/v2/Users/Me"}}});
+    assert!(c().validate(&def("OrgUser"), &nested)[0].contains("$.Links.self"));
 }
 
 #[test]

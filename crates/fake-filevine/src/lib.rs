@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 
 pub mod backchannel;
 pub mod contract;
+mod contract_guard;
 pub mod control;
 mod control_http;
 pub mod data;
@@ -304,6 +305,12 @@ fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/_fake/static/fake.css", get(provider::css))
         .route("/", get(provider::home))
+        .fallback(contract_guard::not_found)
+        .method_not_allowed_fallback(contract_guard::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            contract_guard::validate_answers,
+        ))
         .layer(axum::middleware::from_fn(loopback::only_loopback_hosts))
         .with_state(shared)
 }

@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Semaphore};
 
@@ -32,8 +31,6 @@ pub const MAX_IN_FLIGHT: usize = 16;
 pub const MAX_ATTEMPTS: u32 = 5;
 /// The wait before the first retry; doubled for each further one.
 pub const FIRST_RETRY: Duration = Duration::from_millis(200);
-/// Lifetime of a delivery token: long enough for every retry.
-const TOKEN_TTL_SECS: u64 = 300;
 
 /// A change of the stand-in's data, as a delivery describes it.
 #[derive(Clone, Debug)]
@@ -197,21 +194,6 @@ pub(crate) fn announce(shared: &Shared, change: Change) {
     }
 }
 
-/// The delivery token. The one place deliveries are signed, so another signer can replace it.
-pub(crate) fn delivery_token(shared: &Shared, jti: &str) -> Result<String, FakeError> {
-    let key = lock(&shared.keys).signing.clone();
-    let now = shared.unix_now();
-    let claims = json!({
-        "iss": shared.issuer,
-        "aud": WEBHOOK_AUDIENCE,
-        "jti": jti,
-        "iat": now,
-        "nbf": now,
-        "exp": now + TOKEN_TTL_SECS,
-    });
-    key.sign_as(Algorithm::RS512, &claims, Some(key.kid.clone()))
-}
-
 /// Posts one delivery, retrying as the module docs say, and records how it went.
 async fn deliver(shared: &Shared, client: &reqwest::Client, job: Job) {
     let jti = uuid::Uuid::new_v4().to_string();
@@ -226,7 +208,8 @@ async fn deliver(shared: &Shared, client: &reqwest::Client, job: Job) {
         attempts: Vec::new(),
         delivered: false,
     };
-    let token = match delivery_token(shared, &jti) {
+    let claims = super::webhook_token::delivery_claims(shared, &jti);
+    let token = match super::webhook_token::sign(shared, &claims) {
         Ok(t) => t,
         Err(e) => {
             record.attempts.push(Err(format!("could not sign: {e}")));

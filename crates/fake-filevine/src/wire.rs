@@ -1,5 +1,6 @@
 //! How the stand-in speaks: the key casing of its gateway answers, where its provider puts user
-//! claims, and the requests it refused for leaving Filevine's published contract.
+//! claims, the requests it refused for leaving Filevine's published contract, and its own
+//! answers that departed from it (see `contract_guard`).
 //!
 //! Filevine's samples read the live gateway in camelCase while the published export is
 //! PascalCase; both are served so an app is tested against each. Filevine Identity is an
@@ -22,6 +23,8 @@ pub(crate) struct Wire {
     pub(crate) casing: Mutex<Casing>,
     pub(crate) claims_in_id_token: AtomicBool,
     pub(crate) violations: Mutex<Vec<String>>,
+    /// Answers of the stand-in's own that departed from the published schema.
+    pub(crate) answer_problems: Mutex<Vec<String>>,
 }
 
 impl Wire {
@@ -30,6 +33,7 @@ impl Wire {
             casing: Mutex::new(casing),
             claims_in_id_token: AtomicBool::new(claims_in_id_token),
             violations: Mutex::new(Vec::new()),
+            answer_problems: Mutex::new(Vec::new()),
         }
     }
 
@@ -65,8 +69,15 @@ impl FakeControl {
             .store(include, Ordering::SeqCst);
     }
 
-    /// Every request the gateway refused for leaving the published contract, with why.
+    /// Every request the gateway refused for leaving the published contract (an unpublished
+    /// path, method or parameter, a missing tenant header, a body outside its schema), with why.
     pub fn contract_violations(&self) -> Vec<String> {
         lock(&self.shared.wire.violations).clone()
+    }
+
+    /// Every successful answer the gateway gave that departs from its operation's published
+    /// schema, with where: a mistake of the stand-in, never of the app.
+    pub fn answer_problems(&self) -> Vec<String> {
+        lock(&self.shared.wire.answer_problems).clone()
     }
 }

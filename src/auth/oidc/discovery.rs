@@ -64,16 +64,21 @@ pub type FvProviderMetadata = ProviderMetadata<
     CoreSubjectIdentifierType,
 >;
 
+/// The identity hosts Filevine's documents name, for an operator whose authority does not
+/// answer or names another issuer: the US presets' host and its variant (Filevine's export
+/// and support article say `.com`, its Identity API reference page `.io`), and Canada's.
+pub const IDENTITY_HOSTS_HINT: &str = "Filevine's documents name these identity hosts: US https://identity.filevine.com (also listed: https://identity.filevine.io), Canada https://identity.filevineapp.ca";
+
 /// Why discovery failed at start-up.
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoveryError {
     #[error("FV_AUTHORITY is not a valid issuer URL: {0}")]
     BadIssuer(String),
-    #[error("could not load {url}/.well-known/openid-configuration: {detail}. Check FV_AUTHORITY (and FV_REGION) and that the provider is reachable. Filevine's documents name these identity hosts: US https://identity.filevine.com (also listed: https://identity.filevine.io), Canada https://identity.filevineapp.ca")]
+    #[error("could not load {url}/.well-known/openid-configuration: {detail}. Check FV_AUTHORITY (and FV_REGION) and that the provider is reachable. {hosts}", hosts = IDENTITY_HOSTS_HINT)]
     Fetch { url: String, detail: String },
     /// Discovery answered, naming another issuer than the configured authority (a preset that
     /// is out of date, a typo, or a mix-up): never papered over, but said plainly.
-    #[error("the discovery document at {configured} names the issuer {found}, not {configured}. This app trusts only the configured authority: if {found} is Filevine's identity for this environment, set FV_AUTHORITY (FV_<E>_AUTHORITY with FV_ENVIRONMENTS) to it; the preset or your value may be out of date")]
+    #[error("the discovery document at {configured} names the issuer {found}, not {configured}. This app trusts only the configured authority: if {found} is Filevine's identity for this environment, set FV_AUTHORITY (FV_<E>_AUTHORITY with FV_ENVIRONMENTS) to it; the preset or your value may be out of date. {hosts}", hosts = IDENTITY_HOSTS_HINT)]
     IssuerDiffers { configured: String, found: String },
     #[error("the provider has no token endpoint in its discovery document")]
     NoTokenEndpoint,
@@ -227,5 +232,33 @@ fn summarize(metadata: &FvProviderMetadata, token_url: &TokenUrl) -> ProviderSum
         backchannel_logout_session: extra.backchannel_logout_session_supported,
         userinfo_endpoint: metadata.userinfo_endpoint().map(|u| u.to_string()),
         claims_supported: names(metadata.claims_supported()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An operator whose authority fails is told which hosts Filevine names, both US variants
+    /// of the facts among them.
+    #[test]
+    fn host_problems_name_filevines_identity_hosts() {
+        let fetch = DiscoveryError::Fetch {
+            url: "https://identity.example".into(),
+            detail: "connection refused".into(),
+        };
+        let differs = DiscoveryError::IssuerDiffers {
+            configured: "https://identity.filevine.com".into(),
+            found: "https://login.example".into(),
+        };
+        for text in [fetch.to_string(), differs.to_string()] {
+            for host in [
+                "https://identity.filevine.com",
+                "https://identity.filevine.io",
+                "https://identity.filevineapp.ca",
+            ] {
+                assert!(text.contains(host), "{host}: {text}");
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod export;
+pub mod kept;
 pub mod query;
 pub mod sorting;
 pub mod summary;
@@ -33,7 +34,8 @@ use crate::{
 use futures::StreamExt;
 
 /// `GET /projects`: one page of the table and, when it is counted in time, the (cached)
-/// summary; otherwise the summary follows ([`summary`]). A failed list call is shown inside
+/// summary; otherwise the summary follows ([`summary`]). A repeat view may be served from
+/// what was kept ([`kept`]). A failed list call is shown inside
 /// the dashboard, so the filters stay at hand; a failed summary only hides the chart.
 pub async fn list(
     State(state): State<AppState>,
@@ -41,9 +43,7 @@ pub async fn list(
     uri: Uri,
 ) -> Result<Response, AppError> {
     let view = DashQuery::parse(uri.query())?;
-    let counting = summary::start(&state, &gw, &view).await;
-    let page = gw.projects(&view.page_query()).await;
-    let summary = summary::within_grace(counting).await;
+    let (page, summary) = kept::answers(&state, &gw, &view).await;
 
     let user = &gw.api.signed.user;
     let org_name = user.current_org().map(|o| o.name.clone());

@@ -1,7 +1,8 @@
 //! The stand-in against Filevine's published contract (`crates/fake-filevine/contract/`,
 //! transcribed from Filevine's export): every answer it gives validates against the published
 //! schema in both casings (keys compared without regard to case, types strictly), paths cased
-//! otherwise are 404, and a request outside the contract is refused and remembered.
+//! otherwise are 404, and a request outside the contract is refused and remembered. (The
+//! stand-in also validates each answer it gives in every flow: `answer_problems`.)
 
 use fake_filevine::contract::{Casing, Contract};
 
@@ -166,5 +167,10 @@ async fn paths_cased_otherwise_are_not_found_and_unpublished_parameters_are_refu
         "a boolean is true or false"
     );
     let violations = fake.control().contract_violations();
-    assert_eq!(violations.len(), 2, "{violations:?}");
+    assert_eq!(violations.len(), 5, "{violations:?}");
+    assert!(
+        violations[0].contains("GET /fv-app/v2/users/me is not a published operation"),
+        "a path cased otherwise is remembered too: {violations:?}"
+    );
+    assert!(fake.control().answer_problems().is_empty());
 }

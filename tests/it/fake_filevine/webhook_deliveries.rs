@@ -293,3 +293,18 @@ async fn the_project_page_changes_a_project_only_with_its_form_token() {
     );
     assert!(fake.control().webhook_deliveries_dropped() == 0);
 }
+
+/// Tests sign their deliveries with the signer the stand-in's own deliveries use: RS512 with
+/// the published key and its `kid`, whatever the ID tokens' algorithm (RS256 here).
+#[tokio::test]
+async fn a_test_token_is_signed_as_a_delivery_is() {
+    let fake = start().await;
+    let claims = serde_json::json!({
+        "iss": fake.issuer(), "aud": WEBHOOK_AUDIENCE, "jti": "t-1",
+        "iat": 1, "exp": i64::MAX / 2,
+    });
+    let mut headers = HeaderMap::new();
+    let bearer = format!("Bearer {}", fake.webhook_token(claims));
+    headers.insert("authorization", bearer.parse().unwrap());
+    assert_eq!(verified(&fake, &headers).await["jti"], "t-1");
+}

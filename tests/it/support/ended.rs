@@ -36,7 +36,12 @@ pub fn options(database_url: Option<String>) -> TestOptions {
 pub async fn private_postgres(tag: &str) -> PrivateDb {
     let base = url::Url::parse(&postgres_url()).expect("FV_TEST_DATABASE_URL is a URL");
     let name = format!("fv_ended_{tag}_{}", std::process::id());
-    let admin = sqlx::PgPool::connect(base.as_str()).await.unwrap();
+    // One connection: the server is shared, and this one only creates and drops a database.
+    let admin = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(base.as_str())
+        .await
+        .unwrap();
     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&admin)
         .await;
@@ -199,6 +204,9 @@ pub struct Thief {
     base: url::Url,
     cookie: String,
     pub csrf: String,
+    /// Whether the thief may press "Sign out everywhere else" too: not while the session is
+    /// to be ended from Ben's own other browser, which it would sign out first.
+    pub signs_out_others: bool,
 }
 
 impl Thief {
@@ -213,6 +221,7 @@ impl Thief {
             base: app.base.clone(),
             cookie: format!("fv_session={}", s.cookie),
             csrf: csrf.to_owned(),
+            signs_out_others: false,
         }
     }
 
@@ -237,11 +246,18 @@ impl Thief {
             .unwrap()
     }
 
+    /// How many kinds of request [`Thief::writer`] makes.
+    pub const WRITERS: usize = 11;
+    /// The writer that switches org: it answers with a redirect to `/` anyway.
+    pub const ORG_SWITCH: usize = 4;
+
     /// Request number `i` of the pages that write the session: the ones that take a one-time
-    /// notice, the profile (it saves what the gateway says of the user), the org switch and
-    /// the admin forms that leave a notice, and (with the last-use time due) any page.
+    /// notice, the profile (it saves what the gateway says of the user), the org switch, the
+    /// admin forms that leave a notice, the PAT verification (it keeps the verified PAT in the
+    /// session after the provider's answer), the own sessions form (its notice), and (with the
+    /// last-use time due) any page.
     pub async fn writer(&self, i: usize) -> reqwest::Response {
-        match i % 9 {
+        match i % Self::WRITERS {
             0 => self.get("/settings/connections").await,
             1 => self.get("/settings/sessions").await,
             2 => self.get("/account/sessions").await,
@@ -260,7 +276,24 @@ impl Thief {
                     .await
             }
             7 => self.get("/").await,
-            _ => self.get("/projects").await,
+            8 => self.get("/projects").await,
+            9 => {
+                let form = [
+                    ("action", "verify"),
+                    ("name", "thief-draft"),
+                    ("environment", "us"),
+                    ("auth", "pat"),
+                    ("pat", fake_filevine::DEMO_PAT),
+                    ("email", fake_filevine::REPORTING_BOT.email),
+                    ("concurrency", "2"),
+                ];
+                self.post("/settings/connections", &form).await
+            }
+            _ if self.signs_out_others => {
+                self.post("/account/sessions", &[("action", "sign_out_others")])
+                    .await
+            }
+            _ => self.get("/reports").await,
         }
     }
 }
