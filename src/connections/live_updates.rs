@@ -326,12 +326,11 @@ impl ConnectionsService {
 }
 
 /// The wait before the next automatic try after `failures` failed calls in a row:
-/// [`RETRY_EVERY`], doubled at each further failure, at most [`RETRY_AT_MOST`].
+/// [`RETRY_EVERY`], doubled at each further failure, at most [`RETRY_AT_MOST`] (the app's
+/// backoff schedule without jitter: the time is stored and shown on the card).
 pub fn retry_after(failures: i64) -> Duration {
     let doublings = u32::try_from(failures.saturating_sub(1).clamp(0, 16)).unwrap_or(16);
-    RETRY_EVERY
-        .saturating_mul(2u32.saturating_pow(doublings))
-        .min(RETRY_AT_MOST)
+    crate::util::backoff::step(RETRY_EVERY, RETRY_AT_MOST, doublings)
 }
 
 #[cfg(test)]

@@ -201,6 +201,7 @@ impl Lease {
         let pools = &self.pools;
         let mut renewed_at = pools.now_ms();
         let mut pause = RENEW_POLL;
+        let mut backoff = Backoff::new(RENEW_POLL * 2, MAX_RENEW_BACKOFF);
         loop {
             tokio::select! {
                 out = &mut work => return out,
@@ -219,6 +220,7 @@ impl Lease {
                 Ok(true) => {
                     renewed_at = now;
                     pause = RENEW_POLL;
+                    backoff = Backoff::new(RENEW_POLL * 2, MAX_RENEW_BACKOFF);
                 }
                 Ok(false) => {
                     tracing::error!(pool = %self.pool, "a permit's lease ran out while its call was in flight; the pool may briefly run one call over its level");
@@ -227,7 +229,7 @@ impl Lease {
                 Err(e) => {
                     pools.renew_failures.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(error = %e, pool = %self.pool, "could not renew a permit's lease; retrying");
-                    pause = (pause * 2).min(MAX_RENEW_BACKOFF);
+                    pause = backoff.next_wait();
                 }
             }
         }

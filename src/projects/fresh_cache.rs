@@ -1,4 +1,5 @@
-//! The one cache of scanned figures (the dashboard's summaries, the reports): moka's async
+//! The one cache of figures read from the gateway (the dashboard's summaries, the reports, the
+//! kept dashboard pages): moka's async
 //! cache (one loader per key with `try_get_with`, failed loads not kept, bounded) with each
 //! entry stamped by the app [`Clock`] when it was computed.
 //!
@@ -24,6 +25,11 @@ pub trait OrgKey: Clone + Eq + Hash + Send + Sync + 'static {
     /// The org.
     fn org_id(&self) -> i64;
 }
+
+/// Taken before a value is computed outside the cache ([`FreshCache::put`]): a value computed
+/// across a change of its org is not kept.
+#[derive(Clone, Copy, Debug)]
+pub struct Ticket(u64);
 
 /// Values of `V` per key `K`, fresh for `ttl` by the app clock.
 pub struct FreshCache<K: OrgKey, V: Send + Sync + 'static> {
@@ -84,7 +90,7 @@ impl<K: OrgKey, V: Send + Sync + 'static> FreshCache<K, V> {
             return Ok(value);
         }
         let clock = &self.clock;
-        let before = self.changes.count(key.environment(), key.org_id());
+        let ticket = self.ticket(&key);
         let (value, _) = self
             .cache
             .try_get_with(key.clone(), async {
@@ -92,11 +98,34 @@ impl<K: OrgKey, V: Send + Sync + 'static> FreshCache<K, V> {
             })
             .await
             .map_err(Arc::unwrap_or_clone)?;
-        if self.changes.count(key.environment(), key.org_id()) != before {
+        if self.changed_since(&key, ticket) {
             // The org changed while this computed: answer with it, keep nothing.
             self.cache.invalidate(&key).await;
         }
         Ok(value)
+    }
+
+    /// Call before computing `key`'s value outside the cache.
+    pub fn ticket(&self, key: &K) -> Ticket {
+        Ticket(self.changes.count(key.environment(), key.org_id()))
+    }
+
+    fn changed_since(&self, key: &K, ticket: Ticket) -> bool {
+        self.changes.count(key.environment(), key.org_id()) != ticket.0
+    }
+
+    /// Keeps `value` for `key`, unless the org changed since `ticket` was taken.
+    pub async fn put(&self, key: K, ticket: Ticket, value: V) {
+        if self.changed_since(&key, ticket) {
+            return;
+        }
+        self.cache
+            .insert(key.clone(), (Arc::new(value), self.clock.now()))
+            .await;
+        // A change that landed during the insert: drop what was just kept.
+        if self.changed_since(&key, ticket) {
+            self.cache.invalidate(&key).await;
+        }
     }
 
     /// The org's projects changed: every entry of it is computed again at the next view.

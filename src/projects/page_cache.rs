@@ -11,10 +11,15 @@
 //! once per [`TTL`] rather than per view (a revoked project membership sends a delivery, so it
 //! drops the page too). Never across users: the user is part of the key.
 
-use std::{sync::Arc, time::Duration, time::SystemTime};
+use std::{sync::Arc, time::Duration};
 
-use super::{org_changes::OrgChanges, Summary};
+use super::{
+    fresh_cache::{FreshCache, OrgKey},
+    Summary,
+};
 use crate::{filevine::ProjectPage, util::Clock};
+
+pub use super::fresh_cache::Ticket;
 
 /// How long a page is kept (the bound: at most five minutes).
 pub const TTL: Duration = Duration::from_secs(300);
@@ -40,82 +45,54 @@ pub struct KeptPage {
     pub summary: Arc<Summary>,
 }
 
-type Stamped = (Arc<KeptPage>, SystemTime);
+impl OrgKey for PageKey {
+    fn environment(&self) -> &str {
+        &self.environment
+    }
+    fn org_id(&self) -> i64 {
+        self.org_id
+    }
+}
 
-fn weight(key: &PageKey, (kept, _): &Stamped) -> u32 {
+fn weight(key: &PageKey, kept: &KeptPage) -> u32 {
     let phases: usize = kept.summary.phases.iter().map(|(n, _)| n.len() + 40).sum();
     let bytes = kept.page.items.len() * ROW_BYTES + phases + key.query.len() + 256;
     u32::try_from(bytes).unwrap_or(u32::MAX)
 }
 
-/// The kept pages of this process.
+/// The kept pages of this process (the app's [`FreshCache`]).
 pub struct PageCache {
-    cache: moka::future::Cache<PageKey, Stamped>,
-    clock: Clock,
-    changes: OrgChanges,
+    cache: FreshCache<PageKey, KeptPage>,
 }
-
-/// Taken before the gateway is asked: a page fetched across a change of its org is not kept.
-#[derive(Clone, Copy, Debug)]
-pub struct Ticket(u64);
 
 impl PageCache {
     /// Pages kept for [`TTL`] on `clock`.
     pub fn new(clock: Clock) -> Self {
         Self {
-            cache: moka::future::Cache::builder()
-                .max_capacity(MAX_WEIGHT)
-                .weigher(weight)
-                .time_to_live(TTL)
-                .support_invalidation_closures()
-                .build(),
-            clock,
-            changes: OrgChanges::default(),
+            cache: FreshCache::new(TTL, clock, MAX_WEIGHT, Some(weight)),
         }
     }
 
     /// The kept page of `key`, when younger than [`TTL`] by the app clock.
     pub async fn get(&self, key: &PageKey) -> Option<Arc<KeptPage>> {
-        let (kept, at) = self.cache.get(key).await?;
-        let age = self.clock.now().duration_since(at).unwrap_or_default();
-        if age < TTL {
-            return Some(kept);
-        }
-        self.cache.invalidate(key).await;
-        None
+        self.cache.cached(key).await
     }
 
     /// Call before asking the gateway for `key`'s page.
     pub fn ticket(&self, key: &PageKey) -> Ticket {
-        Ticket(self.changes.count(&key.environment, key.org_id))
+        self.cache.ticket(key)
     }
 
     /// Keeps `kept` for `key`, unless the org changed since `ticket` was taken.
     pub async fn put(&self, key: PageKey, ticket: Ticket, kept: KeptPage) {
-        if self.changes.count(&key.environment, key.org_id) != ticket.0 {
-            return;
-        }
-        self.cache
-            .insert(key.clone(), (Arc::new(kept), self.clock.now()))
-            .await;
-        // A change that landed during the insert: drop what was just kept.
-        if self.changes.count(&key.environment, key.org_id) != ticket.0 {
-            self.cache.invalidate(&key).await;
-        }
+        self.cache.put(key, ticket, kept).await
     }
 }
 
 /// Any delivery for the org drops every kept page of it (every user's).
 impl crate::live::OrgCache for PageCache {
     fn drop_org(&self, environment: &str, org_id: i64) {
-        self.changes.bump(environment, org_id);
-        let environment = environment.to_owned();
-        let dropped = self
-            .cache
-            .invalidate_entries_if(move |k, _| k.org_id == org_id && k.environment == environment);
-        if let Err(e) = dropped {
-            tracing::warn!(error = %e, "could not drop an org's kept dashboard pages");
-        }
+        self.cache.drop_org(environment, org_id);
     }
 }
 

@@ -161,7 +161,7 @@ pub fn router(state: AppState, store: AnyStore) -> Router {
 /// 4. access log and metrics, body limit, timeout ([`ops::inner`]);
 /// 5. the per-address rate limit on login starts, callbacks and POSTs (a 429 before any
 ///    session or database work);
-/// 6. a caught panic becomes a plain 500 page (no message, no stack trace to the browser);
+/// 6. a caught panic becomes the 500 page (no message, no stack trace to the browser);
 /// 7. (already on `router`) the pending-login cookie, the signed-out answer of a request
 ///    whose session ended while it ran ([`ended_session::dropped_save`]), a failed session save
 ///    as the retry page ([`session_save`]), sessions, then the routes and the 404 fallback.
@@ -267,10 +267,10 @@ mod tests {
 
     use super::*;
 
-    /// A handler that panics, behind the app's own layers: a plain 500 that carries the
-    /// security headers and a request id, and says nothing of the panic.
+    /// A handler that panics, behind the app's own layers: the app's 500 page, with the
+    /// security headers and a request id, that says nothing of the panic.
     #[tokio::test]
-    async fn a_panicking_handler_becomes_a_plain_500_with_the_headers_and_no_panic_text() {
+    async fn a_panicking_handler_becomes_the_500_page_with_the_headers_and_no_panic_text() {
         async fn boom() -> &'static str {
             panic!("PANIC-DETAIL token=fvrt_secret at src/web/boom.rs:12")
         }
@@ -297,8 +297,8 @@ mod tests {
         assert!(response.headers()["content-type"]
             .to_str()
             .unwrap()
-            .starts_with("text/plain"));
-        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .starts_with("text/html"));
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
             .await
             .unwrap();
         let body = String::from_utf8_lossy(&body);
