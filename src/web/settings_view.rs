@@ -115,6 +115,24 @@ pub struct ConnectionsPage {
 }
 
 impl ConnectionsPage {
+    /// The refused field as its form labels it, for the error line (a firm admin knows the
+    /// form's words, not its field names).
+    pub fn error_label(&self) -> &'static str {
+        match self.error_field {
+            "name" => "Name",
+            "environment" => "Environment",
+            "auth" => "Authentication",
+            "pat" => "Personal access token",
+            "pat_expires" => "PAT expires on",
+            "email" => "Service account email",
+            "concurrency" => "Concurrency",
+            "borrow_from" => "Borrow concurrency from",
+            _ => "",
+        }
+    }
+}
+
+impl ConnectionsPage {
     /// Whether the create form's environment select picks `e`.
     pub fn env_selected(&self, e: &str) -> bool {
         self.form.environment == e

@@ -210,6 +210,14 @@ async fn bad_input_is_a_form_error_that_keeps_the_other_fields() {
         let html = r.text().await.unwrap();
         assert!(html.contains(expected), "{what}: {html}");
         assert!(!html.contains(DEMO_PAT), "{what}: PAT echoed");
+        // The field is named as the form labels it, never by its field name.
+        assert!(!html.contains("(field"), "{what}: {html}");
+        if what == "email" {
+            assert!(
+                html.contains("(see “Personal access token” below)"),
+                "{html}"
+            );
+        }
         // The fields as typed are still there (the create form's; the cycle case edits).
         if what != "cycle" {
             let name = form.iter().find(|f| f.0 == "name").unwrap().1;

@@ -1,7 +1,7 @@
 //! Connection pools, counted at the stand-in: a connection with concurrency 3 never has more
 //! than 3 calls in flight; a borrowing pair together never exceeds the lender's level, also
 //! from two app instances sharing PostgreSQL; a crashed process's permits come back when their
-//! lease expires.
+//! lease expires. The lender is chosen from a list of the other connections.
 
 use crate::common;
 
@@ -118,4 +118,44 @@ async fn a_crashed_holders_permits_come_back_when_the_lease_ends() {
         .expect("the call runs once the crashed lease ended")
         .unwrap()
         .unwrap();
+}
+
+/// "Borrow concurrency from" is a list of the other connections (plus "its own pool"), with
+/// the current lender chosen, on each card and in the new-connection form.
+#[tokio::test]
+async fn borrowing_is_chosen_from_a_list_of_the_other_connections() {
+    let app = spawn_app(admin_opts()).await;
+    save_pat_connection(&app, "reports", "8", "").await;
+    save_pat_connection(&app, "nightly", "2", "reports").await;
+    let (ada, _) = admin(&app).await;
+    let page = connections_page(&app, &ada).await;
+    let select = |id: &str| {
+        let at = page
+            .find(&format!("<select id=\"{id}\" name=\"borrow_from\""))
+            .unwrap_or_else(|| panic!("{id}: {page}"));
+        page[at..at + page[at..].find("</select>").unwrap()].to_owned()
+    };
+    let reports = select("borrow-reports");
+    assert!(
+        reports.contains("<option value=\"nightly\">nightly</option>"),
+        "{reports}"
+    );
+    assert!(
+        !reports.contains("value=\"reports\""),
+        "not itself: {reports}"
+    );
+    assert!(
+        reports.contains("<option value=\"\" selected>"),
+        "{reports}"
+    );
+    let nightly = select("borrow-nightly");
+    assert!(
+        nightly.contains("<option value=\"reports\" selected>reports</option>"),
+        "{nightly}"
+    );
+    let new = select("borrow_from");
+    assert!(
+        new.contains("value=\"reports\"") && new.contains("value=\"nightly\""),
+        "{new}"
+    );
 }
