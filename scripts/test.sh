@@ -39,6 +39,15 @@ ensure_postgres() {
   if [ "$(psql "$PG_URL_BASE/postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname='$PG_DB'")" != 1 ]; then
     psql "$PG_URL_BASE/postgres" -qtAc "CREATE DATABASE $PG_DB" >/dev/null
   fi
+  # The suite runs its PostgreSQL tests side by side (replicas, private databases, listeners):
+  # Debian's default of 100 connections can run out, so ask for room once.
+  if [ "$(psql "$PG_URL_BASE/postgres" -qtAc 'SHOW max_connections')" -lt 300 ]; then
+    echo "test.sh: raising PostgreSQL's max_connections to 300 (restarts the server)"
+    psql "$PG_URL_BASE/postgres" -qtAc 'ALTER SYSTEM SET max_connections = 300' >/dev/null
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main restart
+    for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+  fi
   export FV_TEST_DATABASE_URL="$PG_URL_BASE/$PG_DB"
 }
 
