@@ -36,9 +36,9 @@ ensure_postgres() {
     $SUDO runuser -u postgres -- psql -qtAc "ALTER USER postgres PASSWORD 'postgres'" >/dev/null
     PG_URL_BASE="postgres://postgres:postgres@127.0.0.1:5432"
   fi
-  if [ "$(psql "$PG_URL_BASE/postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname='$PG_DB'")" != 1 ]; then
-    psql "$PG_URL_BASE/postgres" -qtAc "CREATE DATABASE $PG_DB" >/dev/null
-  fi
+  # A new database each run: rows a crashed earlier run left behind must not meet this one.
+  psql "$PG_URL_BASE/postgres" -qtAc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null
+  psql "$PG_URL_BASE/postgres" -qtAc "CREATE DATABASE $PG_DB" >/dev/null
   # The suite runs its PostgreSQL tests side by side (replicas, private databases, listeners):
   # Debian's default of 100 connections can run out, so ask for room once.
   if [ "$(psql "$PG_URL_BASE/postgres" -qtAc 'SHOW max_connections')" -lt 300 ]; then
