@@ -23,6 +23,7 @@ mod browser_narrow;
 mod browser_narrow_pages;
 mod callback_property;
 mod cli;
+mod cli_demo;
 mod connection_health;
 mod connections_authorize;
 mod connections_check_cli;
