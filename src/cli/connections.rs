@@ -11,7 +11,6 @@ use std::process::ExitCode;
 use fv_partner_app::{
     config::{Overrides, Settings},
     connections::Connection,
-    startup::Application,
     state::AppState,
     store::Db,
 };
@@ -125,12 +124,9 @@ pub async fn list(overrides: &Overrides, args: ListArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let app = match Application::build_for_command(settings).await {
+    let app = match super::settings::build_app(settings, None).await {
         Ok(app) => app,
-        Err(e) => {
-            eprintln!("Problem: {e}");
-            return ExitCode::from(e.exit_code());
-        }
+        Err(code) => return code,
     };
     let all = match app.state().connections.list().await {
         Ok(all) => all,

@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use fv_partner_app::{
     config::Overrides,
     connections::health::{Checked, Health},
-    startup::Application,
 };
 
 /// `connections check`'s options.
@@ -24,12 +23,9 @@ pub async fn check(overrides: &Overrides, args: CheckArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let app = match Application::build_for_command(settings).await {
+    let app = match super::settings::build_app(settings, None).await {
         Ok(app) => app,
-        Err(e) => {
-            eprintln!("Problem: {e}");
-            return ExitCode::from(e.exit_code());
-        }
+        Err(code) => return code,
     };
     let health = &app.state().health;
     let checked = match health.check_now(args.name.as_deref()).await {

@@ -11,7 +11,6 @@ use fv_partner_app::{
     config::Overrides,
     connections::{Connection, TestOutcome, ENV_CONNECTION},
     service_account::{self, Verified, VerifyError},
-    startup::Application,
     state::AppState,
 };
 
@@ -120,13 +119,14 @@ pub async fn verify(overrides: &Overrides, args: ConnectionArg) -> ExitCode {
     if !super::connections::may_have_connection(&settings).await {
         return no_pat("pat verify");
     }
-    let app = match Application::build_for_command(settings).await {
+    let app = match super::settings::build_app(
+        settings,
+        Some("The PAT could not be checked because the provider is unreachable or misconfigured."),
+    )
+    .await
+    {
         Ok(app) => app,
-        Err(e) => {
-            eprintln!("Problem: {e}");
-            eprintln!("The PAT could not be checked because the provider is unreachable or misconfigured.");
-            return ExitCode::from(e.exit_code());
-        }
+        Err(code) => return code,
     };
     let state = app.state();
     let chosen = match choose(state, args.connection.as_deref()).await {

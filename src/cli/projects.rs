@@ -23,7 +23,6 @@ use fv_partner_app::{
         export::{export_to, ExportRequest},
         PatAccount, ReportError,
     },
-    startup::Application,
     state::AppState,
 };
 
@@ -91,13 +90,14 @@ pub async fn export(overrides: &Overrides, args: ExportArgs) -> ExitCode {
     if !super::connections::may_have_connection(&settings).await {
         return super::connections::no_pat("projects export");
     }
-    let app = match Application::build_for_command(settings).await {
+    let app = match super::settings::build_app(
+        settings,
+        Some("Nothing was exported: the provider is unreachable or misconfigured."),
+    )
+    .await
+    {
         Ok(app) => app,
-        Err(e) => {
-            eprintln!("Problem: {e}");
-            eprintln!("Nothing was exported: the provider is unreachable or misconfigured.");
-            return ExitCode::from(e.exit_code());
-        }
+        Err(code) => return code,
     };
     let state = app.state();
     let chosen = match choose(state, args.connection.connection.as_deref()).await {

@@ -2,7 +2,10 @@
 
 use std::process::ExitCode;
 
-use fv_partner_app::config::{self, Overrides, Settings};
+use fv_partner_app::{
+    config::{self, Overrides, Settings},
+    startup::Application,
+};
 
 /// The resolved settings, after printing their warnings; on problems, prints them (one line
 /// per key) and returns exit code 2 (configuration).
@@ -20,4 +23,16 @@ pub fn load_settings(overrides: &Overrides) -> Result<Settings, ExitCode> {
             Err(ExitCode::from(2))
         }
     }
+}
+
+/// The application a command works through. On a start-up problem, prints it and `meaning`
+/// (what it leaves undone, when there is something to say) and returns its exit code.
+pub async fn build_app(settings: Settings, meaning: Option<&str>) -> Result<Application, ExitCode> {
+    Application::build_for_command(settings).await.map_err(|e| {
+        eprintln!("Problem: {e}");
+        if let Some(meaning) = meaning {
+            eprintln!("{meaning}");
+        }
+        ExitCode::from(e.exit_code())
+    })
 }
