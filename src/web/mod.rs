@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth_pages;
 pub mod backchannel;
 pub mod chart;
+pub mod confirm;
 pub mod csrf_form;
 pub mod current_page;
 pub mod dashboard;

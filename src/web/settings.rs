@@ -19,7 +19,14 @@ use axum::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{csrf_form::CsrfForm, extract::SignedIn, no_access::Admin, settings_view as view};
+use super::{
+    confirm::{confirmed, ConfirmPage},
+    csrf_form::CsrfForm,
+    extract::SignedIn,
+    no_access::Admin,
+    settings_view as view,
+    templates::Chrome,
+};
 use crate::web::error::AppError;
 use crate::{
     auth::{flow, session::PendingJar},
@@ -55,6 +62,9 @@ pub struct ConnectionForm {
     borrow_from: String,
     #[serde(default)]
     pat_expires: String,
+    /// `yes` once the admin confirmed a removal on the confirmation page.
+    #[serde(default)]
+    confirm: String,
 }
 
 impl ConnectionForm {
@@ -130,6 +140,7 @@ pub async fn submit(
         }
         "save" | "save_authorize" => save(&state, &signed, &form, &by).await,
         "test" => return test(&state, &signed, form.name.trim()).await,
+        "remove" if !confirmed(&form.confirm) => ask_remove(&state, &signed, &form, &by).await,
         "remove" => remove(&state, &signed, form.name.trim(), &by).await,
         "live_on" | "live_off" => {
             let on = form.action == "live_on";
@@ -175,6 +186,44 @@ fn pat_missing() -> Failure {
         }
         .into(),
     )
+}
+
+/// The first press of Remove only asks: what the removal stops, and the button that does it.
+/// A connection that cannot be removed (unknown, or set in the environment) is refused at once.
+async fn ask_remove(
+    state: &AppState,
+    signed: &SignedIn,
+    form: &ConnectionForm,
+    by: &str,
+) -> Result<Response, Failure> {
+    let name = form.name.trim().to_owned();
+    let removable = state
+        .connections
+        .get(&name)
+        .await
+        .map_err(ConnectionError::from)?
+        .is_some_and(|c| !c.read_only);
+    if !removable {
+        return remove(state, signed, &name, by).await;
+    }
+    let page = ConfirmPage {
+        chrome: Chrome::new(&state.settings, Some(&signed.user)),
+        title: format!("Remove the connection {name}?"),
+        consequence: format!(
+            "Background work, exports and feeds through {name} stop, its feed keys are \
+             revoked and its stored credential is deleted. Saving it again later makes new \
+             feed keys necessary."
+        ),
+        action_path: PATH,
+        fields: vec![
+            ("csrf", signed.user.csrf.clone()),
+            ("action", "remove".to_owned()),
+            ("name", name.clone()),
+        ],
+        yes_label: "Remove",
+        back_href: format!("{PATH}#connection-{name}"),
+    };
+    Ok(page.into_response())
 }
 
 async fn remove(

@@ -112,13 +112,30 @@ async fn verify_then_save_creates_a_connection_with_an_audit_line() {
     assert!(row.sealed_secret.is_some(), "the PAT was kept");
     assert_eq!(app.state.db.audit_recent(10).await.unwrap().len(), 2);
 
-    // Remove.
+    // Remove: the first press only asks, and removes nothing.
     let r = ada
         .post_form(
             &app.url(CONNECTIONS_PAGE),
             &fields(&csrf, "remove", "reports"),
         )
         .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let ask = r.text().await.unwrap();
+    assert!(ask.contains("Remove the connection reports?"), "{ask}");
+    assert!(ask.contains("its feed keys are revoked"), "{ask}");
+    assert!(ask.contains(r#"name="confirm" value="yes""#), "{ask}");
+    assert!(!ask.contains(DEMO_PAT), "the PAT is not sent back");
+    assert!(app
+        .state
+        .connections
+        .get("reports")
+        .await
+        .unwrap()
+        .is_some());
+    // Confirmed, it goes.
+    let mut confirmed = fields(&csrf, "remove", "reports");
+    confirmed.push(("confirm", "yes"));
+    let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &confirmed).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(app
         .state
@@ -253,12 +270,9 @@ async fn bad_input_is_a_form_error_that_keeps_the_other_fields() {
         .unwrap();
     assert_eq!(lender.borrow_from, None);
     // A lender others borrow from is not removed from under them.
-    let r = ada
-        .post_form(
-            &app.url(CONNECTIONS_PAGE),
-            &fields(&csrf, "remove", "lender"),
-        )
-        .await;
+    let mut remove = fields(&csrf, "remove", "lender");
+    remove.push(("confirm", "yes"));
+    let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &remove).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(app
         .state

@@ -39,7 +39,12 @@ async fn removing_revokes(url: Option<String>) {
     let r = ada
         .post_form(
             &app.url(CONNECTIONS_PAGE),
-            &[("csrf", &csrf), ("action", "remove"), ("name", "bi")],
+            &[
+                ("csrf", &csrf),
+                ("action", "remove"),
+                ("name", "bi"),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

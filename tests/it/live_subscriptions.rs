@@ -131,6 +131,7 @@ async fn removing_the_connection_deletes_its_subscription() {
         ("csrf", csrf.as_str()),
         ("name", "reports"),
         ("action", "remove"),
+        ("confirm", "yes"),
     ];
     let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

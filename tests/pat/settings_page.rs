@@ -240,7 +240,12 @@ async fn verify_save_reload_remove_without_leaking_the_pat() {
     let r = ada
         .post_form(
             &app.url("/settings/connections"),
-            &[("csrf", &c), ("action", a), ("name", "default")],
+            &[
+                ("csrf", &c),
+                ("action", a),
+                ("name", "default"),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
