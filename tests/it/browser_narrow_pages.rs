@@ -243,6 +243,19 @@ async fn every_page(w: &mut World) -> Result<()> {
             }
         }
     }
+    // Remove asks first, on a page that fits a phone; asking removes nothing.
+    s.client.set_window_size(PHONE.0, PHONE.1).await?;
+    s.client
+        .goto(s.app.join("/settings/connections")?.as_str())
+        .await?;
+    s.click("#connection-bi button[value=remove]").await?;
+    s.wait_for_text(&["Remove the connection bi?"]).await?;
+    measure(s, "the removal's confirmation").await?;
+    s.step("40-remove-confirmation-phone").await?;
+    ensure!(
+        w.state.connections.get("bi").await?.is_some(),
+        "asking removed the connection"
+    );
     Ok(())
 }
 
