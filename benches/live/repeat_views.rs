@@ -33,8 +33,7 @@ async fn app(live: bool) -> (TestApp, Browser) {
     save_pat_connection(&app, "reports", "8", "").await;
     let (ada, csrf) = admin(&app).await;
     if live {
-        let form = [("csrf", &*csrf), ("name", "reports"), ("action", "live_on")];
-        ada.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
+        press_card(&app, &ada, &csrf, "reports", "live_on").await;
         let env = app.state.environments.default_env().name.clone();
         assert!(app.state.db.live_org_healthy(&env, 5001).await.unwrap());
     }

@@ -131,3 +131,18 @@ pub async fn hooks_token(app: &TestApp) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// Presses the button `action` (`live_on`, `live_off`, ...) on connection `name`'s card as the
+/// admin `b`; returns the answer's status.
+pub async fn press_card(
+    app: &TestApp,
+    b: &Browser,
+    csrf: &str,
+    name: &str,
+    action: &str,
+) -> StatusCode {
+    let form = [("csrf", csrf), ("name", name), ("action", action)];
+    b.post_form(&app.url(CONNECTIONS_PAGE), &form)
+        .await
+        .status()
+}

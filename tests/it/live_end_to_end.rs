@@ -32,13 +32,8 @@ async fn a_phase_moved_at_filevine_reaches_the_card_the_dashboard_and_an_open_st
     let app = spawn_app(opts).await;
     save_pat_connection(&app, "reports", "8", "").await;
     let (ada, csrf) = admin(&app).await;
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("name", "reports"),
-        ("action", "live_on"),
-    ];
-    let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = press_card(&app, &ada, &csrf, "reports", "live_on").await;
+    assert_eq!(r, StatusCode::SEE_OTHER);
     until("the subscription at Filevine", || async {
         !app.control().webhook_subscriptions(ORG).is_empty()
     })

@@ -31,9 +31,8 @@ async fn app() -> (TestApp, Browser, String) {
 
 /// Presses a live-updates button of `reports`.
 async fn press(app: &TestApp, b: &Browser, csrf: &str, action: &str) {
-    let form = [("csrf", csrf), ("name", "reports"), ("action", action)];
-    let r = b.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{action}");
+    let status = press_card(app, b, csrf, "reports", action).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{action}");
 }
 
 /// Gateway calls for projects lists since the last call of this function.

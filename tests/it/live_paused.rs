@@ -33,12 +33,7 @@ async fn a_broken_connection_pauses_its_subscription_and_a_fixed_one_resumes_it(
     let app = spawn_app(opts).await;
     save_pat_connection(&app, "reports", "8", "").await;
     let (ada, csrf) = admin(&app).await;
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("name", "reports"),
-        ("action", "live_on"),
-    ];
-    ada.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
+    press_card(&app, &ada, &csrf, "reports", "live_on").await;
     let first = app.control().webhook_subscriptions(ORG)[0].id.clone();
 
     // The PAT is revoked and the subscription lost at Filevine; the check finds it broken.

@@ -26,14 +26,7 @@ fn live_opts() -> TestOptions {
 }
 
 async fn press(app: &TestApp, b: &Browser, csrf: &str) -> StatusCode {
-    press_on(app, b, csrf, "reports").await
-}
-
-async fn press_on(app: &TestApp, b: &Browser, csrf: &str, name: &str) -> StatusCode {
-    let form = [("csrf", csrf), ("name", name), ("action", "live_on")];
-    b.post_form(&app.url(CONNECTIONS_PAGE), &form)
-        .await
-        .status()
+    press_card(app, b, csrf, "reports", "live_on").await
 }
 
 async fn failures(app: &TestApp) -> i64 {
@@ -141,15 +134,15 @@ async fn two_admins_on_two_replicas_pressing_at_once_make_one_subscription() {
         .control()
         .set_gateway_latency(Duration::from_millis(300));
     let (a, b) = tokio::join!(
-        press_on(&apps[0], &one, &csrf_one, &name),
-        press_on(&apps[1], &two, &csrf_two, &name)
+        press_card(&apps[0], &one, &csrf_one, &name, "live_on"),
+        press_card(&apps[1], &two, &csrf_two, &name, "live_on")
     );
     assert_eq!((a, b), (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER));
     apps[0].control().set_gateway_latency(Duration::ZERO);
     assert_eq!(apps[0].control().webhook_subscriptions(ORG).len(), 1);
     // Pressing again changes nothing at Filevine, and the card shows it on.
     assert_eq!(
-        press_on(&apps[1], &two, &csrf_two, &name).await,
+        press_card(&apps[1], &two, &csrf_two, &name, "live_on").await,
         StatusCode::SEE_OTHER
     );
     let page = connections_page(&apps[1], &two).await;

@@ -32,9 +32,8 @@ async fn app_with_connection(opts: TestOptions) -> (TestApp, Browser, String) {
 
 /// Presses a live-updates button; returns the page it leads to.
 async fn press(app: &TestApp, b: &Browser, csrf: &str, action: &str) -> String {
-    let form = [("csrf", csrf), ("name", "reports"), ("action", action)];
-    let r = b.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{action}");
+    let status = press_card(app, b, csrf, "reports", action).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{action}");
     connections_page(app, b).await
 }
 

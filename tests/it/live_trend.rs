@@ -30,9 +30,8 @@ async fn a_phase_move_is_recorded_in_the_trend_when_its_delivery_is_applied() {
     let app = spawn_app(opts).await;
     save_pat_connection(&app, "reports", "8", "").await;
     let (ada, csrf) = admin(&app).await;
-    let form = [("csrf", &*csrf), ("name", "reports"), ("action", "live_on")];
-    let r = ada.post_form(&app.url(CONNECTIONS_PAGE), &form).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = press_card(&app, &ada, &csrf, "reports", "live_on").await;
+    assert_eq!(r, StatusCode::SEE_OTHER);
     assert_eq!(app.control().webhook_subscriptions(ORG).len(), 1);
 
     let since = app.clock.now_unix();
