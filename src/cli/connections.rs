@@ -120,11 +120,7 @@ struct Line {
 
 /// Runs `connections list`.
 pub async fn list(overrides: &Overrides, args: ListArgs) -> ExitCode {
-    let settings = match super::settings::load_settings(overrides) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let app = match super::settings::build_app(settings, None).await {
+    let app = match super::settings::load_app(overrides).await {
         Ok(app) => app,
         Err(code) => return code,
     };

@@ -19,11 +19,7 @@ pub struct CheckArgs {
 
 /// Runs `connections check`.
 pub async fn check(overrides: &Overrides, args: CheckArgs) -> ExitCode {
-    let settings = match super::settings::load_settings(overrides) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let app = match super::settings::build_app(settings, None).await {
+    let app = match super::settings::load_app(overrides).await {
         Ok(app) => app,
         Err(code) => return code,
     };

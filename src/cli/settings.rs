@@ -36,3 +36,8 @@ pub async fn build_app(settings: Settings, meaning: Option<&str>) -> Result<Appl
         ExitCode::from(e.exit_code())
     })
 }
+
+/// Settings and application together, for a command with nothing to check between them.
+pub async fn load_app(overrides: &Overrides) -> Result<Application, ExitCode> {
+    build_app(load_settings(overrides)?, None).await
+}
