@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use crate::common::{connections::*, spawn_app, Browser, TestApp};
+use crate::common::{connections::*, Browser, TestApp};
 use crate::support::env_num;
 
 const PAGE: &str = "/projects?sort=projectName&order=asc&page=2&per_page=25";
@@ -29,9 +29,7 @@ async fn app(live: bool) -> (TestApp, Browser) {
     let mut opts = admin_opts();
     opts.extra_env
         .push(("FV_PUBLIC_URL".into(), "{app}".into()));
-    let app = spawn_app(opts).await;
-    save_pat_connection(&app, "reports", "8", "").await;
-    let (ada, csrf) = admin(&app).await;
+    let (app, ada, csrf) = app_with_connection(opts).await;
     if live {
         press_card(&app, &ada, &csrf, "reports", "live_on").await;
         let env = app.state.environments.default_env().name.clone();

@@ -146,3 +146,12 @@ pub async fn press_card(
         .await
         .status()
 }
+
+/// An app with the PAT connection `reports` (concurrency 8), and Ada on the connections page
+/// with its CSRF token.
+pub async fn app_with_connection(opts: TestOptions) -> (TestApp, Browser, String) {
+    let app = super::spawn_app(opts).await;
+    save_pat_connection(&app, "reports", "8", "").await;
+    let (ada, csrf) = admin(&app).await;
+    (app, ada, csrf)
+}

@@ -7,7 +7,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::{connections::*, *};
+use common::connections::*;
 use fake_filevine::ProjectChange;
 use futures::StreamExt;
 use reqwest::StatusCode;
@@ -29,9 +29,7 @@ async fn a_phase_moved_at_filevine_reaches_the_card_the_dashboard_and_an_open_st
     let mut opts = admin_opts();
     opts.extra_env
         .push(("FV_PUBLIC_URL".into(), "{app}".into()));
-    let app = spawn_app(opts).await;
-    save_pat_connection(&app, "reports", "8", "").await;
-    let (ada, csrf) = admin(&app).await;
+    let (app, ada, csrf) = app_with_connection(opts).await;
     let r = press_card(&app, &ada, &csrf, "reports", "live_on").await;
     assert_eq!(r, StatusCode::SEE_OTHER);
     until("the subscription at Filevine", || async {

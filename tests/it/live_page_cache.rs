@@ -23,10 +23,7 @@ async fn app() -> (TestApp, Browser, String) {
         "FV_PUBLIC_URL".into(),
         "https://live.partner.example".into(),
     ));
-    let app = spawn_app(opts).await;
-    save_pat_connection(&app, "reports", "8", "").await;
-    let (ada, csrf) = admin(&app).await;
-    (app, ada, csrf)
+    app_with_connection(opts).await
 }
 
 /// Presses a live-updates button of `reports`.

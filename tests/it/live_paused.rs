@@ -6,7 +6,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::{connections::*, *};
+use common::connections::*;
 use fake_filevine::{FakeOptions, FakePat, DEMO_PAT};
 use secrecy::SecretString;
 
@@ -30,9 +30,7 @@ async fn a_broken_connection_pauses_its_subscription_and_a_fixed_one_resumes_it(
         ],
         ..FakeOptions::default()
     };
-    let app = spawn_app(opts).await;
-    save_pat_connection(&app, "reports", "8", "").await;
-    let (ada, csrf) = admin(&app).await;
+    let (app, ada, csrf) = app_with_connection(opts).await;
     press_card(&app, &ada, &csrf, "reports", "live_on").await;
     let first = app.control().webhook_subscriptions(ORG)[0].id.clone();
 

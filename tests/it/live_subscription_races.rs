@@ -42,9 +42,7 @@ fn calls(app: &TestApp) -> usize {
 
 #[tokio::test]
 async fn a_refusal_that_stays_is_retried_less_and_less_often() {
-    let app = spawn_app(live_opts()).await;
-    save_pat_connection(&app, "reports", "8", "").await;
-    let (ada, csrf) = admin(&app).await;
+    let (app, ada, csrf) = app_with_connection(live_opts()).await;
     // The health checks' first round first: its calls would take the planned refusals.
     app.advance_clock(Duration::from_secs(21));
     for _ in 0..400 {

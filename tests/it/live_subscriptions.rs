@@ -22,14 +22,6 @@ fn live_opts() -> TestOptions {
     opts
 }
 
-/// An app with a PAT connection `reports`, and Ada on the connections page.
-async fn app_with_connection(opts: TestOptions) -> (TestApp, Browser, String) {
-    let app = spawn_app(opts).await;
-    save_pat_connection(&app, "reports", "8", "").await;
-    let (ada, csrf) = admin(&app).await;
-    (app, ada, csrf)
-}
-
 /// Presses a live-updates button; returns the page it leads to.
 async fn press(app: &TestApp, b: &Browser, csrf: &str, action: &str) -> String {
     let status = press_card(app, b, csrf, "reports", action).await;

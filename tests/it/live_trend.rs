@@ -27,9 +27,7 @@ async fn a_phase_move_is_recorded_in_the_trend_when_its_delivery_is_applied() {
     let mut opts = admin_opts();
     opts.extra_env
         .push(("FV_PUBLIC_URL".into(), "{app}".into()));
-    let app = spawn_app(opts).await;
-    save_pat_connection(&app, "reports", "8", "").await;
-    let (ada, csrf) = admin(&app).await;
+    let (app, ada, csrf) = app_with_connection(opts).await;
     let r = press_card(&app, &ada, &csrf, "reports", "live_on").await;
     assert_eq!(r, StatusCode::SEE_OTHER);
     assert_eq!(app.control().webhook_subscriptions(ORG).len(), 1);
